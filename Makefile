@@ -1,0 +1,43 @@
+# The commands authors type. Each is a thin wrapper over `python -m bookbuild`.
+#   make html | pdf | check | test | bench      PROJECT=dir  OUT=dir  CHAPTER=name
+# The first run creates .venv and installs the project into it.
+
+PYTHON_BOOTSTRAP ?= python3
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+PROJECT ?= .
+CHAPTER ?=
+OUT     ?=
+ENGINE  ?= inprocess
+
+OUT_ARG   = $(if $(OUT),--output-dir $(OUT),)
+CACHE_ARG = $(if $(CACHE),--cache-dir $(CACHE),)
+
+.PHONY: html pdf check test bench clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
+	@echo "setting up $(VENV) (first run only)…"
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+html: $(STAMP)
+	@$(PY) -m bookbuild html --project $(PROJECT) $(OUT_ARG) $(CACHE_ARG) $(CHAPTER)
+
+pdf: $(STAMP)
+	@$(PY) -m bookbuild pdf --project $(PROJECT) $(OUT_ARG) $(CACHE_ARG) $(CHAPTER)
+
+check: $(STAMP)
+	@$(PY) -m bookbuild check --project $(PROJECT) --engine $(ENGINE) $(CHAPTER)
+
+test: $(STAMP)
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@$(PY) scripts/bench.py
+
+clean:
+	rm -rf _build

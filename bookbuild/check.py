@@ -1,0 +1,186 @@
+"""Book-wide checks: load and parse every chapter, execute the selected ones, and
+collect every diagnostic (parse, execution, references, citations, files).
+
+Parsing is cheap, so every chapter of the book is always parsed: a reference
+from one chapter to a label in another resolves even when only one chapter is
+being checked or rendered.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .diagnostics import Diagnostic, error, warning
+from .execute import ChapterJob, ExecutedChapter, ExecutionResult, execute_chapters
+from .project import Book, ChapterEntry, display_path
+from .qmd import Chapter, parse_chapter
+from .references import ChapterScan, bibliography_keys, is_local_path, resolve_local, scan_chapter
+
+DATA_FILE_KEYS = ("quiz", "glossary", "concepts")
+
+
+@dataclass(frozen=True)
+class LoadedChapter:
+    """A chapter of the book, read and parsed, with how diagnostics name its file."""
+
+    entry: ChapterEntry
+    file: Path
+    shown: str
+    chapter: Chapter
+    scan: ChapterScan
+
+    def job(self) -> ChapterJob:
+        return ChapterJob(self.chapter, str(self.file), self.shown)
+
+
+@dataclass
+class CheckResult:
+    """Everything a check found, grouped per chapter file (config problems first)."""
+
+    book: Book
+    chapters: list[LoadedChapter]
+    executed: list[ExecutedChapter]
+    groups: dict[str, list[Diagnostic]] = field(default_factory=dict)
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return [d for group in self.groups.values() for d in group]
+
+
+def load_chapters(book: Book) -> list[LoadedChapter]:
+    """Read and parse every chapter of the book, in book order."""
+    loaded = []
+    for entry in book.chapters:
+        file = (book.root / entry.path).resolve()
+        shown = display_path(file)
+        chapter = parse_chapter(shown, file.read_text(encoding="utf-8"))
+        loaded.append(LoadedChapter(entry, file, shown, chapter, scan_chapter(chapter)))
+    return loaded
+
+
+def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inprocess", timeout: float = 120.0,
+               workers: int | None = None,
+               on_done: Callable[[ChapterJob, ExecutionResult], None] | None = None) -> CheckResult:
+    """Parse the book, execute the selected chapters, and run the book-wide checks."""
+    selected = {entry.path for entry in book.select(names or [])}
+    chapters = load_chapters(book)
+    runnable = [c for c in chapters if c.entry.path in selected and not _blocks_execution(c.chapter)]
+    executed = execute_chapters([c.job() for c in runnable], engine=engine, timeout=timeout,
+                                workers=workers or default_workers(), on_done=on_done)
+    by_path = {c.chapter.path: e for c, e in zip(runnable, executed)}
+
+    result = CheckResult(book, chapters, executed)
+    if book.diagnostics:
+        result.groups[book.display_config] = list(book.diagnostics)
+    labels = defined_labels(chapters)
+    bib_keys, bib_diagnostics = _bibliography(book)
+    if bib_diagnostics:
+        result.groups.setdefault(book.display_config, []).extend(bib_diagnostics)
+    for loaded in chapters:
+        if loaded.entry.path not in selected:
+            continue
+        group = list(loaded.chapter.diagnostics)
+        run = by_path.get(loaded.chapter.path)
+        if run is not None:
+            group.extend(run.diagnostics)
+        group.extend(duplicate_labels(chapters, loaded))
+        group.extend(_reference_diagnostics(loaded, labels, bib_keys))
+        group.extend(_file_diagnostics(loaded))
+        group.sort(key=lambda d: (d.line, d.col))
+        result.groups[loaded.shown] = group
+    return result
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _blocks_execution(chapter: Chapter) -> bool:
+    """An unclosed fence or broken front matter makes the cells unreliable: do not run them."""
+    return any(d.code in ("unclosed-fence",) for d in chapter.diagnostics)
+
+
+def defined_labels(chapters: list[LoadedChapter]) -> dict[str, tuple[LoadedChapter, int]]:
+    """Label -> (chapter, line) of its first definition in the book."""
+    labels: dict[str, tuple[LoadedChapter, int]] = {}
+    for loaded in chapters:
+        for label in loaded.scan.labels:
+            labels.setdefault(label.name, (loaded, label.line))
+    return labels
+
+
+def duplicate_labels(chapters: list[LoadedChapter], loaded: LoadedChapter) -> list[Diagnostic]:
+    """An error at every definition of a label after its first one in the book."""
+    first: dict[str, tuple[LoadedChapter, int]] = {}
+    found = []
+    for other in chapters:
+        for label in other.scan.labels:
+            if label.name not in first:
+                first[label.name] = (other, label.line)
+            elif other is loaded:
+                where, line = first[label.name]
+                found.append(error("label-duplicate", loaded.shown, label.line, f"label '{label.name}' is already defined at {where.shown}:{line}",
+                                   col=label.col, hint="labels must be unique across the book: rename one of them and its references"))
+    return found
+
+
+def _bibliography(book: Book) -> tuple[set[str], list[Diagnostic]]:
+    keys: set[str] = set()
+    problems = []
+    for name in book.bibliography:
+        path = book.root / name
+        if path.is_file():
+            keys |= bibliography_keys(path.read_text(encoding="utf-8", errors="replace"))
+        else:
+            problems.append(warning("bibliography-missing", book.display_config, _config_line(book, name),
+                                    f"bibliography '{name}' does not exist", hint="fix the path under 'bibliography:'"))
+    return keys, problems
+
+
+def _config_line(book: Book, needle: str) -> int:
+    for number, row in enumerate(book.config_file.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in row:
+            return number
+    return 1
+
+
+def _reference_diagnostics(loaded: LoadedChapter, labels: dict[str, object], bib_keys: set[str]) -> list[Diagnostic]:
+    found = []
+    for ref in loaded.scan.xrefs:
+        if ref.name not in labels:
+            found.append(warning("xref-unresolved", loaded.shown, ref.line, f"cross-reference '@{ref.name}' has no target in this book",
+                                 col=ref.col, hint=f"define {{#{ref.name}}} or fix the reference; it renders as ?@{ref.name}"))
+    for cite in loaded.scan.citations:
+        if cite.name not in bib_keys:
+            found.append(warning("citation-missing", loaded.shown, cite.line, f"citation '@{cite.name}' is not in the bibliography",
+                                 col=cite.col, hint="add the entry to the book's .bib file or fix the key"))
+    return found
+
+
+def _file_diagnostics(loaded: LoadedChapter) -> list[Diagnostic]:
+    found = []
+    for image in loaded.scan.images:
+        if is_local_path(image.name) and not resolve_local(loaded.file, image.name).is_file():
+            found.append(warning("image-missing", loaded.shown, image.line, f"image '{image.name}' does not exist",
+                                 col=image.col, hint="check the path; it is relative to the chapter's folder"))
+    front = loaded.chapter.front_matter
+    for key in DATA_FILE_KEYS:
+        value = front.get(key)
+        if isinstance(value, str) and is_local_path(value) and not resolve_local(loaded.file, value).is_file():
+            found.append(warning("data-file-missing", loaded.shown, _front_matter_line(loaded.chapter, key),
+                                 f"{key} file '{value}' named in the front matter does not exist",
+                                 hint=f"add {value} beside the chapter, or remove the '{key}:' line"))
+    return found
+
+
+def _front_matter_line(chapter: Chapter, key: str) -> int:
+    if chapter.front_matter_span:
+        head = chapter.text[: chapter.front_matter_span.end]
+        match = re.search(rf"^{re.escape(key)}\s*:", head, re.M)
+        if match:
+            return head.count("\n", 0, match.start()) + 1
+    return 1

@@ -1,0 +1,49 @@
+"""Chapter -> ExecutedChapter: run cells, evaluate inline values, capture figures.
+
+Two engines share one worker pool and one value rule: ``inprocess`` (fast, the
+default) and ``jupyter`` (a real IPython kernel through nbclient, for parity).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Callable
+
+from ..qmd import Chapter
+from .jupyter import run_chapter_jupyter
+from .pool import ChapterJob, run_in_workers
+from .result import CellResult, ExecutedChapter, ExecutionResult, Figure, InlineValue
+from .runner import run_chapter
+
+ENGINES = ("inprocess", "jupyter")
+DEFAULT_TIMEOUT = 120.0
+
+
+def _run_inprocess(figure_formats: tuple[str, ...], job: ChapterJob) -> ExecutionResult:
+    return run_chapter(job.chapter, job.source_file, job.shown_file, figure_formats)
+
+
+def execute_chapters(jobs: list[ChapterJob], *, engine: str = "inprocess", timeout: float = DEFAULT_TIMEOUT,
+                     workers: int = 2, figure_formats: tuple[str, ...] = ("svg",),
+                     on_done: Callable[[ChapterJob, ExecutionResult], None] | None = None) -> list[ExecutedChapter]:
+    """Execute chapters in parallel worker processes with the chosen engine."""
+    if engine == "jupyter":
+        # The kernel enforces the limit per cell; the pool's limit (with a margin
+        # for kernel start-up) catches a kernel that never answers.
+        run = functools.partial(run_chapter_jupyter, timeout=timeout)
+        results = run_in_workers(jobs, run, workers=workers, timeout=timeout + 30, warm=False, on_done=on_done)
+    elif engine == "inprocess":
+        run = functools.partial(_run_inprocess, figure_formats)
+        results = run_in_workers(jobs, run, workers=workers, timeout=timeout, warm=True, on_done=on_done)
+    else:
+        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    return [
+        ExecutedChapter(job.chapter, r.values, r.cells, r.diagnostics, r.seconds, engine)
+        for job, r in zip(jobs, results)
+    ]
+
+
+__all__ = [
+    "CellResult", "ChapterJob", "ENGINES", "ExecutedChapter", "ExecutionResult", "Figure", "InlineValue",
+    "execute_chapters", "run_chapter",
+]

@@ -1,0 +1,183 @@
+"""The reference executor: a real IPython kernel driven by nbclient, as Quarto runs chapters.
+
+The chapter becomes a notebook: each Python cell a code cell, and after each
+cell one more cell that evaluates the inline expressions standing between it
+and the next cell, so every expression sees exactly the cells above it. Values
+are classified in the kernel by the same rule the in-process executor uses
+(``values.py``, whose source is sent into the kernel), so both agree.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError
+
+from ..diagnostics import Diagnostic, error
+from ..qmd import Cell, InlineExpr
+from . import values as values_module
+from .locate import inline_value_diagnostic
+from .pool import ChapterJob
+from .result import CellResult, ExecutionResult, Figure, InlineValue
+from .values import MARKDOWN, NOT_TEXT
+
+RESULT_MARKER = "__bookbuild_inline__"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+CELL_LINE = re.compile(r"(?:Cell In\s*\[\d+\]|<ipython-input-\d+-[0-9a-f]+>|File <[^>]*>)[^\n]*?line (\d+)")
+DEFAULT_TIMEOUT = 120.0
+
+BOOTSTRAP = '''
+import json as __bookbuild_json
+{values_source}
+
+def __bookbuild_inline(__exprs):
+    __out = []
+    for __expr in __exprs:
+        try:
+            __value = eval(__expr, globals())
+        except BaseException as __exc:
+            __out.append({{"error": type(__exc).__name__, "message": str(__exc),
+                           "name": getattr(__exc, "name", None)}})
+            continue
+        __kind, __text = classify_value(__value)
+        __out.append({{"kind": __kind, "text": __text}})
+    print("{marker}" + __bookbuild_json.dumps(__out))
+
+get_ipython().run_line_magic("config", "InlineBackend.figure_formats = ['svg']")
+del __bookbuild_json
+'''
+
+
+def run_chapter_jupyter(job: ChapterJob, timeout: float = DEFAULT_TIMEOUT) -> ExecutionResult:
+    """Execute a chapter in a fresh IPython kernel (one kernel per chapter, like Quarto)."""
+    started = time.perf_counter()
+    chapter = job.chapter
+    notebook, plan = _notebook(chapter.items)
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(Path(job.source_file).parent)}})
+    values: dict[int, InlineValue] = {}
+    cells: list[CellResult] = []
+    diagnostics: list[Diagnostic] = []
+    failed = False
+    with client.setup_kernel():
+        for position, (nb_cell, planned) in enumerate(zip(notebook.cells, plan)):
+            if failed:
+                break
+            cell_started = time.perf_counter()
+            try:
+                client.execute_cell(nb_cell, position)
+            except CellTimeoutError:
+                diagnostics.append(error("timeout", job.shown_file, 1,
+                                         f"the chapter ran longer than its {timeout:g} s limit and was stopped",
+                                         hint="make the slow cell faster, or raise the limit with --timeout SECONDS"))
+                failed = True
+                break
+            if isinstance(planned, Cell):
+                result, problem = _cell_result(planned, nb_cell.outputs, job.shown_file, time.perf_counter() - cell_started)
+                cells.append(result)
+                if problem:
+                    diagnostics.append(problem)
+                    failed = True
+            elif isinstance(planned, list):
+                for inline, outcome in zip(planned, _inline_outcomes(nb_cell.outputs)):
+                    value, problem = _inline_value(inline, outcome, job.shown_file)
+                    values[inline.index] = value
+                    if problem:
+                        diagnostics.append(problem)
+    ran = {c.index for c in cells}
+    cells.extend(CellResult(c.index, ok=not failed, ran=False) for c in chapter.cells if c.index not in ran)
+    cells.sort(key=lambda c: c.index)
+    all_values = tuple(values.get(i.index, InlineValue(i.index, None)) for i in chapter.inlines)
+    return ExecutionResult(all_values, tuple(cells), tuple(diagnostics), time.perf_counter() - started)
+
+
+def _notebook(items: list[Cell | InlineExpr]) -> tuple[Any, list[Any]]:
+    """Notebook cells, and for each the Cell it runs, the inline batch it evaluates, or None."""
+    values_source = inspect.getsource(values_module).split('"""', 2)[2]
+    nb_cells = [nbformat.v4.new_code_cell(BOOTSTRAP.format(values_source=values_source, marker=RESULT_MARKER))]
+    plan: list[Any] = [None]
+    batch: list[InlineExpr] = []
+
+    def flush() -> None:
+        if batch:
+            exprs = [i.expr for i in batch]
+            nb_cells.append(nbformat.v4.new_code_cell(f"__bookbuild_inline({json.dumps(exprs)})"))
+            plan.append(list(batch))
+            batch.clear()
+
+    for item in items:
+        if isinstance(item, Cell):
+            flush()
+            if item.evaluates:
+                nb_cells.append(nbformat.v4.new_code_cell(item.code))
+                plan.append(item)
+        else:
+            batch.append(item)
+    flush()
+    return nbformat.v4.new_notebook(cells=nb_cells), plan
+
+
+def _cell_result(cell: Cell, outputs: list[Any], shown_file: str, seconds: float) -> tuple[CellResult, Diagnostic | None]:
+    stdout, markdown, figures, problem = [], [], [], None
+    for output in outputs:
+        kind = output.get("output_type")
+        if kind == "stream" and output.get("name") == "stdout":
+            stdout.append(output.get("text", ""))
+        elif kind in ("display_data", "execute_result"):
+            data = output.get("data", {})
+            if "image/svg+xml" in data:
+                figures.append(Figure(cell.index, len(figures) + 1, svg=data["image/svg+xml"]))
+            elif "text/markdown" in data:
+                markdown.append(data["text/markdown"])
+        elif kind == "error":
+            problem = _cell_error(cell, output, shown_file)
+    result = CellResult(cell.index, ok=problem is None, stdout="".join(stdout), markdown=tuple(markdown),
+                        figures=tuple(figures), seconds=seconds)
+    return result, problem
+
+
+def _cell_error(cell: Cell, output: Any, shown_file: str) -> Diagnostic:
+    """Map an IPython error output to the ``.qmd`` line of the innermost cell frame."""
+    name, message = output.get("ename", "Error"), output.get("evalue", "")
+    trace = ANSI.sub("", "\n".join(output.get("traceback", [])))
+    lines = CELL_LINE.findall(trace)
+    line = cell.code_line + int(lines[-1]) - 1 if lines else cell.line
+    if name == "CheckFailed":
+        return error("check-failed", shown_file, line, message or "a check failed", cell=cell.label)
+    code = "cell-syntax" if name in ("SyntaxError", "IndentationError") else "cell-error"
+    return error(code, shown_file, line, f"{name}: {message}" if message else name, cell=cell.label)
+
+
+def _inline_outcomes(outputs: list[Any]) -> list[dict[str, Any]]:
+    for output in outputs:
+        text = output.get("text", "") if output.get("output_type") == "stream" else ""
+        for row in text.splitlines():
+            if row.startswith(RESULT_MARKER):
+                return json.loads(row[len(RESULT_MARKER):])
+    return []
+
+
+def _inline_value(inline: InlineExpr, outcome: dict[str, Any], shown_file: str) -> tuple[InlineValue, Diagnostic | None]:
+    if "error" in outcome:
+        if outcome["error"] == "NameError":
+            name = outcome.get("name") or outcome["message"]
+            problem = error("inline-undefined", shown_file, inline.line,
+                            f"inline expression `{inline.expr}` uses '{name}', which no cell above line {inline.line} defines",
+                            col=inline.col)
+        else:
+            problem = error("inline-error", shown_file, inline.line,
+                            f"inline expression `{inline.expr}` raised {outcome['error']}: {outcome['message']}", col=inline.col)
+        return InlineValue(inline.index, None), problem
+    kind, text = outcome["kind"], outcome["text"]
+    problem = inline_value_diagnostic(kind, text, inline, shown_file)
+    if kind == NOT_TEXT:
+        return InlineValue(inline.index, None), problem
+    return InlineValue(inline.index, text, markdown=kind == MARKDOWN), problem
+

@@ -1,0 +1,147 @@
+"""Worker processes: each chapter in a forked process of its own, chapters in parallel.
+
+Start-up is paid once per build, not once per chapter: the parent imports the
+modules the chapters' cells import (pint, matplotlib, the book's own library)
+and then forks one short-lived child per chapter. A child starts with those
+modules loaded but with a fresh namespace, and exits when its chapter is done,
+so no chapter can leak state into another. The parent enforces the time limit
+by killing a child that overruns.
+
+Both executors run through this pool; they differ only in the function a
+worker calls (in-process execution, or a Jupyter kernel driven by nbclient).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import multiprocessing
+import os
+import sys
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Callable, Iterable
+
+from ..diagnostics import Diagnostic, error
+from ..qmd import Chapter
+from .result import ExecutionResult
+from .runner import prepare_headless
+
+
+@dataclass(frozen=True)
+class ChapterJob:
+    """A chapter to run: the parsed chapter, its absolute file, and its name in diagnostics."""
+
+    chapter: Chapter
+    source_file: str
+    shown_file: str
+
+
+def imported_modules(chapters: Iterable[Chapter]) -> list[str]:
+    """Absolute module names the chapters' cells import, in first-seen order."""
+    names: dict[str, None] = {}
+    for chapter in chapters:
+        for cell in chapter.cells:
+            try:
+                tree = ast.parse(cell.code)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    names.update((alias.name, None) for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names[node.module] = None
+    return list(names)
+
+
+def preload(jobs: list[ChapterJob]) -> None:
+    """Import what the chapters import, so forked workers start warm.
+
+    A module that fails to import is skipped silently: the chapter that imports
+    it will report the failure at its own line.
+    """
+    prepare_headless()
+    folders = [str(Path(job.source_file).parent) for job in jobs]
+    saved_path = list(sys.path)
+    sys.path[:0] = [f for f in dict.fromkeys(folders) if f not in sys.path]
+    try:
+        for name in imported_modules(job.chapter for job in jobs):
+            try:
+                importlib.import_module(name)
+            except BaseException:  # noqa: BLE001 - reported by the chapter itself
+                continue
+        if "matplotlib" in sys.modules:
+            importlib.import_module("matplotlib.pyplot")
+    finally:
+        sys.path[:] = saved_path
+
+
+RunChapter = Callable[[ChapterJob], ExecutionResult]
+
+
+def _worker(run: RunChapter, job: ChapterJob, conn: Connection) -> None:
+    folder = str(Path(job.source_file).parent)
+    os.chdir(folder)  # Quarto runs a chapter in its own folder: relative paths resolve there.
+    sys.path.insert(0, folder)
+    conn.send(run(job))
+    conn.close()
+
+
+def run_in_workers(jobs: list[ChapterJob], run: RunChapter, *, workers: int, timeout: float, warm: bool = True,
+                   on_done: Callable[[ChapterJob, ExecutionResult], None] | None = None) -> list[ExecutionResult]:
+    """Call ``run(job)`` for every job in its own forked process, at most ``workers`` at a time.
+
+    Results come back in the order of ``jobs``. A chapter that runs past
+    ``timeout`` seconds is killed and reported; a worker that dies is reported too.
+    With ``warm``, the chapters' imports are loaded once before forking.
+    """
+    if warm:
+        preload(jobs)
+    context = multiprocessing.get_context("fork")
+    results: dict[int, ExecutionResult] = {}
+    waiting = list(enumerate(jobs))
+    running: dict[Connection, tuple[int, multiprocessing.process.BaseProcess, float]] = {}
+    while waiting or running:
+        while waiting and len(running) < max(1, workers):
+            index, job = waiting.pop(0)
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(target=_worker, args=(run, job, sender), daemon=True)
+            process.start()
+            sender.close()
+            running[receiver] = (index, process, time.monotonic())
+        now = time.monotonic()
+        next_deadline = min(started + timeout for _, _, started in running.values())
+        for conn in wait(list(running), timeout=max(0.0, next_deadline - now)):
+            index, process, started = running.pop(conn)
+            try:
+                result = conn.recv()
+            except (EOFError, OSError):
+                process.join()
+                result = _failure(jobs[index], "worker-crashed",
+                                  f"the process running this chapter died (exit status {process.exitcode})",
+                                  "a cell may have crashed the interpreter (e.g. a native extension); run the chapter alone to see its output",
+                                  time.monotonic() - started)
+            process.join()
+            conn.close()
+            results[index] = result
+            if on_done:
+                on_done(jobs[index], result)
+        now = time.monotonic()
+        for conn, (index, process, started) in list(running.items()):
+            if now - started >= timeout:
+                process.kill()
+                process.join()
+                conn.close()
+                del running[conn]
+                results[index] = _failure(jobs[index], "timeout", f"the chapter ran longer than its {timeout:g} s limit and was stopped",
+                                          "make the slow cell faster, or raise the limit with --timeout SECONDS", now - started)
+                if on_done:
+                    on_done(jobs[index], results[index])
+    return [results[i] for i in range(len(jobs))]
+
+
+def _failure(job: ChapterJob, code: str, message: str, hint: str, seconds: float) -> ExecutionResult:
+    diagnostic: Diagnostic = error(code, job.shown_file, 1, message, hint=hint)
+    return ExecutionResult((), (), (diagnostic,), seconds)

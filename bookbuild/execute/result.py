@@ -1,0 +1,73 @@
+"""What execution produces: values, figures and diagnostics for one chapter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..diagnostics import Diagnostic
+from ..qmd import Chapter
+
+
+@dataclass(frozen=True)
+class InlineValue:
+    """The text an inline expression evaluated to; ``text`` is None when it failed.
+
+    ``markdown`` is True when the value came from an object that displays as
+    Markdown (``_repr_markdown_``), so the renderer parses it instead of escaping it.
+    """
+
+    index: int
+    text: str | None
+    markdown: bool = False
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A matplotlib figure a cell produced, in each format the renderers asked for."""
+
+    cell_index: int
+    number: int
+    svg: str | None = None
+    pdf: bytes | None = None
+
+
+@dataclass(frozen=True)
+class CellResult:
+    """How one cell ran: its printed output, its figures, and whether it raised."""
+
+    index: int
+    ok: bool
+    ran: bool = True
+    stdout: str = ""
+    markdown: tuple[str, ...] = ()
+    figures: tuple[Figure, ...] = ()
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class ExecutionResult:
+    """What a worker sends back for a chapter (the parsed chapter stays with the caller)."""
+
+    values: tuple[InlineValue, ...]
+    cells: tuple[CellResult, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ExecutedChapter:
+    """A chapter after execution: the input of every renderer and of the book checks."""
+
+    chapter: Chapter
+    values: tuple[InlineValue, ...]
+    cells: tuple[CellResult, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    seconds: float
+    engine: str
+    reused: bool = field(default=False)
+
+    def value_of(self, inline_index: int) -> InlineValue | None:
+        for value in self.values:
+            if value.index == inline_index:
+                return value
+        return None

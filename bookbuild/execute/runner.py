@@ -1,0 +1,156 @@
+"""Run one chapter in the current process: cells in order, inline values where they stand.
+
+This is what a worker process does. It is a plain function so that tests and the
+worker pool call the same code; the pool is what gives each chapter a process
+of its own.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import io
+import os
+import sys
+import time
+import warnings
+from typing import Any
+
+from ..diagnostics import Diagnostic
+from ..qmd import Chapter, Cell, InlineExpr
+from .locate import cell_exception, inline_exception, inline_value_diagnostic
+from .result import CellResult, ExecutionResult, Figure, InlineValue
+from .values import MARKDOWN, TEXT, classify_value
+
+HEADLESS_BACKEND = "Agg"
+
+
+def prepare_headless() -> None:
+    """Make matplotlib draw off-screen and reproducibly; call before it is imported."""
+    os.environ["MPLBACKEND"] = HEADLESS_BACKEND
+    # A build must not write into the author's tree: no __pycache__ beside local modules.
+    sys.dont_write_bytecode = True
+
+
+def compile_cell(cell: Cell, source_file: str) -> Any:
+    """Compile a cell so that its line numbers are the ``.qmd``'s own.
+
+    Raises SyntaxError with ``lineno`` already in file coordinates.
+    """
+    try:
+        tree = ast.parse(cell.code, filename=source_file, mode="exec")
+    except SyntaxError as exc:
+        if exc.lineno is not None:
+            exc.lineno += cell.code_line - 1
+        raise
+    ast.increment_lineno(tree, cell.code_line - 1)
+    return compile(tree, source_file, "exec")
+
+
+def compile_inline(inline: InlineExpr, source_file: str) -> Any:
+    tree = ast.parse(inline.expr, filename=source_file, mode="eval")
+    ast.increment_lineno(tree, inline.line - 1)
+    return compile(tree, source_file, "eval")
+
+
+def run_chapter(chapter: Chapter, source_file: str, shown_file: str,
+                figure_formats: tuple[str, ...] = ("svg",)) -> ExecutionResult:
+    """Execute ``chapter`` in a fresh namespace and evaluate its inline expressions.
+
+    ``source_file`` is the chapter's absolute path (used as the code's file name,
+    so tracebacks point into it); ``shown_file`` is how diagnostics name it.
+    Cells stop at the first one that fails, as in Quarto; inline expressions
+    after that point are left unevaluated rather than reported as cascades.
+    """
+    started = time.perf_counter()
+    namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+    values: list[InlineValue] = []
+    cells: list[CellResult] = []
+    diagnostics: list[Diagnostic] = []
+    failed = False
+    evaluated_cells = [c for c in chapter.cells if c.evaluates]
+    for item in chapter.items:
+        if isinstance(item, Cell):
+            if failed or not item.evaluates:
+                cells.append(CellResult(item.index, ok=not failed, ran=False))
+                continue
+            result, problem = _run_cell(item, namespace, source_file, shown_file, figure_formats,
+                                        skipped=len([c for c in evaluated_cells if c.index > item.index]))
+            cells.append(result)
+            if problem is not None:
+                diagnostics.append(problem)
+                failed = True
+        elif failed:
+            values.append(InlineValue(item.index, None))
+        else:
+            value, problem = _evaluate_inline(item, namespace, source_file, shown_file)
+            values.append(value)
+            if problem is not None:
+                diagnostics.append(problem)
+    return ExecutionResult(tuple(values), tuple(cells), tuple(diagnostics), time.perf_counter() - started)
+
+
+def _run_cell(cell: Cell, namespace: dict[str, Any], source_file: str, shown_file: str,
+              figure_formats: tuple[str, ...], skipped: int) -> tuple[CellResult, Diagnostic | None]:
+    started = time.perf_counter()
+    stdout = io.StringIO()
+    displayed: list[str] = []
+    namespace["display"] = lambda *objects: displayed.extend(_display_text(obj) for obj in objects)
+    problem = None
+    try:
+        code = compile_cell(cell, source_file)
+        with contextlib.redirect_stdout(stdout), warnings.catch_warnings():
+            # plt.show() on the Agg backend only warns that it cannot show.
+            warnings.filterwarnings("ignore", message=".*non-interactive.*")
+            exec(code, namespace)
+    except BaseException as exc:  # noqa: BLE001 - any failure of author code is a diagnostic
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        problem = cell_exception(exc, cell, source_file, shown_file, skipped)
+    figures = _collect_figures(cell.index, figure_formats)
+    result = CellResult(cell.index, ok=problem is None, stdout=stdout.getvalue(), markdown=tuple(displayed),
+                        figures=figures, seconds=time.perf_counter() - started)
+    return result, problem
+
+
+def _display_text(obj: Any) -> str:
+    kind, text = classify_value(obj)
+    return text if kind in (TEXT, MARKDOWN) else repr(obj)
+
+
+def _evaluate_inline(inline: InlineExpr, namespace: dict[str, Any], source_file: str,
+                     shown_file: str) -> tuple[InlineValue, Diagnostic | None]:
+    try:
+        value = eval(compile_inline(inline, source_file), namespace)  # noqa: S307 - the author's own expression
+    except Exception as exc:  # noqa: BLE001
+        return InlineValue(inline.index, None), inline_exception(exc, inline, shown_file)
+    kind, text = classify_value(value)
+    problem = inline_value_diagnostic(kind, text, inline, shown_file)
+    if kind not in (TEXT, MARKDOWN):
+        return InlineValue(inline.index, None), problem
+    return InlineValue(inline.index, text, markdown=kind == MARKDOWN), problem
+
+
+def _collect_figures(cell_index: int, formats: tuple[str, ...]) -> tuple[Figure, ...]:
+    """Save and close every open matplotlib figure (only if the cell used pyplot)."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is None:
+        return ()
+    figures = []
+    for number, fignum in enumerate(pyplot.get_fignums(), start=1):
+        fig = pyplot.figure(fignum)
+        svg = pdf = None
+        if "svg" in formats:
+            buffer = io.StringIO()
+            # A fixed salt keeps element ids, and so the page, identical across builds.
+            with sys.modules["matplotlib"].rc_context({"svg.hashsalt": "bookbuild"}):
+                fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+            svg = buffer.getvalue()
+        if "pdf" in formats:
+            binary = io.BytesIO()
+            fig.savefig(binary, format="pdf", bbox_inches="tight", metadata={"CreationDate": None})
+            pdf = binary.getvalue()
+        figures.append(Figure(cell_index, number, svg=svg, pdf=pdf))
+    pyplot.close("all")
+    return tuple(figures)

@@ -1,0 +1,86 @@
+"""Find what a chapter defines and points at: labels, cross-references, citations, images.
+
+Scans run over the prose only (see :func:`bookbuild.qmd.prose_mask`), so code
+and inline expressions never count. Pandoc's citation-key syntax is followed:
+a key starts with a letter, digit or underscore and may hold inner punctuation,
+but not trailing punctuation (``@sec-intro.`` refers to ``sec-intro``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .qmd import Chapter, LineIndex, prose_mask
+
+XREF_KINDS = ("fig", "tbl", "eq", "sec", "lst")
+LABEL_ATTR = re.compile(r"\{#(?P<label>(?:fig|tbl|eq|sec|lst)-[^\s}]+)")
+AT_KEY = re.compile(r"(?<![\w@\\])@(?P<key>[\w][\w:.#$%&+?<>~/-]*)")
+TRAILING_PUNCT = re.compile(r"[:.#$%&+?<>~/-]+$")
+IMAGE = re.compile(r"!\[(?:[^\]\[]|\[[^\]]*\])*\]\((?P<src><[^>]+>|[^)\s]+)")
+BIB_KEY = re.compile(r"^\s*@\w+\s*\{\s*(?P<key>[^,\s]+)\s*,", re.M)
+
+
+@dataclass(frozen=True)
+class Located:
+    """Something found in a chapter at ``line:col``."""
+
+    name: str
+    line: int
+    col: int
+
+
+def xref_kind(key: str) -> str | None:
+    """``fig`` for ``fig-foo``; None for a key that is a citation."""
+    prefix = key.split("-", 1)[0]
+    return prefix if prefix in XREF_KINDS and "-" in key else None
+
+
+@dataclass(frozen=True)
+class ChapterScan:
+    """Labels defined, keys referenced and images used by one chapter."""
+
+    labels: tuple[Located, ...]
+    xrefs: tuple[Located, ...]
+    citations: tuple[Located, ...]
+    images: tuple[Located, ...]
+
+
+def scan_chapter(chapter: Chapter) -> ChapterScan:
+    """Everything the book-wide checks and the cross-referencer need from one chapter."""
+    prose = prose_mask(chapter)
+    index = LineIndex(chapter.text)
+
+    def at(offset: int, name: str) -> Located:
+        line, col = index.position(offset)
+        return Located(name, line, col)
+
+    labels = [at(m.start(), m["label"]) for m in LABEL_ATTR.finditer(prose)]
+    for cell in chapter.cells:
+        if cell.label and xref_kind(cell.label):
+            labels.append(Located(cell.label, cell.line, 1))
+    labels.sort(key=lambda item: (item.line, item.col))
+
+    xrefs, citations = [], []
+    for match in AT_KEY.finditer(prose):
+        key = TRAILING_PUNCT.sub("", match["key"])
+        found = at(match.start(), key)
+        (xrefs if xref_kind(key) else citations).append(found)
+    images = [at(m.start(), m["src"].strip("<>")) for m in IMAGE.finditer(prose)]
+    return ChapterScan(tuple(labels), tuple(xrefs), tuple(citations), tuple(images))
+
+
+def bibliography_keys(text: str) -> set[str]:
+    """The entry keys of a BibTeX file."""
+    return {m["key"] for m in BIB_KEY.finditer(text)}
+
+
+def is_local_path(src: str) -> bool:
+    """False for URLs and data URIs, which a build does not check."""
+    return not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", src)
+
+
+def resolve_local(chapter_file: Path, src: str) -> Path:
+    """An image or data path as the chapter names it, relative to the chapter's folder."""
+    return (chapter_file.parent / src.split("#", 1)[0]).resolve()

@@ -1,0 +1,207 @@
+"""The executors: order of evaluation, isolation, time limits, figures and error locations."""
+
+from __future__ import annotations
+
+import time
+
+from bookbuild.check import check_book
+from bookbuild.project import load_book
+
+
+def run(book_root, *names, **options):
+    result = check_book(load_book(book_root), list(names), **options)
+    return result
+
+
+def codes(result):
+    return [(d.code, d.line, d.col) for d in result.diagnostics]
+
+
+def test_inline_sees_only_cells_above_it(book_factory):
+    root = book_factory({"ch.qmd": """
+        # Chapter
+
+        Too early: `{python} answer`.
+
+        ```{python}
+        answer = "42"
+        ```
+
+        Now `{python} answer` and `{python} answer + "!"`.
+        """})
+    result = run(root)
+    (executed,) = result.executed
+    assert [v.text for v in executed.values] == [None, "42", "42!"]
+    (diag,) = result.diagnostics
+    assert (diag.code, diag.line, diag.col) == ("inline-undefined", 3, 12)
+    assert "'answer'" in diag.message and "above line 3" in diag.message
+
+
+def test_inline_values_must_be_text(book_factory):
+    root = book_factory({"ch.qmd": """
+        ```{python}
+        import numpy as np
+        import pint
+        u = pint.UnitRegistry()
+        f = 3.5
+        q = 2 * u.meter
+        n = np.float64(1.5)
+        empty = ""
+        class Md:
+            def _repr_markdown_(self):
+                return "$x^2$"
+        md = Md()
+        ```
+
+        A `{python} f`, B `{python} q`, C `{python} n`,
+        D `{python} empty`, E `{python} md`, F `{python} 1/0`.
+        """})
+    result = run(root)
+    found = {(d.code, d.line, d.col, d.severity.value) for d in result.diagnostics}
+    assert found == {
+        ("inline-not-text", 15, 3, "error"),
+        ("inline-not-text", 15, 19, "error"),
+        ("inline-not-text", 15, 35, "error"),
+        ("inline-empty", 16, 3, "warning"),
+        ("inline-error", 16, 40, "error"),
+    }
+    messages = {d.col: d.message for d in result.diagnostics if d.line == 15}
+    assert "is a float, not text" in messages[3]
+    assert "pint" in messages[19] and "Quantity" in messages[19]
+    assert "numpy.float64" in messages[35]
+    assert all("fmt" in d.hint for d in result.diagnostics if d.code == "inline-not-text")
+    (executed,) = result.executed
+    md_value = executed.values[4]
+    assert (md_value.text, md_value.markdown) == ("$x^2$", True)
+    assert "ZeroDivisionError" in [d for d in result.diagnostics if d.code == "inline-error"][0].message
+
+
+def test_cell_error_is_located_at_the_innermost_chapter_frame(book_factory):
+    root = book_factory({"ch.qmd": """
+        # Title
+
+        ```{python}
+        #| label: helpers
+        def ratio(a, b):
+            return a / b
+        ```
+
+        Prose.
+
+        ```{python}
+        #| label: use
+        x = 1
+        y = ratio(x, 0)
+        ```
+
+        ```{python}
+        z = 2
+        ```
+
+        After: `{python} z`.
+        """})
+    result = run(root)
+    (diag,) = result.diagnostics
+    assert (diag.code, diag.line, diag.cell) == ("cell-error", 6, "use")
+    assert diag.message == "ZeroDivisionError: division by zero"
+    assert "ch.qmd:14 in <module>: y = ratio(x, 0)" in diag.detail
+    assert "ch.qmd:6 in ratio: return a / b" in diag.detail
+    assert "1 cell after it did not run" in diag.hint
+    (executed,) = result.executed
+    assert [c.ran for c in executed.cells] == [True, True, False]
+    assert executed.values[0].text is None
+
+
+def test_syntax_error_line_and_column(book_factory):
+    root = book_factory({"ch.qmd": """
+        Intro.
+
+        ```{python}
+        a = 1
+        b = (a +
+        c = 3
+        ```
+        """})
+    (diag,) = run(root).diagnostics
+    assert diag.code == "cell-syntax"
+    assert diag.line in (5, 6)
+    assert diag.col >= 1
+    assert diag.message.startswith("syntax error:")
+
+
+def test_chapters_cannot_leak_state_into_each_other(book_factory):
+    root = book_factory({
+        "a.qmd": """
+            ```{python}
+            import json
+            json.leaked = "yes"
+            shared = "from a"
+            ```
+            `{python} json.leaked`
+            """,
+        "b.qmd": """
+            ```{python}
+            import json
+            seen = str(hasattr(json, "leaked"))
+            ```
+            `{python} seen` `{python} str("shared" in dir())`
+            """,
+    })
+    result = run(root, workers=1)
+    a, b = result.executed
+    assert [v.text for v in a.values] == ["yes"]
+    assert [v.text for v in b.values] == ["False", "False"]
+
+
+def test_chapter_time_limit(book_factory):
+    root = book_factory({"slow.qmd": """
+        ```{python}
+        import time
+        time.sleep(30)
+        ```
+        """, "fast.qmd": """
+        ```{python}
+        x = "ok"
+        ```
+        `{python} x`
+        """})
+    started = time.monotonic()
+    result = run(root, timeout=1.0)
+    assert time.monotonic() - started < 15
+    slow = [d for d in result.diagnostics if d.file.endswith("slow.qmd")]
+    assert [(d.code, d.line) for d in slow] == [("timeout", 1)]
+    assert "1 s limit" in slow[0].message
+    assert result.executed[1].values[0].text == "ok"
+
+
+def test_figures_are_captured_as_svg_headless(book_factory):
+    root = book_factory({"ch.qmd": """
+        ```{python}
+        #| label: fig-line
+        #| fig-cap: A line.
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [0, 1])
+        plt.show()
+        ```
+        """})
+    result = run(root)
+    assert result.diagnostics == []
+    (cell,) = result.executed[0].cells
+    (figure,) = cell.figures
+    assert figure.svg.lstrip().startswith("<?xml") and "<svg" in figure.svg
+
+
+def test_check_writes_nothing_into_the_project(book_factory):
+    root = book_factory({"ch.qmd": """
+        ```{python}
+        import localhelper
+        v = localhelper.VALUE
+        ```
+        `{python} v`
+        """})
+    (root / "localhelper.py").write_text('VALUE = "local"\n')
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    result = run(root)
+    assert result.executed[0].values[0].text == "local"
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
