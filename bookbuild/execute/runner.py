@@ -39,7 +39,9 @@ def compile_cell(cell: Cell, source_file: str) -> Any:
     Raises SyntaxError with ``lineno`` already in file coordinates.
     """
     try:
-        tree = ast.parse(cell.code, filename=source_file, mode="exec")
+        # Parse under a name that is not a file: given a real path, CPython would
+        # take the error's text (and column) from that file at the cell-relative line.
+        tree = ast.parse(cell.code, filename=f"<cell {cell.label or cell.index}>", mode="exec")
     except SyntaxError as exc:
         if exc.lineno is not None:
             exc.lineno += cell.code_line - 1
@@ -49,7 +51,7 @@ def compile_cell(cell: Cell, source_file: str) -> Any:
 
 
 def compile_inline(inline: InlineExpr, source_file: str) -> Any:
-    tree = ast.parse(inline.expr, filename=source_file, mode="eval")
+    tree = ast.parse(inline.expr, filename="<inline>", mode="eval")
     ast.increment_lineno(tree, inline.line - 1)
     return compile(tree, source_file, "eval")
 
