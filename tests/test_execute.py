@@ -205,3 +205,55 @@ def test_check_writes_nothing_into_the_project(book_factory):
     result = run(root)
     assert result.executed[0].values[0].text == "local"
     assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+
+
+def test_jupyter_and_inprocess_engines_agree_on_the_fixture():
+    from conftest import FIXTURE
+
+    book = load_book(FIXTURE)
+    inprocess = check_book(book, engine="inprocess").executed
+    jupyter = check_book(book, engine="jupyter").executed
+    assert [e.chapter.path for e in inprocess] == [e.chapter.path for e in jupyter]
+    chapter_in, chapter_jp = inprocess[1], jupyter[1]
+    assert len(chapter_in.values) == len(chapter_in.chapter.inlines) > 250
+    assert [(v.text, v.markdown) for v in chapter_in.values] == [(v.text, v.markdown) for v in chapter_jp.values]
+    assert all(v.text is not None for v in chapter_jp.values)
+    assert sum(len(c.figures) for c in chapter_jp.cells) == sum(len(c.figures) for c in chapter_in.cells) == 1
+    assert chapter_jp.diagnostics == chapter_in.diagnostics == ()
+
+
+def test_jupyter_engine_locates_a_failed_check(book_factory):
+    root = book_factory({"ch.qmd": """
+        Intro.
+
+        ```{python}
+        from guard import check
+        ```
+
+        ```{python}
+        x = 1
+        check(x > 2, "x should exceed 2")
+        ```
+        """})
+    (root / "guard.py").write_text(
+        "class CheckFailed(ValueError):\n    pass\n\n"
+        "def check(ok, message):\n    if not ok:\n        raise CheckFailed(message)\n"
+    )
+    for engine in ("jupyter", "inprocess"):
+        (diag,) = run(root, engine=engine).diagnostics
+        assert (diag.code, diag.line, diag.message) == ("check-failed", 9, "x should exceed 2"), engine
+
+
+def test_jupyter_engine_writes_nothing_into_the_project(book_factory):
+    root = book_factory({"ch.qmd": """
+        ```{python}
+        import localhelper
+        v = localhelper.VALUE
+        ```
+        `{python} v`
+        """})
+    (root / "localhelper.py").write_text('VALUE = "local"\n')
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    result = run(root, engine="jupyter")
+    assert result.executed[0].values[0].text == "local"
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before

@@ -26,21 +26,34 @@ def _run_inprocess(figure_formats: tuple[str, ...], job: ChapterJob) -> Executio
 def execute_chapters(jobs: list[ChapterJob], *, engine: str = "inprocess", timeout: float = DEFAULT_TIMEOUT,
                      workers: int = 2, figure_formats: tuple[str, ...] = ("svg",),
                      on_done: Callable[[ChapterJob, ExecutionResult], None] | None = None) -> list[ExecutedChapter]:
-    """Execute chapters in parallel worker processes with the chosen engine."""
+    """Execute chapters in parallel worker processes with the chosen engine.
+
+    A chapter with no cells and no inline expressions needs no worker (nor, with
+    Jupyter, a kernel): its result is empty by definition.
+    """
+    with_code = [job for job in jobs if job.chapter.cells or job.chapter.inlines]
+    results = dict(zip((id(job) for job in with_code), _run(with_code, engine, timeout, workers, figure_formats, on_done)))
+    empty = ExecutionResult((), (), (), 0.0)
+    return [
+        ExecutedChapter(job.chapter, r.values, r.cells, r.diagnostics, r.seconds, engine)
+        for job in jobs
+        for r in [results.get(id(job), empty)]
+    ]
+
+
+def _run(jobs: list[ChapterJob], engine: str, timeout: float, workers: int, figure_formats: tuple[str, ...],
+         on_done: Callable[[ChapterJob, ExecutionResult], None] | None) -> list[ExecutionResult]:
+    if not jobs:
+        return []
     if engine == "jupyter":
         # The kernel enforces the limit per cell; the pool's limit (with a margin
         # for kernel start-up) catches a kernel that never answers.
         run = functools.partial(run_chapter_jupyter, timeout=timeout)
-        results = run_in_workers(jobs, run, workers=workers, timeout=timeout + 30, warm=False, on_done=on_done)
-    elif engine == "inprocess":
+        return run_in_workers(jobs, run, workers=workers, timeout=timeout + 30, warm=False, on_done=on_done)
+    if engine == "inprocess":
         run = functools.partial(_run_inprocess, figure_formats)
-        results = run_in_workers(jobs, run, workers=workers, timeout=timeout, warm=True, on_done=on_done)
-    else:
-        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
-    return [
-        ExecutedChapter(job.chapter, r.values, r.cells, r.diagnostics, r.seconds, engine)
-        for job, r in zip(jobs, results)
-    ]
+        return run_in_workers(jobs, run, workers=workers, timeout=timeout, warm=True, on_done=on_done)
+    raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
 
 
 __all__ = [

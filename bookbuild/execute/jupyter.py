@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -30,14 +31,14 @@ from .values import MARKDOWN, NOT_TEXT
 
 RESULT_MARKER = "__bookbuild_inline__"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-CELL_LINE = re.compile(r"(?:Cell In\s*\[\d+\]|<ipython-input-\d+-[0-9a-f]+>|File <[^>]*>)[^\n]*?line (\d+)")
+CELL_LINE = re.compile(r"Cell In\s*\[(\d+)\], line (\d+)")
 DEFAULT_TIMEOUT = 120.0
 
 BOOTSTRAP = '''
-import json as __bookbuild_json
 {values_source}
 
 def __bookbuild_inline(__exprs):
+    import json as __json
     __out = []
     for __expr in __exprs:
         try:
@@ -48,16 +49,19 @@ def __bookbuild_inline(__exprs):
             continue
         __kind, __text = classify_value(__value)
         __out.append({{"kind": __kind, "text": __text}})
-    print("{marker}" + __bookbuild_json.dumps(__out))
+    print("{marker}" + __json.dumps(__out))
 
+get_ipython().run_line_magic("matplotlib", "inline")
 get_ipython().run_line_magic("config", "InlineBackend.figure_formats = ['svg']")
-del __bookbuild_json
 '''
 
 
 def run_chapter_jupyter(job: ChapterJob, timeout: float = DEFAULT_TIMEOUT) -> ExecutionResult:
     """Execute a chapter in a fresh IPython kernel (one kernel per chapter, like Quarto)."""
     started = time.perf_counter()
+    # The kernel inherits this worker's environment: keep it from writing
+    # __pycache__ beside the chapter's local modules.
+    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
     chapter = job.chapter
     notebook, plan = _notebook(chapter.items)
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=True,
@@ -65,7 +69,24 @@ def run_chapter_jupyter(job: ChapterJob, timeout: float = DEFAULT_TIMEOUT) -> Ex
     values: dict[int, InlineValue] = {}
     cells: list[CellResult] = []
     diagnostics: list[Diagnostic] = []
+    try:
+        failed = _execute(client, notebook, plan, job, timeout, values, cells, diagnostics)
+    except RuntimeError as exc:
+        diagnostics.append(error("engine-error", job.shown_file, 1, f"the Jupyter engine failed: {exc}",
+                                 hint="run the check with --engine inprocess to compare; this is a bug in bookbuild"))
+        failed = True
+    ran = {c.index for c in cells}
+    cells.extend(CellResult(c.index, ok=not failed, ran=False) for c in chapter.cells if c.index not in ran)
+    cells.sort(key=lambda c: c.index)
+    all_values = tuple(values.get(i.index, InlineValue(i.index, None)) for i in chapter.inlines)
+    return ExecutionResult(all_values, tuple(cells), tuple(diagnostics), time.perf_counter() - started)
+
+
+def _execute(client: NotebookClient, notebook: Any, plan: list[Any], job: ChapterJob, timeout: float,
+             values: dict[int, InlineValue], cells: list[CellResult], diagnostics: list[Diagnostic]) -> bool:
+    """Run the notebook cell by cell, stopping at the first failing chapter cell; True if one failed."""
     failed = False
+    by_count: dict[int, Cell] = {}  # execution count -> chapter cell, to read IPython tracebacks
     with client.setup_kernel():
         for position, (nb_cell, planned) in enumerate(zip(notebook.cells, plan)):
             if failed:
@@ -79,23 +100,27 @@ def run_chapter_jupyter(job: ChapterJob, timeout: float = DEFAULT_TIMEOUT) -> Ex
                                          hint="make the slow cell faster, or raise the limit with --timeout SECONDS"))
                 failed = True
                 break
+            if planned is None and _error_text(nb_cell.outputs):
+                raise RuntimeError(f"the executor's set-up cell failed in the kernel: {_error_text(nb_cell.outputs)}")
             if isinstance(planned, Cell):
-                result, problem = _cell_result(planned, nb_cell.outputs, job.shown_file, time.perf_counter() - cell_started)
+                if nb_cell.get("execution_count"):
+                    by_count[nb_cell.execution_count] = planned
+                result, problem = _cell_result(planned, nb_cell.outputs, job.shown_file, by_count,
+                                               time.perf_counter() - cell_started)
                 cells.append(result)
                 if problem:
                     diagnostics.append(problem)
                     failed = True
             elif isinstance(planned, list):
-                for inline, outcome in zip(planned, _inline_outcomes(nb_cell.outputs)):
+                outcomes = _inline_outcomes(nb_cell.outputs)
+                if len(outcomes) != len(planned):
+                    raise RuntimeError(f"the kernel did not evaluate inline expressions: {_error_text(nb_cell.outputs)}")
+                for inline, outcome in zip(planned, outcomes):
                     value, problem = _inline_value(inline, outcome, job.shown_file)
                     values[inline.index] = value
                     if problem:
                         diagnostics.append(problem)
-    ran = {c.index for c in cells}
-    cells.extend(CellResult(c.index, ok=not failed, ran=False) for c in chapter.cells if c.index not in ran)
-    cells.sort(key=lambda c: c.index)
-    all_values = tuple(values.get(i.index, InlineValue(i.index, None)) for i in chapter.inlines)
-    return ExecutionResult(all_values, tuple(cells), tuple(diagnostics), time.perf_counter() - started)
+    return failed
 
 
 def _notebook(items: list[Cell | InlineExpr]) -> tuple[Any, list[Any]]:
@@ -124,7 +149,8 @@ def _notebook(items: list[Cell | InlineExpr]) -> tuple[Any, list[Any]]:
     return nbformat.v4.new_notebook(cells=nb_cells), plan
 
 
-def _cell_result(cell: Cell, outputs: list[Any], shown_file: str, seconds: float) -> tuple[CellResult, Diagnostic | None]:
+def _cell_result(cell: Cell, outputs: list[Any], shown_file: str, by_count: dict[int, Cell],
+                 seconds: float) -> tuple[CellResult, Diagnostic | None]:
     stdout, markdown, figures, problem = [], [], [], None
     for output in outputs:
         kind = output.get("output_type")
@@ -137,22 +163,30 @@ def _cell_result(cell: Cell, outputs: list[Any], shown_file: str, seconds: float
             elif "text/markdown" in data:
                 markdown.append(data["text/markdown"])
         elif kind == "error":
-            problem = _cell_error(cell, output, shown_file)
+            problem = _cell_error(cell, output, shown_file, by_count)
     result = CellResult(cell.index, ok=problem is None, stdout="".join(stdout), markdown=tuple(markdown),
                         figures=tuple(figures), seconds=seconds)
     return result, problem
 
 
-def _cell_error(cell: Cell, output: Any, shown_file: str) -> Diagnostic:
-    """Map an IPython error output to the ``.qmd`` line of the innermost cell frame."""
+def _cell_error(cell: Cell, output: Any, shown_file: str, by_count: dict[int, Cell]) -> Diagnostic:
+    """Map an IPython error output to the ``.qmd`` line of the innermost chapter frame."""
     name, message = output.get("ename", "Error"), output.get("evalue", "")
     trace = ANSI.sub("", "\n".join(output.get("traceback", [])))
-    lines = CELL_LINE.findall(trace)
-    line = cell.code_line + int(lines[-1]) - 1 if lines else cell.line
+    frames = [(by_count[int(count)], int(line)) for count, line in CELL_LINE.findall(trace) if int(count) in by_count]
+    line = frames[-1][0].code_line + frames[-1][1] - 1 if frames else cell.line
     if name == "CheckFailed":
         return error("check-failed", shown_file, line, message or "a check failed", cell=cell.label)
     code = "cell-syntax" if name in ("SyntaxError", "IndentationError") else "cell-error"
     return error(code, shown_file, line, f"{name}: {message}" if message else name, cell=cell.label)
+
+
+def _error_text(outputs: list[Any]) -> str:
+    """``Name: message`` of an error output, or ''."""
+    for output in outputs:
+        if output.get("output_type") == "error":
+            return f"{output.get('ename')}: {output.get('evalue')}"
+    return ""
 
 
 def _inline_outcomes(outputs: list[Any]) -> list[dict[str, Any]]:
