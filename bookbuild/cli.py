@@ -15,7 +15,7 @@ from typing import Sequence, TextIO
 from .check import CheckResult, check_book
 from .diagnostics import ConfigError, Diagnostic, exit_status, format_json, plural
 from .execute import ENGINES, DEFAULT_TIMEOUT, ChapterJob, ExecutionResult
-from .project import load_book
+from .project import display_path, load_book
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,7 +31,31 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"stop a chapter that runs longer than this (default {DEFAULT_TIMEOUT:g})")
     check.add_argument("--jobs", type=int, default=None, metavar="N", help="chapters run in parallel (default: the number of cores)")
     check.set_defaults(handler=run_check)
+
+    html = commands.add_parser("html", help="render the book to a website")
+    _project_arguments(html)
+    _build_arguments(html)
+    html.set_defaults(handler=run_html)
     return parser
+
+
+def _build_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--output-dir", type=Path, default=None, metavar="DIR",
+                        help="where to write the output (default: _build/<format> in the project)")
+    parser.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
+                        help="where to keep build caches (default: .bookbuild-cache beside the output folder)")
+    parser.add_argument("--engine", choices=ENGINES, default="inprocess", help="how to execute chapters")
+    parser.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help="stop a chapter that runs longer than this")
+    parser.add_argument("--jobs", type=int, default=None, metavar="N", help="parallel workers (default: the number of cores)")
+    parser.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
+
+
+def output_dirs(args: argparse.Namespace, book_root: Path, fmt: str) -> tuple[Path, Path]:
+    """(output folder, cache folder) from the arguments and their defaults."""
+    out = (args.output_dir or book_root / "_build" / fmt).resolve()
+    cache = (args.cache_dir or out.parent / ".bookbuild-cache").resolve()
+    return out, cache
 
 
 def _project_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,9 +96,27 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return exit_status(diagnostics, strict=args.strict)
 
 
-def write_text_report(result: CheckResult, out: TextIO) -> None:
+def run_html(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .render.html import build_html
+
+    book = load_book(args.project)
+    out_dir, cache_dir = output_dirs(args, book.root, "html")
+    build = build_html(book, out_dir, cache_dir, args.chapters, engine=args.engine, timeout=args.timeout,
+                       workers=args.jobs, log=err)
+    diagnostics = (build.check.diagnostics if build.check else []) + build.diagnostics
+    write_text_report(build.check, out, extra=build.diagnostics)
+    errors = sum(1 for d in diagnostics if d.is_error)
+    out.write(f"built {plural(len(build.pages), 'page')} into {display_path(out_dir)} in {build.seconds:.1f} s: "
+              f"{plural(errors, 'error')}, {plural(len(diagnostics) - errors, 'warning')}\n")
+    return exit_status(diagnostics, strict=args.strict)
+
+
+def write_text_report(result: CheckResult, out: TextIO, extra: list[Diagnostic] | None = None) -> None:
     """Diagnostics grouped per file, each group closed by a one-line summary."""
-    for shown, group in result.groups.items():
+    groups = {shown: list(group) for shown, group in result.groups.items()}
+    for diagnostic in extra or []:
+        groups.setdefault(diagnostic.file, []).append(diagnostic)
+    for shown, group in groups.items():
         if not group:
             continue
         for diagnostic in group:

@@ -78,11 +78,14 @@ class Book:
 
 
 def display_path(path: Path) -> str:
-    """A path as diagnostics show it: relative to the working directory (``../x`` allowed)."""
+    """A path as diagnostics show it: relative to the working directory when near it
+    (``book/ch.qmd``, ``../shared/ch.qmd``), absolute when far away."""
+    absolute = path.resolve()
     try:
-        return os.path.relpath(path.resolve(), Path.cwd().resolve())
+        relative = os.path.relpath(absolute, Path.cwd().resolve())
     except ValueError:  # another drive on Windows
-        return str(path)
+        return str(absolute)
+    return str(absolute) if relative.startswith(os.path.join(os.pardir, os.pardir)) else relative
 
 
 def load_book(root: Path) -> Book:

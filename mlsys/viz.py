@@ -46,7 +46,7 @@ def setup_plot(figsize: tuple[float, float] = (8.0, 4.5)) -> tuple[Any, Any, dic
 
     palette = colors()
     fig, ax = plt.subplots(figsize=figsize)
-    text = palette.get("TextColor", "#333333")
+    text = palette["InkColor"]
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     for side in ("left", "bottom"):

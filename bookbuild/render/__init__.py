@@ -1,0 +1,1 @@
+"""Rendering: turn executed chapters into pages (HTML, figures)."""

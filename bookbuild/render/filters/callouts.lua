@@ -1,0 +1,88 @@
+-- Callouts: `::: {.callout-KIND title="…" collapse="true|false"}`. Label, colour
+-- and icon of each kind come from the theme's callouts.yml (via bookdata), so
+-- HTML and LaTeX style them alike. `collapse` makes a disclosure (closed when
+-- "true", open when "false"); a first heading inside may serve as the title.
+package.path = pandoc.path.directory(PANDOC_SCRIPT_FILE) .. '/?.lua;' .. package.path
+local book = require 'bookdata'
+
+local data
+
+local function style_of(kind)
+  local styles = data.callouts
+  local s = styles.kinds[kind]
+  if s == nil or s == pandoc.json.null then s = styles.default end
+  return s
+end
+
+local function kind_of(div)
+  for _, class in ipairs(div.classes) do
+    local kind = class:match('^callout%-(.+)$')
+    if kind then return kind end
+  end
+end
+
+local function title_of(div)
+  local content = div.content
+  if div.attributes.title then
+    return book.markdown_inlines(div.attributes.title), content
+  end
+  if #content > 0 and content[1].t == 'Header' then
+    local rest = content:clone()
+    rest:remove(1)
+    return content[1].content, rest
+  end
+  return pandoc.Inlines({}), content
+end
+
+local function html_callout(div, kind, style, title, body)
+  local collapse = div.attributes.collapse
+  local open_tag, close_tag, head_open, head_close
+  local color = book.escape_html(style.color or '')
+  local classes = 'callout callout-' .. kind
+  if collapse == 'true' or collapse == 'false' then
+    open_tag = '<details class="' .. classes .. '" style="--callout-color: ' .. color .. '"' .. (collapse == 'false' and ' open' or '') .. '>'
+    head_open, head_close, close_tag = '<summary class="callout-header">', '</summary>', '</details>'
+  else
+    open_tag = '<div class="' .. classes .. '" style="--callout-color: ' .. color .. '">'
+    head_open, head_close, close_tag = '<div class="callout-header">', '</div>', '</div>'
+  end
+  local header = pandoc.Inlines({pandoc.RawInline('html', head_open ..
+    '<span class="callout-icon" aria-hidden="true">' .. (style.icon_svg or '') .. '</span>' ..
+    '<span class="callout-label">' .. book.escape_html(style.label or kind) .. '</span>')})
+  if #title > 0 then
+    header:insert(pandoc.RawInline('html', '<span class="callout-title">'))
+    header:extend(title)
+    header:insert(pandoc.RawInline('html', '</span>'))
+  end
+  header:insert(pandoc.RawInline('html', head_close))
+  local out = pandoc.Blocks({pandoc.RawBlock('html', open_tag), pandoc.Plain(header),
+    pandoc.RawBlock('html', '<div class="callout-body">')})
+  out:extend(body)
+  out:insert(pandoc.RawBlock('html', '</div>' .. close_tag))
+  return out
+end
+
+local function latex_callout(kind, style, title, body)
+  local env = 'bookcallout'
+  local label = style.label or kind
+  local title_text = pandoc.write(pandoc.Pandoc({pandoc.Plain(title)}), 'latex')
+  local out = pandoc.Blocks({pandoc.RawBlock('latex',
+    '\\begin{' .. env .. '}{' .. (style.latex_color or 'black') .. '}{' .. label .. '}{' .. title_text .. '}')})
+  out:extend(body)
+  out:insert(pandoc.RawBlock('latex', '\\end{' .. env .. '}'))
+  return out
+end
+
+local function Div(div)
+  local kind = kind_of(div)
+  if not kind then return nil end
+  local style = style_of(kind)
+  local title, body = title_of(div)
+  if book.format() == 'latex' then return latex_callout(kind, style, title, body) end
+  return html_callout(div, kind, style, title, body)
+end
+
+return {
+  {Meta = function(meta) data = book.load(meta) end},
+  {Div = Div},
+}

@@ -1,0 +1,165 @@
+-- Numbering and cross-references. Numbers were computed by the build from this
+-- same AST, book-wide (bookdata: `headers` by id, `targets` by label), so a
+-- reference to another chapter reads and links exactly like a local one.
+-- Headers get their number, figures/tables/equations a numbered caption, and
+-- `@fig-…`/`@tbl-…`/`@eq-…`/`@sec-…` become links; an unknown label stays
+-- visible as `?@label`.
+package.path = pandoc.path.directory(PANDOC_SCRIPT_FILE) .. '/?.lua;' .. package.path
+local book = require 'bookdata'
+
+local data
+local XREF = {fig = true, tbl = true, eq = true, sec = true, lst = true}
+local latex = book.format() == 'latex'
+
+local function target(label)
+  local t = data.targets[label]
+  if t == nil or t == pandoc.json.null then return nil end
+  return t
+end
+
+local function prefix_kind(label)
+  local kind = label:match('^(%a+)%-')
+  return kind and XREF[kind] and kind or nil
+end
+
+local function number_span(kind, label)
+  local t = target(label)
+  if not t or t.number == '' then return nil end
+  local words = {fig = 'Figure', tbl = 'Table'}
+  return pandoc.Span({pandoc.Str(words[kind] .. '\u{A0}' .. t.number .. ':')}, {class = (kind == 'fig' and 'figure' or 'table') .. '-number'})
+end
+
+local function with_number(caption_blocks, kind, label)
+  local span = number_span(kind, label)
+  local blocks = book.plain(caption_blocks)
+  if not span or latex then return blocks end
+  if #blocks == 0 then return pandoc.Blocks({pandoc.Plain({span})}) end
+  local first = blocks[1]
+  if first.content then
+    first.content:insert(1, pandoc.Space())
+    first.content:insert(1, span)
+  end
+  return blocks
+end
+
+local function apply_alt(blocks, alt)
+  return blocks:walk({Image = function(img)
+    local own = img.attributes['fig-alt']
+    img.attributes['fig-alt'] = nil
+    if own or alt then img.attributes['alt'] = own or alt end
+    return img
+  end})
+end
+
+local function Header(h)
+  local number = data.headers[h.identifier]
+  if number and number ~= pandoc.json.null and not latex then
+    h.content:insert(1, pandoc.Space())
+    h.content:insert(1, pandoc.Span({pandoc.Str(number)}, {class = 'header-section-number'}))
+  end
+  if h.level == 1 then h.classes:insert('chapter-title') end
+  return h
+end
+
+-- `::: {#fig-x fig-cap="…" fig-alt="…"}` (or a last paragraph as the caption).
+local function Div(div)
+  if not div.identifier:match('^fig%-') then return nil end
+  local content = div.content
+  local caption
+  if div.attributes['fig-cap'] then
+    caption = pandoc.read(div.attributes['fig-cap'], 'markdown').blocks
+  elseif #content > 1 and content[#content].t == 'Para' then
+    caption = pandoc.Blocks({content[#content]})
+    content = content:clone()
+    content:remove(#content)
+  else
+    caption = pandoc.Blocks({})
+  end
+  content = apply_alt(book.plain(content), div.attributes['fig-alt'])
+  local attr = pandoc.Attr(div.identifier, {'figure'}, {})
+  if latex and div.attributes['fig-pos'] then attr.attributes['latex-placement'] = div.attributes['fig-pos'] end
+  return pandoc.Figure(content, {long = with_number(caption, 'fig', div.identifier)}, attr)
+end
+
+local function Figure(fig)
+  if fig.identifier:match('^fig%-') and not fig.classes:includes('figure') then
+    fig.classes:insert('figure')
+    fig.caption.long = with_number(fig.caption.long, 'fig', fig.identifier)
+  end
+  fig.content = apply_alt(fig.content, nil)
+  return fig
+end
+
+-- `![](x.png){#fig-x}` with no caption is not a Figure to Pandoc; make it one.
+local function Para(para)
+  if #para.content == 1 and para.content[1].t == 'Image' and para.content[1].identifier:match('^fig%-') then
+    local img = para.content[1]
+    local label = img.identifier
+    img.identifier = ''
+    local content = apply_alt(pandoc.Blocks({pandoc.Plain({img})}), nil)
+    return pandoc.Figure(content, {long = with_number(pandoc.Blocks({}), 'fig', label)}, pandoc.Attr(label, {'figure'}))
+  end
+  -- `$$ … $$ {#eq-x}`: the label is a Str right after the display math.
+  local out, current, changed = pandoc.Blocks({}), pandoc.Inlines({}), false
+  local i = 1
+  while i <= #para.content do
+    local el = para.content[i]
+    local j = i + 1
+    while j <= #para.content and (para.content[j].t == 'Space' or para.content[j].t == 'SoftBreak') do j = j + 1 end
+    local nxt = para.content[j]
+    local label = nxt and nxt.t == 'Str' and nxt.text:match('^{#(eq%-[^%s}]+)}$')
+    if el.t == 'Math' and el.mathtype == 'DisplayMath' and label then
+      if #current > 0 then out:insert(pandoc.Para(current)) end
+      current = pandoc.Inlines({})
+      local t = target(label)
+      if latex then
+        out:insert(pandoc.RawBlock('latex', '\\begin{equation}' .. el.text .. '\\label{' .. label .. '}\\end{equation}'))
+      else
+        local number = t and t.number or '?'
+        out:insert(pandoc.Div({pandoc.Plain({el, pandoc.Span({pandoc.Str('(' .. number .. ')')}, {class = 'equation-number'})})},
+          pandoc.Attr(label, {'equation'})))
+      end
+      changed = true
+      i = j + 1
+    else
+      current:insert(el)
+      i = i + 1
+    end
+  end
+  if not changed then return nil end
+  while #current > 0 and (current[1].t == 'Space' or current[1].t == 'SoftBreak') do current:remove(1) end
+  if #current > 0 then out:insert(pandoc.Para(current)) end
+  return out
+end
+
+local function Table(tbl)
+  if tbl.identifier:match('^tbl%-') then
+    tbl.caption.long = with_number(tbl.caption.long, 'tbl', tbl.identifier)
+  end
+  if latex then return tbl end
+  return pandoc.Div({tbl}, {class = 'table-wrap'})
+end
+
+local function Cite(cite)
+  for _, c in ipairs(cite.citations) do
+    if not prefix_kind(c.id) then return nil end
+  end
+  local out = pandoc.Inlines({})
+  for n, c in ipairs(cite.citations) do
+    if n > 1 then out:insert(pandoc.Str(', ')) end
+    local t = target(c.id)
+    if not t then
+      out:insert(pandoc.Span({pandoc.Str('?@' .. c.id)}, {class = 'xref-unresolved'}))
+    else
+      local text = t.text
+      if c.mode == 'SuppressAuthor' and t.number ~= '' then text = t.number end
+      out:insert(pandoc.Link({pandoc.Str(text)}, t.href, '', {class = 'xref'}))
+    end
+  end
+  return out
+end
+
+return {
+  {Meta = function(meta) data = book.load(meta) end},
+  {Header = Header, Div = Div, Figure = Figure, Para = Para, Table = Table, Cite = Cite},
+}

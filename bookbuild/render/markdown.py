@@ -1,0 +1,123 @@
+"""ExecutedChapter -> the Markdown Pandoc reads: values substituted, cells replaced by their output.
+
+Pure text assembly: every input (values, figure files, TikZ results) is given;
+nothing runs here. The chapter's own text is copied through untouched between
+the spans the parser recorded, so whatever Pandoc does with the rest of the
+Markdown is exactly what it would do with the author's file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from ..execute import CellResult, ExecutedChapter
+from ..qmd import Cell, FencedBlock, InlineExpr
+
+TIKZ_INFO = re.compile(r"^\{?\s*\.tikz\b")
+OPTION_LINE = re.compile(r"^#\|")
+
+
+@dataclass(frozen=True)
+class AssemblyInputs:
+    """What the assembler substitutes, besides the executed chapter itself.
+
+    ``figure_paths`` maps (cell index, figure number) to the image's URL as the
+    page will reference it; ``tikz_paths`` maps a TikZ block's start offset to its
+    SVG URL, or to None when it failed to compile. ``echo`` is the book default.
+    """
+
+    figure_paths: Mapping[tuple[int, int], str]
+    tikz_paths: Mapping[int, str | None]
+    echo: bool = False
+    output_format: str = "html"
+
+
+def assemble(executed: ExecutedChapter, inputs: AssemblyInputs) -> str:
+    """The chapter's Markdown with every computed piece in place."""
+    chapter = executed.chapter
+    text = chapter.text
+    values = {v.index: v for v in executed.values}
+    results = {c.index: c for c in executed.cells}
+    pieces: list[str] = []
+    position = chapter.front_matter_span.end if chapter.front_matter_span else 0
+    spans: list[Cell | InlineExpr | FencedBlock] = sorted(
+        [*chapter.cells, *chapter.inlines, *chapter.blocks], key=lambda item: item.span.start
+    )
+    for item in spans:
+        pieces.append(text[position : item.span.start])
+        if isinstance(item, InlineExpr):
+            pieces.append(_inline_text(item, values.get(item.index)))
+        elif isinstance(item, Cell):
+            pieces.append(_cell_markdown(item, results.get(item.index), inputs))
+        elif TIKZ_INFO.match(item.info):
+            pieces.append(_tikz_markdown(item, inputs.tikz_paths.get(item.span.start)))
+        else:
+            pieces.append(text[item.span.start : item.span.end])
+        position = item.span.end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def _inline_text(inline: InlineExpr, value: Any) -> str:
+    if value is not None and value.text is not None:
+        return value.text
+    # A failed value stays visible in the page (the build reports it as an error too).
+    return f"[⚠ `{inline.expr}`]{{.inline-error}}"
+
+
+def _cell_markdown(cell: Cell, result: CellResult | None, inputs: AssemblyInputs) -> str:
+    """What a cell leaves in the document: its code if echoed, its output, its figures."""
+    blocks: list[str] = []
+    echo = cell.option("echo", inputs.echo)
+    if echo is True:
+        code = "".join(row for row in cell.code.splitlines(keepends=True) if not OPTION_LINE.match(row)).strip("\n")
+        blocks.append(f"```python\n{code}\n```")
+    output = cell.option("output", True)
+    include = cell.option("include", True)
+    if result is not None and output is not False and include is not False:
+        if result.stdout.strip():
+            blocks.append(result.stdout if output == "asis" else _code_block(result.stdout, "cell-output"))
+        blocks.extend(result.markdown)
+        blocks.extend(_figure_markdown(cell, result, inputs))
+    if not blocks:
+        return ""
+    return "\n\n" + "\n\n".join(blocks) + "\n\n"
+
+
+def _figure_markdown(cell: Cell, result: CellResult, inputs: AssemblyInputs) -> list[str]:
+    label = cell.label if cell.label and cell.label.startswith("fig-") else None
+    caption = cell.option("fig-cap")
+    alt = cell.option("fig-alt")
+    out = []
+    for figure in result.figures:
+        path = inputs.figure_paths.get((cell.index, figure.number))
+        if path is None:
+            continue
+        image_attrs = f' fig-alt="{_attr(alt)}"' if alt else ""
+        image = f"![]({path}){{.cell-figure{image_attrs}}}"
+        first = figure.number == 1
+        if label and first:
+            cap = f"\n\n{caption}" if caption else ""
+            out.append(f"::: {{#{label}}}\n{image}{cap}\n:::")
+        else:
+            out.append(image)
+    return out
+
+
+def _tikz_markdown(block: FencedBlock, path: str | None) -> str:
+    if path is None:
+        return '[⚠ TikZ figure failed to compile]{.tikz-error}\n'
+    return f"![]({path}){{.tikz}}\n"
+
+
+def _code_block(text: str, css_class: str) -> str:
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return f"{fence}{{.{css_class}}}\n{text.rstrip()}\n{fence}"
+
+
+def _attr(value: Any) -> str:
+    return str(value).replace("\\", "\\\\").replace('"', '\\"')

@@ -1,0 +1,160 @@
+"""Number chapters, sections, figures, tables and equations from Pandoc's AST.
+
+Numbers are computed from the parsed document (Pandoc's JSON AST), not from the
+Markdown text, so they agree with what Pandoc will render. The book-wide table
+built from every chapter lets a reference in one chapter link to a figure in
+another ("Figure 2.3" pointing at ``chapter2.html#fig-…``).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+EQ_LABEL = re.compile(r"^\{#(eq-[^\s}]+)\}$")
+KIND_NAMES = {"chapter": "Chapter", "fig": "Figure", "tbl": "Table", "eq": "Equation", "sec": "Section", "lst": "Listing"}
+
+
+@dataclass
+class ChapterNumbers:
+    """The numbers of one chapter: its own, each header's (by id), and each label's."""
+
+    chapter: str | None
+    headers: dict[str, str | None] = field(default_factory=dict)  # header id -> number
+    labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (kind, number)
+    section_titles: dict[str, str] = field(default_factory=dict)
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a label points in the built book."""
+
+    kind: str
+    number: str
+    page: str
+    label: str
+    title: str = ""
+
+    def href_from(self, page: str) -> str:
+        """The link to this target from another page of the site."""
+        if page == self.page:
+            return f"#{self.label}"
+        relative = posixpath.relpath(self.page, posixpath.dirname(page) or ".")
+        return f"{relative}#{self.label}"
+
+    @property
+    def text(self) -> str:
+        """``Figure 2.3``; an unnumbered section is referred to by its title."""
+        if not self.number:
+            return self.title
+        return f"{KIND_NAMES.get(self.kind, self.kind.title())} {self.number}"
+
+
+def walk(node: Any) -> Iterator[dict[str, Any]]:
+    """Every AST element (a dict with a ``t`` key), in document order."""
+    if isinstance(node, dict):
+        if "t" in node:
+            yield node
+        for value in node.values():
+            yield from walk(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from walk(item)
+
+
+def stringify(inlines: Any) -> str:
+    """Plain text of a list of inlines (enough for titles)."""
+    parts: list[str] = []
+    for element in walk(inlines):
+        kind = element["t"]
+        if kind == "Str":
+            parts.append(element["c"])
+        elif kind in ("Space", "SoftBreak", "LineBreak"):
+            parts.append(" ")
+        elif kind in ("Code", "Math"):
+            parts.append(element["c"][1])
+    return "".join(parts).strip()
+
+
+def number_chapter(ast: dict[str, Any], chapter_number: str | None) -> ChapterNumbers:
+    """Number the headers and labelled elements of one chapter's AST.
+
+    The first level-1 header is the chapter title; level-2 headers are sections
+    ``N.1``, level-3 ``N.1.1``, and so on. ``.unnumbered`` headers get no number.
+    Figures, tables and equations are numbered ``N.k`` in document order (just
+    ``k`` in an unnumbered chapter).
+    """
+    numbers = ChapterNumbers(chapter_number)
+    counters = [0] * 7
+    counts = {"fig": 0, "tbl": 0, "eq": 0}
+    seen_title = False
+
+    def item_number(kind: str) -> str:
+        counts[kind] += 1
+        return f"{chapter_number}.{counts[kind]}" if chapter_number else str(counts[kind])
+
+    for element in walk(ast.get("blocks", [])):
+        kind = element["t"]
+        if kind == "Header":
+            level, (ident, classes, _), inlines = element["c"]
+            if level == 1 and not seen_title:
+                seen_title = True
+                numbers.title = stringify(inlines)
+                number = chapter_number if "unnumbered" not in classes else None
+            elif "unnumbered" in classes or chapter_number is None:
+                number = None
+            else:
+                depth = max(level, 2)
+                counters[depth] += 1
+                for deeper in range(depth + 1, 7):
+                    counters[deeper] = 0
+                number = ".".join([chapter_number] + [str(counters[d]) for d in range(2, depth + 1)])
+            if ident:
+                numbers.headers[ident] = number
+            if ident.startswith("sec-"):
+                # A reference to a chapter's own title reads "Chapter 2", as in Quarto.
+                kind = "chapter" if level == 1 and number == chapter_number else "sec"
+                numbers.labels[ident] = (kind, number or "")
+                numbers.section_titles[ident] = stringify(inlines)
+        elif kind in ("Div", "Figure", "Table", "Image"):
+            ident = element["c"][0][0]
+            prefix = ident.split("-", 1)[0]
+            if prefix in ("fig", "tbl") and ident not in numbers.labels:
+                numbers.labels[ident] = (prefix, item_number(prefix))
+        elif kind == "Para":
+            for label in _equation_labels(element["c"]):
+                numbers.labels[label] = ("eq", item_number("eq"))
+    return numbers
+
+
+def _equation_labels(inlines: list[dict[str, Any]]) -> Iterator[str]:
+    """Labels written right after display math: ``$$ … $$ {#eq-x}``."""
+    previous_math = False
+    for element in inlines:
+        kind = element["t"]
+        if kind == "Math" and element["c"][0]["t"] == "DisplayMath":
+            previous_math = True
+            continue
+        if kind in ("Space", "SoftBreak") and previous_math:
+            continue
+        if kind == "Str" and previous_math:
+            match = EQ_LABEL.match(element["c"])
+            if match:
+                yield match.group(1)
+        previous_math = False
+
+
+def book_targets(chapters: list[tuple[str, ChapterNumbers]]) -> dict[str, Target]:
+    """Label -> Target across the book; ``chapters`` pairs each page path with its numbers.
+
+    The first definition of a label wins (the checker reports duplicates).
+    """
+    targets: dict[str, Target] = {}
+    for page, numbers in chapters:
+        for label, (kind, number) in numbers.labels.items():
+            title = numbers.section_titles.get(label, "")
+            targets.setdefault(label, Target(kind, number, page, label, title))
+    return targets

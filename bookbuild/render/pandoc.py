@@ -1,0 +1,76 @@
+"""Run Pandoc (the binary shipped by the ``pypandoc-binary`` wheel), with a timeout.
+
+Two calls per chapter: Markdown -> JSON AST (so the build can number things
+from what Pandoc actually parsed), then AST -> HTML or LaTeX through the Lua
+filters. Each call is a plain subprocess: no shell, stdin fed, time-limited.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+FILTERS_DIR = Path(__file__).parent / "filters"
+MARKDOWN_FORMAT = "markdown"
+DEFAULT_TIMEOUT = 120.0
+
+
+class PandocError(Exception):
+    """Pandoc failed or timed out; the message says which and why."""
+
+
+@lru_cache(maxsize=1)
+def pandoc_binary() -> str:
+    """The pandoc executable from the pypandoc-binary wheel (or PATH as a fallback)."""
+    try:
+        import pypandoc
+
+        return str(pypandoc.get_pandoc_path())
+    except (ImportError, OSError) as exc:  # pragma: no cover - depends on the install
+        import shutil
+
+        found = shutil.which("pandoc")
+        if found:
+            return found
+        raise PandocError("pandoc not found: install the project (pip install -e .) to get pypandoc-binary") from exc
+
+
+@lru_cache(maxsize=1)
+def pandoc_version() -> str:
+    """``pandoc 3.x.y``, part of every cache key that depends on Pandoc's output."""
+    return run_pandoc(["--version"], "").splitlines()[0]
+
+
+def run_pandoc(args: list[str], stdin: str, *, cwd: Path | None = None, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Run pandoc with ``args`` on ``stdin``; return its standard output."""
+    command = [pandoc_binary(), *args]
+    try:
+        done = subprocess.run(command, input=stdin, capture_output=True, text=True, encoding="utf-8",
+                              cwd=cwd, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise PandocError(f"pandoc did not finish within {timeout:g} s") from exc
+    if done.returncode != 0:
+        raise PandocError(done.stderr.strip() or f"pandoc exited with status {done.returncode}")
+    return done.stdout
+
+
+def markdown_to_ast(markdown: str, *, cwd: Path) -> dict[str, Any]:
+    """Parse Markdown into Pandoc's JSON AST."""
+    return json.loads(run_pandoc(["--from", MARKDOWN_FORMAT, "--to", "json"], markdown, cwd=cwd))
+
+
+def filter_args(names: list[str]) -> list[str]:
+    """``--lua-filter`` arguments for the book's filters, by file stem, in order.
+
+    ``citeproc`` in the list places Pandoc's citation processor at that point.
+    """
+    args: list[str] = []
+    for name in names:
+        if name == "citeproc":
+            args.append("--citeproc")
+        else:
+            args += ["--lua-filter", str(FILTERS_DIR / f"{name}.lua")]
+    return args

@@ -1,0 +1,162 @@
+"""Assemble rendered chapters into a website: page shell, sidebar, previous/next, search index.
+
+Pure string building: the caller writes the files. The markup follows the
+contract the theme (``theme/book.css``, ``theme/book.js``) styles.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+SECTION_HEADING = re.compile(r"<h([1-3])\b[^>]*\bid=\"([^\"]+)\"[^>]*>(.*?)</h\1>", re.S)
+TAG = re.compile(r"<[^>]+>")
+DROP_ELEMENTS = re.compile(r"<(svg|math|script|style)\b.*?</\1>", re.S)
+SPACES = re.compile(r"\s+")
+MAX_SECTION_TEXT = 4000
+
+
+@dataclass(frozen=True)
+class SiteEntry:
+    """One chapter's place in the site: where its page is and what the sidebar calls it."""
+
+    page: str
+    title: str
+    number: str | None
+    part: str | None
+
+
+@dataclass(frozen=True)
+class PageContent:
+    """A rendered chapter: the article's HTML and its table of contents."""
+
+    entry: SiteEntry
+    body: str
+    toc: str
+
+
+def relative(from_page: str, to_path: str) -> str:
+    """A URL from one page of the site to another file of it."""
+    return posixpath.relpath(to_path, posixpath.dirname(from_page) or ".")
+
+
+def label_html(entry: SiteEntry) -> str:
+    number = f'<span class="chapter-number">{html.escape(entry.number)}</span> ' if entry.number else ""
+    return number + html.escape(entry.title)
+
+
+def sidebar(entries: Iterable[SiteEntry], current: str) -> str:
+    """The chapter list, with part titles before the first chapter of each part."""
+    rows = ['<nav class="sidebar" id="sidebar" aria-label="Chapters">', '<ul class="chapter-list">']
+    part = None
+    for entry in entries:
+        if entry.part and entry.part != part:
+            rows.append(f'<li class="part-title">{html.escape(entry.part)}</li>')
+        part = entry.part
+        here = entry.page == current
+        attrs = ' aria-current="page"' if here else ""
+        rows.append(f'<li class="chapter{" current" if here else ""}"><a href="{relative(current, entry.page)}"{attrs}>'
+                    f"{label_html(entry)}</a></li>")
+    rows += ["</ul>", "</nav>"]
+    return "\n".join(rows)
+
+
+def page_nav(entries: list[SiteEntry], current: str) -> str:
+    """Previous and next chapter links."""
+    pages = [e.page for e in entries]
+    if current not in pages:
+        return ""
+    i = pages.index(current)
+    links = []
+    for rel, label, neighbour in (("prev", "Previous", entries[i - 1] if i > 0 else None),
+                                  ("next", "Next", entries[i + 1] if i + 1 < len(entries) else None)):
+        if neighbour:
+            links.append(f'<a class="{rel}" href="{relative(current, neighbour.page)}" rel="{rel}">'
+                         f'<span class="page-nav-label">{label}</span><span class="page-nav-title">{label_html(neighbour)}</span></a>')
+    return f'<nav class="page-nav" aria-label="Previous and next chapter">{"".join(links)}</nav>'
+
+
+def page_html(*, book_title: str, page: str, title: str, entries: list[SiteEntry], article: str, toc: str) -> str:
+    """A complete HTML page in the site's shell."""
+    root = relative(page, "index.html")
+    assets = posixpath.dirname(relative(page, "assets/book.css"))
+    search = relative(page, "search-index.js")
+    toc_html = (f'<aside class="page-toc" aria-label="On this page"><h2>On this page</h2><nav id="TOC">{toc}</nav></aside>'
+                if toc.strip() else "")
+    full_title = f"{title} – {book_title}" if title and title != book_title else book_title
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(full_title)}</title>
+<link rel="stylesheet" href="{assets}/book.css">
+<script src="{assets}/book.js" defer></script>
+<script src="{search}" defer></script>
+</head>
+<body>
+<header class="topbar">
+<button class="sidebar-toggle" type="button" aria-controls="sidebar" aria-expanded="false" aria-label="Chapters">☰</button>
+<a class="book-title" href="{root}">{html.escape(book_title)}</a>
+<div class="search"><input type="search" id="search-input" placeholder="Search the book" aria-label="Search the book" autocomplete="off">
+<div id="search-results" class="search-results" hidden></div></div>
+<button class="theme-toggle" type="button" aria-label="Toggle dark mode">◐</button>
+</header>
+<div class="page">
+{sidebar(entries, page)}
+<main class="content" id="content">
+<article class="chapter">
+{article}
+</article>
+{page_nav(entries, page)}
+</main>
+{toc_html}
+</div>
+</body>
+</html>
+"""
+
+
+def landing_article(book_title: str, subtitle: str | None, author: object, entries: list[SiteEntry]) -> str:
+    """The body of a generated index page (when no chapter is the site's index.html)."""
+    authors = author if isinstance(author, list) else [author] if author else []
+    parts = [f'<h1 class="book-cover-title">{html.escape(book_title)}</h1>']
+    if subtitle:
+        parts.append(f'<p class="book-subtitle">{html.escape(str(subtitle))}</p>')
+    if authors:
+        parts.append(f'<p class="book-author">{html.escape(", ".join(str(a) for a in authors))}</p>')
+    parts.append('<h2 id="contents">Contents</h2><ul class="book-contents">')
+    for entry in entries:
+        parts.append(f'<li><a href="{relative("index.html", entry.page)}">{label_html(entry)}</a></li>')
+    parts.append("</ul>")
+    return "\n".join(parts)
+
+
+def search_entries(page: str, chapter_title: str, body: str) -> list[dict[str, str]]:
+    """Search records for a page: one per section (h1–h3 with an id)."""
+    records = []
+    matches = list(SECTION_HEADING.finditer(body))
+    for i, match in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(body)
+        text = plain_text(body[match.end() : end])
+        records.append({
+            "title": plain_text(match.group(3)),
+            "chapter": chapter_title,
+            "url": f"{page}#{match.group(2)}",
+            "text": text[:MAX_SECTION_TEXT],
+        })
+    return records
+
+
+def plain_text(fragment: str) -> str:
+    """Visible text of an HTML fragment, whitespace folded (figures and math dropped)."""
+    return SPACES.sub(" ", html.unescape(TAG.sub(" ", DROP_ELEMENTS.sub(" ", fragment)))).strip()
+
+
+def search_index_js(records: list[dict[str, str]]) -> str:
+    """The index as a script, so search works from file:// without fetch."""
+    return "window.BOOK_SEARCH_INDEX = " + json.dumps(records, ensure_ascii=False, separators=(",", ":")) + ";\n"

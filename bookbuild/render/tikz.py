@@ -1,0 +1,447 @@
+"""Compile ```` ```{.tikz} ```` blocks to SVG for the HTML renderer.
+
+Each block (a ``tikzpicture``, perhaps with ``\\tikzset``/``\\def`` before it) is
+typeset on its own cropped page by ``latex`` (DVI mode) and converted by
+``dvisvgm``. All figures share one preamble: ``bookbuild/theme/tikz-preamble.tex``
+followed by one ``\\definecolor`` per entry of the book palette
+``mlsys/palette.yml`` (see :func:`tikz_preamble`).
+
+Results are content-addressed in a cache folder: the SVG's file name is a hash of
+the figure code, the full preamble and :data:`COMPILER_VERSION`, so an unchanged
+figure is never recompiled, and a change to the preamble or the palette
+recompiles every figure. Cached files are checked before use; a truncated one is
+rebuilt. Files are written atomically (temporary file + ``os.replace``), so
+concurrent builds sharing a cache never see half-written SVGs.
+
+Speed: the preamble (TikZ, pgfplots and their libraries) takes most of a LaTeX
+run, so it is dumped once into a format file (``mylatexformat``), kept in the
+cache folder beside the SVGs and keyed by the preamble and the TeX installation;
+each figure then loads in a fraction of the time. If the format cannot be built
+or loaded, figures are compiled with the plain preamble, which gives the same SVG.
+
+Safety: LaTeX runs with ``-no-shell-escape``, no standard input, in a private
+temporary folder, and is killed (with its whole process group) after a timeout.
+
+SVG output: fonts are embedded as WOFF2 (text renders without TeX fonts on the
+reader's machine), the view box is the LaTeX page (the picture's bounding box plus
+the ``standalone`` border, so nothing is clipped). The renderer references each
+file with ``<img src>``, so the element ids that dvisvgm writes cannot clash
+between figures of one page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import importlib
+import importlib.resources
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Sequence
+
+__all__ = ["COMPILER_VERSION", "TikzError", "compile_all", "compile_tikz", "tikz_preamble"]
+
+#: dvisvgm options: embedded WOFF2 fonts, view box = the LaTeX page, optimized SVG.
+DVISVGM_OPTIONS: tuple[str, ...] = ("--font-format=woff2", "--bbox=papersize", "--optimize", "--verbosity=3")
+
+#: Part of every cache key: bump the number when the document wrapper, the LaTeX
+#: command or anything else that changes the SVG for the same code and preamble changes.
+COMPILER_VERSION = "bookbuild-tikz/1 latex+dvisvgm " + " ".join(DVISVGM_OPTIONS)
+
+LATEX_OPTIONS: tuple[str, ...] = ("-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape")
+
+#: What to install when a program is missing (Debian package names).
+DEBIAN_PACKAGES = {
+    "latex": "texlive-latex-base texlive-latex-recommended texlive-latex-extra "
+             "texlive-pictures texlive-fonts-recommended lmodern",
+    "dvisvgm": "dvisvgm",
+}
+
+_PREAMBLE_RESOURCE = ("bookbuild", "theme/tikz-preamble.tex")
+_PALETTE_RESOURCE = ("mlsys", "palette.yml")
+_COLOR_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+_HEX = re.compile(r"^#([0-9A-Fa-f]{6})$")
+
+#: The figure is written to ``figure.tex`` and read with \input, so the ``l.N`` of
+#: a LaTeX error is line N of the figure code itself.
+_FIGURE_FILE = "figure.tex"
+_BODY = "\\begin{document}%\n\\input{" + _FIGURE_FILE + "}%\n\\end{document}\n"
+
+_SVG_PREFIX = "tikz-"
+_FORMAT_PREFIX = "tikz-preamble-"
+_LOG_LIMIT = 4_000_000  # characters of a LaTeX log worth reading
+
+
+class TikzError(Exception):
+    """A figure did not compile.
+
+    ``message`` is one line fit for "figure fig-x: TikZ failed: <message>": the
+    first LaTeX error and the line it stopped at (``l.N`` counts lines of the
+    figure code), e.g. ``! Undefined control sequence. l.3 \\foo``; or what else
+    went wrong (a timeout, a missing program). ``log_excerpt`` holds a few lines
+    of the LaTeX log around the error ("" when there is none).
+    """
+
+    def __init__(self, message: str, log_excerpt: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.log_excerpt = log_excerpt
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --------------------------------------------------------------------------- preamble
+
+def _resource_text(package: str, name: str) -> str:
+    """The text of a data file shipped in ``package`` (``name`` may contain ``/``)."""
+    try:
+        return (importlib.resources.files(package) / name).read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError, TypeError, AttributeError):
+        # Namespace packages (e.g. a stale editable install) have no resource reader
+        # on some Pythons: look in the package's folders ourselves.
+        module = importlib.import_module(package)
+        for folder in list(getattr(module, "__path__", [])):
+            candidate = Path(folder, *name.split("/"))
+            if candidate.is_file():
+                return candidate.read_text(encoding="utf-8")
+        raise FileNotFoundError(f"{package}/{name}") from None
+
+
+def _palette_definitions() -> str:
+    """``\\definecolor`` lines for every entry of ``mlsys/palette.yml``, sorted by name."""
+    import yaml
+
+    package, name = _PALETTE_RESOURCE
+    try:
+        text = _resource_text(package, name)
+    except (OSError, ImportError) as exc:
+        raise TikzError(f"the book palette {package}/{name} is missing: {exc}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise TikzError(f"the book palette {package}/{name} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise TikzError(f"the book palette {package}/{name} must be a mapping of name -> '#RRGGBB'")
+    lines = []
+    for color, value in sorted(data.items(), key=lambda item: str(item[0])):
+        if not isinstance(color, str) or not _COLOR_NAME.match(color):
+            raise TikzError(f"{package}/{name}: {color!r} is not usable as a LaTeX colour name "
+                            "(letters and digits only)")
+        match = _HEX.match(value) if isinstance(value, str) else None
+        if match is None:
+            raise TikzError(f"{package}/{name}: colour {color!r} must be '#RRGGBB', got {value!r}")
+        lines.append(f"\\definecolor{{{color}}}{{HTML}}{{{match.group(1).upper()}}}\n")
+    return "".join(lines)
+
+
+def tikz_preamble() -> str:
+    """The full LaTeX preamble of every figure: the theme file, then the palette colours.
+
+    Ends before ``\\begin{document}``. Raises :class:`TikzError` when the palette is
+    missing or malformed.
+    """
+    package, name = _PREAMBLE_RESOURCE
+    base = _resource_text(package, name)
+    return (base.rstrip("\n") + "\n"
+            "% Colours of the book palette mlsys/palette.yml (generated by bookbuild.render.tikz)\n"
+            + _palette_definitions())
+
+
+# --------------------------------------------------------------------------- cache
+
+def _normalize(code: str) -> str:
+    code = code.replace("\r\n", "\n").replace("\r", "\n")
+    return code if code.endswith("\n") else code + "\n"
+
+
+def _digest(*parts: str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8")
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()[:40]
+
+
+def _svg_path(code: str, preamble: str, cache_dir: Path) -> Path:
+    return cache_dir / f"{_SVG_PREFIX}{_digest(COMPILER_VERSION, preamble, _normalize(code))}.svg"
+
+
+def _valid_svg(data: bytes) -> bool:
+    """A complete dvisvgm SVG: an ``<svg`` root with a view box, closed at the end."""
+    head = data[:2000]
+    return b"<svg" in head and b"viewBox=" in head and data.rstrip().endswith(b"</svg>")
+
+
+def _cached(path: Path) -> bool:
+    try:
+        return _valid_svg(path.read_bytes())
+    except OSError:
+        return False
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the SVG is a public asset
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+# --------------------------------------------------------------------------- processes
+
+def _program(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise TikzError(f"`{name}` was not found: TikZ figures need it "
+                        f"(Debian: apt-get install {DEBIAN_PACKAGES[name]})")
+    return found
+
+
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "openout_any": "p",        # LaTeX may write only below its (temporary) folder
+        "max_print_line": "10000",  # unwrapped log lines: whole error messages
+        "error_line": "254",
+        "half_error_line": "238",
+    })
+    return env
+
+
+def _run(args: Sequence[str], cwd: Path, deadline: float, what: str) -> int:
+    """Run ``args`` in ``cwd`` (no stdin, output to ``cwd/<what>.out``), killed at ``deadline``."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise _Timeout()
+    with open(cwd / f"{what}.out", "wb") as out:
+        proc = subprocess.Popen(list(args), cwd=cwd, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, env=_environment(), start_new_session=True)
+        try:
+            return proc.wait(timeout=remaining)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            raise _Timeout() from None
+        except BaseException:
+            _kill_group(proc)
+            raise
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+class _Timeout(Exception):
+    """A program ran past its deadline (and was killed)."""
+
+
+class _FormatUnusable(Exception):
+    """LaTeX stopped without an error message while loading the dumped preamble."""
+
+
+def _read(path: Path) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read(_LOG_LIMIT)
+    except OSError:
+        return ""
+
+
+def _latex_error(log: str, fallback: str) -> TikzError:
+    """The first ``!`` error of a LaTeX log, with its ``l.N`` line and some context."""
+    lines = log.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("! ")), None)
+    if start is None:
+        tail = "\n".join(lines[-12:])
+        return TikzError(fallback, tail)
+    message = lines[start]
+    for line in lines[start + 1:start + 40]:
+        if re.match(r"^l\.\d+", line):
+            if line.split(None, 1)[-1].startswith("\\end{document}"):
+                message += " (at the end of the figure: a group or environment left open?)"
+            else:
+                message += " " + line.strip()
+            break
+    excerpt = "\n".join(lines[max(0, start - 3):start + 10])
+    return TikzError(message, excerpt)
+
+
+# --------------------------------------------------------------------------- format
+
+_format_lock = threading.Lock()
+_broken_formats: set[Path] = set()
+
+
+@functools.lru_cache(maxsize=None)
+def _tex_identity(latex: str) -> str:
+    """What a format file depends on besides the preamble: the TeX binary and latex.fmt."""
+    parts = [latex]
+    try:
+        parts.append(subprocess.run([latex, "--version"], capture_output=True, text=True,
+                                    stdin=subprocess.DEVNULL, timeout=30).stdout.split("\n", 1)[0])
+        fmt = subprocess.run(["kpsewhich", "-engine=pdftex", "latex.fmt"], capture_output=True,
+                             text=True, stdin=subprocess.DEVNULL, timeout=30).stdout.strip()
+        for path in (os.path.realpath(latex), fmt):
+            if path:
+                st = os.stat(path)
+                parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
+    except (OSError, subprocess.SubprocessError):
+        parts.append("unknown")
+    return "\n".join(parts)
+
+
+def _format(preamble: str, cache_dir: Path, latex: str, timeout: float) -> Path | None:
+    """The dumped preamble for this TeX installation (built once), or None if unusable.
+
+    Returns the path without the ``.fmt`` suffix, as ``latex -fmt=`` wants it.
+    """
+    key = _digest(COMPILER_VERSION, preamble, _tex_identity(latex))
+    stem = cache_dir / f"{_FORMAT_PREFIX}{key}"
+    fmt = stem.with_suffix(".fmt")
+    with _format_lock:
+        if stem in _broken_formats:
+            return None
+        if fmt.is_file() and fmt.stat().st_size > 0:
+            return stem
+        try:
+            with tempfile.TemporaryDirectory(prefix="bookbuild-tikzfmt-") as tmp:
+                work = Path(tmp)
+                (work / "preamble.tex").write_text(preamble + "\\begin{document}\n\\end{document}\n",
+                                                   encoding="utf-8")
+                rc = _run([latex, "-ini", *LATEX_OPTIONS, "-jobname=preamble",
+                           "&latex", "mylatexformat.ltx", "preamble.tex"],
+                          work, time.monotonic() + max(timeout, 60.0), "latex")
+                built = work / "preamble.fmt"
+                if rc != 0 or not built.is_file():
+                    _broken_formats.add(stem)
+                    return None
+                _write_atomic(fmt, built.read_bytes())
+        except (_Timeout, OSError):
+            _broken_formats.add(stem)
+            return None
+        for old in cache_dir.glob(f"{_FORMAT_PREFIX}*.fmt"):  # formats of older preambles
+            if old != fmt:
+                with contextlib.suppress(OSError):
+                    old.unlink()
+        return stem
+
+
+# --------------------------------------------------------------------------- compile
+
+def _compile(code: str, preamble: str, fmt: Path | None, work: Path, deadline: float,
+             timeout: float) -> bytes:
+    """Typeset ``code`` in ``work`` and return the SVG bytes."""
+    latex, dvisvgm = _program("latex"), _program("dvisvgm")
+    (work / _FIGURE_FILE).write_text(code, encoding="utf-8")
+    if fmt is not None:
+        (work / "main.tex").write_text(_BODY, encoding="utf-8")
+        args = [latex, f"-fmt={fmt.absolute()}", *LATEX_OPTIONS, "main.tex"]
+    else:
+        (work / "main.tex").write_text(preamble + _BODY, encoding="utf-8")
+        args = [latex, *LATEX_OPTIONS, "main.tex"]
+    try:
+        rc = _run(args, work, deadline, "latex")
+    except _Timeout:
+        raise TikzError(f"LaTeX timed out after {timeout:g} s (an endless loop in the figure?)",
+                        _read(work / "main.log")[-2000:]) from None
+    dvi = work / "main.dvi"
+    if rc != 0 or not dvi.is_file():
+        log = _read(work / "main.log") or _read(work / "latex.out")
+        if fmt is not None and rc != 0 and not re.search(r"^! ", log, re.M):
+            raise _FormatUnusable()  # no LaTeX error: the format did not load
+        if rc == 0:
+            raise TikzError("LaTeX produced no page: the figure draws nothing", "\n".join(log.splitlines()[-12:]))
+        raise _latex_error(log, f"LaTeX failed (exit status {rc})")
+    try:
+        rc = _run([dvisvgm, *DVISVGM_OPTIONS, "--output=figure.svg", "main.dvi"], work, deadline, "dvisvgm")
+    except _Timeout:
+        raise TikzError(f"dvisvgm timed out after {timeout:g} s") from None
+    svg = work / "figure.svg"
+    data = svg.read_bytes() if svg.is_file() else b""
+    if rc != 0 or not _valid_svg(data):
+        output = _read(work / "dvisvgm.out").strip()
+        last = output.splitlines()[-1] if output else "no output"
+        raise TikzError(f"dvisvgm failed (exit status {rc}): {last}", output[-2000:])
+    return data
+
+
+def _compile_cached(code: str, preamble: str, cache_dir: Path, timeout: float,
+                    use_format: bool = True) -> Path:
+    target = _svg_path(code, preamble, cache_dir)
+    if _cached(target):
+        return target
+    latex = _program("latex")
+    _program("dvisvgm")
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    fmt = _format(preamble, cache_dir, latex, timeout) if use_format else None
+    deadline = time.monotonic() + timeout
+    code = _normalize(code)
+    with tempfile.TemporaryDirectory(prefix="bookbuild-tikz-") as tmp:
+        try:
+            data = _compile(code, preamble, fmt, Path(tmp), deadline, timeout)
+        except _FormatUnusable:
+            # The dumped preamble does not load (TeX was upgraded under it, the file
+            # is damaged, ...): stop using it and compile with the plain preamble.
+            assert fmt is not None
+            with _format_lock:
+                _broken_formats.add(fmt)
+                with contextlib.suppress(OSError):  # let the next build make a fresh one
+                    fmt.with_suffix(".fmt").unlink()
+            return _compile_cached(code, preamble, cache_dir, timeout, use_format=False)
+    _write_atomic(target, data)
+    return target
+
+
+def compile_tikz(code: str, cache_dir: Path, *, timeout: float = 60.0) -> Path:
+    """Compile one TikZ block to SVG and return the SVG's path in ``cache_dir``.
+
+    ``code`` is the content of a ```` ```{.tikz} ```` block. A valid cached SVG for
+    the same code, preamble and compiler version is returned without running
+    anything. Raises :class:`TikzError` when the figure does not compile, LaTeX runs
+    longer than ``timeout`` seconds, or ``latex``/``dvisvgm`` is not installed.
+    """
+    return _compile_cached(code, tikz_preamble(), Path(cache_dir), timeout)
+
+
+def compile_all(codes: list[str], cache_dir: Path, *, workers: int = 2,
+                timeout: float = 60.0) -> list[Path | TikzError]:
+    """Compile many TikZ blocks in parallel; results (SVG path or error) in input order.
+
+    Identical blocks are compiled once. ``timeout`` applies to each figure.
+    """
+    cache_dir = Path(cache_dir)
+    try:
+        preamble = tikz_preamble()
+    except TikzError as exc:
+        return [exc for _ in codes]
+    unique = list(dict.fromkeys(_normalize(code) for code in codes))
+
+    def one(code: str) -> Path | TikzError:
+        try:
+            return _compile_cached(code, preamble, cache_dir, timeout)
+        except TikzError as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        done = dict(zip(unique, pool.map(one, unique)))
+    return [done[_normalize(code)] for code in codes]

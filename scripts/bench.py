@@ -1,0 +1,92 @@
+"""`make bench`: time the build's commands, several runs each, and print medians and ratios.
+
+The baseline is measured in the same run: the Jupyter engine (one kernel per
+chapter, as Quarto runs a book) against our in-process engine. Targets from the
+issues are printed beside the figures; nothing here fails a build.
+
+    python scripts/bench.py [--runs N] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE = (REPO / ".." / "shared" / "fixtures").resolve()
+LABEL = re.compile(r"(?<=[#@])(fig|tbl|eq|sec)-([\w-]*\w)")
+CELL_LABEL = re.compile(r"^(#\|\s*label:\s*)(fig|tbl)-(\S+)$", re.M)
+
+
+def timed(command: list[str], runs: int, cwd: Path = REPO) -> list[float]:
+    """Wall-clock seconds of ``runs`` runs of a command (its exit status must be 0 or 1)."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=900)
+        times.append(time.perf_counter() - started)
+        if done.returncode not in (0, 1):
+            sys.exit(f"benchmark command failed ({done.returncode}): {' '.join(command)}\n{done.stderr[-2000:]}")
+    return times
+
+
+def make_big_book(root: Path, chapters: int) -> Path:
+    """A book of ``chapters`` copies of the fixture chapter, labels renamed apart."""
+    text = (FIXTURE / "ml_systems.qmd").read_text(encoding="utf-8")
+    shutil.copytree(FIXTURE / "images", root / "images")
+    shutil.copy(FIXTURE / "references.bib", root / "references.bib")
+    names = []
+    for n in range(1, chapters + 1):
+        copy = LABEL.sub(lambda m: f"{m.group(1)}-{m.group(2)}-c{n}", text)
+        copy = CELL_LABEL.sub(lambda m: f"{m.group(1)}{m.group(2)}-{m.group(3)}-c{n}", copy)
+        name = f"chapter{n:02d}.qmd"
+        (root / name).write_text(copy, encoding="utf-8")
+        names.append(name)
+    listing = "\n".join(f"    - {name}" for name in names)
+    (root / "_quarto.yml").write_text(
+        f"project:\n  type: book\nbook:\n  title: Bench\n  chapters:\n{listing}\nbibliography: references.bib\n",
+        encoding="utf-8")
+    return root
+
+
+def report(name: str, times: list[float], baseline: list[float] | None = None, target: str = "") -> None:
+    median = statistics.median(times)
+    ratio = f"  {statistics.median(baseline) / median:5.1f}x faster than baseline" if baseline else ""
+    spread = f"(min {min(times):.2f}, max {max(times):.2f}, n={len(times)})"
+    print(f"{name:<52} {median:7.2f} s {spread}{ratio}{'  target: ' + target if target else ''}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per measurement (Jupyter: fewer)")
+    parser.add_argument("--chapters", type=int, default=20, help="chapters in the generated book")
+    args = parser.parse_args()
+    python = sys.executable
+    check = [python, "-m", "bookbuild", "check"]
+
+    print(f"bookbuild benchmarks: medians of several runs, {time.strftime('%Y-%m-%d %H:%M')}, "
+          f"{Path('/proc/cpuinfo').read_text().count('processor') if Path('/proc/cpuinfo').exists() else '?'} cores\n")
+    print("make check PROJECT=../shared/fixtures")
+    jupyter = timed([*check, "--project", str(FIXTURE), "--engine", "jupyter"], max(2, args.runs // 2))
+    report("  jupyter engine (baseline)", jupyter)
+    inprocess = timed([*check, "--project", str(FIXTURE)], args.runs)
+    report("  inprocess engine", inprocess, jupyter, "<= 1.5 s")
+
+    with tempfile.TemporaryDirectory(prefix="bookbuild-bench-") as scratch:
+        big = make_big_book(Path(scratch), args.chapters)
+        print(f"\nmake check on a generated {args.chapters}-chapter book")
+        jupyter = timed([*check, "--project", str(big), "--engine", "jupyter"], max(1, args.runs // 3))
+        report("  jupyter engine (baseline)", jupyter)
+        inprocess = timed([*check, "--project", str(big)], args.runs)
+        report("  inprocess engine", inprocess, jupyter, "<= 5 s and >= 5x faster")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""`bookbuild html`: the fixture and this book rendered to a site, checked in its HTML."""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from bookbuild.check import check_book
+from bookbuild.cli import main
+from bookbuild.project import load_book
+from conftest import FIXTURE, REPO
+
+TAG = re.compile(r"<[^>]+>")
+
+
+def build(project: Path, out: Path, *extra: str) -> tuple[int, str, str]:
+    stdout, stderr = io.StringIO(), io.StringIO()
+    status = main(["html", "--project", str(project), "--output-dir", str(out), *extra], out=stdout, err=stderr)
+    return status, stdout.getvalue(), stderr.getvalue()
+
+
+def snapshot(folder: Path) -> list[tuple[str, int]]:
+    return sorted((str(p.relative_to(folder)), p.stat().st_mtime_ns) for p in folder.rglob("*"))
+
+
+@pytest.fixture(scope="session")
+def fixture_site(tmp_path_factory) -> tuple[Path, int, str]:
+    """The fixture rendered once for the whole session (TikZ included)."""
+    out = tmp_path_factory.mktemp("fixture-html") / "site"
+    before = snapshot(FIXTURE)
+    status, stdout, _ = build(FIXTURE, out)
+    assert snapshot(FIXTURE) == before, "the build wrote into the fixture folder"
+    return out, status, stdout
+
+
+def visible_text(page: str) -> str:
+    body = re.sub(r"<(script|style|svg|math)\b.*?</\1>", " ", page, flags=re.S)
+    return html.unescape(TAG.sub(" ", body))
+
+
+def test_fixture_site_builds_with_expected_warnings(fixture_site):
+    out, status, stdout = fixture_site
+    assert status == 0
+    assert (out / "index.html").is_file() and (out / "ml_systems.html").is_file()
+    assert (out / "assets" / "book.css").is_file() and (out / "assets" / "book.js").is_file()
+    assert "warning[xref-unresolved]" in stdout and "error[" not in stdout
+    assert re.search(r"built 2 pages into .* 0 errors, \d+ warnings", stdout)
+
+
+def test_no_source_syntax_leaks_into_the_page(fixture_site):
+    out, _, _ = fixture_site
+    text = visible_text((out / "ml_systems.html").read_text(encoding="utf-8"))
+    for literal in ("{python}", "\\index", "\\begin", "$$", ":::", "\\mlsysstack", "\\chapterminitoc", "\\noindent"):
+        assert literal not in text, literal
+
+
+def test_every_computed_value_is_in_the_page(fixture_site):
+    out, _, _ = fixture_site
+    text = " ".join(visible_text((out / "ml_systems.html").read_text(encoding="utf-8")).split())
+    executed = check_book(load_book(FIXTURE), ["ml_systems"]).executed[0]
+    plain = [v.text for v in executed.values if not v.markdown]
+    assert len(plain) > 250
+    missing = [value for value in plain if " ".join(value.replace("--", "–").split()) not in text]
+    assert missing == []
+    # Markdown values (fractions from md_frac) render as MathML, not as TeX source.
+    page = (out / "ml_systems.html").read_text(encoding="utf-8")
+    assert page.count("<math") > 20 and "\\frac" not in visible_text(page)
+
+
+def test_figures_tables_equations_are_numbered(fixture_site):
+    out, _, _ = fixture_site
+    page = (out / "ml_systems.html").read_text(encoding="utf-8")
+    numbers = re.findall(r'<span class="figure-number">Figure\xa0(1\.\d+):</span>', page)
+    assert numbers == [f"1.{k}" for k in range(1, 13)]
+    figures = re.findall(r'<figure id="(fig-[^"]+)" class="figure">(.*?)</figure>', page, flags=re.S)
+    assert len(figures) == 12
+    sources = [re.search(r'<img src="([^"]+)"', body).group(1) for _, body in figures]
+    assert sum(1 for s in sources if "/tikz-" in s) == 9
+    assert sum(1 for s in sources if s.endswith("fig-energy-per-inference-1.svg")) == 1
+    assert sum(1 for s in sources if s.startswith("images/")) == 2
+    for source in sources:
+        assert (out / source).is_file(), source
+    assert all('alt="' in body and 'alt=""' not in body for _, body in figures)
+    assert re.findall(r'<span class="table-number">Table\xa0(1\.\d+):', page) == [f"1.{k}" for k in range(1, 7)]
+    equations = re.findall(r'<div id="(eq-[^"]+)" class="equation">.*?<span class="equation-number">\((1\.\d+)\)</span>', page, re.S)
+    source = (FIXTURE / "ml_systems.qmd").read_text(encoding="utf-8")
+    assert [label for label, _ in equations] == re.findall(r"\{#(eq-[^}\s]+)\}", source)
+    assert [n for _, n in equations] == [f"1.{k}" for k in range(1, len(equations) + 1)]
+
+
+def test_cross_references_link_to_numbered_targets(fixture_site):
+    out, _, _ = fixture_site
+    page = (out / "ml_systems.html").read_text(encoding="utf-8")
+    links = re.findall(r'<a href="#([^"]+)" class="xref">([^<]+)</a>', page)
+    assert len(links) > 30
+    ids = set(re.findall(r'id="([^"]+)"', page))
+    for target, text in links:
+        assert target in ids
+        assert re.match(r"(Figure|Table|Equation|Section|Chapter)\s1(\.\d+)*$", text) or not text[0].isdigit(), text
+    assert ("fig-energy-per-inference", "Figure 1.5") in [(t, x.replace("\xa0", " ")) for t, x in links]
+    assert '<span class="xref-unresolved">?@sec-introduction</span>' in page
+
+
+def test_callouts_citations_sidenotes_and_numbered_sections(fixture_site):
+    out, _, _ = fixture_site
+    page = (out / "ml_systems.html").read_text(encoding="utf-8")
+    assert page.count('class="callout callout-notebook"') == 11
+    assert '<details class="callout callout-checkpoint"' in page
+    assert "quiz-end" not in page
+    assert len(re.findall(r'class="csl-entry"', page)) == 19
+    assert "???" not in visible_text(page)
+    assert page.count('class="sidenote"') >= 20
+    assert re.search(r'<h2 id="sec-ml-systems-deployment-paradigm-framework-0d25"[^>]*><span class="header-section-number">1\.1</span>', page)
+    assert '<nav class="chapter-minitoc"' in page and '<figure class="mlsys-stack">' in page
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="ml_systems.html" rel="next"' in index
+    assert re.search(r'<a href="ml_systems.html#sec-ml-systems" class="xref">Chapter\xa0?\s?1</a>', index)
+
+
+def test_search_index_covers_the_sections(fixture_site):
+    out, _, _ = fixture_site
+    script = (out / "search-index.js").read_text(encoding="utf-8")
+    records = json.loads(script.removeprefix("window.BOOK_SEARCH_INDEX = ").rstrip().rstrip(";"))
+    urls = {r["url"] for r in records}
+    assert "ml_systems.html#sec-ml-systems-deployment-paradigm-framework-0d25" in urls
+    assert any("speed of light" in r["text"].lower() for r in records)
+
+
+def test_one_chapter_build_keeps_cross_references(tmp_path):
+    status, stdout, _ = build(FIXTURE, tmp_path / "site", "ml_systems")
+    assert status == 0
+    assert (tmp_path / "site" / "ml_systems.html").is_file()
+    assert not (tmp_path / "site" / "index.html").exists() or "ml_systems" in (tmp_path / "site" / "index.html").read_text()
+    assert "built 1 page" in stdout
+
+
+def test_this_books_site(tmp_path):
+    status, stdout, _ = build(REPO, tmp_path / "site")
+    assert status == 0, stdout
+    site = tmp_path / "site"
+    landing = (site / "index.html").read_text(encoding="utf-8")
+    assert "Reading the Weights" in landing and 'href="book/bandwidth.html"' in landing
+    chapter = (site / "book" / "bandwidth.html").read_text(encoding="utf-8")
+    text = visible_text(chapter)
+    assert "performs 312 TFLOP/s" in " ".join(text.split())
+    assert 'href="../assets/book.css"' in chapter
+    preface = (site / "book" / "index.html").read_text(encoding="utf-8")
+    assert 'href="bandwidth.html#sec-bandwidth"' in preface
+
+
+def test_broken_tikz_is_an_error_naming_the_figure(book_factory, tmp_path):
+    root = book_factory({"ch.qmd": """
+        # Chapter
+
+        ::: {#fig-broken fig-cap="Broken."}
+        ```{.tikz}
+        \\begin{tikzpicture}\\undefinedmacro\\end{tikzpicture}
+        ```
+        :::
+        """})
+    status, stdout, _ = build(root, tmp_path / "site", "--cache-dir", str(tmp_path / "cache"))
+    assert status == 1
+    assert re.search(r"ch\.qmd:4:1: error\[tikz-failed\]: TikZ figure fig-broken failed to compile: .*Undefined control sequence", stdout)
