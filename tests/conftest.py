@@ -58,3 +58,29 @@ def replace_once(path: Path, old: str, new: str) -> int:
     offset = text.index(old)
     path.write_text(text.replace(old, new), encoding="utf-8")
     return text.count("\n", 0, offset) + 1
+
+
+def build_site(project: Path, out: Path, *extra: str) -> tuple[int, str, str]:
+    """Run ``bookbuild html`` in-process; return (status, stdout, stderr)."""
+    import io
+
+    from bookbuild.cli import main
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    status = main(["html", "--project", str(project), "--output-dir", str(out), *extra], out=stdout, err=stderr)
+    return status, stdout.getvalue(), stderr.getvalue()
+
+
+def snapshot(folder: Path) -> list[tuple[str, int]]:
+    """Every path below a folder with its mtime: equal snapshots mean nothing was written."""
+    return sorted((str(p.relative_to(folder)), p.stat().st_mtime_ns) for p in folder.rglob("*"))
+
+
+@pytest.fixture(scope="session")
+def fixture_site(tmp_path_factory) -> tuple[Path, int, str]:
+    """The fixture rendered once for the whole session (TikZ included): (site, status, stdout)."""
+    out = tmp_path_factory.mktemp("fixture-html") / "site"
+    before = snapshot(FIXTURE)
+    status, stdout, _ = build_site(FIXTURE, out)
+    assert snapshot(FIXTURE) == before, "the build wrote into the fixture folder"
+    return out, status, stdout

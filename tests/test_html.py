@@ -8,34 +8,12 @@ import json
 import re
 from pathlib import Path
 
-import pytest
-
 from bookbuild.check import check_book
 from bookbuild.cli import main
 from bookbuild.project import load_book
-from conftest import FIXTURE, REPO
+from conftest import FIXTURE, REPO, build_site as build
 
 TAG = re.compile(r"<[^>]+>")
-
-
-def build(project: Path, out: Path, *extra: str) -> tuple[int, str, str]:
-    stdout, stderr = io.StringIO(), io.StringIO()
-    status = main(["html", "--project", str(project), "--output-dir", str(out), *extra], out=stdout, err=stderr)
-    return status, stdout.getvalue(), stderr.getvalue()
-
-
-def snapshot(folder: Path) -> list[tuple[str, int]]:
-    return sorted((str(p.relative_to(folder)), p.stat().st_mtime_ns) for p in folder.rglob("*"))
-
-
-@pytest.fixture(scope="session")
-def fixture_site(tmp_path_factory) -> tuple[Path, int, str]:
-    """The fixture rendered once for the whole session (TikZ included)."""
-    out = tmp_path_factory.mktemp("fixture-html") / "site"
-    before = snapshot(FIXTURE)
-    status, stdout, _ = build(FIXTURE, out)
-    assert snapshot(FIXTURE) == before, "the build wrote into the fixture folder"
-    return out, status, stdout
 
 
 def visible_text(page: str) -> str:

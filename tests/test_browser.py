@@ -1,0 +1,78 @@
+"""The rendered fixture in a real browser (Debian's headless Chromium).
+
+Opens every page and asserts what a reader would notice: no script errors, no
+source syntax on screen, every picture loaded, numbered references. Saves a
+screenshot of the chapter to _build/screenshots/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import json
+
+from browser import Browser
+from conftest import REPO
+
+LEAKS = ["{python}", "\\index", "\\begin", "$$", ":::"]
+SCREENSHOTS = REPO / "_build" / "screenshots"
+
+
+def test_every_page_in_chromium(fixture_site):
+    out, status, _ = fixture_site
+    assert status == 0
+    pages = sorted(out.glob("*.html"))
+    assert [p.name for p in pages] == ["index.html", "ml_systems.html"]
+    with Browser(1440, 900) as browser:
+        for page in pages:
+            browser.open(page)
+            browser.wait_for("document.readyState === 'complete'")
+            text = browser.evaluate("document.body.innerText")
+            for leak in LEAKS:
+                assert leak not in text, f"{page.name} shows {leak!r}"
+            broken = browser.evaluate(
+                "Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+            assert broken == [], f"{page.name}: images that did not load: {broken}"
+        assert browser.errors == [], browser.errors
+
+        browser.open(out / "ml_systems.html")
+        counts = browser.evaluate("""({
+            notebook: document.querySelectorAll('.callout-notebook').length,
+            tikz: Array.from(document.querySelectorAll('figure.figure img')).filter(i => /tikz-/.test(i.src) && i.naturalWidth > 0).length,
+            inlineSvg: Array.from(document.querySelectorAll('figure svg')).filter(s => s.getBoundingClientRect().width > 0).length,
+            refs: Array.from(document.querySelectorAll('a.xref')).map(a => a.textContent),
+        })""")
+        assert counts["notebook"] == 11
+        assert counts["tikz"] == 9
+        assert counts["inlineSvg"] >= 1  # the stack diagram
+        refs = counts["refs"]
+        for kind in ("Figure", "Table", "Equation"):
+            numbered = [r for r in refs if r.startswith(kind)]
+            assert numbered and all(r.replace("\xa0", " ").split(" ")[1][0].isdigit() for r in numbered), kind
+
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shot = browser.screenshot(SCREENSHOTS / "fixture-ml_systems.png")
+        assert shot.startswith(b"\x89PNG")
+
+        # Search works offline from file://: typing finds a section of the chapter.
+        browser.click("#search-input")
+        browser.type_text("speed of light")
+        hits = browser.wait_for("Array.from(document.querySelectorAll('#search-results a')).map(a => a.getAttribute('href'))")
+        assert any("ml_systems.html#" in h for h in json.loads(json.dumps(hits)))
+        assert browser.errors == [], browser.errors
+
+
+def test_phone_layout_and_dark_mode(fixture_site):
+    out, _, _ = fixture_site
+    with Browser(390, 844, mobile=True, color_scheme="dark") as browser:
+        browser.open(out / "ml_systems.html")
+        overflow = browser.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"the page is {overflow}px wider than a phone screen"
+        sidebar_hidden = browser.evaluate(
+            "getComputedStyle(document.getElementById('sidebar')).visibility === 'hidden' || "
+            "document.getElementById('sidebar').getBoundingClientRect().right <= 0")
+        assert sidebar_hidden
+        background = browser.evaluate("getComputedStyle(document.body).backgroundColor")
+        channels = [int(c) for c in background[background.index("(") + 1:background.index(")")].split(",")[:3]]
+        assert sum(channels) < 3 * 80, f"dark mode background is {background}"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        browser.screenshot(SCREENSHOTS / "fixture-ml_systems-phone-dark.png")
+        assert browser.errors == [], browser.errors
