@@ -103,8 +103,8 @@ def run_html(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out_dir, cache_dir = output_dirs(args, book.root, "html")
     build = build_html(book, out_dir, cache_dir, args.chapters, engine=args.engine, timeout=args.timeout,
                        workers=args.jobs, log=err)
-    diagnostics = (build.check.diagnostics if build.check else []) + build.diagnostics
-    write_text_report(build.check, out, extra=build.diagnostics)
+    diagnostics = build.all_diagnostics
+    write_text_report(build.prepared.check, out, extra=build.prepared.diagnostics + build.diagnostics)
     errors = sum(1 for d in diagnostics if d.is_error)
     out.write(f"built {plural(len(build.pages), 'page')} into {display_path(out_dir)} in {build.seconds:.1f} s: "
               f"{plural(errors, 'error')}, {plural(len(diagnostics) - errors, 'warning')}\n")

@@ -107,8 +107,7 @@ class _WebSocket:
             header.append(0x80 | 127)
             header += struct.pack("!Q", n)
         mask = os.urandom(4)
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload)) if n < 4096 else _mask_fast(payload, mask)
-        self.sock.sendall(bytes(header) + mask + masked)
+        self.sock.sendall(bytes(header) + mask + _mask_fast(payload, mask))
 
     def send(self, text: str) -> None:
         self._send_frame(0x1, text.encode())
@@ -415,7 +414,7 @@ class Browser:
         """Click the centre of the first element matching a CSS selector, as a mouse would."""
         box = self.evaluate(
             f"(() => {{ const e = document.querySelector({json.dumps(selector)}); if (!e) return null;"
-            " e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect();"
+            " e.scrollIntoView({block: 'center', behavior: 'instant'}); const r = e.getBoundingClientRect();"
             " return [r.left + r.width / 2, r.top + r.height / 2]; })()"
         )
         if not box:

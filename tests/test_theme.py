@@ -33,6 +33,8 @@ REQUIRED_KINDS = [
 ]
 
 DESKTOP = dict(width=1440, height=900)
+CLEAR_SEARCH = ("(() => { const i = document.getElementById('search-input'); i.focus(); i.value = '';"
+                " i.dispatchEvent(new Event('input')); })()")
 PHONE = dict(width=390, height=844, mobile=True)
 
 
@@ -381,7 +383,7 @@ def test_search_ranks_filters_and_navigates(tmp_path):
         assert set(titles) == {"Purpose", "The Deployment Spectrum", "Round Trips"}
         assert all(h["marks"] for h in hits), "matches are highlighted"
 
-        b.evaluate("const i = document.getElementById('search-input'); i.value = ''; i.dispatchEvent(new Event('input'))")
+        b.evaluate(CLEAR_SEARCH)
         b.type_text("round trip")
         b.wait_for(f"document.querySelector('.search-result-title') && document.querySelector('.search-result-title').textContent === 'Round Trips'")
         titles = [h["title"] for h in b.evaluate(results)]
@@ -397,20 +399,20 @@ def test_search_ranks_filters_and_navigates(tmp_path):
         b.wait_for("location.hash === '#sec-spectrum'")
         assert b.evaluate("document.getElementById('search-results').hidden") is True
 
-        b.evaluate("const i = document.getElementById('search-input'); i.focus(); i.value = ''; i.dispatchEvent(new Event('input'))")
+        b.evaluate(CLEAR_SEARCH)
         b.type_text("energy")
         b.wait_for("document.querySelectorAll('.search-result').length === 20")
         assert "of 32" in b.evaluate("document.querySelector('.search-status').textContent")
 
-        b.evaluate("const i = document.getElementById('search-input'); i.value = ''; i.dispatchEvent(new Event('input'))")
+        b.evaluate(CLEAR_SEARCH)
         b.type_text("resume cafe")  # accents fold
         b.wait_for("document.querySelectorAll('.search-result').length === 1")
 
-        b.evaluate("const i = document.getElementById('search-input'); i.value = ''; i.dispatchEvent(new Event('input'))")
+        b.evaluate(CLEAR_SEARCH)
         b.type_text("zzyzx")
         b.wait_for("document.querySelector('.search-status') && /No results/.test(document.querySelector('.search-status').textContent)")
 
-        b.evaluate("const i = document.getElementById('search-input'); i.value = ''; i.dispatchEvent(new Event('input'))")
+        b.evaluate(CLEAR_SEARCH)
         b.type_text("edge")
         b.wait_for("document.querySelectorAll('.search-result').length")
         b.press("Enter")
@@ -421,8 +423,8 @@ def test_search_ranks_filters_and_navigates(tmp_path):
 def test_no_errors_without_search_index_or_toc(tmp_path):
     def strip(html: str) -> str:
         html = re.sub(r'<aside class="page-toc".*?</aside>', "", html, flags=re.S)
-        return re.sub(r'<span class="sidenote-ref".*?</span><span class="sidenote" role="note">.*?</span></span>', "", html,
-                      flags=re.S)
+        return re.sub(r'<span class="sidenote-ref"[^>]*>\d+</span><span class="sidenote" role="note">'
+                      r'<span class="sidenote-number">\d+</span>.*?</span>', "", html, flags=re.S)
 
     page = stage_site(tmp_path / "bare", index=False, page_edit=strip)
     with browser(**DESKTOP) as b:

@@ -12,7 +12,7 @@ from typing import Callable
 from ..qmd import Chapter
 from .jupyter import run_chapter_jupyter
 from .pool import ChapterJob, run_in_workers
-from .result import CellResult, ExecutedChapter, ExecutionResult, Figure, InlineValue
+from .result import FIGURE_FORMATS, CellResult, ExecutedChapter, ExecutionResult, Figure, InlineValue
 from .runner import run_chapter
 
 ENGINES = ("inprocess", "jupyter")
@@ -24,7 +24,7 @@ def _run_inprocess(figure_formats: tuple[str, ...], job: ChapterJob) -> Executio
 
 
 def execute_chapters(jobs: list[ChapterJob], *, engine: str = "inprocess", timeout: float = DEFAULT_TIMEOUT,
-                     workers: int = 2, figure_formats: tuple[str, ...] = ("svg",),
+                     workers: int = 2, figure_formats: tuple[str, ...] = FIGURE_FORMATS,
                      on_done: Callable[[ChapterJob, ExecutionResult], None] | None = None) -> list[ExecutedChapter]:
     """Execute chapters in parallel worker processes with the chosen engine.
 

@@ -9,6 +9,7 @@ are classified in the kernel by the same rule the in-process executor uses
 
 from __future__ import annotations
 
+import base64
 import inspect
 import json
 import os
@@ -52,7 +53,7 @@ def __bookbuild_inline(__exprs):
     print("{marker}" + __json.dumps(__out))
 
 get_ipython().run_line_magic("matplotlib", "inline")
-get_ipython().run_line_magic("config", "InlineBackend.figure_formats = ['svg']")
+get_ipython().run_line_magic("config", "InlineBackend.figure_formats = ['svg', 'pdf']")
 '''
 
 
@@ -159,7 +160,8 @@ def _cell_result(cell: Cell, outputs: list[Any], shown_file: str, by_count: dict
         elif kind in ("display_data", "execute_result"):
             data = output.get("data", {})
             if "image/svg+xml" in data:
-                figures.append(Figure(cell.index, len(figures) + 1, svg=data["image/svg+xml"]))
+                pdf = base64.b64decode(data["application/pdf"]) if "application/pdf" in data else None
+                figures.append(Figure(cell.index, len(figures) + 1, svg=data["image/svg+xml"], pdf=pdf))
             elif "text/markdown" in data:
                 markdown.append(data["text/markdown"])
         elif kind == "error":

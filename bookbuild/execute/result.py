@@ -8,6 +8,11 @@ from ..diagnostics import Diagnostic
 from ..qmd import Chapter
 
 
+#: Every figure is saved in each format a renderer needs, so one execution
+#: feeds HTML (SVG) and PDF alike.
+FIGURE_FORMATS: tuple[str, ...] = ("svg", "pdf")
+
+
 @dataclass(frozen=True)
 class InlineValue:
     """The text an inline expression evaluated to; ``text`` is None when it failed.

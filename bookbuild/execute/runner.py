@@ -20,7 +20,7 @@ from typing import Any
 from ..diagnostics import Diagnostic
 from ..qmd import Chapter, Cell, InlineExpr
 from .locate import cell_exception, inline_exception, inline_value_diagnostic
-from .result import CellResult, ExecutionResult, Figure, InlineValue
+from .result import FIGURE_FORMATS, CellResult, ExecutionResult, Figure, InlineValue
 from .values import MARKDOWN, TEXT, classify_value
 
 HEADLESS_BACKEND = "Agg"
@@ -57,7 +57,7 @@ def compile_inline(inline: InlineExpr, source_file: str) -> Any:
 
 
 def run_chapter(chapter: Chapter, source_file: str, shown_file: str,
-                figure_formats: tuple[str, ...] = ("svg",)) -> ExecutionResult:
+                figure_formats: tuple[str, ...] = FIGURE_FORMATS) -> ExecutionResult:
     """Execute ``chapter`` in a fresh namespace and evaluate its inline expressions.
 
     ``source_file`` is the chapter's absolute path (used as the code's file name,

@@ -52,7 +52,7 @@ def assemble(executed: ExecutedChapter, inputs: AssemblyInputs) -> str:
         elif isinstance(item, Cell):
             pieces.append(_cell_markdown(item, results.get(item.index), inputs))
         elif TIKZ_INFO.match(item.info):
-            pieces.append(_tikz_markdown(item, inputs.tikz_paths.get(item.span.start)))
+            pieces.append(_tikz_markdown(item, inputs))
         else:
             pieces.append(text[item.span.start : item.span.end])
         position = item.span.end
@@ -106,9 +106,16 @@ def _figure_markdown(cell: Cell, result: CellResult, inputs: AssemblyInputs) -> 
     return out
 
 
-def _tikz_markdown(block: FencedBlock, path: str | None) -> str:
+def _tikz_markdown(block: FencedBlock, inputs: AssemblyInputs) -> str:
+    """LaTeX typesets TikZ natively; other formats show the compiled SVG."""
+    if inputs.output_format == "latex":
+        fence = "```"
+        while fence in block.code:
+            fence += "`"
+        return f"{fence}{{=latex}}\n{block.code.rstrip()}\n{fence}\n"
+    path = inputs.tikz_paths.get(block.span.start)
     if path is None:
-        return '[⚠ TikZ figure failed to compile]{.tikz-error}\n'
+        return "[⚠ TikZ figure failed to compile]{.tikz-error}\n"
     return f"![]({path}){{.tikz}}\n"
 
 

@@ -21,8 +21,8 @@ MAX_SECTION_TEXT = 4000
 
 
 @dataclass(frozen=True)
-class SiteEntry:
-    """One chapter's place in the site: where its page is and what the sidebar calls it."""
+class ChapterPage:
+    """One chapter's place in the output: its page path, title, number and part."""
 
     page: str
     title: str
@@ -30,26 +30,17 @@ class SiteEntry:
     part: str | None
 
 
-@dataclass(frozen=True)
-class PageContent:
-    """A rendered chapter: the article's HTML and its table of contents."""
-
-    entry: SiteEntry
-    body: str
-    toc: str
-
-
 def relative(from_page: str, to_path: str) -> str:
     """A URL from one page of the site to another file of it."""
     return posixpath.relpath(to_path, posixpath.dirname(from_page) or ".")
 
 
-def label_html(entry: SiteEntry) -> str:
+def label_html(entry: ChapterPage) -> str:
     number = f'<span class="chapter-number">{html.escape(entry.number)}</span> ' if entry.number else ""
     return number + html.escape(entry.title)
 
 
-def sidebar(entries: Iterable[SiteEntry], current: str) -> str:
+def sidebar(entries: Iterable[ChapterPage], current: str) -> str:
     """The chapter list, with part titles before the first chapter of each part."""
     rows = ['<nav class="sidebar" id="sidebar" aria-label="Chapters">', '<ul class="chapter-list">']
     part = None
@@ -65,7 +56,7 @@ def sidebar(entries: Iterable[SiteEntry], current: str) -> str:
     return "\n".join(rows)
 
 
-def page_nav(entries: list[SiteEntry], current: str) -> str:
+def page_nav(entries: list[ChapterPage], current: str) -> str:
     """Previous and next chapter links."""
     pages = [e.page for e in entries]
     if current not in pages:
@@ -80,7 +71,7 @@ def page_nav(entries: list[SiteEntry], current: str) -> str:
     return f'<nav class="page-nav" aria-label="Previous and next chapter">{"".join(links)}</nav>'
 
 
-def page_html(*, book_title: str, page: str, title: str, entries: list[SiteEntry], article: str, toc: str) -> str:
+def page_html(*, book_title: str, page: str, title: str, entries: list[ChapterPage], article: str, toc: str) -> str:
     """A complete HTML page in the site's shell."""
     root = relative(page, "index.html")
     assets = posixpath.dirname(relative(page, "assets/book.css"))
@@ -121,7 +112,7 @@ def page_html(*, book_title: str, page: str, title: str, entries: list[SiteEntry
 """
 
 
-def landing_article(book_title: str, subtitle: str | None, author: object, entries: list[SiteEntry]) -> str:
+def landing_article(book_title: str, subtitle: str | None, author: object, entries: list[ChapterPage]) -> str:
     """The body of a generated index page (when no chapter is the site's index.html)."""
     authors = author if isinstance(author, list) else [author] if author else []
     parts = [f'<h1 class="book-cover-title">{html.escape(book_title)}</h1>']

@@ -1,0 +1,143 @@
+"""What every output format shares: the book checked, executed, assembled, parsed and numbered.
+
+``prepare_book`` runs the stages common to HTML and PDF, in order: check
+(parse + execute + book checks) -> figures (format-specific, given as a
+function) -> Markdown assembly -> Pandoc AST -> book-wide numbering. Every
+chapter is parsed and numbered, so cross-references resolve; only the selected
+chapters execute and are rendered.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+from ..check import CheckResult, LoadedChapter, check_book, default_workers
+from ..diagnostics import Diagnostic
+from ..execute import ExecutedChapter
+from ..project import Book
+from . import theme
+from .markdown import AssemblyInputs, assemble
+from .numbering import ChapterNumbers, Target, book_targets, number_chapter
+from .pandoc import markdown_to_ast
+from .site import ChapterPage
+
+
+#: Writes a chapter's figures for one format and says where they are.
+FigureWriter = Callable[[LoadedChapter, ExecutedChapter, list[Diagnostic]], AssemblyInputs]
+
+
+@dataclass
+class PreparedBook:
+    """The book after the shared stages; ``rendered`` lists the chapters to render, in order."""
+
+    book: Book
+    check: CheckResult
+    chapters: list[LoadedChapter]
+    executed: dict[str, ExecutedChapter]
+    asts: list[dict[str, Any]]
+    numbers: list[ChapterNumbers]
+    pages: list[ChapterPage]
+    targets: dict[str, Target]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def rendered(self) -> list[tuple[LoadedChapter, dict[str, Any], ChapterPage, ChapterNumbers]]:
+        """(chapter, AST, page, numbers) for each chapter selected for rendering."""
+        return [(c, a, p, n) for c, a, p, n in zip(self.chapters, self.asts, self.pages, self.numbers)
+                if c.chapter.path in self.executed]
+
+    @property
+    def all_diagnostics(self) -> list[Diagnostic]:
+        return self.check.diagnostics + self.diagnostics
+
+
+def page_of(entry_path: str) -> str:
+    """The output path of a chapter: its project path with ``.html``."""
+    return posixpath.splitext(Path(entry_path).as_posix())[0] + ".html"
+
+
+def default_echo(book: Book, loaded: LoadedChapter) -> bool:
+    """Whether cells show their code unless they say otherwise: chapter, then book, then Quarto's default (yes)."""
+    for execute in (loaded.chapter.front_matter.get("execute"), book.execute):
+        if isinstance(execute, dict) and "echo" in execute:
+            return execute["echo"] is True
+    return True
+
+
+def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWriter, *, output_format: str,
+                 engine: str = "inprocess", timeout: float = 120.0, workers: int | None = None,
+                 log: TextIO = sys.stderr) -> PreparedBook:
+    """Run the stages every format shares; ``write_figures`` handles the format's figures."""
+    workers = workers or default_workers()
+    say = progress(log)
+    say("executing chapters…")
+    checked = check_book(book, names, engine=engine, timeout=timeout, workers=workers)
+    executed = {e.chapter.path: e for e in checked.executed}
+    chapters = checked.chapters
+    problems: list[Diagnostic] = []
+
+    say(f"preparing figures for {len(executed)} chapter(s)…")
+    markdown = {}
+    for loaded in chapters:
+        run = executed.get(loaded.chapter.path)
+        if run is None:
+            # Not rendered this time: numbering only needs its structure.
+            run = ExecutedChapter(loaded.chapter, (), (), (), 0.0, "none")
+            inputs = AssemblyInputs({}, {}, output_format=output_format)
+        else:
+            inputs = write_figures(loaded, run, problems)
+        markdown[loaded.chapter.path] = assemble(run, inputs)
+
+    say("parsing with pandoc…")
+    asts = parallel(workers, [lambda c=c: markdown_to_ast(markdown[c.chapter.path], cwd=c.file.parent) for c in chapters])
+    numbers = number_book(asts)
+    pages = [ChapterPage(page_of(c.entry.path), n.title or c.entry.name, n.chapter, c.entry.part)
+             for c, n in zip(chapters, numbers)]
+    targets = book_targets([(p.page, n) for p, n in zip(pages, numbers)])
+    return PreparedBook(book, checked, chapters, executed, asts, numbers, pages, targets, problems)
+
+
+def number_book(asts: list[dict[str, Any]]) -> list[ChapterNumbers]:
+    """Chapter numbers in book order: a chapter whose title is ``.unnumbered`` takes none."""
+    numbers, count = [], 0
+    for ast in asts:
+        first = next((b for b in ast.get("blocks", []) if b.get("t") == "Header" and b["c"][0] == 1), None)
+        unnumbered = first is None or "unnumbered" in first["c"][1][1]
+        if not unnumbered:
+            count += 1
+        numbers.append(number_chapter(ast, None if unnumbered else str(count)))
+    return numbers
+
+
+def filter_data(page: str, numbers: ChapterNumbers, targets: dict[str, Target], *, single_document: bool = False) -> dict[str, Any]:
+    """What the Lua filters need for one chapter: header numbers, link targets, callout styles.
+
+    In a single document (the PDF) every target is an anchor in the same file.
+    """
+    return {
+        "page": page,
+        "headers": numbers.headers,
+        "targets": {label: {"kind": t.kind, "number": t.number, "text": t.text, "page": t.page,
+                            "href": f"#{label}" if single_document else t.href_from(page)}
+                    for label, t in targets.items()},
+        "callouts": theme.callouts_json(),
+        "stack_color": theme.palette().get("primary", "#A51C30"),
+    }
+
+
+def parallel(workers: int, tasks: list[Callable[[], Any]]) -> list[Any]:
+    """Run thunks on a thread pool (they wait on subprocesses), results in order."""
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        return list(pool.map(lambda task: task(), tasks))
+
+
+def progress(log: TextIO) -> Callable[[str], None]:
+    """A function that prints one progress line to ``log``."""
+    def say(message: str) -> None:
+        log.write(f"  {message}\n")
+        log.flush()
+    return say
