@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Callable
 
 from .diagnostics import Diagnostic, error, warning
-from .execute import ChapterJob, ExecutedChapter, ExecutionResult, execute_chapters
+from .cache import Cache
+from .execute import ChapterJob, ExecutedChapter, ExecutionResult
+from .execute.reuse import execute_with_cache
 from .project import Book, ChapterEntry, display_path
 from .qmd import Chapter, parse_chapter
 from .references import ChapterScan, bibliography_keys, is_local_path, resolve_local, scan_chapter
@@ -63,14 +65,15 @@ def load_chapters(book: Book) -> list[LoadedChapter]:
 
 
 def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inprocess", timeout: float = 120.0,
-               workers: int | None = None,
+               workers: int | None = None, cache: Cache | None = None,
                on_done: Callable[[ChapterJob, ExecutionResult], None] | None = None) -> CheckResult:
-    """Parse the book, execute the selected chapters, and run the book-wide checks."""
+    """Parse the book, execute the selected chapters (reusing cached results when
+    ``cache`` is given and they are still valid), and run the book-wide checks."""
     selected = {entry.path for entry in book.select(names or [])}
     chapters = load_chapters(book)
     runnable = [c for c in chapters if c.entry.path in selected and not _blocks_execution(c.chapter)]
-    executed = execute_chapters([c.job() for c in runnable], engine=engine, timeout=timeout,
-                                workers=workers or default_workers(), on_done=on_done)
+    executed = execute_with_cache([c.job() for c in runnable], cache, engine=engine, timeout=timeout,
+                                  workers=workers or default_workers(), on_done=on_done)
     by_path = {c.chapter.path: e for c, e in zip(runnable, executed)}
 
     result = CheckResult(book, chapters, executed)

@@ -106,6 +106,8 @@ def run_html(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     diagnostics = build.all_diagnostics
     write_text_report(build.prepared.check, out, extra=build.prepared.diagnostics + build.diagnostics)
     errors = sum(1 for d in diagnostics if d.is_error)
+    if build.cache is not None and build.cache.stats:
+        err.write(f"  cache: {build.cache.summary()}\n")
     out.write(f"built {plural(len(build.pages), 'page')} into {display_path(out_dir)} in {build.seconds:.1f} s: "
               f"{plural(errors, 'error')}, {plural(len(diagnostics) - errors, 'warning')}\n")
     return exit_status(diagnostics, strict=args.strict)

@@ -399,6 +399,16 @@ class Browser:
                 raise BrowserError(f"timed out waiting for {expression!r}")
             self.pump(0.05)
 
+    def overflow_x(self) -> int:
+        """How many CSS pixels the page is wider than the viewport asked for (0 if none).
+
+        Compare against the requested width, not ``innerWidth``: with ``mobile=True``
+        Chromium widens the layout viewport to fit content that overflows, so
+        ``scrollWidth - innerWidth`` would hide exactly the overflow being tested.
+        """
+        return max(0, int(self.evaluate("document.documentElement.scrollWidth")) - self.width,
+                   int(self.evaluate("window.innerWidth")) - self.width)
+
     def press(self, key: str) -> None:
         """Press and release a key (one of KEYS) in the focused element."""
         code, name, text = self.KEYS[key]

@@ -64,7 +64,7 @@ def test_phone_layout_and_dark_mode(fixture_site):
     out, _, _ = fixture_site
     with Browser(390, 844, mobile=True, color_scheme="dark") as browser:
         browser.open(out / "ml_systems.html")
-        overflow = browser.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        overflow = browser.overflow_x()
         assert overflow <= 1, f"the page is {overflow}px wider than a phone screen"
         sidebar_hidden = browser.evaluate(
             "getComputedStyle(document.getElementById('sidebar')).visibility === 'hidden' || "

@@ -251,6 +251,7 @@ def test_sample_page_desktop_layout(tmp_path):
     with browser(**DESKTOP, color_scheme="light") as b:
         b.open(page)
         assert_clean(b)
+        assert b.overflow_x() == 0, "the desktop page scrolls sideways"
         layout = b.evaluate("""(() => {
           const rect = e => e.getBoundingClientRect();
           const notes = [...document.querySelectorAll('.sidenote')];
@@ -259,7 +260,6 @@ def test_sample_page_desktop_layout(tmp_path):
           const math = eq.querySelector('math'), num = eq.querySelector('.equation-number');
           const toc = document.querySelector('.page-toc'), side = document.getElementById('sidebar');
           return {
-            overflow: document.documentElement.scrollWidth - innerWidth,
             floats: notes.map(n => getComputedStyle(n).float),
             noteLefts: notes.map(n => Math.round(rect(n).left)),
             paraRight: rect(para).right,
@@ -273,7 +273,6 @@ def test_sample_page_desktop_layout(tmp_path):
             measure: rect(para).width / parseFloat(getComputedStyle(para).fontSize),
           };
         })()""")
-    assert layout["overflow"] <= 0, "the desktop page scrolls sideways"
     assert set(layout["floats"]) == {"right"}, "side notes float into the margin on wide screens"
     assert min(layout["noteLefts"]) > layout["paraRight"], "side notes sit right of the text column"
     assert max(layout["noteLefts"]) - min(layout["noteLefts"]) <= 2, \
@@ -300,16 +299,19 @@ def test_sample_page_phone_layout(tmp_path):
         })()""")
         assert state() == {"expanded": "false", "visible": False}, "the chapter list starts closed on a phone"
         facts = b.evaluate("""(() => {
-          const wrap = document.querySelector('#tbl-tiers');
+          const wrap = document.querySelector('#tbl-tiers').closest('.table-wrap');
+          const caption = wrap.querySelector('caption');
           const note = document.querySelector('.sidenote');
-          return {overflow: document.documentElement.scrollWidth - innerWidth,
+          return {
                   tableScrolls: wrap.scrollWidth > wrap.clientWidth,
+                  captionFits: caption.getBoundingClientRect().width <= wrap.clientWidth + 1,
                   toc: getComputedStyle(document.querySelector('.page-toc')).display,
                   noteFloat: getComputedStyle(note).float, noteDisplay: getComputedStyle(note).display,
                   margin: getComputedStyle(document.querySelector('.column-margin')).float};
         })()""")
-        assert facts["overflow"] <= 0, "the phone page scrolls sideways"
+        assert b.overflow_x() == 0, f"the phone page is wider than the screen: {facts}"
         assert facts["tableScrolls"], "a wide table scrolls inside its .table-wrap"
+        assert facts["captionFits"], "a scrolling table's caption stays as wide as the visible part"
         assert facts["toc"] == "none"
         assert facts["noteFloat"] == "none" and facts["noteDisplay"] == "none", "side notes fold inline on a phone"
         assert facts["margin"] == "none", "margin content flows inline on a phone"

@@ -6,11 +6,13 @@ default) and ``jupyter`` (a real IPython kernel through nbclient, for parity).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import os
+import sys
 from typing import Callable
 
 from ..qmd import Chapter
-from .jupyter import run_chapter_jupyter
 from .pool import ChapterJob, run_in_workers
 from .result import FIGURE_FORMATS, CellResult, ExecutedChapter, ExecutionResult, Figure, InlineValue
 from .runner import run_chapter
@@ -20,7 +22,16 @@ DEFAULT_TIMEOUT = 120.0
 
 
 def _run_inprocess(figure_formats: tuple[str, ...], job: ChapterJob) -> ExecutionResult:
-    return run_chapter(job.chapter, job.source_file, job.shown_file, figure_formats)
+    """Run in a worker, recording the files the cells open (an audit hook; the worker exits after)."""
+    opened: list[str] = []
+
+    def record_open(event: str, args: tuple) -> None:
+        if event == "open" and args and isinstance(args[0], (str, bytes)):
+            opened.append(os.path.abspath(os.fsdecode(args[0])))
+
+    sys.addaudithook(record_open)
+    result = run_chapter(job.chapter, job.source_file, job.shown_file, figure_formats)
+    return dataclasses.replace(result, opened=tuple(dict.fromkeys(opened)))
 
 
 def execute_chapters(jobs: list[ChapterJob], *, engine: str = "inprocess", timeout: float = DEFAULT_TIMEOUT,
@@ -35,7 +46,7 @@ def execute_chapters(jobs: list[ChapterJob], *, engine: str = "inprocess", timeo
     results = dict(zip((id(job) for job in with_code), _run(with_code, engine, timeout, workers, figure_formats, on_done)))
     empty = ExecutionResult((), (), (), 0.0)
     return [
-        ExecutedChapter(job.chapter, r.values, r.cells, r.diagnostics, r.seconds, engine)
+        ExecutedChapter(job.chapter, r.values, r.cells, r.diagnostics, r.seconds, engine, opened=r.opened)
         for job in jobs
         for r in [results.get(id(job), empty)]
     ]
@@ -46,6 +57,8 @@ def _run(jobs: list[ChapterJob], engine: str, timeout: float, workers: int, figu
     if not jobs:
         return []
     if engine == "jupyter":
+        from .jupyter import run_chapter_jupyter  # nbclient is slow to import: only when asked for
+
         # The kernel enforces the limit per cell; the pool's limit (with a margin
         # for kernel start-up) catches a kernel that never answers.
         run = functools.partial(run_chapter_jupyter, timeout=timeout)

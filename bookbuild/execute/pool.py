@@ -119,12 +119,47 @@ def run_in_workers(jobs: list[ChapterJob], run: RunChapter, *, workers: int, tim
 
     Results come back in the order of ``jobs``. A chapter that runs past
     ``timeout`` seconds is killed and reported; a worker that dies is reported too.
-    With ``warm``, the chapters' imports are loaded once before forking.
+
+    The work happens in a forked "zygote" process: with ``warm`` it imports what
+    the chapters import, then forks one worker per chapter. The caller's own
+    process never imports the book's modules, so a long-lived caller (the preview
+    server, a test run) never executes a chapter against a stale module.
     """
+    if not jobs:
+        return []
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    zygote = context.Process(target=_zygote, args=(jobs, run, workers, timeout, warm, sender))
+    zygote.start()
+    sender.close()
+    results: dict[int, ExecutionResult] = {}
+    try:
+        while len(results) < len(jobs):
+            try:
+                index, result = receiver.recv()
+            except (EOFError, OSError):
+                break
+            results[index] = result
+            if on_done:
+                on_done(jobs[index], result)
+    finally:
+        receiver.close()
+        zygote.join(timeout=10)
+        if zygote.is_alive():
+            zygote.kill()
+            zygote.join()
+    for index, job in enumerate(jobs):
+        if index not in results:
+            results[index] = _failure(job, "worker-crashed", "the process running the chapters died before this chapter finished",
+                                      "run the chapter alone to see its output", 0.0)
+    return [results[i] for i in range(len(jobs))]
+
+
+def _zygote(jobs: list[ChapterJob], run: RunChapter, workers: int, timeout: float, warm: bool, out: Connection) -> None:
+    """Warm up, then schedule one forked worker per chapter; stream (index, result) to ``out``."""
     if warm:
         preload(jobs)
     context = multiprocessing.get_context("fork")
-    results: dict[int, ExecutionResult] = {}
     waiting = list(enumerate(jobs))
     running: dict[Connection, tuple[int, multiprocessing.process.BaseProcess, float]] = {}
     while waiting or running:
@@ -149,9 +184,7 @@ def run_in_workers(jobs: list[ChapterJob], run: RunChapter, *, workers: int, tim
                                   time.monotonic() - started)
             process.join()
             conn.close()
-            results[index] = result
-            if on_done:
-                on_done(jobs[index], result)
+            out.send((index, result))
         now = time.monotonic()
         for conn, (index, process, started) in list(running.items()):
             if now - started >= timeout:
@@ -159,11 +192,9 @@ def run_in_workers(jobs: list[ChapterJob], run: RunChapter, *, workers: int, tim
                 process.join()
                 conn.close()
                 del running[conn]
-                results[index] = _failure(jobs[index], "timeout", f"the chapter ran longer than its {timeout:g} s limit and was stopped",
-                                          "make the slow cell faster, or raise the limit with --timeout SECONDS", now - started)
-                if on_done:
-                    on_done(jobs[index], results[index])
-    return [results[i] for i in range(len(jobs))]
+                out.send((index, _failure(jobs[index], "timeout", f"the chapter ran longer than its {timeout:g} s limit and was stopped",
+                                          "make the slow cell faster, or raise the limit with --timeout SECONDS", now - started)))
+    out.close()
 
 
 def _failure(job: ChapterJob, code: str, message: str, hint: str, seconds: float) -> ExecutionResult:

@@ -57,6 +57,7 @@ class ExecutionResult:
     cells: tuple[CellResult, ...]
     diagnostics: tuple[Diagnostic, ...]
     seconds: float
+    opened: tuple[str, ...] = ()  # files the cells opened (absolute paths), for cache validation
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class ExecutedChapter:
     seconds: float
     engine: str
     reused: bool = field(default=False)
+    opened: tuple[str, ...] = ()
 
     def value_of(self, inline_index: int) -> InlineValue | None:
         for value in self.values:

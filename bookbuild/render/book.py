@@ -9,6 +9,7 @@ chapters execute and are rendered.
 
 from __future__ import annotations
 
+import json
 import posixpath
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -16,14 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
+from ..cache import Cache, digest
 from ..check import CheckResult, LoadedChapter, check_book, default_workers
 from ..diagnostics import Diagnostic
 from ..execute import ExecutedChapter
 from ..project import Book
 from . import theme
 from .markdown import AssemblyInputs, assemble
-from .numbering import ChapterNumbers, Target, book_targets, number_chapter
-from .pandoc import markdown_to_ast
+from .numbering import ChapterNumbers, Target, book_targets, number_chapter, walk
+from .pandoc import markdown_to_ast, pandoc_version
 from .site import ChapterPage
 
 
@@ -69,13 +71,16 @@ def default_echo(book: Book, loaded: LoadedChapter) -> bool:
 
 
 def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWriter, *, output_format: str,
-                 engine: str = "inprocess", timeout: float = 120.0, workers: int | None = None,
-                 log: TextIO = sys.stderr) -> PreparedBook:
+                 cache: Cache | None = None, engine: str = "inprocess", timeout: float = 120.0,
+                 workers: int | None = None, log: TextIO = sys.stderr) -> PreparedBook:
     """Run the stages every format shares; ``write_figures`` handles the format's figures."""
     workers = workers or default_workers()
     say = progress(log)
     say("executing chapters…")
-    checked = check_book(book, names, engine=engine, timeout=timeout, workers=workers)
+    checked = check_book(book, names, engine=engine, timeout=timeout, workers=workers, cache=cache)
+    reused = sum(1 for e in checked.executed if e.reused)
+    if reused:
+        say(f"reused the results of {reused} of {len(checked.executed)} chapter(s): their code and imports are unchanged")
     executed = {e.chapter.path: e for e in checked.executed}
     chapters = checked.chapters
     problems: list[Diagnostic] = []
@@ -93,12 +98,28 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
         markdown[loaded.chapter.path] = assemble(run, inputs)
 
     say("parsing with pandoc…")
-    asts = parallel(workers, [lambda c=c: markdown_to_ast(markdown[c.chapter.path], cwd=c.file.parent) for c in chapters])
+    asts = parallel(workers, [lambda c=c: parse_markdown(markdown[c.chapter.path], c.file.parent, cache) for c in chapters])
     numbers = number_book(asts)
     pages = [ChapterPage(page_of(c.entry.path), n.title or c.entry.name, n.chapter, c.entry.part)
              for c, n in zip(chapters, numbers)]
     targets = book_targets([(p.page, n) for p, n in zip(pages, numbers)])
     return PreparedBook(book, checked, chapters, executed, asts, numbers, pages, targets, problems)
+
+
+def parse_markdown(markdown: str, folder: Path, cache: Cache | None) -> dict[str, Any]:
+    """Pandoc's AST of a chapter's Markdown, from the cache when the same text was parsed before."""
+    key = digest("ast", pandoc_version(), markdown)
+    if cache is not None:
+        payload = cache.get("pandoc-ast", key)
+        if payload is not None:
+            try:
+                return json.loads(payload)
+            except ValueError:
+                cache.path("pandoc-ast", key).unlink(missing_ok=True)
+    ast = markdown_to_ast(markdown, cwd=folder)
+    if cache is not None:
+        cache.put("pandoc-ast", key, json.dumps(ast).encode("utf-8"))
+    return ast
 
 
 def number_book(asts: list[dict[str, Any]]) -> list[ChapterNumbers]:
@@ -113,17 +134,27 @@ def number_book(asts: list[dict[str, Any]]) -> list[ChapterNumbers]:
     return numbers
 
 
-def filter_data(page: str, numbers: ChapterNumbers, targets: dict[str, Target], *, single_document: bool = False) -> dict[str, Any]:
+def cited_keys(ast: dict[str, Any]) -> set[str]:
+    """Every key the chapter cites or cross-references (``@key``)."""
+    return {citation["citationId"] for element in walk(ast.get("blocks", [])) if element["t"] == "Cite"
+            for citation in element["c"][0]}
+
+
+def filter_data(page: str, numbers: ChapterNumbers, targets: dict[str, Target], *, referenced: set[str] | None = None,
+                single_document: bool = False) -> dict[str, Any]:
     """What the Lua filters need for one chapter: header numbers, link targets, callout styles.
 
-    In a single document (the PDF) every target is an anchor in the same file.
+    Only the targets the chapter refers to are included (``referenced``; all when
+    None), so a chapter's rendering, and its cache key, change only when a label
+    it points at does. In a single document (the PDF) every target is an anchor.
     """
+    chosen = targets if referenced is None else {label: targets[label] for label in sorted(referenced) if label in targets}
     return {
         "page": page,
         "headers": numbers.headers,
         "targets": {label: {"kind": t.kind, "number": t.number, "text": t.text, "page": t.page,
                             "href": f"#{label}" if single_document else t.href_from(page)}
-                    for label, t in targets.items()},
+                    for label, t in chosen.items()},
         "callouts": theme.callouts_json(),
         "stack_color": theme.palette().get("primary", "#A51C30"),
     }

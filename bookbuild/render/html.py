@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..cache import Cache, digest, file_digest
 from ..check import LoadedChapter, default_workers
 from ..diagnostics import Diagnostic, error, plural
 from ..execute import ExecutedChapter
@@ -25,10 +26,10 @@ from ..files import copy_atomic, write_atomic
 from ..project import Book
 from ..references import is_local_path
 from . import site, theme
-from .book import PreparedBook, default_echo, filter_data, page_of, parallel, prepare_book, progress
+from .book import PreparedBook, cited_keys, default_echo, filter_data, page_of, parallel, prepare_book, progress
 from .site import ChapterPage
 from .markdown import TIKZ_INFO, AssemblyInputs
-from .pandoc import PandocError, filter_args, run_pandoc
+from .pandoc import FILTERS_DIR, PandocError, filter_args, pandoc_version, run_pandoc
 from .tikz import TikzError, compile_all
 
 HTML_FILTERS = ["conditional", "crossref", "citeproc", "latex-commands", "callouts", "layout"]
@@ -43,6 +44,7 @@ class HtmlBuild:
 
     out_dir: Path
     prepared: PreparedBook | None = None
+    cache: Cache | None = None
     pages: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     seconds: float = 0.0
@@ -68,19 +70,16 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     def write_figures(loaded: LoadedChapter, executed: ExecutedChapter, problems: list[Diagnostic]) -> AssemblyInputs:
         return _figures(book, loaded, executed, out_dir, cache_dir, workers, problems)
 
-    prepared = prepare_book(book, names, write_figures, output_format="html", engine=engine, timeout=timeout,
-                            workers=workers, log=log)
-    build = HtmlBuild(out_dir, prepared)
+    cache = Cache(cache_dir)
+    prepared = prepare_book(book, names, write_figures, output_format="html", cache=cache, engine=engine,
+                            timeout=timeout, workers=workers, log=log)
+    build = HtmlBuild(out_dir, prepared, cache=cache)
     jobs = prepared.rendered()
     say(f"rendering {plural(len(jobs), 'page')}…")
-    with tempfile.TemporaryDirectory(prefix="bookbuild-") as scratch:
-        data_files = []
-        for n, (_, _, page, numbers) in enumerate(jobs):
-            data_file = Path(scratch) / f"{n}.json"
-            data_file.write_text(json.dumps(filter_data(page.page, numbers, prepared.targets)), encoding="utf-8")
-            data_files.append(data_file)
-        rendered = parallel(workers, [lambda j=j, d=d: _render_chapter(book, j[0], j[1], j[2], d)
-                                      for j, d in zip(jobs, data_files)])
+    rendered = parallel(workers, [
+        lambda j=j: _render_chapter(book, j[0], j[1], j[2],
+                                    filter_data(j[2].page, j[3], prepared.targets, referenced=cited_keys(j[1])), cache)
+        for j in jobs])
 
     for (loaded, _, page, _), result in zip(jobs, rendered):
         if isinstance(result, PandocError):
@@ -99,24 +98,43 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
 
 
 def _render_chapter(book: Book, loaded: LoadedChapter, ast: dict[str, Any], page: ChapterPage,
-                    data_file: Path) -> tuple[str, str] | PandocError:
-    with tempfile.NamedTemporaryFile("w", suffix=".html", delete=False, encoding="utf-8") as template:
-        template.write(PARTS_TEMPLATE)
-    args = ["--from", "json", "--to", "html5", "--standalone", "--template", template.name, "--toc", "--toc-depth=3",
-            "--mathml", "--wrap=none", "--metadata", f"bookbuild-data={data_file}", "--metadata", "link-citations=true",
-            "--metadata", "reference-section-title=References", "--metadata", f"pagetitle={page.title}"]
-    for bib in book.bibliography:
-        args += ["--bibliography", str((book.root / bib).resolve())]
-    args += filter_args(HTML_FILTERS)
-    try:
-        output = run_pandoc(args, json.dumps(ast), cwd=loaded.file.parent)
-    except PandocError as exc:
-        return exc
-    finally:
-        Path(template.name).unlink(missing_ok=True)
+                    data: dict[str, Any], cache: Cache) -> tuple[str, str] | PandocError:
+    """The chapter's article HTML and table of contents, from Pandoc or the cache.
+
+    The key covers everything Pandoc sees: the AST, the filter data (numbers,
+    the targets this chapter refers to, callout styles), the filters' source,
+    the bibliography and Pandoc's version.
+    """
+    source = json.dumps(ast, sort_keys=True)
+    data_text = json.dumps(data, sort_keys=True)
+    bibliographies = [(book.root / bib).resolve() for bib in book.bibliography]
+    key = digest("html", pandoc_version(), PARTS_TEMPLATE, source, data_text, page.title,
+                 *[file_digest(FILTERS_DIR / f"{name}.lua") for name in [*HTML_FILTERS, "bookdata"] if name != "citeproc"],
+                 *[file_digest(path) for path in bibliographies])
+    cached = cache.get("pandoc-html", key)
+    if cached is not None:
+        body, _, toc = cached.decode("utf-8").partition(BODY_MARKER)
+        return body, toc
+    with tempfile.TemporaryDirectory(prefix="bookbuild-") as scratch:
+        template, data_file = Path(scratch) / "parts.html", Path(scratch) / "data.json"
+        template.write_text(PARTS_TEMPLATE, encoding="utf-8")
+        data_file.write_text(data_text, encoding="utf-8")
+        args = ["--from", "json", "--to", "html5", "--standalone", "--template", str(template), "--toc",
+                "--toc-depth=3", "--mathml", "--wrap=none", "--metadata", f"bookbuild-data={data_file}",
+                "--metadata", "link-citations=true", "--metadata", "reference-section-title=References",
+                "--metadata", f"pagetitle={page.title}"]
+        for path in bibliographies:
+            args += ["--bibliography", str(path)]
+        args += filter_args(HTML_FILTERS)
+        try:
+            output = run_pandoc(args, source, cwd=loaded.file.parent)
+        except PandocError as exc:
+            return exc
     toc, _, body = output.partition(BODY_MARKER)
-    toc = toc.replace('class="header-section-number"', 'class="toc-section-number"')
-    return body.strip(), toc.strip()
+    toc = toc.replace('class="header-section-number"', 'class="toc-section-number"').strip()
+    body = body.strip()
+    cache.put("pandoc-html", key, f"{body}{BODY_MARKER}{toc}".encode("utf-8"))
+    return body, toc
 
 
 def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, out_dir: Path, cache_dir: Path,

@@ -84,6 +84,7 @@ def page_html(*, book_title: str, page: str, title: str, entries: list[ChapterPa
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<script>try{{var t=localStorage.getItem('book-theme');if(t)document.documentElement.dataset.theme=t}}catch(e){{}}</script>
 <title>{html.escape(full_title)}</title>
 <link rel="stylesheet" href="{assets}/book.css">
 <script src="{assets}/book.js" defer></script>

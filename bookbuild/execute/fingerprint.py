@@ -1,0 +1,163 @@
+"""What a chapter's execution depends on, so a cached result is reused exactly when it is still right.
+
+The key of a chapter's execution hashes:
+
+- its code: every cell's source and options and every inline expression, in
+  document order (not the prose: a prose-only edit never re-executes);
+- the source of every local module its cells import, transitively (all files
+  of a local package such as ``mlsys``; a local module's own local imports);
+- the interpreter, the versions of the key packages and the executor's own code.
+
+Data files the cells open are recorded while they run and checked on reuse.
+Local means not part of the Python installation: the book's own library (even
+when installed in editable mode) and modules beside the chapter.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import importlib.util
+import json
+import sys
+import sysconfig
+from functools import lru_cache
+from pathlib import Path
+
+from ..cache import digest, file_digest
+from ..qmd import Cell, Chapter
+
+KEY_PACKAGES = ("pint", "numpy", "matplotlib", "pyyaml", "ipykernel", "nbclient")
+PACKAGE_DATA_SUFFIXES = {".py", ".yml", ".yaml", ".json", ".csv", ".toml", ".txt"}
+EXECUTOR_DIR = Path(__file__).resolve().parent
+
+
+def code_fingerprint(chapter: Chapter) -> str:
+    """Hash of what executes: cells (code and options) and inline expressions, in order."""
+    parts: list[str] = []
+    for item in chapter.items:
+        if isinstance(item, Cell):
+            parts += ["cell", item.code, json.dumps(item.options, sort_keys=True, default=str)]
+        else:
+            parts += ["inline", item.expr]
+    return digest(*parts)
+
+
+def position_signature(chapter: Chapter) -> str:
+    """Hash of where cells and expressions stand: cached diagnostics carry these lines."""
+    return digest(*[f"{item.line}:{getattr(item, 'col', 1)}:{getattr(item, 'code_line', 0)}" for item in chapter.items])
+
+
+@lru_cache(maxsize=1)
+def installation_roots() -> tuple[Path, ...]:
+    """Folders that hold the Python installation and its packages (not the book's code)."""
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix}
+    for name in ("stdlib", "platstdlib", "purelib", "platlib"):
+        path = sysconfig.get_paths().get(name)
+        if path:
+            roots.add(path)
+    return tuple(Path(r).resolve() for r in roots)
+
+
+def is_local(path: Path) -> bool:
+    """True for a file outside the Python installation."""
+    resolved = path.resolve()
+    return not any(resolved.is_relative_to(root) for root in installation_roots())
+
+
+def imported_names(code: str) -> set[str]:
+    """Top-level names of the absolute imports in some Python source."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def local_dependencies(chapter: Chapter, chapter_dir: Path) -> list[Path]:
+    """The local files the chapter's cells import, transitively, sorted."""
+    pending = set().union(*(imported_names(cell.code) for cell in chapter.cells)) if chapter.cells else set()
+    seen_names: set[str] = set()
+    files: set[Path] = set()
+    saved = list(sys.path)
+    sys.path.insert(0, str(chapter_dir))
+    try:
+        while pending:
+            name = pending.pop()
+            if name in seen_names or name in sys.builtin_module_names:
+                continue
+            seen_names.add(name)
+            for path in _module_files(name):
+                if path not in files:
+                    files.add(path)
+                    if path.suffix == ".py":
+                        pending |= imported_names(path.read_text(encoding="utf-8", errors="replace")) - seen_names
+    finally:
+        sys.path[:] = saved
+    return sorted(files)
+
+
+def _module_files(name: str) -> list[Path]:
+    """A local module's file, or every source/data file of a local package."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return []
+    if spec is None:
+        return []
+    if spec.submodule_search_locations:
+        files = []
+        for location in spec.submodule_search_locations:
+            folder = Path(location)
+            if folder.is_dir() and is_local(folder):
+                files += [p.resolve() for p in folder.rglob("*") if p.suffix in PACKAGE_DATA_SUFFIXES
+                          and "__pycache__" not in p.parts and p.is_file()]
+        return files
+    if spec.origin and spec.has_location and is_local(Path(spec.origin)):
+        return [Path(spec.origin).resolve()]
+    return []
+
+
+@lru_cache(maxsize=1)
+def environment_fingerprint() -> str:
+    """The interpreter, key package versions and this executor's own source."""
+    parts = [sys.version]
+    for package in KEY_PACKAGES:
+        try:
+            parts.append(f"{package}=={importlib.metadata.version(package)}")
+        except importlib.metadata.PackageNotFoundError:
+            parts.append(f"{package} absent")
+    parts += [file_digest(path) for path in sorted(EXECUTOR_DIR.glob("*.py"))]
+    return digest(*parts)
+
+
+def execution_key(chapter: Chapter, source_file: str, engine: str, dependencies: list[Path]) -> str:
+    """The cache key of one chapter's execution."""
+    return digest("execution", environment_fingerprint(), engine, source_file, chapter.path, code_fingerprint(chapter),
+                  *[f"{path}={file_digest(path)}" for path in dependencies])
+
+
+def opened_data_files(paths: list[str], exclude: set[Path]) -> list[str]:
+    """Of the files a chapter opened, the local ones that are data (not its imports)."""
+    found = []
+    for raw in dict.fromkeys(paths):
+        path = Path(raw)
+        try:
+            if not path.is_file() or not is_local(path):
+                continue
+        except OSError:
+            continue
+        resolved = path.resolve()
+        if resolved in exclude or any(part in ("__pycache__",) for part in resolved.parts):
+            continue
+        if str(resolved).startswith(("/proc/", "/sys/", "/dev/", "/etc/", "/usr/")) or "/.cache/" in str(resolved) \
+                or "/.config/" in str(resolved):
+            continue
+        found.append(str(resolved))
+    return found

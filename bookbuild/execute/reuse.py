@@ -1,0 +1,86 @@
+"""Execution with a cache: reuse a chapter's results when nothing they depend on changed.
+
+See :mod:`bookbuild.execute.fingerprint` for what the key covers. A cached
+result is reused only if, in addition, the data files its cells opened are
+unchanged, and its diagnostics (which carry ``.qmd`` lines) still point at the
+right lines: a result with diagnostics is re-run when the prose above its cells
+moved them. Only the in-process engine is cached; the Jupyter engine is the
+reference behaviour and always runs.
+"""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..cache import Cache, file_digest
+from . import execute_chapters
+from .fingerprint import execution_key, local_dependencies, opened_data_files, position_signature
+from .pool import ChapterJob
+from .result import ExecutedChapter, ExecutionResult
+
+STAGE = "execute"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    result: ExecutionResult
+    positions: str
+    data_files: tuple[tuple[str, str], ...]
+
+
+def execute_with_cache(jobs: list[ChapterJob], cache: Cache | None, *, engine: str, timeout: float, workers: int,
+                       on_done: Callable[[ChapterJob, ExecutionResult], None] | None = None) -> list[ExecutedChapter]:
+    """Like :func:`execute_chapters`, reusing cached results where they are still valid."""
+    if cache is None or engine != "inprocess":
+        return execute_chapters(jobs, engine=engine, timeout=timeout, workers=workers, on_done=on_done)
+    keys: list[str] = []
+    dependencies: list[list[Path]] = []
+    reused: dict[int, ExecutedChapter] = {}
+    for n, job in enumerate(jobs):
+        deps = local_dependencies(job.chapter, Path(job.source_file).parent)
+        key = execution_key(job.chapter, job.source_file, engine, deps)
+        keys.append(key)
+        dependencies.append(deps)
+        entry = _load(cache, key)
+        if entry is not None and not _still_valid(entry, job):
+            cache.reject(STAGE)
+        elif entry is not None:
+            r = entry.result
+            reused[n] = ExecutedChapter(job.chapter, r.values, r.cells, r.diagnostics, r.seconds, engine,
+                                        reused=True, opened=r.opened)
+    to_run = [n for n in range(len(jobs)) if n not in reused]
+    fresh = execute_chapters([jobs[n] for n in to_run], engine=engine, timeout=timeout, workers=workers, on_done=on_done)
+    for n, executed in zip(to_run, fresh):
+        reused[n] = executed
+        if not any(d.code in ("timeout", "worker-crashed") for d in executed.diagnostics):
+            _store(cache, keys[n], jobs[n], executed, dependencies[n])
+    return [reused[n] for n in range(len(jobs))]
+
+
+def _load(cache: Cache, key: str) -> _Entry | None:
+    payload = cache.get(STAGE, key)
+    if payload is None:
+        return None
+    try:
+        entry = pickle.loads(payload)
+    except Exception:  # noqa: BLE001 - an unreadable entry is a cache miss
+        cache.stats[f"{STAGE}.damaged"] += 1
+        cache.path(STAGE, key).unlink(missing_ok=True)
+        return None
+    return entry if isinstance(entry, _Entry) else None
+
+
+def _still_valid(entry: _Entry, job: ChapterJob) -> bool:
+    if any(file_digest(Path(path)) != digest for path, digest in entry.data_files):
+        return False
+    return not entry.result.diagnostics or entry.positions == position_signature(job.chapter)
+
+
+def _store(cache: Cache, key: str, job: ChapterJob, executed: ExecutedChapter, dependencies: list[Path]) -> None:
+    data = opened_data_files(list(executed.opened), set(dependencies) | {Path(job.source_file).resolve()})
+    result = ExecutionResult(executed.values, executed.cells, executed.diagnostics, executed.seconds, executed.opened)
+    entry = _Entry(result, position_signature(job.chapter), tuple((path, file_digest(Path(path))) for path in data))
+    cache.put(STAGE, key, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
