@@ -14,7 +14,7 @@ ENGINE  ?= inprocess
 OUT_ARG   = $(if $(OUT),--output-dir $(OUT),)
 CACHE_ARG = $(if $(CACHE),--cache-dir $(CACHE),)
 
-.PHONY: html pdf check test bench clean venv
+.PHONY: html pdf check preview test bench clean venv
 
 venv: $(STAMP)
 
@@ -33,6 +33,9 @@ pdf: $(STAMP)
 check: $(STAMP)
 	@$(PY) -m bookbuild check --project $(PROJECT) --engine $(ENGINE) $(CHAPTER)
 
+preview: $(STAMP)
+	@$(PY) -m bookbuild preview --project $(PROJECT) $(OUT_ARG) $(CACHE_ARG) $(if $(PORT),--port $(PORT),) $(CHAPTER)
+
 test: $(STAMP)
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -40,4 +43,4 @@ bench: $(STAMP)
 	@$(PY) scripts/bench.py
 
 clean:
-	rm -rf _build
+	@$(if $(wildcard $(PY)),$(PY) -m bookbuild clean --project $(PROJECT),rm -rf $(PROJECT)/_build)

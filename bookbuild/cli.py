@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Sequence, TextIO
 
+from .cache import Cache
 from .check import CheckResult, check_book
 from .diagnostics import ConfigError, Diagnostic, exit_status, format_json, plural
 from .execute import ENGINES, DEFAULT_TIMEOUT, ChapterJob, ExecutionResult
@@ -30,12 +31,25 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                        help=f"stop a chapter that runs longer than this (default {DEFAULT_TIMEOUT:g})")
     check.add_argument("--jobs", type=int, default=None, metavar="N", help="chapters run in parallel (default: the number of cores)")
+    check.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
+                       help="reuse execution results cached here (off by default: check writes nothing unless told)")
     check.set_defaults(handler=run_check)
 
     html = commands.add_parser("html", help="render the book to a website")
     _project_arguments(html)
     _build_arguments(html)
     html.set_defaults(handler=run_html)
+
+    preview = commands.add_parser("preview", help="serve the site on 127.0.0.1 and rebuild it on every save")
+    _project_arguments(preview)
+    preview.add_argument("--output-dir", type=Path, default=None, metavar="DIR", help="where to build the site")
+    preview.add_argument("--cache-dir", type=Path, default=None, metavar="DIR", help="where to keep build caches")
+    preview.add_argument("--port", type=int, default=4848, help="port on 127.0.0.1 (0 picks a free one; default 4848)")
+    preview.set_defaults(handler=run_preview)
+
+    clean = commands.add_parser("clean", help="remove the build outputs and caches of a project")
+    clean.add_argument("--project", type=Path, default=Path("."), metavar="DIR", help="the book's folder")
+    clean.set_defaults(handler=run_clean)
     return parser
 
 
@@ -82,7 +96,9 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                       f"in {result.seconds:.2f} s: {mark}\n")
             err.flush()
 
-    result = check_book(book, args.chapters, engine=args.engine, timeout=args.timeout, workers=args.jobs, on_done=progress)
+    cache = Cache(args.cache_dir.resolve()) if args.cache_dir else None
+    result = check_book(book, args.chapters, engine=args.engine, timeout=args.timeout, workers=args.jobs, cache=cache,
+                        on_done=progress)
     elapsed = time.perf_counter() - started
     diagnostics = result.diagnostics
     if args.format == "json":
@@ -111,6 +127,28 @@ def run_html(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out.write(f"built {plural(len(build.pages), 'page')} into {display_path(out_dir)} in {build.seconds:.1f} s: "
               f"{plural(errors, 'error')}, {plural(len(diagnostics) - errors, 'warning')}\n")
     return exit_status(diagnostics, strict=args.strict)
+
+
+def run_preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .preview import serve
+
+    book = load_book(args.project)
+    out_dir, cache_dir = output_dirs(args, book.root, "html")
+    serve(book.root, out_dir, cache_dir, args.port, out, list(args.chapters))
+    return 0
+
+
+def run_clean(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Delete ``_build`` (outputs and caches) of the project; nothing else."""
+    import shutil
+
+    target = (args.project / "_build").resolve()
+    if target.is_dir():
+        shutil.rmtree(target)
+        out.write(f"removed {display_path(target)}\n")
+    else:
+        out.write(f"nothing to remove: {display_path(target)} does not exist\n")
+    return 0
 
 
 def write_text_report(result: CheckResult, out: TextIO, extra: list[Diagnostic] | None = None) -> None:
