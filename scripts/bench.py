@@ -56,6 +56,46 @@ def make_big_book(root: Path, chapters: int) -> Path:
     return root
 
 
+def bench_html(python: str, runs: int) -> None:
+    """Cold, no-change, prose-edit and constant-edit HTML builds of a copy of the fixture.
+
+    The copy carries its own copy of ``mlsys`` (a chapter's folder comes first
+    on its import path), so the constant edit never touches this repository.
+    """
+    print("\nmake html PROJECT=<copy of the fixture>")
+    with tempfile.TemporaryDirectory(prefix="bookbuild-bench-html-") as scratch:
+        root = Path(scratch)
+        book = root / "book"
+        shutil.copytree(FIXTURE, book)
+        shutil.copytree(REPO / "mlsys", book / "mlsys", ignore=shutil.ignore_patterns("__pycache__"))
+        for path in [book, *book.rglob("*")]:
+            path.chmod(path.stat().st_mode | 0o200)
+        chapter = book / "ml_systems.qmd"
+        constants = book / "mlsys" / "constants.py"
+        original_chapter, original_constants = chapter.read_text(), constants.read_text()
+
+        def html(cache: str) -> list[str]:
+            return [python, "-m", "bookbuild", "html", "--project", str(book), "--output-dir", str(root / "out"),
+                    "--cache-dir", str(root / cache)]
+
+        cold = []
+        for n in range(max(1, runs // 2)):
+            cold += timed(html(f"cold-cache-{n}"), 1)
+        report("  cold build (TikZ included, empty cache)", cold, target="(report)")
+        timed(html("cache"), 1)
+        report("  no-change rebuild", timed(html("cache"), runs), cold, "<= 1 s")
+        prose = []
+        for n in range(runs):
+            chapter.write_text(original_chapter.replace("The defining insight", f"The defining insight ({n})"))
+            prose += timed(html("cache"), 1)
+        report("  prose-edit rebuild (no cell runs)", prose, cold, "<= 1.5 s")
+        constant = []
+        for n in range(runs):
+            constants.write_text(original_constants.replace('Q_(2_039, "GB/second")', f'Q_(2_0{40 + n}, "GB/second")'))
+            constant += timed(html("cache"), 1)
+        report("  constant-edit rebuild (mlsys changed)", constant, cold, "(report)")
+
+
 def report(name: str, times: list[float], baseline: list[float] | None = None, target: str = "") -> None:
     median = statistics.median(times)
     ratio = f"  {statistics.median(baseline) / median:5.1f}x faster than baseline" if baseline else ""
@@ -78,6 +118,8 @@ def main() -> None:
     report("  jupyter engine (baseline)", jupyter)
     inprocess = timed([*check, "--project", str(FIXTURE)], args.runs)
     report("  inprocess engine", inprocess, jupyter, "<= 1.5 s")
+
+    bench_html(python, args.runs)
 
     with tempfile.TemporaryDirectory(prefix="bookbuild-bench-") as scratch:
         big = make_big_book(Path(scratch), args.chapters)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from bookbuild.check import check_book
 from bookbuild.project import load_book
 
@@ -192,7 +194,8 @@ def test_figures_are_captured_as_svg_headless(book_factory):
     assert figure.svg.lstrip().startswith("<?xml") and "<svg" in figure.svg
 
 
-def test_check_writes_nothing_into_the_project(book_factory):
+@pytest.mark.parametrize("engine", ["inprocess", "jupyter"])
+def test_check_writes_nothing_into_the_project(book_factory, engine):
     root = book_factory({"ch.qmd": """
         ```{python}
         import localhelper
@@ -202,7 +205,7 @@ def test_check_writes_nothing_into_the_project(book_factory):
         """})
     (root / "localhelper.py").write_text('VALUE = "local"\n')
     before = sorted(p.relative_to(root) for p in root.rglob("*"))
-    result = run(root)
+    result = run(root, engine=engine)
     assert result.executed[0].values[0].text == "local"
     assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
 
@@ -242,18 +245,3 @@ def test_jupyter_engine_locates_a_failed_check(book_factory):
     for engine in ("jupyter", "inprocess"):
         (diag,) = run(root, engine=engine).diagnostics
         assert (diag.code, diag.line, diag.message) == ("check-failed", 9, "x should exceed 2"), engine
-
-
-def test_jupyter_engine_writes_nothing_into_the_project(book_factory):
-    root = book_factory({"ch.qmd": """
-        ```{python}
-        import localhelper
-        v = localhelper.VALUE
-        ```
-        `{python} v`
-        """})
-    (root / "localhelper.py").write_text('VALUE = "local"\n')
-    before = sorted(p.relative_to(root) for p in root.rglob("*"))
-    result = run(root, engine="jupyter")
-    assert result.executed[0].values[0].text == "local"
-    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
