@@ -16,7 +16,7 @@ from typing import Callable
 
 from .diagnostics import Diagnostic, error, warning
 from .cache import Cache
-from .execute import ChapterJob, ExecutedChapter, ExecutionResult
+from .execute import FIGURE_FORMATS, ChapterJob, ExecutedChapter, ExecutionResult
 from .execute.reuse import execute_with_cache
 from .project import Book, ChapterEntry, display_path
 from .qmd import Chapter, parse_chapter
@@ -66,6 +66,7 @@ def load_chapters(book: Book) -> list[LoadedChapter]:
 
 def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inprocess", timeout: float = 120.0,
                workers: int | None = None, cache: Cache | None = None,
+               figure_formats: tuple[str, ...] = FIGURE_FORMATS,
                on_done: Callable[[ChapterJob, ExecutionResult], None] | None = None) -> CheckResult:
     """Parse the book, execute the selected chapters (reusing cached results when
     ``cache`` is given and they are still valid), and run the book-wide checks."""
@@ -73,7 +74,7 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
     chapters = load_chapters(book)
     runnable = [c for c in chapters if c.entry.path in selected and not _blocks_execution(c.chapter)]
     executed = execute_with_cache([c.job() for c in runnable], cache, engine=engine, timeout=timeout,
-                                  workers=workers or default_workers(), on_done=on_done)
+                                  workers=workers or default_workers(), figure_formats=figure_formats, on_done=on_done)
     by_path = {c.chapter.path: e for c, e in zip(runnable, executed)}
 
     result = CheckResult(book, chapters, executed)

@@ -72,7 +72,8 @@ def preload(jobs: list[ChapterJob]) -> None:
                 importlib.import_module(name)
             except BaseException:  # noqa: BLE001 - reported by the chapter itself
                 continue
-        if "matplotlib" in sys.modules or any(_draws_figures(job.chapter) for job in jobs):
+        # Warming pays off only when several forked chapters share it.
+        if sum(1 for job in jobs if _draws_figures(job.chapter)) > 1:
             _warm_matplotlib()
     finally:
         sys.path[:] = saved_path

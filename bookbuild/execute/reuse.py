@@ -10,13 +10,14 @@ reference behaviour and always runs.
 
 from __future__ import annotations
 
+import functools
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from ..cache import Cache, file_digest
-from . import execute_chapters
+from . import FIGURE_FORMATS, execute_chapters
 from .fingerprint import execution_key, local_dependencies, opened_data_files, position_signature
 from .pool import ChapterJob
 from .result import ExecutedChapter, ExecutionResult
@@ -32,16 +33,19 @@ class _Entry:
 
 
 def execute_with_cache(jobs: list[ChapterJob], cache: Cache | None, *, engine: str, timeout: float, workers: int,
+                       figure_formats: tuple[str, ...] = FIGURE_FORMATS,
                        on_done: Callable[[ChapterJob, ExecutionResult], None] | None = None) -> list[ExecutedChapter]:
     """Like :func:`execute_chapters`, reusing cached results where they are still valid."""
+    run = functools.partial(execute_chapters, engine=engine, timeout=timeout, workers=workers,
+                            figure_formats=figure_formats, on_done=on_done)
     if cache is None or engine != "inprocess":
-        return execute_chapters(jobs, engine=engine, timeout=timeout, workers=workers, on_done=on_done)
+        return run(jobs)
     keys: list[str] = []
     dependencies: list[list[Path]] = []
     reused: dict[int, ExecutedChapter] = {}
     for n, job in enumerate(jobs):
         deps = local_dependencies(job.chapter, Path(job.source_file).parent)
-        key = execution_key(job.chapter, job.source_file, engine, deps)
+        key = execution_key(job.chapter, job.source_file, f"{engine}:{','.join(figure_formats)}", deps)
         keys.append(key)
         dependencies.append(deps)
         entry = _load(cache, key)
@@ -52,7 +56,7 @@ def execute_with_cache(jobs: list[ChapterJob], cache: Cache | None, *, engine: s
             reused[n] = ExecutedChapter(job.chapter, r.values, r.cells, r.diagnostics, r.seconds, engine,
                                         reused=True, opened=r.opened)
     to_run = [n for n in range(len(jobs)) if n not in reused]
-    fresh = execute_chapters([jobs[n] for n in to_run], engine=engine, timeout=timeout, workers=workers, on_done=on_done)
+    fresh = run([jobs[n] for n in to_run])
     for n, executed in zip(to_run, fresh):
         reused[n] = executed
         if not any(d.code in ("timeout", "worker-crashed") for d in executed.diagnostics):
