@@ -15,7 +15,7 @@ from typing import Sequence, TextIO
 from .cache import Cache
 from .check import CheckResult, check_book
 from .diagnostics import ConfigError, Diagnostic, exit_status, format_json, plural
-from .execute import ENGINES, DEFAULT_TIMEOUT, ChapterJob, ExecutionResult
+from .execute import DEFAULT_TIMEOUT, ENGINES, FIGURE_FORMATS, ChapterJob, ExecutionResult
 from .project import display_path, load_book
 
 
@@ -97,8 +97,11 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err.flush()
 
     cache = Cache(args.cache_dir.resolve()) if args.cache_dir else None
+    # Figures are drawn (a figure that fails to draw is an error) but, with no cache
+    # to share them with a later build, in one format only.
+    formats = FIGURE_FORMATS if cache else ("svg",)
     result = check_book(book, args.chapters, engine=args.engine, timeout=args.timeout, workers=args.jobs, cache=cache,
-                        on_done=progress)
+                        figure_formats=formats, on_done=progress)
     elapsed = time.perf_counter() - started
     diagnostics = result.diagnostics
     if args.format == "json":
