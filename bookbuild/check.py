@@ -35,8 +35,8 @@ class LoadedChapter:
     chapter: Chapter
     scan: ChapterScan
 
-    def job(self) -> ChapterJob:
-        return ChapterJob(self.chapter, str(self.file), self.shown)
+    def job(self, extra_paths: tuple[str, ...] = ()) -> ChapterJob:
+        return ChapterJob(self.chapter, str(self.file), self.shown, extra_paths)
 
 
 @dataclass
@@ -52,6 +52,11 @@ class CheckResult:
     def diagnostics(self) -> list[Diagnostic]:
         return [d for group in self.groups.values() for d in group]
 
+    def executed_chapters(self) -> list[tuple[LoadedChapter, ExecutedChapter]]:
+        """Each executed chapter with the book entry it came from."""
+        by_path = {c.chapter.path: c for c in self.chapters}
+        return [(by_path[e.chapter.path], e) for e in self.executed]
+
 
 def load_chapters(book: Book) -> list[LoadedChapter]:
     """Read and parse every chapter of the book, in book order."""
@@ -66,14 +71,18 @@ def load_chapters(book: Book) -> list[LoadedChapter]:
 
 def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inprocess", timeout: float = 120.0,
                workers: int | None = None, cache: Cache | None = None,
-               figure_formats: tuple[str, ...] = FIGURE_FORMATS,
+               figure_formats: tuple[str, ...] = FIGURE_FORMATS, extra_paths: tuple[str, ...] = (),
                on_done: Callable[[ChapterJob, ExecutionResult], None] | None = None) -> CheckResult:
     """Parse the book, execute the selected chapters (reusing cached results when
-    ``cache`` is given and they are still valid), and run the book-wide checks."""
+    ``cache`` is given and they are still valid), and run the book-wide checks.
+
+    ``extra_paths`` go first on the chapters' import path (to run a book against
+    another copy of its library, e.g. an older revision's).
+    """
     selected = {entry.path for entry in book.select(names or [])}
     chapters = load_chapters(book)
     runnable = [c for c in chapters if c.entry.path in selected and not _blocks_execution(c.chapter)]
-    executed = execute_with_cache([c.job() for c in runnable], cache, engine=engine, timeout=timeout,
+    executed = execute_with_cache([c.job(extra_paths) for c in runnable], cache, engine=engine, timeout=timeout,
                                   workers=workers or default_workers(), figure_formats=figure_formats, on_done=on_done)
     by_path = {c.chapter.path: e for c, e in zip(runnable, executed)}
 

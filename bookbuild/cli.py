@@ -47,6 +47,19 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--port", type=int, default=4848, help="port on 127.0.0.1 (0 picks a free one; default 4848)")
     preview.set_defaults(handler=run_preview)
 
+    values = commands.add_parser("values", help="print every inline value with its cell and the constants behind it")
+    _project_arguments(values)
+    values.add_argument("--format", choices=("text", "json"), default="text", help="a table, or the ledger as JSON")
+    values.add_argument("--cache-dir", type=Path, default=None, metavar="DIR", help="reuse execution results cached here")
+    values.set_defaults(handler=run_values)
+
+    diff = commands.add_parser("diff-values", help="list the inline values whose text differs between two git revisions")
+    diff.add_argument("rev_a", metavar="REV_A", help="the older revision (e.g. HEAD~1)")
+    diff.add_argument("rev_b", metavar="REV_B", nargs="?", default=None,
+                      help="the newer revision (default: the working tree)")
+    diff.add_argument("--project", type=Path, default=Path("."), metavar="DIR", help="the book's folder in the repository")
+    diff.set_defaults(handler=run_diff_values)
+
     clean = commands.add_parser("clean", help="remove the build outputs and caches of a project")
     clean.add_argument("--project", type=Path, default=Path("."), metavar="DIR", help="the book's folder")
     clean.set_defaults(handler=run_clean)
@@ -138,6 +151,28 @@ def run_preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     book = load_book(args.project)
     out_dir, cache_dir = output_dirs(args, book.root, "html")
     serve(book.root, out_dir, cache_dir, args.port, out, list(args.chapters))
+    return 0
+
+
+def run_values(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .ledger import book_ledger, format_table, ledger_json
+
+    book = load_book(args.project)
+    cache = Cache(args.cache_dir.resolve()) if args.cache_dir else None
+    result = check_book(book, args.chapters, cache=cache, figure_formats=FIGURE_FORMATS if cache else ("svg",))
+    entries = book_ledger(result.executed)
+    out.write(ledger_json(entries) if args.format == "json" else format_table(entries))
+    errors = [d for d in result.diagnostics if d.is_error]
+    for diagnostic in errors:
+        err.write(diagnostic.format_text() + "\n")
+    return 1 if errors else 0
+
+
+def run_diff_values(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .valuediff import diff_revisions, format_changes
+
+    changes = diff_revisions(args.project, args.rev_a, args.rev_b, log=err)
+    out.write(format_changes(changes, args.rev_a, args.rev_b or "the working tree"))
     return 0
 
 

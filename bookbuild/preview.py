@@ -169,7 +169,7 @@ def _dependency_folders(project: Path) -> set[Path]:
         return set()
     folders = set()
     for loaded in chapters:
-        for path in local_dependencies(loaded.chapter, loaded.file.parent):
+        for path in local_dependencies(loaded.chapter, [str(loaded.file.parent)]):
             if not path.is_relative_to(project.resolve()):
                 folders.add(path.parent)
     return folders

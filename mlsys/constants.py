@@ -486,3 +486,22 @@ def all_constants() -> list[Constant]:
 def get_constant(name: str) -> Constant:
     """Return the :class:`Constant` record for *name* (KeyError if unknown)."""
     return _REGISTRY[name]
+
+
+def describe(name: str) -> dict[str, str] | None:
+    """``{name, value, unit, source}`` of a constant, as text, or None for an unknown name."""
+    constant = _REGISTRY.get(name)
+    if constant is None:
+        return None
+    quantity = constant.quantity
+    if hasattr(quantity, "magnitude") and hasattr(quantity, "units"):
+        value, unit = f"{quantity.magnitude:,}", f"{quantity.units:~}"
+    else:
+        value, unit = f"{quantity:,}", ""
+    return {"name": name, "value": value, "unit": unit, "source": constant.source}
+
+
+def __provenance__(name: str) -> list[dict[str, str]] | None:
+    """Provenance protocol: the build's value ledger asks where an imported name comes from."""
+    record = describe(name)
+    return [record] if record else None

@@ -16,6 +16,7 @@ when installed in editable mode) and modules beside the chapter.
 from __future__ import annotations
 
 import ast
+import importlib.machinery
 import importlib.metadata
 import importlib.util
 import json
@@ -80,13 +81,16 @@ def imported_names(code: str) -> set[str]:
     return names
 
 
-def local_dependencies(chapter: Chapter, chapter_dir: Path) -> list[Path]:
-    """The local files the chapter's cells import, transitively, sorted."""
+def local_dependencies(chapter: Chapter, search_path: list[str]) -> list[Path]:
+    """The local files the chapter's cells import, transitively, sorted.
+
+    ``search_path`` goes first on the import path (the chapter's folder, as in its worker).
+    """
     pending = set().union(*(imported_names(cell.code) for cell in chapter.cells)) if chapter.cells else set()
     seen_names: set[str] = set()
     files: set[Path] = set()
     saved = list(sys.path)
-    sys.path.insert(0, str(chapter_dir))
+    sys.path[:0] = search_path
     try:
         while pending:
             name = pending.pop()
@@ -106,7 +110,9 @@ def local_dependencies(chapter: Chapter, chapter_dir: Path) -> list[Path]:
 def _module_files(name: str) -> list[Path]:
     """A local module's file, or every source/data file of a local package."""
     try:
-        spec = importlib.util.find_spec(name)
+        # The import path first (not sys.modules: this process may hold another copy),
+        # then the other finders (an editable install's).
+        spec = importlib.machinery.PathFinder.find_spec(name) or importlib.util.find_spec(name)
     except (ImportError, ValueError):
         return []
     if spec is None:

@@ -27,6 +27,7 @@ from typing import Callable, Iterable
 from ..diagnostics import Diagnostic, error
 from ..qmd import Chapter
 from .result import ExecutionResult
+from .fingerprint import is_local
 from .runner import prepare_headless
 
 
@@ -37,6 +38,7 @@ class ChapterJob:
     chapter: Chapter
     source_file: str
     shown_file: str
+    extra_paths: tuple[str, ...] = ()  # first on the import path, before the chapter's folder
 
 
 def imported_modules(chapters: Iterable[Chapter]) -> list[str]:
@@ -63,7 +65,7 @@ def preload(jobs: list[ChapterJob]) -> None:
     it will report the failure at its own line.
     """
     prepare_headless()
-    folders = [str(Path(job.source_file).parent) for job in jobs]
+    folders = [path for job in jobs for path in job.extra_paths] + [str(Path(job.source_file).parent) for job in jobs]
     saved_path = list(sys.path)
     sys.path[:0] = [f for f in dict.fromkeys(folders) if f not in sys.path]
     try:
@@ -109,7 +111,7 @@ RunChapter = Callable[[ChapterJob], ExecutionResult]
 def _worker(run: RunChapter, job: ChapterJob, conn: Connection) -> None:
     folder = str(Path(job.source_file).parent)
     os.chdir(folder)  # Quarto runs a chapter in its own folder: relative paths resolve there.
-    sys.path.insert(0, folder)
+    sys.path[:0] = [*job.extra_paths, folder]
     conn.send(run(job))
     conn.close()
 
@@ -156,8 +158,18 @@ def run_in_workers(jobs: list[ChapterJob], run: RunChapter, *, workers: int, tim
     return [results[i] for i in range(len(jobs))]
 
 
+def _forget_local_modules() -> None:
+    """Drop the book's own modules that this process inherited, so chapters import them afresh
+    from their import path (the caller may hold an older copy, or another revision's)."""
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if file and name != "__main__" and name.split(".")[0] != "bookbuild" and is_local(Path(file)):
+            del sys.modules[name]
+
+
 def _zygote(jobs: list[ChapterJob], run: RunChapter, workers: int, timeout: float, warm: bool, out: Connection) -> None:
     """Warm up, then schedule one forked worker per chapter; stream (index, result) to ``out``."""
+    _forget_local_modules()
     if warm:
         preload(jobs)
     context = multiprocessing.get_context("fork")

@@ -14,6 +14,16 @@ FIGURE_FORMATS: tuple[str, ...] = ("svg", "pdf")
 
 
 @dataclass(frozen=True)
+class ConstantUse:
+    """A sourced constant a cell used (reported by the library's provenance protocol)."""
+
+    name: str
+    value: str
+    unit: str
+    source: str
+
+
+@dataclass(frozen=True)
 class InlineValue:
     """The text an inline expression evaluated to; ``text`` is None when it failed.
 
@@ -24,6 +34,7 @@ class InlineValue:
     index: int
     text: str | None
     markdown: bool = False
+    cells: tuple[int, ...] = ()  # the cells that last defined the names the expression reads
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,8 @@ class CellResult:
     markdown: tuple[str, ...] = ()
     figures: tuple[Figure, ...] = ()
     seconds: float = 0.0
+    depends_on: tuple[int, ...] = ()  # earlier cells whose names this cell read
+    constants: tuple[ConstantUse, ...] = ()  # sourced constants this cell used directly
 
 
 @dataclass(frozen=True)

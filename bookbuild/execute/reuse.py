@@ -44,7 +44,7 @@ def execute_with_cache(jobs: list[ChapterJob], cache: Cache | None, *, engine: s
     dependencies: list[list[Path]] = []
     reused: dict[int, ExecutedChapter] = {}
     for n, job in enumerate(jobs):
-        deps = local_dependencies(job.chapter, Path(job.source_file).parent)
+        deps = local_dependencies(job.chapter, [*job.extra_paths, str(Path(job.source_file).parent)])
         key = execution_key(job.chapter, job.source_file, f"{engine}:{','.join(figure_formats)}", deps)
         keys.append(key)
         dependencies.append(deps)

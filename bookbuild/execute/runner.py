@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import dataclasses
 import io
 import os
 import sys
@@ -19,6 +20,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..qmd import Chapter, Cell, InlineExpr
+from .provenance import ProvenanceTracker
 from .locate import cell_exception, inline_exception, inline_value_diagnostic
 from .result import FIGURE_FORMATS, CellResult, ExecutionResult, Figure, InlineValue
 from .values import MARKDOWN, TEXT, classify_value
@@ -72,6 +74,7 @@ def run_chapter(chapter: Chapter, source_file: str, shown_file: str,
     diagnostics: list[Diagnostic] = []
     failed = False
     evaluated_cells = [c for c in chapter.cells if c.evaluates]
+    tracker = ProvenanceTracker()
     for item in chapter.items:
         if isinstance(item, Cell):
             if failed or not item.evaluates:
@@ -79,7 +82,8 @@ def run_chapter(chapter: Chapter, source_file: str, shown_file: str,
                 continue
             result, problem = _run_cell(item, namespace, source_file, shown_file, figure_formats,
                                         skipped=len([c for c in evaluated_cells if c.index > item.index]))
-            cells.append(result)
+            depends_on, constants = tracker.after_cell(item, namespace)
+            cells.append(dataclasses.replace(result, depends_on=depends_on, constants=constants))
             if problem is not None:
                 diagnostics.append(problem)
                 failed = True
@@ -87,7 +91,7 @@ def run_chapter(chapter: Chapter, source_file: str, shown_file: str,
             values.append(InlineValue(item.index, None))
         else:
             value, problem = _evaluate_inline(item, namespace, source_file, shown_file)
-            values.append(value)
+            values.append(dataclasses.replace(value, cells=tracker.inline_cells(item.expr)))
             if problem is not None:
                 diagnostics.append(problem)
     return ExecutionResult(tuple(values), tuple(cells), tuple(diagnostics), time.perf_counter() - started)

@@ -52,6 +52,13 @@ class _Validated:
     def _fail(self, field_name: str, problem: str) -> SpecError:
         return SpecError(f"{type(self).__name__} {self.name!r}: field {field_name!r} {problem}")
 
+    def __provenance__(self) -> list[dict[str, str]]:
+        """Provenance protocol: the constants behind this twin's figures (named in ``source``)."""
+        from mlsys.constants import describe
+
+        names = [part.strip() for part in getattr(self, "source", "").split(",")]
+        return [record for record in (describe(name) for name in names if name) if record]
+
     def __post_init__(self) -> None:
         name = getattr(self, "name", None)
         if not isinstance(name, str) or not name.strip():

@@ -1,0 +1,149 @@
+"""Where each value comes from: which cell defined it, and which sourced constants stand behind it.
+
+Tracked while a chapter runs (in-process engine):
+
+- after each cell, the names it (re)bound, so an inline expression can be traced
+  to the cell that last defined each name it uses, and a cell to the earlier
+  cells whose names it read;
+- the constants a cell used, found through a small *provenance protocol* that
+  the book's library implements (the engine knows no library by name): a module
+  may define ``__provenance__(name)`` describing a name imported from it, and an
+  object (a hardware or model twin) may define ``__provenance__()`` describing
+  the constants behind it. Each description is a list of
+  ``{"name", "value", "unit", "source"}`` dicts.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import types
+from typing import Any, Iterable
+
+from ..qmd import Cell
+from .result import ConstantUse
+
+SKIPPED_NAMES = {"__builtins__", "__name__", "display"}
+
+
+def loaded_names(tree: ast.AST) -> set[str]:
+    """Names read by some code."""
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+
+
+class ProvenanceTracker:
+    """Follows one chapter's namespace from cell to cell."""
+
+    def __init__(self) -> None:
+        self.defined_by: dict[str, int] = {}
+        self.imported_from: dict[str, tuple[str, str]] = {}  # name -> (module, attribute)
+        self._snapshot: dict[str, Any] = {}
+
+    def after_cell(self, cell: Cell, namespace: dict[str, Any]) -> tuple[tuple[int, ...], tuple[ConstantUse, ...]]:
+        """Record what the cell defined; return (earlier cells it read from, constants it used)."""
+        try:
+            tree = ast.parse(cell.code)
+        except SyntaxError:
+            return (), ()
+        reads = loaded_names(tree)
+        imported_here = {alias.asname or alias.name for node in ast.walk(tree)
+                         if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+        # Imported names (functions, units, constants) are not values a cell computed:
+        # they make no dependency between cells (constants are traced separately).
+        computed = reads - imported_here - set(self.imported_from)
+        depends = tuple(sorted({self.defined_by[n] for n in computed if n in self.defined_by} - {cell.index}))
+        changed = [name for name, value in namespace.items()
+                   if name not in SKIPPED_NAMES and (name not in self._snapshot or self._snapshot[name] is not value)]
+        for name in changed:
+            self.defined_by[name] = cell.index
+        self._snapshot = dict(namespace)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                for alias in node.names:
+                    self.imported_from[alias.asname or alias.name] = (node.module, alias.name)
+        records: list[ConstantUse] = []
+        for name in sorted(reads):
+            if name in self.imported_from:
+                module, attribute = self.imported_from[name]
+                records += _from_module(module, attribute)
+        records += _from_attribute_chains(tree, namespace)
+        for name in changed:
+            records += _from_object_and_members(namespace.get(name))
+        return depends, _unique(records)
+
+    def inline_cells(self, expr: str) -> tuple[int, ...]:
+        """The cells that last defined the names an inline expression reads."""
+        try:
+            tree = ast.parse(expr, mode="eval")
+        except SyntaxError:
+            return ()
+        return tuple(sorted({self.defined_by[n] for n in loaded_names(tree) if n in self.defined_by}))
+
+
+def _from_module(module: str, attribute: str) -> list[ConstantUse]:
+    describe = getattr(sys.modules.get(module), "__provenance__", None)
+    if not callable(describe):
+        return []
+    try:
+        return _records(describe(attribute))
+    except Exception:  # noqa: BLE001 - provenance is best effort; it never fails a build
+        return []
+
+
+def _from_attribute_chains(tree: ast.AST, namespace: dict[str, Any]) -> list[ConstantUse]:
+    """Twins reached through dotted names, e.g. ``Hardware.Edge.Coral.tdp``."""
+    records: list[ConstantUse] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute):
+            continue
+        chain: list[str] = []
+        current: ast.AST = node
+        while isinstance(current, ast.Attribute):
+            chain.append(current.attr)
+            current = current.value
+        if not isinstance(current, ast.Name) or current.id not in namespace:
+            continue
+        obj = namespace[current.id]
+        for attribute in reversed(chain):
+            records += _from_object(obj)
+            try:
+                obj = getattr(obj, attribute)
+            except Exception:  # noqa: BLE001
+                break
+        else:
+            records += _from_object(obj)
+    return records
+
+
+def _from_object(obj: Any) -> list[ConstantUse]:
+    if obj is None or isinstance(obj, (type, types.ModuleType)):
+        return []
+    describe = getattr(type(obj), "__provenance__", None)
+    if not callable(describe):
+        return []
+    try:
+        return _records(describe(obj))
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def _from_object_and_members(obj: Any) -> list[ConstantUse]:
+    """A value the cell bound; for a class the cell defined, also its attributes."""
+    records = _from_object(obj)
+    if isinstance(obj, type) and obj.__module__ == "__main__":
+        for member in vars(obj).values():
+            records += _from_object(member)
+    return records
+
+
+def _records(described: Iterable[Any] | None) -> list[ConstantUse]:
+    out = []
+    for record in described or []:
+        if isinstance(record, dict) and record.get("name"):
+            out.append(ConstantUse(str(record["name"]), str(record.get("value", "")), str(record.get("unit", "")),
+                                   str(record.get("source", ""))))
+    return out
+
+
+def _unique(records: list[ConstantUse]) -> tuple[ConstantUse, ...]:
+    return tuple({record.name: record for record in records}.values())

@@ -1,0 +1,116 @@
+"""The value ledger: for every inline value, where it stands, what it reads, and what it rests on.
+
+One entry per inline expression: the chapter file, line and column, the
+expression, the text it rendered, the cell that defined it (label and line),
+and the sourced constants behind it: those the defining cell used and those of
+the earlier cells it read from, transitively.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Iterable
+
+from .execute import ExecutedChapter
+from .execute.result import ConstantUse
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One inline value and its provenance."""
+
+    file: str
+    line: int
+    col: int
+    expr: str
+    text: str | None
+    markdown: bool
+    cell_label: str | None
+    cell_line: int | None
+    constants: tuple[ConstantUse, ...]
+
+    def to_json(self) -> dict[str, object]:
+        data = asdict(self)
+        data["constants"] = [asdict(c) for c in self.constants]
+        return data
+
+    @staticmethod
+    def from_json(data: dict) -> "LedgerEntry":
+        fields = dict(data)
+        fields["constants"] = tuple(ConstantUse(**c) for c in data.get("constants", []))
+        return LedgerEntry(**fields)
+
+
+def chapter_ledger(executed: ExecutedChapter) -> list[LedgerEntry]:
+    """The entries of one executed chapter, in document order."""
+    chapter = executed.chapter
+    cells = {c.index: c for c in executed.cells}
+    entries = []
+    for value in executed.values:
+        inline = chapter.inlines[value.index]
+        defining = max(value.cells) if value.cells else None
+        cell = chapter.cells[defining] if defining is not None else None
+        entries.append(LedgerEntry(
+            file=chapter.path, line=inline.line, col=inline.col, expr=inline.expr, text=value.text,
+            markdown=value.markdown, cell_label=cell.label if cell else None, cell_line=cell.line if cell else None,
+            constants=_constants_behind(value.cells, cells),
+        ))
+    return entries
+
+
+def _constants_behind(start: Iterable[int], cells: dict) -> tuple[ConstantUse, ...]:
+    """Constants of the given cells and, transitively, of the cells they read from."""
+    seen: set[int] = set()
+    pending = list(start)
+    found: dict[str, ConstantUse] = {}
+    while pending:
+        index = pending.pop()
+        if index in seen or index not in cells:
+            continue
+        seen.add(index)
+        for constant in cells[index].constants:
+            found.setdefault(constant.name, constant)
+        pending.extend(cells[index].depends_on)
+    return tuple(sorted(found.values(), key=lambda c: c.name))
+
+
+def book_ledger(executed: Iterable[ExecutedChapter]) -> list[LedgerEntry]:
+    """Every chapter's entries, in book order."""
+    return [entry for chapter in executed for entry in chapter_ledger(chapter)]
+
+
+def ledger_json(entries: list[LedgerEntry]) -> str:
+    return json.dumps({"values": [e.to_json() for e in entries]}, indent=1, ensure_ascii=False) + "\n"
+
+
+def load_ledger(text: str) -> list[LedgerEntry]:
+    return [LedgerEntry.from_json(item) for item in json.loads(text)["values"]]
+
+
+def constant_usage(entries: list[LedgerEntry]) -> list[tuple[ConstantUse, list[str]]]:
+    """Each constant the book's values rest on, with the chapters that use it, by name."""
+    usage: dict[str, tuple[ConstantUse, list[str]]] = {}
+    for entry in entries:
+        for constant in entry.constants:
+            _, chapters = usage.setdefault(constant.name, (constant, []))
+            if entry.file not in chapters:
+                chapters.append(entry.file)
+    return [usage[name] for name in sorted(usage)]
+
+
+def format_table(entries: list[LedgerEntry], width: int = 38) -> str:
+    """A plain-text table: location, expression, text, defining cell, constants."""
+    def clip(text: str) -> str:
+        text = " ".join(text.split())
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    rows = [("where", "expression", "value", "cell", "constants")]
+    for e in entries:
+        cell = f"{e.cell_label or '?'}:{e.cell_line}" if e.cell_line else "-"
+        rows.append((f"{e.file}:{e.line}:{e.col}", clip(e.expr), clip(e.text if e.text is not None else "(failed)"),
+                     cell, ", ".join(c.name for c in e.constants) or "-"))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4] for row in rows]
+    lines.insert(1, "-" * min(160, max(len(line) for line in lines)))
+    return "\n".join(lines) + "\n"

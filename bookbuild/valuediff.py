@@ -1,0 +1,122 @@
+"""``bookbuild diff-values REV_A [REV_B]``: what did an edit do to the numbers in the prose?
+
+Each revision is exported from git into a temporary folder (``git archive``,
+nothing in the working tree is touched) and checked with the engine of the
+working tree; its own copy of the book's library comes first on the import
+path, so the values are the ones that revision computes. Values are matched by
+chapter, expression and occurrence, and each change lists the constants behind
+the value whose figures differ between the two revisions.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tarfile
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from .check import check_book
+from .diagnostics import ConfigError, error, plural
+from .ledger import LedgerEntry, chapter_ledger
+from .project import load_book
+
+Key = tuple[str, str, int]  # (chapter path in the project, expression, occurrence)
+
+
+@dataclass(frozen=True)
+class ValueChange:
+    """One inline value that reads differently (``before`` or ``after`` is None if added or removed)."""
+
+    chapter: str
+    expr: str
+    before: LedgerEntry | None
+    after: LedgerEntry | None
+
+    @property
+    def changed_constants(self) -> list[str]:
+        """``NAME: old → new`` for the constants behind the value whose figures differ."""
+        if not self.before or not self.after:
+            return []
+        old = {c.name: c for c in self.before.constants}
+        out = []
+        for constant in self.after.constants:
+            previous = old.get(constant.name)
+            if previous and (previous.value, previous.unit) != (constant.value, constant.unit):
+                out.append(f"{constant.name}: {previous.value} {previous.unit} → {constant.value} {constant.unit}".strip())
+        return out
+
+
+def git(args: list[str], cwd: Path) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise ConfigError(error("git", str(cwd), 1, f"git {' '.join(args)} failed: {done.stderr.strip()}",
+                                hint="give two revisions of the repository that holds the book"))
+    return done.stdout
+
+
+def export_revision(repo: Path, revision: str, target: Path) -> None:
+    """Write the tree of ``revision`` into ``target`` (no checkout, no change to the repository)."""
+    archive = target / ".revision.tar"
+    git(["archive", "--format=tar", "-o", str(archive), revision], repo)
+    with tarfile.open(archive) as tar:
+        tar.extractall(target, filter="data")
+    archive.unlink()
+
+
+def revision_ledger(tree: Path, project: Path, log: TextIO) -> dict[Key, LedgerEntry]:
+    """The ledger of the book at ``tree/project``, keyed for matching across revisions."""
+    book = load_book(tree / project)
+    result = check_book(book, extra_paths=(str(tree),), figure_formats=("svg",))
+    for diagnostic in result.diagnostics:
+        if diagnostic.is_error:
+            log.write(diagnostic.format_text() + "\n")
+    keyed: dict[Key, LedgerEntry] = {}
+    for loaded, executed in result.executed_chapters():
+        seen: Counter[str] = Counter()
+        for entry in chapter_ledger(executed):
+            keyed[(loaded.entry.path, entry.expr, seen[entry.expr])] = entry
+            seen[entry.expr] += 1
+    return keyed
+
+
+def diff_revisions(project: Path, rev_a: str, rev_b: str | None, log: TextIO) -> list[ValueChange]:
+    """The inline values whose text differs between two revisions (``rev_b`` None: the working tree)."""
+    repo = Path(git(["rev-parse", "--show-toplevel"], project).strip())
+    relative = project.resolve().relative_to(repo)
+    with tempfile.TemporaryDirectory(prefix="bookbuild-diff-") as scratch:
+        ledgers = []
+        for n, revision in enumerate((rev_a, rev_b)):
+            if revision is None:
+                tree = repo
+            else:
+                tree = Path(scratch) / f"rev{n}"
+                tree.mkdir()
+                export_revision(repo, revision, tree)
+            log.write(f"  checking {revision or 'the working tree'}…\n")
+            ledgers.append(revision_ledger(tree, relative, log))
+    before, after = ledgers
+    changes = []
+    for key in sorted(set(before) | set(after), key=lambda k: (k[0], (after.get(k) or before[k]).line)):
+        old, new = before.get(key), after.get(key)
+        if old is None or new is None or old.text != new.text:
+            changes.append(ValueChange(key[0], key[1], old, new))
+    return changes
+
+
+def format_changes(changes: list[ValueChange], rev_a: str, rev_b: str) -> str:
+    """One line per change, then the constants behind it."""
+    if not changes:
+        return f"no inline value differs between {rev_a} and {rev_b}\n"
+    lines = [f"{plural(len(changes), 'inline value')} differ between {rev_a} and {rev_b}:"]
+    for change in changes:
+        where = change.after or change.before
+        assert where is not None
+        old = repr(change.before.text) if change.before else "(absent)"
+        new = repr(change.after.text) if change.after else "(removed)"
+        lines.append(f"{change.chapter}:{where.line}:{where.col}: `{change.expr}` {old} → {new}")
+        for constant in change.changed_constants:
+            lines.append(f"    because {constant}")
+    return "\n".join(lines) + "\n"
