@@ -18,6 +18,7 @@ from .diagnostics import Diagnostic, error, warning
 from .cache import Cache
 from .execute import FIGURE_FORMATS, ChapterJob, ExecutedChapter, ExecutionResult
 from .execute.reuse import execute_with_cache
+from .lint import lint_chapter
 from .project import Book, ChapterEntry, display_path
 from .qmd import Chapter, parse_chapter
 from .references import ChapterScan, bibliography_keys, is_local_path, resolve_local, scan_chapter
@@ -100,6 +101,7 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
         run = by_path.get(loaded.chapter.path)
         if run is not None:
             group.extend(run.diagnostics)
+            group.extend(lint_chapter(loaded.chapter, run.values))
         group.extend(duplicate_labels(chapters, loaded))
         group.extend(_reference_diagnostics(loaded, labels, bib_keys))
         group.extend(_file_diagnostics(loaded))

@@ -33,7 +33,10 @@ def test_fixture_checks_clean_with_only_expected_warnings():
     status, diagnostics = check_json(FIXTURE)
     assert status == 0
     assert not [d for d in diagnostics if d["severity"] == "error"]
-    assert {d["code"] for d in diagnostics} == {"xref-unresolved", "data-file-missing"}
+    assert {d["code"] for d in diagnostics} == {"xref-unresolved", "data-file-missing", "hand-number"}
+    # Two results computed by hand inside worked examples (10 GFLOPs x 30 FPS, and a cost).
+    assert [(d["line"], d["message"].split("'")[1]) for d in find(diagnostics, "hand-number")] == [
+        (2818, "= 300 GFLOPs/s"), (2824, "= $50")]
     missing = find(diagnostics, "data-file-missing")
     assert [(d["line"], d["message"].split(" file ")[0]) for d in missing] == [(2, "quiz"), (3, "concepts"), (4, "glossary")]
     introduction = [d for d in find(diagnostics, "xref-unresolved") if "'@sec-introduction'" in d["message"]]
