@@ -21,6 +21,7 @@ class LedgerEntry:
     """One inline value and its provenance."""
 
     file: str
+    index: int  # the inline expression's index in its chapter
     line: int
     col: int
     expr: str
@@ -52,7 +53,7 @@ def chapter_ledger(executed: ExecutedChapter) -> list[LedgerEntry]:
         defining = max(value.cells) if value.cells else None
         cell = chapter.cells[defining] if defining is not None else None
         entries.append(LedgerEntry(
-            file=chapter.path, line=inline.line, col=inline.col, expr=inline.expr, text=value.text,
+            file=chapter.path, index=inline.index, line=inline.line, col=inline.col, expr=inline.expr, text=value.text,
             markdown=value.markdown, cell_label=cell.label if cell else None, cell_line=cell.line if cell else None,
             constants=_constants_behind(value.cells, cells),
         ))

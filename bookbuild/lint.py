@@ -35,7 +35,7 @@ def lint_chapter(chapter: Chapter, values: Iterable[InlineValue]) -> list[Diagno
     texts = {v.index: v.text for v in values}
     prose = _with_placeholders(chapter, prose_mask(chapter), texts)
     index = LineIndex(chapter.text)
-    return [*_inline_in_math(chapter, prose), *_hand_numbers(chapter, prose, index),
+    return [*_inline_in_math(chapter, texts), *_hand_numbers(chapter, prose, index),
             *_contradictions(chapter, texts)]
 
 
@@ -59,11 +59,18 @@ def math_spans(prose: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _inline_in_math(chapter: Chapter, prose: str) -> list[Diagnostic]:
-    spans = math_spans(prose)
+def inlines_in_math(chapter: Chapter, texts: dict[int, str | None]) -> set[int]:
+    """Indices of the inline expressions that stand inside math."""
+    spans = math_spans(_with_placeholders(chapter, prose_mask(chapter), texts))
+    return {inline.index for inline in chapter.inlines
+            if any(start < inline.span.start and inline.span.end < end for start, end in spans)}
+
+
+def _inline_in_math(chapter: Chapter, texts: dict[int, str | None]) -> list[Diagnostic]:
+    inside = inlines_in_math(chapter, texts)
     found = []
     for inline in chapter.inlines:
-        if any(start < inline.span.start and inline.span.end < end for start, end in spans):
+        if inline.index in inside:
             found.append(warning("inline-in-math", chapter.path, inline.line,
                                  f"inline value `{inline.expr}` sits inside $…$ math, where its text is typeset as math",
                                  col=inline.col, hint="move the value out of the math, or produce LaTeX for it (e.g. with sci_latex)"))

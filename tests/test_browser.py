@@ -60,6 +60,28 @@ def test_every_page_in_chromium(fixture_site):
         assert browser.errors == [], browser.errors
 
 
+def test_a_value_shows_where_it_comes_from(fixture_site):
+    out, _, _ = fixture_site
+    with Browser(1440, 900) as browser:
+        browser.open(out / "ml_systems.html")
+        index = browser.evaluate("""(() => {
+            const data = JSON.parse(document.getElementById('value-provenance').textContent);
+            return Object.keys(data).find(k => data[k].expr === 'sol_kms_str');
+        })()""")
+        assert index is not None
+        browser.click(f'span.computed[data-value="{index}"]')
+        card = browser.wait_for("(() => { const c = document.querySelector('.provenance-card'); "
+                                "return c && !c.hidden && c.innerText; })()")
+        assert "sol_kms_str" in card
+        assert "computed in cell distance-penalty (line 1200)" in card
+        assert "SPEED_OF_LIGHT_FIBER_KM_S = 200,000 km / s" in card
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        browser.screenshot(SCREENSHOTS / "fixture-provenance.png")
+        browser.press("Escape")
+        assert browser.evaluate("document.querySelector('.provenance-card').hidden") is True
+        assert browser.errors == [], browser.errors
+
+
 def test_phone_layout_and_dark_mode(fixture_site):
     out, _, _ = fixture_site
     with Browser(390, 844, mobile=True, color_scheme="dark") as browser:

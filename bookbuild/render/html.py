@@ -23,6 +23,7 @@ from ..check import LoadedChapter, default_workers
 from ..diagnostics import Diagnostic, error, plural
 from ..execute import ExecutedChapter
 from ..files import copy_atomic, write_atomic
+from ..ledger import LedgerEntry, chapter_ledger, ledger_json, load_ledger
 from ..project import Book
 from ..references import is_local_path
 from . import site, theme
@@ -86,10 +87,13 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
             build.diagnostics.append(error("pandoc", loaded.shown, 1, f"pandoc failed: {result}"))
             continue
         body, toc = result
+        entries = chapter_ledger(prepared.executed[loaded.chapter.path])
+        article = body + site.provenance_script(entries)
         write_atomic(out_dir / page.page, site.page_html(book_title=book.title, page=page.page, title=page.title,
-                                                         entries=prepared.pages, article=body, toc=toc))
+                                                         entries=prepared.pages, article=article, toc=toc))
         _copy_images(loaded, out_dir, page.page)
-        write_atomic(_search_record(cache_dir, page), json.dumps(site.search_entries(page.page, page.title, body)))
+        write_atomic(_page_record(cache_dir, "search", page), json.dumps(site.search_entries(page.page, page.title, body)))
+        write_atomic(_page_record(cache_dir, "ledger", page), ledger_json(entries))
         build.pages.append(page.page)
 
     _write_site_files(book, prepared.pages, out_dir, cache_dir)
@@ -167,7 +171,8 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, out_d
                 name = result.name if result.name.startswith("tikz") else f"tikz-{result.name}"
                 copy_atomic(result, out_dir / folder / name)
                 tikz_paths[block.span.start] = f"{rel_folder}/{name}"
-    return AssemblyInputs(figure_paths, tikz_paths, echo=default_echo(book, loaded), output_format="html")
+    return AssemblyInputs(figure_paths, tikz_paths, echo=default_echo(book, loaded), output_format="html",
+                          mark_values=True)
 
 
 def figure_label_before(text: str, offset: int) -> str | None:
@@ -188,8 +193,10 @@ def _copy_images(loaded: LoadedChapter, out_dir: Path, page: str) -> None:
             copy_atomic(source, out_dir / page_dir / image.name)
 
 
-def _search_record(cache_dir: Path, page: ChapterPage) -> Path:
-    return cache_dir / "search" / (page.page.replace("/", "__") + ".json")
+def _page_record(cache_dir: Path, kind: str, page: ChapterPage) -> Path:
+    """Where a page's search records or ledger are kept, so a one-chapter build can still
+    write the whole book's search index and ledger."""
+    return cache_dir / kind / (page.page.replace("/", "__") + ".json")
 
 
 def _write_site_files(book: Book, pages: list[ChapterPage], out_dir: Path, cache_dir: Path) -> None:
@@ -197,11 +204,16 @@ def _write_site_files(book: Book, pages: list[ChapterPage], out_dir: Path, cache
     for asset in theme.asset_files():
         copy_atomic(asset, out_dir / "assets" / asset.name)
     records: list[dict[str, str]] = []
+    ledger: list[LedgerEntry] = []
     for page in pages:
-        stored = _search_record(cache_dir, page)
+        stored = _page_record(cache_dir, "search", page)
         if stored.is_file():
             records.extend(json.loads(stored.read_text(encoding="utf-8")))
+        stored = _page_record(cache_dir, "ledger", page)
+        if stored.is_file():
+            ledger.extend(load_ledger(stored.read_text(encoding="utf-8")))
     write_atomic(out_dir / "search-index.js", site.search_index_js(records))
+    write_atomic(out_dir / "values.json", ledger_json(ledger))
     if not any(p.page == "index.html" for p in pages):
         article = site.landing_article(book.title, book.subtitle, book.author, pages)
         write_atomic(out_dir / "index.html", site.page_html(book_title=book.title, page="index.html", title=book.title,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ..execute import CellResult, ExecutedChapter
+from ..lint import inlines_in_math
 from ..qmd import Cell, FencedBlock, InlineExpr
 
 TIKZ_INFO = re.compile(r"^\{?\s*\.tikz\b")
@@ -32,6 +33,7 @@ class AssemblyInputs:
     tikz_paths: Mapping[int, str | None]
     echo: bool = False
     output_format: str = "html"
+    mark_values: bool = False  # wrap each value in <span class="computed" data-value=N> (HTML provenance)
 
 
 def assemble(executed: ExecutedChapter, inputs: AssemblyInputs) -> str:
@@ -40,6 +42,7 @@ def assemble(executed: ExecutedChapter, inputs: AssemblyInputs) -> str:
     text = chapter.text
     values = {v.index: v for v in executed.values}
     results = {c.index: c for c in executed.cells}
+    unmarkable = _unmarkable(executed) if inputs.mark_values else set()
     pieces: list[str] = []
     position = chapter.front_matter_span.end if chapter.front_matter_span else 0
     spans: list[Cell | InlineExpr | FencedBlock] = sorted(
@@ -48,7 +51,10 @@ def assemble(executed: ExecutedChapter, inputs: AssemblyInputs) -> str:
     for item in spans:
         pieces.append(text[position : item.span.start])
         if isinstance(item, InlineExpr):
-            pieces.append(_inline_text(item, values.get(item.index)))
+            value = _inline_text(item, values.get(item.index))
+            if inputs.mark_values and item.index not in unmarkable:
+                value = f'<span class="computed" data-value="{item.index}">{value}</span>'
+            pieces.append(value)
         elif isinstance(item, Cell):
             pieces.append(_cell_markdown(item, results.get(item.index), inputs))
         elif TIKZ_INFO.match(item.info):
@@ -58,6 +64,20 @@ def assemble(executed: ExecutedChapter, inputs: AssemblyInputs) -> str:
         position = item.span.end
     pieces.append(text[position:])
     return "".join(pieces)
+
+
+def _unmarkable(executed: ExecutedChapter) -> set[int]:
+    """Values that cannot take a wrapper: inside math, or inside an attribute's quotes."""
+    chapter = executed.chapter
+    texts = {v.index: v.text for v in executed.values}
+    inside = inlines_in_math(chapter, texts)
+    for inline in chapter.inlines:
+        line_start = chapter.text.rfind("\n", 0, inline.span.start) + 1
+        before = chapter.text[line_start:inline.span.start]
+        brace = before.rfind("{")
+        if brace >= 0 and "}" not in before[brace:] and before[brace:].count('"') % 2 == 1:
+            inside.add(inline.index)
+    return inside
 
 
 def _inline_text(inline: InlineExpr, value: Any) -> str:

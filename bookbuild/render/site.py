@@ -149,6 +149,23 @@ def plain_text(fragment: str) -> str:
     return SPACES.sub(" ", html.unescape(TAG.sub(" ", DROP_ELEMENTS.sub(" ", fragment)))).strip()
 
 
+def provenance_script(entries: list) -> str:
+    """The page's value ledger as JSON for the reader's "where does this number come from?" popover.
+
+    Keyed by inline index (the ``data-value`` of each ``span.computed``).
+    """
+    data = {}
+    for entry in entries:
+        data[str(entry.index)] = {
+            "expr": entry.expr,
+            "cell": entry.cell_label,
+            "line": entry.cell_line,
+            "constants": [{"name": c.name, "value": c.value, "unit": c.unit, "source": c.source} for c in entry.constants],
+        }
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return f'\n<script type="application/json" id="value-provenance">{text}</script>\n'
+
+
 def search_index_js(records: list[dict[str, str]]) -> str:
     """The index as a script, so search works from file:// without fetch."""
     return "window.BOOK_SEARCH_INDEX = " + json.dumps(records, ensure_ascii=False, separators=(",", ":")) + ";\n"

@@ -662,10 +662,85 @@
     });
   }
 
+  // ---------------------------------------------------------- provenance
+  // Each computed value is <span class="computed" data-value="N">; the page's
+  // <script id="value-provenance"> says, per N, which cell defined it and the
+  // sourced constants behind it. Hover, or tap, shows that in a small card.
+
+  function initProvenance() {
+    var holder = doc.getElementById("value-provenance");
+    if (!holder) return;
+    var data = JSON.parse(holder.textContent || "{}");
+    var card = doc.createElement("div");
+    card.className = "provenance-card";
+    card.setAttribute("role", "tooltip");
+    card.hidden = true;
+    doc.body.appendChild(card);
+    var shownFor = null;
+
+    function line(parent, className, text) {
+      var el = doc.createElement("div");
+      el.className = className;
+      el.textContent = text;
+      parent.appendChild(el);
+      return el;
+    }
+
+    function show(span) {
+      var info = data[span.getAttribute("data-value")];
+      if (!info) return;
+      card.textContent = "";
+      line(card, "provenance-expr", info.expr);
+      line(card, "provenance-cell", info.cell ? "computed in cell " + info.cell + " (line " + info.line + ")"
+                                              : "computed in the chapter's cells");
+      if (info.constants.length) {
+        var list = doc.createElement("ul");
+        info.constants.forEach(function (c) {
+          var item = doc.createElement("li");
+          line(item, "provenance-constant", c.name + " = " + c.value + (c.unit ? " " + c.unit : ""));
+          line(item, "provenance-source", c.source);
+          list.appendChild(item);
+        });
+        card.appendChild(list);
+      } else {
+        line(card, "provenance-none", "no sourced constants: the cell's own inputs");
+      }
+      card.hidden = false;
+      var box = span.getBoundingClientRect();
+      var width = Math.min(card.offsetWidth, window.innerWidth - 16);
+      var left = Math.max(8, Math.min(box.left + window.scrollX, window.scrollX + window.innerWidth - width - 8));
+      card.style.left = left + "px";
+      card.style.top = (box.bottom + window.scrollY + 6) + "px";
+      shownFor = span;
+    }
+
+    function hide() {
+      card.hidden = true;
+      shownFor = null;
+    }
+
+    doc.addEventListener("mouseover", function (event) {
+      var span = event.target.closest && event.target.closest("span.computed");
+      if (span) show(span);
+    });
+    doc.addEventListener("mouseout", function (event) {
+      var span = event.target.closest && event.target.closest("span.computed");
+      if (span && !span.contains(event.relatedTarget)) hide();
+    });
+    doc.addEventListener("click", function (event) {
+      var span = event.target.closest && event.target.closest("span.computed");
+      if (span) show(span);  // a tap on a touch screen, or a click after the hover showed it
+      else if (!card.contains(event.target)) hide();
+    });
+    doc.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") hide();
+    });
+  }
+
   // ---------------------------------------------------------------- boot
 
   function boot() {
-    [initTheme, initSidebar, initSidenotes, initSearch, initTocSpy, initDetails].forEach(function (init) {
+    [initTheme, initSidebar, initSidenotes, initSearch, initTocSpy, initDetails, initProvenance].forEach(function (init) {
       try {
         init();
       } catch (error) {
