@@ -14,7 +14,7 @@ ENGINE  ?= inprocess
 OUT_ARG   = $(if $(OUT),--output-dir $(OUT),)
 CACHE_ARG = $(if $(CACHE),--cache-dir $(CACHE),)
 
-.PHONY: html pdf check preview test bench clean venv
+.PHONY: html pdf check preview values test bench clean venv
 
 venv: $(STAMP)
 
@@ -35,6 +35,9 @@ check: $(STAMP)
 
 preview: $(STAMP)
 	@$(PY) -m bookbuild preview --project $(PROJECT) $(OUT_ARG) $(CACHE_ARG) $(if $(PORT),--port $(PORT),) $(CHAPTER)
+
+values: $(STAMP)
+	@$(PY) -m bookbuild values --project $(PROJECT) $(CHAPTER)
 
 test: $(STAMP)
 	@$(PY) -m pytest $(PYTEST_ARGS)

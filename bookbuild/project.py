@@ -51,6 +51,7 @@ class Book:
     output_dir: str
     config: dict[str, Any]
     diagnostics: tuple[Diagnostic, ...] = field(default=())
+    assumptions_title: str | None = None  # generate the assumptions appendix under this title
 
     @property
     def display_config(self) -> str:
@@ -142,8 +143,18 @@ def load_book(root: Path) -> Book:
         execute=config.get("execute") or {},
         output_dir=str(project_cfg.get("output-dir") or "_build"),
         config=config,
+        assumptions_title=_assumptions_title(config),
         diagnostics=tuple(diagnostics),
     )
+
+
+def _assumptions_title(config: dict[str, Any]) -> str | None:
+    """``bookbuild: {assumptions-appendix: true | "Title"}`` asks for the generated appendix."""
+    options = config.get("bookbuild") or {}
+    wanted = options.get("assumptions-appendix") if isinstance(options, dict) else None
+    if wanted is True:
+        return "Assumptions"
+    return str(wanted) if isinstance(wanted, str) and wanted.strip() else None
 
 
 def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:

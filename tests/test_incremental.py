@@ -64,7 +64,9 @@ def build(root: Path, tmp_path: Path) -> tuple[str, str]:
 
 
 def page(tmp_path: Path, name: str) -> str:
-    return (tmp_path / "out" / "html" / f"{name}.html").read_text(encoding="utf-8")
+    """The page's HTML with the provenance wrappers around values removed."""
+    html = (tmp_path / "out" / "html" / f"{name}.html").read_text(encoding="utf-8")
+    return re.sub(r'<span class="computed" data-value="\d+">(.*?)</span>', r"\1", html)
 
 
 def cache_line(stderr: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import subprocess
 import sys
 import time
@@ -48,10 +49,12 @@ def server(book_factory, tmp_path):
 
 
 def get(port: int, path: str) -> tuple[int, str]:
+    """(status, body) with the provenance wrappers around values removed."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     connection.request("GET", path)  # sent as is: no client-side normalisation of '..'
     response = connection.getresponse()
-    return response.status, response.read().decode("utf-8", errors="replace")
+    body = response.read().decode("utf-8", errors="replace")
+    return response.status, re.sub(r'<span class="computed" data-value="\d+">(.*?)</span>', r"\1", body)
 
 
 def wait_until(predicate, seconds: float = 20.0) -> bool:

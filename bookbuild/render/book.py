@@ -23,6 +23,7 @@ from ..diagnostics import Diagnostic
 from ..execute import ExecutedChapter
 from ..project import Book
 from . import theme
+from .assumptions import assumptions_chapter
 from .markdown import AssemblyInputs, assemble
 from .numbering import ChapterNumbers, Target, book_targets, number_chapter, walk
 from .pandoc import markdown_to_ast, pandoc_version
@@ -82,8 +83,13 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
     if reused:
         say(f"reused the results of {reused} of {len(checked.executed)} chapter(s): their code and imports are unchanged")
     executed = {e.chapter.path: e for e in checked.executed}
-    chapters = checked.chapters
+    chapters = list(checked.chapters)
     problems: list[Diagnostic] = []
+    if book.assumptions_title and not names:
+        # Only a whole-book build knows every value, so only it regenerates the appendix.
+        loaded, generated = assumptions_chapter(book.assumptions_title, checked.executed_chapters(), book.root)
+        chapters.append(loaded)
+        executed[loaded.chapter.path] = generated
 
     say(f"preparing figures for {len(executed)} chapter(s)…")
     markdown = {}
