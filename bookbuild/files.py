@@ -8,6 +8,13 @@ import tempfile
 from pathlib import Path
 
 
+def _public_mode() -> int:
+    """The mode a plain new file gets (0644 under the usual umask); mkstemp's is private."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_atomic(path: Path, data: str | bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
 
@@ -26,6 +33,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
+        os.chmod(temp, _public_mode())
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
@@ -41,6 +49,7 @@ def copy_atomic(source: Path, target: Path) -> None:
     os.close(handle)
     try:
         shutil.copyfile(source, temp)
+        os.chmod(temp, _public_mode())
         os.replace(temp, target)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

@@ -48,6 +48,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Sequence
 
+from ..files import write_atomic
+
 __all__ = ["COMPILER_VERSION", "TikzError", "compile_all", "compile_tikz", "tikz_preamble"]
 
 #: dvisvgm options: embedded WOFF2 fonts, view box = the LaTeX page, optimized SVG.
@@ -190,20 +192,6 @@ def _cached(path: Path) -> bool:
         return False
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the SVG is a public asset
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 # --------------------------------------------------------------------------- processes
 
 def _program(name: str) -> str:
@@ -335,7 +323,7 @@ def _format(preamble: str, cache_dir: Path, latex: str, timeout: float) -> Path 
                 if rc != 0 or not built.is_file():
                     _broken_formats.add(stem)
                     return None
-                _write_atomic(fmt, built.read_bytes())
+                write_atomic(fmt, built.read_bytes())
         except (_Timeout, OSError):
             _broken_formats.add(stem)
             return None
@@ -408,7 +396,7 @@ def _compile_cached(code: str, preamble: str, cache_dir: Path, timeout: float,
                 with contextlib.suppress(OSError):  # let the next build make a fresh one
                     fmt.with_suffix(".fmt").unlink()
             return _compile_cached(code, preamble, cache_dir, timeout, use_format=False)
-    _write_atomic(target, data)
+    write_atomic(target, data)
     return target
 
 
