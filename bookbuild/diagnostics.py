@@ -7,9 +7,9 @@ so editors and CI annotate the right line; JSON output carries the same fields.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from enum import Enum
-from typing import Iterable, Sequence
+from typing import Sequence
 
 
 class Severity(str, Enum):
@@ -71,27 +71,6 @@ class ConfigError(Exception):
     def __init__(self, diagnostic: Diagnostic) -> None:
         super().__init__(diagnostic.format_text())
         self.diagnostic = diagnostic
-
-
-@dataclass
-class Report:
-    """Diagnostics grouped by the file they belong to, in book order."""
-
-    groups: dict[str, list[Diagnostic]] = field(default_factory=dict)
-
-    def add(self, diagnostics: Iterable[Diagnostic], group: str | None = None) -> None:
-        for diagnostic in diagnostics:
-            self.groups.setdefault(group or diagnostic.file, []).append(diagnostic)
-
-    @property
-    def all(self) -> list[Diagnostic]:
-        return [d for group in self.groups.values() for d in group]
-
-    def counts(self) -> tuple[int, int]:
-        """(errors, warnings)."""
-        diags = self.all
-        errors = sum(1 for d in diags if d.is_error)
-        return errors, len(diags) - errors
 
 
 def exit_status(diagnostics: Sequence[Diagnostic], strict: bool = False) -> int:
