@@ -19,9 +19,7 @@ CACHE_ARG = $(if $(CACHE),--cache-dir $(CACHE),)
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
-	@echo "setting up $(VENV) (first run only)…"
-	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@bash scripts/bootstrap-venv.sh $(PYTHON_BOOTSTRAP) $(VENV)
 	@touch $(STAMP)
 
 html: $(STAMP)
