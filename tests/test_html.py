@@ -33,7 +33,7 @@ def test_fixture_site_builds_with_expected_warnings(fixture_site):
 def test_no_source_syntax_leaks_into_the_page(fixture_site):
     out, _, _ = fixture_site
     text = visible_text((out / "ml_systems.html").read_text(encoding="utf-8"))
-    for literal in ("{python}", "\\index", "\\begin", "$$", ":::", "\\mlsysstack", "\\chapterminitoc", "\\noindent"):
+    for literal in ("{python}", "\\index", "\\begin", "$$", ":::", "\\mlsysstack", "\\chapterminitoc", "\\noindent", "[^fn-"):
         assert literal not in text, literal
 
 

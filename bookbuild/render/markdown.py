@@ -17,6 +17,8 @@ from ..lint import inlines_in_math
 from ..qmd import Cell, FencedBlock, InlineExpr
 
 TIKZ_INFO = re.compile(r"^\{?\s*\.tikz\b")
+# A line of only LaTeX index entries glued to the footnote definition below it.
+INDEX_BEFORE_NOTE = re.compile(r"^((?:\\index\{[^\n]*\}\s*)+)\n(?=\[\^[^\]\n]+\]:)", re.M)
 OPTION_LINE = re.compile(r"^#\|")
 
 
@@ -63,7 +65,17 @@ def assemble(executed: ExecutedChapter, inputs: AssemblyInputs) -> str:
             pieces.append(text[item.span.start : item.span.end])
         position = item.span.end
     pieces.append(text[position:])
-    return "".join(pieces)
+    return separate_note_definitions("".join(pieces))
+
+
+def separate_note_definitions(markdown: str) -> str:
+    """Put a blank line between an ``\\index{…}`` line and a footnote definition right below it.
+
+    Pandoc would read the two lines as one paragraph, leaving the definition as
+    literal ``[^label]:`` text; the author plainly meant the index entry to sit
+    beside the note (it is a LaTeX command with nothing to show in the text).
+    """
+    return INDEX_BEFORE_NOTE.sub(lambda m: m.group(1).rstrip() + "\n\n", markdown)
 
 
 def _unmarkable(executed: ExecutedChapter) -> set[int]:
