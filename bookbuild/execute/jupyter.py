@@ -14,11 +14,13 @@ import inspect
 import json
 import os
 import re
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import nbformat
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError
 
@@ -65,13 +67,16 @@ def run_chapter_jupyter(job: ChapterJob, timeout: float = DEFAULT_TIMEOUT) -> Ex
     os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
     chapter = job.chapter
     notebook, plan = _notebook(chapter.items)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(Path(job.source_file).parent)}})
     values: dict[int, InlineValue] = {}
     cells: list[CellResult] = []
     diagnostics: list[Diagnostic] = []
     try:
-        failed = _execute(client, notebook, plan, job, timeout, values, cells, diagnostics)
+        # Local sockets in a private folder: no TCP port, nothing written beside the chapter.
+        with tempfile.TemporaryDirectory(prefix="bookbuild-kernel-") as sockets:
+            manager = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
+            client = NotebookClient(notebook, km=manager, timeout=timeout, allow_errors=True,
+                                    resources={"metadata": {"path": str(Path(job.source_file).parent)}})
+            failed = _execute(client, notebook, plan, job, timeout, values, cells, diagnostics)
     except RuntimeError as exc:
         diagnostics.append(error("engine-error", job.shown_file, 1, f"the Jupyter engine failed: {exc}",
                                  hint="run the check with --engine inprocess to compare; this is a bug in bookbuild"))
