@@ -40,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
     _build_arguments(html)
     html.set_defaults(handler=run_html)
 
+    pdf = commands.add_parser("pdf", help="typeset the book as one PDF with LuaLaTeX")
+    _project_arguments(pdf)
+    _build_arguments(pdf)
+    pdf.add_argument("--no-install", action="store_true", help="never apt-get install missing TeX packages; just say what to run")
+    pdf.set_defaults(handler=run_pdf)
+
     preview = commands.add_parser("preview", help="serve the site on 127.0.0.1 and rebuild it on every save")
     _project_arguments(preview)
     preview.add_argument("--output-dir", type=Path, default=None, metavar="DIR", help="where to build the site")
@@ -142,6 +148,24 @@ def run_html(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"  cache: {build.cache.summary()}\n")
     out.write(f"built {plural(len(build.pages), 'page')} into {display_path(out_dir)} in {build.seconds:.1f} s: "
               f"{plural(errors, 'error')}, {plural(len(diagnostics) - errors, 'warning')}\n")
+    return exit_status(diagnostics, strict=args.strict)
+
+
+def run_pdf(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .render.pdf import build_pdf
+
+    book = load_book(args.project)
+    out_dir, cache_dir = output_dirs(args, book.root, "pdf")
+    build = build_pdf(book, out_dir, cache_dir, args.chapters, engine=args.engine, timeout=args.timeout,
+                      workers=args.jobs, allow_install=not args.no_install, log=err)
+    diagnostics = build.all_diagnostics
+    write_text_report(build.prepared.check, out, extra=build.prepared.diagnostics + build.diagnostics)
+    errors = sum(1 for d in diagnostics if d.is_error)
+    if build.cache is not None and build.cache.stats:
+        err.write(f"  cache: {build.cache.summary()}\n")
+    made = (f"built {display_path(build.pdf)} ({plural(build.pages, 'page')}, {build.passes} LaTeX pass{'' if build.passes == 1 else 'es'})"
+            if build.pdf else f"no PDF built ({plural(build.chapters, 'chapter')} prepared)")
+    out.write(f"{made} in {build.seconds:.1f} s: {plural(errors, 'error')}, {plural(len(diagnostics) - errors, 'warning')}\n")
     return exit_status(diagnostics, strict=args.strict)
 
 

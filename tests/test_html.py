@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import html
-import io
 import json
 import re
-from pathlib import Path
 
 from bookbuild.check import check_book
-from bookbuild.cli import main
 from bookbuild.project import load_book
 from conftest import FIXTURE, REPO, build_site as build
 
@@ -144,3 +141,17 @@ def test_broken_tikz_is_an_error_naming_the_figure(book_factory, tmp_path):
     status, stdout, _ = build(root, tmp_path / "site", "--cache-dir", str(tmp_path / "cache"))
     assert status == 1
     assert re.search(r"ch\.qmd:4:1: error\[tikz-failed\]: TikZ figure fig-broken failed to compile: .*Undefined control sequence", stdout)
+
+
+def test_prose_pandoc_cannot_read_is_an_error_not_a_crash(book_factory, tmp_path):
+    root = book_factory({"ch.qmd": """
+        # Chapter
+
+        A runaway macro: \\def\\x{\\x}\\x here.
+        """, "ok.qmd": """
+        # Fine
+        """})
+    status, stdout, _ = build(root, tmp_path / "site")
+    assert status == 1
+    assert re.search(r"ch\.qmd:1:1: error\[pandoc\]: pandoc could not read the chapter", stdout)
+    assert (tmp_path / "site" / "ok.html").is_file()

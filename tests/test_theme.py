@@ -96,7 +96,7 @@ def search_entries() -> list[dict]:
          "text": "Energy adds up term by term: arithmetic, memory traffic and the radio. Caf\u00e9 r\u00e9sum\u00e9."},
     ]
     for i in range(30):
-        entries.append({"title": f"Filler {i}", "chapter": "9 Other", "url": f"ml_systems.html#sec-numbers",
+        entries.append({"title": f"Filler {i}", "chapter": "9 Other", "url": "ml_systems.html#sec-numbers",
                         "text": f"Paragraph {i} mentions energy once, among other words."})
     return entries
 
@@ -387,7 +387,7 @@ def test_search_ranks_filters_and_navigates(tmp_path):
 
         b.evaluate(CLEAR_SEARCH)
         b.type_text("round trip")
-        b.wait_for(f"document.querySelector('.search-result-title') && document.querySelector('.search-result-title').textContent === 'Round Trips'")
+        b.wait_for("document.querySelector('.search-result-title') && document.querySelector('.search-result-title').textContent === 'Round Trips'")
         titles = [h["title"] for h in b.evaluate(results)]
         assert titles == ["Round Trips", "The Deployment Spectrum"], "all words must match; title matches first"
 

@@ -12,7 +12,6 @@ import os
 import sys
 from typing import Callable
 
-from ..qmd import Chapter
 from .pool import ChapterJob, run_in_workers
 from .result import FIGURE_FORMATS, CellResult, ExecutedChapter, ExecutionResult, Figure, InlineValue
 from .runner import run_chapter

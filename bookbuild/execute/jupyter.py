@@ -74,7 +74,7 @@ def run_chapter_jupyter(job: ChapterJob, timeout: float = DEFAULT_TIMEOUT) -> Ex
         # Local sockets in a private folder: no TCP port, nothing written beside the chapter.
         with tempfile.TemporaryDirectory(prefix="bookbuild-kernel-") as sockets:
             manager = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
-            client = NotebookClient(notebook, km=manager, timeout=timeout, allow_errors=True,
+            client = NotebookClient(notebook, km=manager, timeout=timeout, allow_errors=True, shutdown_kernel="immediate",
                                     resources={"metadata": {"path": str(Path(job.source_file).parent)}})
             failed = _execute(client, notebook, plan, job, timeout, values, cells, diagnostics)
     except RuntimeError as exc:

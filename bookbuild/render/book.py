@@ -19,14 +19,14 @@ from typing import Any, Callable, TextIO
 
 from ..cache import Cache, digest
 from ..check import CheckResult, LoadedChapter, check_book, default_workers
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, error
 from ..execute import ExecutedChapter
 from ..project import Book
 from . import theme
 from .assumptions import assumptions_chapter
 from .markdown import AssemblyInputs, assemble
 from .numbering import ChapterNumbers, Target, book_targets, number_chapter, walk
-from .pandoc import markdown_to_ast, pandoc_version
+from .pandoc import PandocError, markdown_to_ast, pandoc_version
 from .site import ChapterPage
 
 
@@ -104,12 +104,22 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
         markdown[loaded.chapter.path] = assemble(run, inputs)
 
     say("parsing with pandoc…")
-    asts = parallel(workers, [lambda c=c: parse_markdown(markdown[c.chapter.path], c.file.parent, cache) for c in chapters])
+    asts = parallel(workers, [lambda c=c: _parse_or_report(c, markdown[c.chapter.path], cache, problems) for c in chapters])
     numbers = number_book(asts)
     pages = [ChapterPage(page_of(c.entry.path), n.title or c.entry.name, n.chapter, c.entry.part)
              for c, n in zip(chapters, numbers)]
     targets = book_targets([(p.page, n) for p, n in zip(pages, numbers)])
     return PreparedBook(book, checked, chapters, executed, asts, numbers, pages, targets, problems)
+
+
+def _parse_or_report(loaded: LoadedChapter, markdown: str, cache: Cache | None, problems: list[Diagnostic]) -> dict[str, Any]:
+    """The chapter's AST, or an empty one and an error when Pandoc cannot read it."""
+    try:
+        return parse_markdown(markdown, loaded.file.parent, cache)
+    except PandocError as exc:
+        problems.append(error("pandoc", loaded.shown, 1, f"pandoc could not read the chapter: {exc}",
+                              hint="look for runaway LaTeX macros or unbalanced braces in the prose"))
+        return {"blocks": []}
 
 
 def parse_markdown(markdown: str, folder: Path, cache: Cache | None) -> dict[str, Any]:

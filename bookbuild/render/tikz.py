@@ -39,16 +39,15 @@ import importlib.resources
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Sequence
 
 from ..files import write_atomic
+from .texprocess import TexTimeout, read_log, run_program
 
 __all__ = ["COMPILER_VERSION", "TikzError", "compile_all", "compile_tikz", "tikz_preamble"]
 
@@ -80,7 +79,6 @@ _BODY = "\\begin{document}%\n\\input{" + _FIGURE_FILE + "}%\n\\end{document}\n"
 
 _SVG_PREFIX = "tikz-"
 _FORMAT_PREFIX = "tikz-preamble-"
-_LOG_LIMIT = 4_000_000  # characters of a LaTeX log worth reading
 
 
 class TikzError(Exception):
@@ -202,57 +200,8 @@ def _program(name: str) -> str:
     return found
 
 
-def _environment() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({
-        "openout_any": "p",        # LaTeX may write only below its (temporary) folder
-        "max_print_line": "10000",  # unwrapped log lines: whole error messages
-        "error_line": "254",
-        "half_error_line": "238",
-    })
-    return env
-
-
-def _run(args: Sequence[str], cwd: Path, deadline: float, what: str) -> int:
-    """Run ``args`` in ``cwd`` (no stdin, output to ``cwd/<what>.out``), killed at ``deadline``."""
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise _Timeout()
-    with open(cwd / f"{what}.out", "wb") as out:
-        proc = subprocess.Popen(list(args), cwd=cwd, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, env=_environment(), start_new_session=True)
-        try:
-            return proc.wait(timeout=remaining)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            raise _Timeout() from None
-        except BaseException:
-            _kill_group(proc)
-            raise
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.wait()
-
-
-class _Timeout(Exception):
-    """A program ran past its deadline (and was killed)."""
-
-
 class _FormatUnusable(Exception):
     """LaTeX stopped without an error message while loading the dumped preamble."""
-
-
-def _read(path: Path) -> str:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            return f.read(_LOG_LIMIT)
-    except OSError:
-        return ""
 
 
 def _latex_error(log: str, fallback: str) -> TikzError:
@@ -316,15 +265,14 @@ def _format(preamble: str, cache_dir: Path, latex: str, timeout: float) -> Path 
                 work = Path(tmp)
                 (work / "preamble.tex").write_text(preamble + "\\begin{document}\n\\end{document}\n",
                                                    encoding="utf-8")
-                rc = _run([latex, "-ini", *LATEX_OPTIONS, "-jobname=preamble",
-                           "&latex", "mylatexformat.ltx", "preamble.tex"],
-                          work, time.monotonic() + max(timeout, 60.0), "latex")
+                rc = run_program([latex, "-ini", *LATEX_OPTIONS, "-jobname=preamble",
+                                  "&latex", "mylatexformat.ltx", "preamble.tex"], work, max(timeout, 60.0), "latex")
                 built = work / "preamble.fmt"
                 if rc != 0 or not built.is_file():
                     _broken_formats.add(stem)
                     return None
                 write_atomic(fmt, built.read_bytes())
-        except (_Timeout, OSError):
+        except (TexTimeout, OSError):
             _broken_formats.add(stem)
             return None
         for old in cache_dir.glob(f"{_FORMAT_PREFIX}*.fmt"):  # formats of older preambles
@@ -348,26 +296,27 @@ def _compile(code: str, preamble: str, fmt: Path | None, work: Path, deadline: f
         (work / "main.tex").write_text(preamble + _BODY, encoding="utf-8")
         args = [latex, *LATEX_OPTIONS, "main.tex"]
     try:
-        rc = _run(args, work, deadline, "latex")
-    except _Timeout:
+        rc = run_program(args, work, deadline - time.monotonic(), "latex")
+    except TexTimeout:
         raise TikzError(f"LaTeX timed out after {timeout:g} s (an endless loop in the figure?)",
-                        _read(work / "main.log")[-2000:]) from None
+                        read_log(work / "main.log")[-2000:]) from None
     dvi = work / "main.dvi"
     if rc != 0 or not dvi.is_file():
-        log = _read(work / "main.log") or _read(work / "latex.out")
+        log = read_log(work / "main.log") or read_log(work / "latex.out")
         if fmt is not None and rc != 0 and not re.search(r"^! ", log, re.M):
             raise _FormatUnusable()  # no LaTeX error: the format did not load
         if rc == 0:
             raise TikzError("LaTeX produced no page: the figure draws nothing", "\n".join(log.splitlines()[-12:]))
         raise _latex_error(log, f"LaTeX failed (exit status {rc})")
     try:
-        rc = _run([dvisvgm, *DVISVGM_OPTIONS, "--output=figure.svg", "main.dvi"], work, deadline, "dvisvgm")
-    except _Timeout:
+        rc = run_program([dvisvgm, *DVISVGM_OPTIONS, "--output=figure.svg", "main.dvi"], work,
+                         deadline - time.monotonic(), "dvisvgm")
+    except TexTimeout:
         raise TikzError(f"dvisvgm timed out after {timeout:g} s") from None
     svg = work / "figure.svg"
     data = svg.read_bytes() if svg.is_file() else b""
     if rc != 0 or not _valid_svg(data):
-        output = _read(work / "dvisvgm.out").strip()
+        output = read_log(work / "dvisvgm.out").strip()
         last = output.splitlines()[-1] if output else "no output"
         raise TikzError(f"dvisvgm failed (exit status {rc}): {last}", output[-2000:])
     return data

@@ -62,12 +62,18 @@ local function html_callout(div, kind, style, title, body)
   return out
 end
 
+local function latex_text(inlines)
+  return (pandoc.write(pandoc.Pandoc({pandoc.Plain(inlines)}), 'latex'):gsub('%s+$', ''):gsub('\n', ' '))
+end
+
+-- `\begin{bookcallout}{<palette colour>}{<label>}{<title>}`: the environment is
+-- defined in theme/latex-preamble.tex (black when the colour is not defined).
 local function latex_callout(kind, style, title, body)
   local env = 'bookcallout'
-  local label = style.label or kind
-  local title_text = pandoc.write(pandoc.Pandoc({pandoc.Plain(title)}), 'latex')
+  local label = latex_text(pandoc.Inlines({pandoc.Str(style.label or kind)}))
+  local color = tostring(style.latex_color or 'black'):gsub('[^%w]', '')
   local out = pandoc.Blocks({pandoc.RawBlock('latex',
-    '\\begin{' .. env .. '}{' .. (style.latex_color or 'black') .. '}{' .. label .. '}{' .. title_text .. '}')})
+    '\\begin{' .. env .. '}{' .. color .. '}{' .. label .. '}{' .. latex_text(title) .. '}')})
   out:extend(body)
   out:insert(pandoc.RawBlock('latex', '\\end{' .. env .. '}'))
   return out

@@ -1,0 +1,672 @@
+"""``make pdf``: the prepared book through Pandoc and the Lua filters into one LaTeX book, typeset by LuaLaTeX.
+
+After the shared stages (:mod:`bookbuild.render.book`: execution, assembly,
+numbering, cross-reference targets), each selected chapter's AST is made ready
+for LaTeX here (images resolved to absolute paths, a ``% bookbuild: LINE FILE``
+marker before each block so a LaTeX error can be traced back to the ``.qmd``),
+converted by Pandoc with the LaTeX filters, and written to a working folder
+under the cache folder, never into the project. One ``book.tex`` then puts the
+title page, the contents, the lists of figures and tables, the chapters (with
+their parts), the book's one bibliography and the index together, and
+:mod:`bookbuild.render.latex_run` compiles it. The PDF is copied to the output
+folder only when LaTeX succeeded, atomically.
+
+Numbering matches the HTML site: chapters, sections, figures, tables and
+equations are numbered by LaTeX's own counters, in the same order as the
+build's numbering (unnumbered chapters are ``\\chapter*``; each chapter's
+counter is set, so a one-chapter build keeps its number), and every reference
+text comes from the same targets the HTML uses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, TextIO
+
+from ..cache import Cache, digest, file_digest
+from ..check import LoadedChapter, default_workers
+from ..diagnostics import ConfigError, Diagnostic, error, plural, warning
+from ..execute import ExecutedChapter
+from ..files import write_atomic
+from ..project import Book
+from ..references import bibliography_keys, is_local_path, xref_kind
+from . import latex_setup, theme
+from .book import PreparedBook, cited_keys, default_echo, filter_data, parallel, prepare_book, progress
+from .latex_run import LatexError, LatexResult, compile_document, log_warnings
+from .markdown import AssemblyInputs
+from .pandoc import FILTERS_DIR, PandocError, filter_args, pandoc_version, run_pandoc
+from .tikz import TikzError, tikz_preamble
+
+LATEX_FILTERS = ["conditional", "crossref", "citeproc", "latex-commands", "latex-book", "callouts", "layout"]
+PREAMBLE_FILE = theme.THEME_DIR / "latex-preamble.tex"
+TIKZ_MARKER = "%%BOOKBUILD:TIKZ%%"
+HIGHLIGHT_MARKER = "%%BOOKBUILD:HIGHLIGHT%%"
+BODY_MARKER = "%%BOOKBUILD:BODY%%"
+PARTS_TEMPLATE = f"$highlighting-macros$\n{BODY_MARKER}\n$body$\n"
+SOURCE_MARKER = "% bookbuild: "
+SOURCE_MARKER_LINE = re.compile(r"^% bookbuild: (\d+) (.+)$")
+JOBNAME = "book"
+STAMP = "book.inputs.json"  # the digest of the inputs of the last successful, settled run
+#: Images the chapters include (the build makes every path absolute).
+INCLUDED = re.compile(r"\{(/[^{}\n]+\.(?:pdf|png|jpe?g|jbig2|jb2))\}", re.I)
+LATEX_TIMEOUT = 600.0
+#: Image formats LuaLaTeX includes.
+IMAGE_FORMATS = (".pdf", ".png", ".jpg", ".jpeg", ".jbig2", ".jb2")
+#: Lines of the TikZ preamble that belong to its standalone documents, not to the book.
+TIKZ_ONLY = re.compile(r"^\\documentclass|^\\usepackage(\[[^\]]*\])?\{(fontenc|lmodern|helvet)\}")
+
+
+@dataclass
+class PdfBuild:
+    """What a PDF build did: the PDF written (None on failure), diagnostics, passes and time."""
+
+    out_dir: Path
+    pdf: Path | None = None
+    prepared: PreparedBook | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    seconds: float = 0.0
+    pages: int = 0
+    passes: int = 0
+    chapters: int = 0
+    workdir: Path | None = None
+    cache: Cache | None = None
+
+    @property
+    def all_diagnostics(self) -> list[Diagnostic]:
+        return (self.prepared.all_diagnostics if self.prepared else []) + self.diagnostics
+
+
+@dataclass(frozen=True)
+class ChapterTex:
+    """One chapter as LaTeX: its file in the working folder and where it goes in the book."""
+
+    loaded: LoadedChapter
+    file: str  # relative to the working folder, e.g. chapters/01-ml_systems.tex
+    number: str | None
+    part: str | None
+    highlighting: str
+
+
+def pdf_name(book: Book, names: list[str] | None) -> str:
+    """``machine-learning-systems.pdf`` from the title (``book.pdf`` without one); a chapter build adds its name."""
+    slug = re.sub(r"[^a-z0-9]+", "-", book.title.lower()).strip("-") if book.title != "Untitled book" else ""
+    slug = slug or "book"
+    if names:
+        slug += "-" + "-".join(Path(n).stem for n in names)
+    return f"{slug}.pdf"
+
+
+def check_setup(book: Book, log: TextIO, *, allow_install: bool = True) -> None:
+    """Stop with exit status 2 (a ConfigError) when TeX programs or packages are missing and cannot be installed."""
+    absent = latex_setup.ensure(log, allow_install=allow_install)
+    if absent:
+        names = ", ".join(r.name for r in absent)
+        raise ConfigError(error(
+            "latex-setup", book.display_config, 1,
+            f"the PDF build needs TeX programs and packages that are not installed: {names}",
+            hint=f"install them with: {latex_setup.install_command(absent)}"))
+
+
+def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | None = None, *,
+              engine: str = "inprocess", timeout: float = 120.0, workers: int | None = None,
+              latex_timeout: float = LATEX_TIMEOUT, allow_install: bool = True,
+              log: TextIO = sys.stderr) -> PdfBuild:
+    """Build the book (or the named chapters, keeping the book's numbering) into ``out_dir/<name>.pdf``."""
+    started = time.perf_counter()
+    workers = workers or default_workers()
+    say = progress(log)
+    check_setup(book, log, allow_install=allow_install)
+    workdir = cache_dir / "pdf" / digest(str(book.root.resolve()), *sorted(names or []))[:16]
+    workdir.mkdir(parents=True, exist_ok=True)
+
+    with _locked(workdir):
+        def write_figures(loaded: LoadedChapter, executed: ExecutedChapter, problems: list[Diagnostic]) -> AssemblyInputs:
+            return _figures(book, loaded, executed, workdir, problems)
+
+        cache = Cache(cache_dir)
+        prepared = prepare_book(book, names, write_figures, output_format="latex", cache=cache, engine=engine,
+                                timeout=timeout, workers=workers, log=log)
+        build = PdfBuild(out_dir, prepared=prepared, workdir=workdir, cache=cache)
+        jobs = prepared.rendered()
+        build.chapters = len(jobs)
+        say(f"converting {plural(len(jobs), 'chapter')} to LaTeX…")
+        bib_files = [(book.root / b).resolve() for b in book.bibliography]
+        known_keys = set().union(*[bibliography_keys(p.read_text(encoding="utf-8", errors="replace"))
+                                   for p in bib_files if p.is_file()])
+        cited = sorted({key for _, ast, _, _ in jobs for key in cited_keys(ast) if not xref_kind(key)} & known_keys)
+        rendered_pages = {page.page for _, _, page, _ in jobs}
+        absent = {label for label, target in prepared.targets.items() if target.page not in rendered_pages}
+
+        def convert(n: int, job: tuple[LoadedChapter, dict[str, Any], Any, Any]) -> tuple[ChapterTex | None, list[Diagnostic]]:
+            loaded, ast, page, numbers = job
+            referenced = cited_keys(ast)
+            data = filter_data(page.page, numbers, prepared.targets, referenced=referenced, single_document=True)
+            data["absent"] = {label: True for label in sorted(referenced & absent)}
+            problems: list[Diagnostic] = []
+            ready = latex_ast(loaded, ast, cited, problems)
+            try:
+                highlighting, body = _pandoc_latex(loaded, ready, data, bib_files, cache)
+            except PandocError as exc:
+                return None, [*problems, error("pandoc", loaded.shown, 1, f"pandoc failed: {exc}")]
+            name = f"chapters/{n:02d}-{re.sub(r'[^A-Za-z0-9_-]+', '-', loaded.entry.name)}.tex"
+            head = "" if body.startswith(SOURCE_MARKER) else f"{SOURCE_MARKER}1 {loaded.shown}\n"
+            write_atomic(workdir / name, f"{head}{body.strip()}\n")
+            return ChapterTex(loaded, name, numbers.chapter, loaded.entry.part, highlighting), problems
+
+        converted = parallel(workers, [lambda n=n, j=j: convert(n, j) for n, j in enumerate(jobs)])
+        chapters = [c for c, _ in converted if c is not None]
+        for _, problems in converted:
+            build.diagnostics.extend(problems)
+        if len(chapters) < len(jobs):
+            say("not typesetting: Pandoc failed on a chapter")
+            build.seconds = time.perf_counter() - started
+            return build
+
+        bibliography = _bibliography(cited, bib_files, cache) if cited else ""
+        write_atomic(workdir / "bibliography.tex", bibliography)
+        try:
+            document = book_document(book, chapters, prepared, has_bibliography=bool(bibliography))
+        except TikzError as exc:
+            build.diagnostics.append(error("latex-setup", book.display_config, 1, str(exc)))
+            build.seconds = time.perf_counter() - started
+            return build
+        write_atomic(workdir / f"{JOBNAME}.tex", document)
+
+        inputs = _inputs_digest(workdir, chapters)
+        result = _unchanged(workdir, inputs)
+        if result is None:
+            say(f"typesetting with {latex_setup.ENGINE} in {workdir}…")
+            result = compile_document(workdir, JOBNAME, timeout=latex_timeout, say=say)
+            stamp = workdir / STAMP
+            stamp.unlink(missing_ok=True)
+            if result.ok and result.settled:
+                write_atomic(stamp, json.dumps({"inputs": inputs, "pages": result.pages}))
+        else:
+            say("the LaTeX document is unchanged since the last build: not typesetting it again")
+        build.passes = result.passes
+        if not result.ok:
+            build.diagnostics.append(latex_diagnostic(book, workdir, chapters, result))
+        else:
+            build.pages = result.pages
+            build.diagnostics.extend(_log_diagnostics(book, chapters, result))
+            target = out_dir / pdf_name(book, names)
+            write_atomic(target, (workdir / f"{JOBNAME}.pdf").read_bytes())
+            build.pdf = target
+    build.seconds = time.perf_counter() - started
+    return build
+
+
+def _inputs_digest(workdir: Path, chapters: list[ChapterTex]) -> str:
+    """What the PDF depends on: the LaTeX files, every image they include, and the TeX engine."""
+    texts = [(workdir / name).read_text(encoding="utf-8") for name in
+             [f"{JOBNAME}.tex", "bibliography.tex", *(c.file for c in chapters)]]
+    images = sorted({m.group(1) for text in texts for m in INCLUDED.finditer(text)})
+    engine = shutil.which(latex_setup.ENGINE) or latex_setup.ENGINE
+    try:
+        stat = os.stat(os.path.realpath(engine))
+        identity = f"{os.path.realpath(engine)}:{stat.st_size}:{stat.st_mtime_ns}"
+    except OSError:
+        identity = engine
+    return digest("pdf-inputs/1", identity, *texts, *[f"{path}:{file_digest(Path(path))}" for path in images])
+
+
+def _unchanged(workdir: Path, inputs: str) -> LatexResult | None:
+    """The previous run's result when the document and its images are exactly as then (and its PDF is there)."""
+    try:
+        stamp = json.loads((workdir / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if stamp.get("inputs") != inputs or not (workdir / f"{JOBNAME}.pdf").is_file():
+        return None
+    log = (workdir / f"{JOBNAME}.log").read_text(encoding="utf-8", errors="replace") \
+        if (workdir / f"{JOBNAME}.log").is_file() else ""
+    return LatexResult(ok=True, passes=0, pages=int(stamp.get("pages", 0)), log=log)
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """One build at a time in a working folder (two builds of one book wait for each other)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    with open(folder / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# --------------------------------------------------------------------------- figures
+
+def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, workdir: Path,
+             problems: list[Diagnostic]) -> AssemblyInputs:
+    """Write the chapter's matplotlib figures as PDF files in the working folder; TikZ stays LaTeX."""
+    folder = workdir / "figures" / re.sub(r"[^A-Za-z0-9_-]+", "-", loaded.entry.name)
+    paths = {}
+    for cell in executed.cells:
+        info = loaded.chapter.cells[cell.index]
+        for figure in cell.figures:
+            if figure.pdf is None:
+                problems.append(warning("pdf-figure", loaded.shown, info.line,
+                                        f"figure {figure.number} of cell {info.label or cell.index + 1} has no PDF version; "
+                                        "it is left out of the PDF"))
+                continue
+            name = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{info.label or f'cell-{cell.index + 1}'}-{figure.number}") + ".pdf"
+            write_atomic(folder / name, figure.pdf)
+            paths[(cell.index, figure.number)] = (folder / name).as_posix()
+    return AssemblyInputs(paths, {}, echo=default_echo(book, loaded), output_format="latex")
+
+
+# --------------------------------------------------------------------------- the chapter AST
+
+def latex_ast(loaded: LoadedChapter, ast: dict[str, Any], cited: list[str], problems: list[Diagnostic]) -> dict[str, Any]:
+    """A copy of the chapter's AST ready for LaTeX: images resolved, source markers, the book's citations."""
+    ready = copy.deepcopy(ast)
+    _resolve_images(loaded, ready, problems)
+    ready["blocks"] = _with_markers(loaded, ready["blocks"])
+    meta = ready.setdefault("meta", {})
+    meta["suppress-bibliography"] = {"t": "MetaBool", "c": True}
+    if cited:
+        # Every work the book cites, so citeproc disambiguates ("2020a") as the bibliography does.
+        meta["nocite"] = {"t": "MetaInlines", "c": [_cite(key) for key in cited]}
+    return ready
+
+
+def _cite(key: str) -> dict[str, Any]:
+    citation = {"citationId": key, "citationPrefix": [], "citationSuffix": [], "citationMode": {"t": "NormalCitation"},
+                "citationNoteNum": 0, "citationHash": 0}
+    return {"t": "Cite", "c": [[citation], [{"t": "Str", "c": f"@{key}"}]]}
+
+
+def _resolve_images(loaded: LoadedChapter, ast: dict[str, Any], problems: list[Diagnostic]) -> None:
+    """Local images become absolute paths (nothing is copied); those LaTeX cannot include become a placeholder."""
+    def fixed(image: dict[str, Any]) -> dict[str, Any]:
+        url = image["c"][2][0]
+        if not is_local_path(url):
+            problems.append(warning("pdf-image", loaded.shown, _line_of(loaded, url),
+                                    f"image '{url}' is not a local file: the PDF shows a placeholder",
+                                    hint="download it into the book and refer to the file"))
+            return _placeholder(url)
+        path = Path(url) if os.path.isabs(url) else (loaded.file.parent / url.split("#", 1)[0]).resolve()
+        if not path.is_file():
+            return _placeholder(url)  # `make check` reports the missing file
+        if path.suffix.lower() not in IMAGE_FORMATS:
+            problems.append(warning("pdf-image", loaded.shown, _line_of(loaded, url),
+                                    f"image '{url}' is a {path.suffix or 'suffix-less'} file, which LaTeX cannot include: "
+                                    "the PDF shows a placeholder",
+                                    hint='add a PDF or PNG version and show it in `::: {.content-visible when-format="pdf"}`'))
+            return _placeholder(url)
+        image["c"][2][0] = path.as_posix()
+        return image
+
+    def visit(node: Any) -> None:
+        if isinstance(node, list):
+            for n, item in enumerate(node):
+                if isinstance(item, dict) and item.get("t") == "Image":
+                    node[n] = item = fixed(item)
+                visit(item)
+        elif isinstance(node, dict):
+            for value in node.values():
+                visit(value)
+
+    visit(ast.get("blocks", []))
+
+
+def _placeholder(url: str) -> dict[str, Any]:
+    return {"t": "RawInline", "c": ["latex", f"\\bookmissingimage{{{latex_escape(url)}}}"]}
+
+
+def _line_of(loaded: LoadedChapter, needle: str) -> int:
+    offset = loaded.chapter.text.find(needle)
+    return loaded.chapter.text.count("\n", 0, offset) + 1 if offset >= 0 else 1
+
+
+# --------------------------------------------------------------------------- source markers
+
+class _Anchors:
+    """Finds blocks of the AST in the chapter's text, in order, to say on which line each begins."""
+
+    def __init__(self, loaded: LoadedChapter) -> None:
+        self.text = loaded.chapter.text
+        self.position = loaded.chapter.front_matter_span.end if loaded.chapter.front_matter_span else 0
+        self.shown = loaded.shown
+
+    def line(self, block: dict[str, Any]) -> int | None:
+        for needle in _needles(block):
+            found = self._find(needle)
+            if found is not None:
+                self.position = found
+                return self.text.count("\n", 0, found) + 1
+        return None
+
+    def _find(self, needle: str) -> int | None:
+        pattern = r"\s+".join(re.sub(r"['’]", "['’]", re.escape(word)) for word in needle.split())
+        if not pattern:
+            return None
+        match = re.compile(pattern).search(self.text, self.position)
+        return match.start() if match else None
+
+
+def _needles(block: dict[str, Any]) -> list[str]:
+    """Text that should appear in the source where the block begins, most specific first."""
+    kind, content = block.get("t"), block.get("c")
+    if kind in ("Para", "Plain"):
+        return _inline_needles(content)
+    if kind == "Header":
+        ident = content[1][0]
+        return [f"#{ident}", *_inline_needles(content[2])]
+    if kind in ("RawBlock", "CodeBlock"):
+        code = content[1]
+        first = next((row.strip() for row in code.splitlines() if row.strip()), "")
+        return [first[:80]] if first else []
+    if kind == "Table":
+        # The header row comes first in the source; the caption (with the label) after the table.
+        head_rows = content[3][1]
+        cells = [cell[4] for row in head_rows for cell in row[1]]
+        first = next((blocks[0] for blocks in cells if blocks), None)
+        needles = _needles(first) if first else []
+        return needles + ([f"#{content[0][0]}"] if content[0][0] else [])
+    if kind in ("Div", "Figure"):
+        ident = content[0][0]
+        needles = [f"#{ident}"] if ident else []
+        if kind == "Div" and content[1]:
+            needles.extend(_needles(content[1][0]))
+        return needles
+    if kind in ("BulletList", "OrderedList"):
+        items = content if kind == "BulletList" else content[1]
+        return _needles(items[0][0]) if items and items[0] else []
+    if kind == "BlockQuote" and content:
+        return _needles(content[0])
+    return []
+
+
+def _inline_needles(inlines: list[Any]) -> list[str]:
+    """The block's leading raw LaTeX, or its first run of plain words (6, then 3 of them)."""
+    if not inlines:
+        return []
+    first = inlines[0]
+    if first.get("t") == "RawInline":
+        return [first["c"][1].strip()[:80]]
+    if first.get("t") == "Cite":
+        return [f"@{first['c'][0][0]['citationId']}"]
+    if first.get("t") == "Math":
+        return [first["c"][1].strip()[:60]]
+    words: list[str] = []
+    for element in inlines:
+        kind = element.get("t")
+        if kind == "Str":
+            if words and not words[-1].endswith(" "):
+                words[-1] += element["c"]
+            else:
+                words.append(element["c"])
+        elif kind in ("Space", "SoftBreak"):
+            if words:
+                words[-1] += " "
+        elif kind in ("Emph", "Strong") and not words:
+            return _inline_needles(element["c"])
+        else:
+            break
+        if len(words) >= 6:
+            break
+    words = [w.strip() for w in words if w.strip()]
+    needles = [" ".join(words[:6]), " ".join(words[:3])] if len(words) >= 3 else []
+    return [n for n in dict.fromkeys(needles) if len(n) >= 12]
+
+
+def _with_markers(loaded: LoadedChapter, blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Put ``% bookbuild: LINE FILE`` before each block whose source line is found (and inside plain divs)."""
+    anchors = _Anchors(loaded)
+
+    def mark(items: list[dict[str, Any]], first: bool) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for n, block in enumerate(items):
+            line = anchors.line(block)
+            if line is not None and (first or n > 0):
+                out.append({"t": "RawBlock", "c": ["latex", f"{SOURCE_MARKER}{line} {loaded.shown}"]})
+            if block.get("t") == "Div" and not block["c"][0][0].startswith("fig-"):
+                # Inside a div (a callout, a conditional block), but never before its
+                # first block: a callout may take its title from a first heading.
+                block = {"t": "Div", "c": [block["c"][0], mark(block["c"][1], False)]}
+            out.append(block)
+        return out
+
+    return mark(blocks, True)
+
+
+# --------------------------------------------------------------------------- Pandoc
+
+def _pandoc_latex(loaded: LoadedChapter, ast: dict[str, Any], data: dict[str, Any],
+                  bib_files: list[Path], cache: Cache) -> tuple[str, str]:
+    """(highlighting macros, LaTeX body) of one chapter, from Pandoc or the cache."""
+    source = json.dumps(ast, sort_keys=True)
+    data_text = json.dumps(data, sort_keys=True)
+    key = digest("latex", pandoc_version(), PARTS_TEMPLATE, source, data_text,
+                 *[file_digest(FILTERS_DIR / f"{name}.lua") for name in [*LATEX_FILTERS, "bookdata"] if name != "citeproc"],
+                 *[file_digest(path) for path in bib_files])
+    cached = cache.get("pandoc-latex", key)
+    if cached is not None:
+        highlighting, _, body = cached.decode("utf-8").partition(BODY_MARKER)
+        return highlighting, body
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="bookbuild-") as scratch:
+        template, data_file = Path(scratch) / "parts.tex", Path(scratch) / "data.json"
+        template.write_text(PARTS_TEMPLATE, encoding="utf-8")
+        data_file.write_text(data_text, encoding="utf-8")
+        args = ["--from", "json", "--to", "latex", "--standalone", "--template", str(template),
+                "--top-level-division=chapter", "--wrap=preserve", "--metadata", f"bookbuild-data={data_file}",
+                "--metadata", "link-citations=true"]
+        for path in bib_files:
+            args += ["--bibliography", str(path)]
+        args += filter_args(LATEX_FILTERS)
+        output = run_pandoc(args, source, cwd=loaded.file.parent)
+    highlighting, _, body = output.partition(BODY_MARKER)
+    highlighting, body = highlighting.strip(), body.strip()
+    cache.put("pandoc-latex", key, f"{highlighting}{BODY_MARKER}{body}".encode("utf-8"))
+    return highlighting, body
+
+
+def _bibliography(keys: list[str], bib_files: list[Path], cache: Cache) -> str:
+    """The book's one list of references: every work the rendered chapters cite."""
+    source = "\n".join(["---", "nocite: |", "  " + ", ".join(f"@{key}" for key in keys), "---", "", "::: {#refs}", ":::", ""])
+    args = ["--from", "markdown", "--to", "latex", "--citeproc", "--metadata", "link-citations=true", "--wrap=preserve"]
+    for path in bib_files:
+        args += ["--bibliography", str(path)]
+    key = digest("bibliography", pandoc_version(), source, *args, *[file_digest(path) for path in bib_files])
+    cached = cache.get("pandoc-latex", key)
+    if cached is not None:
+        return cached.decode("utf-8")
+    text = run_pandoc(args, source)
+    cache.put("pandoc-latex", key, text.encode("utf-8"))
+    return text
+
+
+# --------------------------------------------------------------------------- the book document
+
+def latex_escape(text: str) -> str:
+    """Plain text as LaTeX text."""
+    replacements = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+                    "^": r"\textasciicircum{}", "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}"}
+    return "".join(replacements.get(ch, ch) for ch in text)
+
+
+def _authors(author: Any) -> list[str]:
+    if not author:
+        return []
+    if isinstance(author, (str, int, float)):
+        return [str(author)]
+    if isinstance(author, dict):
+        name = author.get("name")
+        if isinstance(name, dict):
+            name = name.get("literal") or " ".join(str(v) for v in name.values())
+        return [str(name)] if name else []
+    if isinstance(author, list):
+        return [name for item in author for name in _authors(item)]
+    return [str(author)]
+
+
+def preamble(highlighting: str = "") -> str:
+    """The book's preamble: theme/latex-preamble.tex with the TikZ set-up, palette and highlighting put in."""
+    tikz = "\n".join(row for row in tikz_preamble().splitlines() if not TIKZ_ONLY.match(row.strip()))
+    parts = {TIKZ_MARKER: "% The TikZ set-up of theme/tikz-preamble.tex and the book palette:\n" + tikz,
+             HIGHLIGHT_MARKER: highlighting}
+    rows = PREAMBLE_FILE.read_text(encoding="utf-8").splitlines()
+    return "\n".join(parts.get(row.strip(), row) for row in rows) + "\n"
+
+
+def _class_line(book: Book) -> str:
+    pdf = book.formats.get("pdf") if isinstance(book.formats, dict) else None
+    pdf = pdf if isinstance(pdf, dict) else {}
+    documentclass = str(pdf.get("documentclass") or "scrbook")
+    options = [str(pdf.get("fontsize") or "10pt"), "oneside"]
+    classoption = pdf.get("classoption") or []
+    options += [str(o) for o in (classoption if isinstance(classoption, list) else [classoption])]
+    paper = str(pdf.get("papersize") or "letter")
+    paper = paper if paper.endswith("paper") else f"{paper}paper"
+    return (f"\\PassOptionsToPackage{{{paper}}}{{geometry}}\n"
+            f"\\documentclass[{','.join(options)}]{{{documentclass}}}\n")
+
+
+def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook, *, has_bibliography: bool) -> str:
+    """``book.tex``: preamble, title page, contents, lists, the chapters with their parts, bibliography, index."""
+    highlighting = next((c.highlighting for c in chapters if c.highlighting), "")
+    authors = _authors(book.author)
+    rendered = {c.loaded.chapter.path for c in chapters}
+    kinds = {kind for numbers, loaded in zip(prepared.numbers, prepared.chapters) if loaded.chapter.path in rendered
+             for kind, _ in numbers.labels.values()}
+    author_list = " \\\\ ".join(latex_escape(a) for a in authors)
+    rows = [_class_line(book), preamble(highlighting), ""]
+    title, subtitle = latex_escape(book.title), latex_escape(str(book.subtitle or ""))
+    rows.append(f"\\hypersetup{{pdftitle={{{title}}}, pdfauthor={{{latex_escape(', '.join(authors))}}}}}")
+    rows += ["", "\\begin{document}", "\\frontmatter", f"\\booktitlepage{{{title}}}{{{subtitle}}}{{{author_list}}}",
+             "\\booklist{\\tableofcontents}"]
+    if "fig" in kinds:
+        rows.append("\\booklist{\\listoffigures}")
+    if "tbl" in kinds:
+        rows.append("\\booklist{\\listoftables}")
+    main = False
+    part = None
+    for chapter in chapters:
+        if not main and (chapter.number is not None or chapter.part):
+            rows += ["", "\\mainmatter"]
+            main = True
+        if chapter.part and chapter.part != part:
+            rows.append(f"\\part{{{latex_escape(chapter.part)}}}")
+        part = chapter.part
+        rows.append("")
+        if chapter.number is not None and chapter.number.isdigit():
+            rows.append(f"\\setcounter{{chapter}}{{{int(chapter.number) - 1}}}")
+        rows.append(f"\\bookprogress{{{chapter.file}}}\\input{{{chapter.file}}}")
+    rows += ["", "\\backmatter"]
+    if has_bibliography:
+        rows += ["\\addchap{References}", "\\input{bibliography.tex}"]
+    rows += ["\\printindex", "\\end{document}", ""]
+    return "\n".join(rows)
+
+
+# --------------------------------------------------------------------------- diagnostics
+
+def _marker_before(path: Path, line: int) -> tuple[int, str, int] | None:
+    """(qmd line, chapter file, tex line of the marker) of the last marker at or before ``line`` of a .tex file."""
+    try:
+        rows = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    for number in range(min(line, len(rows)), 0, -1):
+        match = SOURCE_MARKER_LINE.match(rows[number - 1])
+        if match:
+            return int(match.group(1)), match.group(2), number
+    return None
+
+
+def _next_marker_line(text: str, start: int) -> int | None:
+    """The qmd line of the first marker after tex line ``start`` (to bound the search for the culprit)."""
+    for row in text.splitlines()[start:]:
+        match = SOURCE_MARKER_LINE.match(row)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def locate(workdir: Path, chapters: list[ChapterTex], error_: LatexError) -> tuple[ChapterTex | None, int, int]:
+    """The chapter and (line, column) in its .qmd nearest to where LaTeX stopped."""
+    if not error_.file or error_.line is None:
+        return None, 1, 1
+    relative = os.path.normpath(error_.file)
+    chapter = next((c for c in chapters if os.path.normpath(c.file) == relative), None)
+    if chapter is None:
+        return None, 1, 1
+    tex_path = workdir / chapter.file
+    found = _marker_before(tex_path, error_.line)
+    if found is None:
+        return chapter, 1, 1
+    qmd_line, _, marker_tex_line = found
+    source = chapter.loaded.chapter.text.splitlines()
+    if error_.culprit:
+        following = _next_marker_line(tex_path.read_text(encoding="utf-8", errors="replace"), error_.line)
+        end = max(following, qmd_line) if following else len(source)
+        for number in range(qmd_line, min(end, len(source)) + 1):
+            col = source[number - 1].find(error_.culprit)
+            if col >= 0:
+                return chapter, number, col + 1
+    return chapter, qmd_line, 1
+
+
+def latex_diagnostic(book: Book, workdir: Path, chapters: list[ChapterTex], result: LatexResult) -> Diagnostic:
+    """An ``error[latex]`` at the chapter line nearest to where LaTeX stopped, with an excerpt of the log."""
+    failure = result.error or LatexError(None, None, "LaTeX failed", None, "")
+    chapter, line, col = locate(workdir, chapters, failure)
+    if chapter is None and result.timed_out:
+        # Stopped in a loop: blame the last chapter file LaTeX had opened.
+        reached = (workdir / f"{JOBNAME}.progress").read_text(encoding="utf-8", errors="replace").split() \
+            if (workdir / f"{JOBNAME}.progress").is_file() else []
+        chapter = next((c for c in chapters if reached and c.file == reached[-1]), None)
+    message = failure.message.rstrip(".")
+    if failure.culprit and failure.culprit not in message:
+        message += f": {failure.culprit}"
+    where = f"{workdir / failure.file}:{failure.line}" if failure.file and failure.line else str(workdir / f"{JOBNAME}.log")
+    hint = (f"the LaTeX source is {where}; fix the chapter's raw LaTeX (or the figure) at this line"
+            if chapter else f"see {workdir / (JOBNAME + '.log')}")
+    file = chapter.loaded.shown if chapter else book.display_config
+    return error("latex", file, line, f"LaTeX failed: {message}", col=col, detail=failure.excerpt or None, hint=hint)
+
+
+def _first_use(chapters: list[ChapterTex], needle: str) -> tuple[str, int, int] | None:
+    for chapter in chapters:
+        text = chapter.loaded.chapter.text
+        offset = text.find(needle)
+        if offset >= 0:
+            line = text.count("\n", 0, offset) + 1
+            return chapter.loaded.shown, line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return None
+
+
+def _log_diagnostics(book: Book, chapters: list[ChapterTex], result: LatexResult) -> list[Diagnostic]:
+    """Warnings from the final LaTeX log: glyphs no font has, references that stayed undefined, unsettled passes."""
+    found = []
+    glyphs, references = log_warnings(result.log)
+    for char, code in glyphs:
+        where = _first_use(chapters, char) or (book.display_config, 1, 1)
+        found.append(warning("latex-glyph", where[0], where[1], f"no font of the PDF has the character {char!r} (U+{code}); "
+                             "it is missing from the PDF", col=where[2],
+                             hint="use another character, or add a font with it to the fallbacks in theme/latex-preamble.tex"))
+    for label in references:
+        where = _first_use(chapters, label) or (book.display_config, 1, 1)
+        found.append(warning("latex-reference", where[0], where[1], f"LaTeX reference '{label}' is undefined in the PDF",
+                             col=where[2]))
+    if not result.settled:
+        found.append(warning("latex-passes", book.display_config, 1,
+                             f"references had not settled after {result.passes} LaTeX passes: some page numbers may be off"))
+    return found

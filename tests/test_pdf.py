@@ -1,0 +1,343 @@
+"""`bookbuild pdf`: the fixture and this book typeset by LuaLaTeX, checked in the PDF's text.
+
+The fixture's PDF is built once per session (cold: its own cache folder); the
+other builds are small books. Text comes from ``pdftotext``: ``-layout`` for
+what must read in place, the default reading order (which keeps side notes and
+table columns apart) for the computed values.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bookbuild.check import check_book
+from bookbuild.cli import main
+from bookbuild.project import load_book
+from bookbuild.render import latex_setup
+from bookbuild.render.latex_run import compile_document, first_error
+from conftest import FIXTURE, REPO, snapshot
+
+pytestmark = pytest.mark.skipif(shutil.which("lualatex") is None or shutil.which("pdftotext") is None,
+                                reason="needs LuaLaTeX and poppler-utils (scripts/debian-packages.txt)")
+
+FIXTURE_PDF = "machine-learning-systems.pdf"
+SCREENSHOTS = REPO / "_build" / "screenshots"
+
+
+def build(project: Path, out: Path, *extra: str) -> tuple[int, str, str]:
+    """Run ``bookbuild pdf`` in-process; return (status, stdout, stderr)."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    status = main(["pdf", "--project", str(project), "--output-dir", str(out), *extra], out=stdout, err=stderr)
+    return status, stdout.getvalue(), stderr.getvalue()
+
+
+def pdf_text(pdf: Path, *options: str) -> str:
+    return subprocess.run(["pdftotext", *options, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def flat(text: str) -> str:
+    """Whitespace (line breaks included) as single spaces."""
+    return " ".join(text.split())
+
+
+@dataclass
+class BuiltPdf:
+    pdf: Path
+    status: int
+    stdout: str
+    stderr: str
+    layout: str  # pdftotext -layout, pages separated by form feeds
+    reading: str  # pdftotext in reading order
+    seconds: float
+    root: Path  # holds out/ and cache/
+
+    @property
+    def pages(self) -> list[str]:
+        return self.layout.split("\f")[:-1]
+
+
+@pytest.fixture(scope="session")
+def fixture_pdf(tmp_path_factory: pytest.TempPathFactory) -> BuiltPdf:
+    root = tmp_path_factory.mktemp("fixture-pdf")
+    before = snapshot(FIXTURE)
+    started = time.perf_counter()
+    status, stdout, stderr = build(FIXTURE, root / "out", "--cache-dir", str(root / "cache"))
+    seconds = time.perf_counter() - started
+    assert snapshot(FIXTURE) == before, "the build wrote into the fixture folder"
+    pdf = root / "out" / FIXTURE_PDF
+    assert status == 0 and pdf.is_file(), stdout + stderr
+    return BuiltPdf(pdf, status, stdout, stderr, pdf_text(pdf, "-layout"), pdf_text(pdf), seconds, root)
+
+
+def test_fixture_pdf_builds_with_the_checks_warnings_only(fixture_pdf: BuiltPdf) -> None:
+    assert "error[" not in fixture_pdf.stdout
+    assert "warning[xref-unresolved]" in fixture_pdf.stdout
+    assert not re.search(r"warning\[(latex|pdf)-", fixture_pdf.stdout), fixture_pdf.stdout
+    match = re.search(r"built .*machine-learning-systems\.pdf \((\d+) pages, (\d) LaTeX pass(?:es)?\) in [\d.]+ s: "
+                      r"0 errors, \d+ warnings", fixture_pdf.stdout)
+    assert match, fixture_pdf.stdout
+    assert int(match.group(2)) <= 4
+    assert "typesetting with lualatex" in fixture_pdf.stderr
+    assert fixture_pdf.pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_an_unchanged_book_is_not_typeset_again(fixture_pdf: BuiltPdf) -> None:
+    before = fixture_pdf.pdf.stat().st_mtime_ns
+    status, stdout, stderr = build(FIXTURE, fixture_pdf.root / "out", "--cache-dir", str(fixture_pdf.root / "cache"))
+    assert status == 0
+    assert re.search(r"\(\d+ pages, 0 LaTeX passes\)", stdout), stdout
+    assert "unchanged since the last build" in stderr
+    assert fixture_pdf.pdf.stat().st_mtime_ns == before  # same bytes: the file is left alone
+
+
+def test_page_count_is_sensible(fixture_pdf: BuiltPdf) -> None:
+    # Title, contents, lists, preface, a ~45-page chapter, references, index.
+    assert 40 <= len(fixture_pdf.pages) <= 90
+
+
+def test_every_computed_value_reads_as_in_html(fixture_pdf: BuiltPdf) -> None:
+    """Every plain inline value of the chapter is in the PDF, as the HTML test checks it in the page.
+
+    Allowances, for typesetting only: line breaks and hyphenation (a word split
+    at a line end is joined again, as is a slash and the line break after it),
+    "--" typeset as an en dash, and values in narrow table cells, which LaTeX
+    wraps over several lines: pdftotext then interleaves the columns, so such a
+    value counts as present when its words appear in order, each within a few
+    lines of the previous one (a hyphen where the cell broke the line may be gone).
+    No value is excluded.
+    """
+    executed = check_book(load_book(FIXTURE), ["ml_systems"]).executed[0]
+    values = [v.text for v in executed.values if not v.markdown]
+    assert len(values) > 250
+
+    def clean(text: str) -> str:
+        return flat(text.replace("--", "–").replace("∼", "~"))
+
+    # A table cell may also break a line after a slash ("$35,136/" / "year").
+    raw = re.sub(r"/\s+", "/", fixture_pdf.reading.replace("∼", "~"))
+    texts = (clean(raw), clean(re.sub(r"(?<=\w)-\n", "", raw)))
+    in_line = [v for v in values if any(clean(v) in text for text in texts)]
+    wrapped = [v for v in values if v not in in_line]
+
+    def near(value: str) -> bool:
+        # pdftotext drops the hyphen where a cell breaks a line after one ("kilobytes-" / "megabytes").
+        words = [re.escape(word).replace("\\-", "-?") for word in clean(value).split()]
+        return re.search(r"[\s\S]{0,120}?".join(words), raw) is not None
+
+    assert [v for v in wrapped if not near(v)] == []
+    assert len(wrapped) <= 10, wrapped  # only table cells wrap
+    # Markdown values (fractions from md_frac) are typeset as math, never as TeX source.
+    assert "\\frac" not in fixture_pdf.reading
+
+
+def test_no_source_syntax_or_unresolved_latex_references(fixture_pdf: BuiltPdf) -> None:
+    text = fixture_pdf.layout
+    assert "??" not in text
+    for literal in ("{python}", "\\index", "\\mlsysstack", "\\chapterminitoc", "\\begin", "\\noindent", ":::"):
+        assert literal not in text, literal
+
+
+def test_figures_tables_and_equations_are_numbered_as_in_html(fixture_pdf: BuiltPdf) -> None:
+    text = fixture_pdf.layout
+    # Captions start a line ("… appears in Table 1.6:" in the prose does not).
+    assert [int(n) for n in re.findall(r"^\s*Figure 1\.(\d+):", text, re.M)] == list(range(1, 13))
+    assert [int(n) for n in re.findall(r"^\s*Table 1\.(\d+):", text, re.M)] == list(range(1, 7))
+    equations = re.findall(r"\{#(eq-[^}\s]+)\}", (FIXTURE / "ml_systems.qmd").read_text(encoding="utf-8"))
+    for k in range(1, len(equations) + 1):
+        assert f"(1.{k})" in text
+    # References read like their targets: "Figure 1.5" is cited in the prose, besides its caption.
+    assert flat(text).count("Figure 1.5") >= 2
+    assert "Section 1.3.1" in flat(text)
+    # Sections are numbered N.k, the preface is not.
+    assert re.search(r"^\s*1\.1\s+Deployment Paradigm Framework", text, re.M)
+    assert not re.search(r"\d\s+Preface", text)
+
+
+def test_unresolved_cross_references_read_as_in_html(fixture_pdf: BuiltPdf) -> None:
+    assert "?@sec-introduction" in fixture_pdf.layout
+
+
+def test_contents_bibliography_and_index(fixture_pdf: BuiltPdf) -> None:
+    pages = fixture_pdf.pages
+    contents = next(page for page in pages if page.strip().startswith("Contents"))
+    for entry in ("Preface", "ML Systems", "References", "Index"):
+        assert entry in contents
+    assert any(page.strip().startswith("List of Figures") for page in pages)
+    assert any(page.strip().startswith("List of Tables") for page in pages)
+    references = flat("".join(page for page in pages if page.strip().startswith("References")
+                              or "References" in page.splitlines()[0]))
+    assert "Sculley" in references and "Hidden Technical Debt" in references
+    assert "(Sculley et al. 2015)" in flat(fixture_pdf.reading)
+    index = flat("".join(page for page in pages if page.strip().startswith("Index") or "INDEX" in page.split("\n", 1)[0]))
+    assert "Power Wall" in index and "Memory Wall" in index
+
+
+def test_screenshot_of_the_first_chapter_page(fixture_pdf: BuiltPdf) -> None:
+    """Render the chapter's first page to _build/screenshots/ for people to look at."""
+    number = next(n for n, page in enumerate(fixture_pdf.pages, start=1)
+                  if re.search(r"^\s*1\s+ML Systems\s*$", page, re.M) and "In this chapter" in page)
+    # The margin holds the chapter's own table of contents (numbered sections only) and its stack diagram.
+    page = fixture_pdf.pages[number - 1]
+    assert re.search(r"1\.1\s+Deployment Paradigm", page) and re.search(r"1\.12\s+Summary", page)
+    assert "Where this chapter sits in the ML" in page and "Purpose" in page
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    stem = SCREENSHOTS / "pdf-fixture-chapter-1"
+    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", str(number), "-l", str(number), "-singlefile",
+                    str(fixture_pdf.pdf), str(stem)], check=True, capture_output=True)
+    png = stem.with_suffix(".png")
+    assert png.is_file() and png.stat().st_size > 20_000
+
+
+def test_this_books_pdf(tmp_path: Path) -> None:
+    status, stdout, stderr = build(REPO, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"))
+    assert status == 0, stdout + stderr
+    pdf = tmp_path / "out" / "machine-learning-systems-computed.pdf"
+    text = flat(pdf_text(pdf, "-layout"))
+    assert "Part I" in text and "Foundations" in text
+    assert "1 Reading the Weights" in text and "1.1 The accelerator" in text
+    assert "performs 312 TFLOP/s" in text and "Table 1.1:" in text and "(1.1)" in text
+    assert "Brown, Tom" in text  # the bibliography
+
+
+def test_one_chapter_build_keeps_the_books_numbering(tmp_path: Path) -> None:
+    status, stdout, stderr = build(REPO, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"), "bandwidth")
+    assert status == 0, stdout + stderr
+    pdf = tmp_path / "out" / "machine-learning-systems-computed-bandwidth.pdf"
+    text = flat(pdf_text(pdf, "-layout"))
+    assert "1 Reading the Weights" in text and "This book computes its numbers" not in text
+
+
+def test_a_latex_error_names_the_chapter_line_and_does_not_hang(book_factory, tmp_path: Path) -> None:
+    root = book_factory({
+        "index.qmd": """
+            # Preface {.unnumbered}
+
+            Fine.
+            """,
+        "broken.qmd": """
+            # Broken {#sec-broken}
+
+            A first paragraph that is fine, long enough to be found again.
+
+            ## A section
+
+            ::: {.callout-note title="A callout"}
+            Inside the callout, nothing wrong either.
+            :::
+
+            Here the author wrote \\undefinedcommand{x} in the middle of a
+            sentence that goes on.
+            """,
+    })
+    line = (root / "broken.qmd").read_text(encoding="utf-8").splitlines().index(
+        "Here the author wrote \\undefinedcommand{x} in the middle of a") + 1
+    started = time.perf_counter()
+    status, stdout, _ = build(root, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"))
+    assert time.perf_counter() - started < 60
+    assert status == 1
+    assert re.search(rf"broken\.qmd:{line}:23: error\[latex\]: LaTeX failed: Undefined control sequence: \\undefinedcommand",
+                     stdout), stdout
+    assert re.search(r"^\s+l\.\d+ Here the author wrote", stdout, re.M)  # an excerpt of the LaTeX log
+    assert "no PDF built" in stdout
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.pdf"))
+
+
+def test_latex_that_never_finishes_is_stopped(book_factory, tmp_path: Path) -> None:
+    from bookbuild.render.pdf import build_pdf
+
+    root = book_factory({"loop.qmd": """
+        # Loop
+
+        ```{=latex}
+        \\loop\\iftrue\\repeat
+        ```
+        """})
+    started = time.perf_counter()
+    result = build_pdf(load_book(root), tmp_path / "out", tmp_path / "cache", latex_timeout=4, log=io.StringIO())
+    assert time.perf_counter() - started < 60
+    assert result.pdf is None
+    problem = next(d for d in result.diagnostics if d.code == "latex")
+    assert "did not finish within 4 s" in problem.message and problem.file.endswith("loop.qmd")
+
+
+def test_first_error_reads_file_line_and_culprit() -> None:
+    log = ("(./chapters/01-x.tex\n./chapters/01-x.tex:7: Undefined control sequence.\n"
+           "l.7 Some text \\nosuch\n                    {x} more\n\nHere is how much\n")
+    found = first_error(log)
+    assert found is not None
+    assert (found.file, found.line, found.culprit) == ("./chapters/01-x.tex", 7, "\\nosuch")
+
+
+def test_files_left_by_an_earlier_run_do_not_break_the_next(tmp_path: Path) -> None:
+    """A .toc written for another document (here: a command this one lacks) is dropped, and the run redone."""
+    (tmp_path / "book.tex").write_text("\\documentclass{article}\\begin{document}\\tableofcontents\n"
+                                       "\\section{One}Text.\\end{document}\n", encoding="utf-8")
+    (tmp_path / "book.toc").write_text("\\contentsline{section}{\\staleonlyinanotherclass One}{1}\n", encoding="utf-8")
+    (tmp_path / "book.aux").write_text("\\relax\n", encoding="utf-8")
+    messages: list[str] = []
+    result = compile_document(tmp_path, "book", timeout=60, say=messages.append)
+    assert result.ok and result.pages == 1, result.error
+    assert any("starting afresh" in m for m in messages)
+    assert "staleonlyinanotherclass" not in (tmp_path / "book.toc").read_text(encoding="utf-8")
+
+
+def test_missing_packages_give_the_exact_install_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    absent_files = {"tcolorbox.sty", "etoc.sty", "lmroman10-regular.otf"}
+
+    def fake_kpsewhich(names):
+        return {name: None if name in absent_files else f"/texmf/{name}" for name in names}
+
+    def fake_which(program):
+        return None if program == "lualatex" else f"/usr/bin/{program}"
+
+    absent = latex_setup.missing(fake_kpsewhich, fake_which)
+    assert [r.name for r in absent] == ["lualatex", "tcolorbox.sty", "etoc.sty", "lmroman10-regular.otf"]
+    assert (latex_setup.install_command(absent, root=True)
+            == "apt-get install -y --no-install-recommends texlive-latex-base texlive-latex-extra fonts-lmodern")
+    assert latex_setup.install_command(absent, root=False).startswith("sudo apt-get install -y ")
+
+    # Through the CLI: nothing is executed or compiled, exit status 2, the line to run.
+    monkeypatch.setattr(latex_setup, "kpsewhich_lookup", fake_kpsewhich)
+    monkeypatch.setattr(latex_setup.shutil, "which", fake_which)
+    started = time.perf_counter()
+    status, stdout, stderr = build(REPO, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"), "--no-install")
+    assert status == 2
+    assert "error[latex-setup]" in stderr and latex_setup.install_command(absent) in stderr
+    assert time.perf_counter() - started < 5
+    assert not (tmp_path / "cache").exists()
+
+
+def test_missing_packages_are_installed_when_possible(monkeypatch: pytest.MonkeyPatch) -> None:
+    installed: list[list[str]] = []
+
+    def fake_kpsewhich(names):
+        return {name: None if name == "etoc.sty" and not installed else f"/texmf/{name}" for name in names}
+
+    def fake_apt(args, log):
+        installed.append(args)
+        return True
+
+    monkeypatch.setattr(latex_setup, "can_install", lambda: True)
+    monkeypatch.setattr(latex_setup, "_apt", fake_apt)
+    log = io.StringIO()
+    assert latex_setup.ensure(log, find_files=fake_kpsewhich, find_program=lambda p: f"/usr/bin/{p}") == []
+    assert installed == [["apt-get", "install", "-y", "--no-install-recommends", "texlive-latex-extra"]]
+    assert "installing the TeX packages the PDF needs: texlive-latex-extra" in log.getvalue()
+    # Not allowed to: nothing is run, the missing file is reported.
+    installed.clear()
+    missing = latex_setup.ensure(log, allow_install=False, find_files=fake_kpsewhich,
+                                 find_program=lambda p: f"/usr/bin/{p}")
+    assert [r.name for r in missing] == ["etoc.sty"] and installed == []
+
+
+def test_every_package_the_pdf_needs_is_in_the_ci_list() -> None:
+    listed = set((REPO / "scripts" / "debian-packages.txt").read_text(encoding="utf-8").split())
+    assert set(latex_setup.packages()) <= listed
