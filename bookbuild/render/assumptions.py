@@ -44,10 +44,11 @@ def assumptions_markdown(title: str, executed: list[tuple[LoadedChapter, Execute
         "",
         "Every number this book computes rests on the constants below. Each has a source: a datasheet, "
         "a paper, a price list, or an assumption stated as such. The build generates this table from the "
-        "values it computed, so it always matches the text.",
+        f"values it computed, so it always matches the text ({len(usage)} constants in all).",
         "",
         "| Constant | Value | Unit | Source | Used in |",
-        "|:---|---:|:---|:---|:---|",
+        # Dash counts set the columns' relative widths (the source needs the room).
+        "|:--------------------|-------:|:-------|:--------------------------------------------|:------------|",
     ]
     for constant, chapters in usage:
         used_in = ", ".join(references.get(path, path) for path in chapters)
@@ -55,7 +56,7 @@ def assumptions_markdown(title: str, executed: list[tuple[LoadedChapter, Execute
                     f"{cell_text(constant.source)} | {used_in} |")
     if not usage:
         rows.append("| (none) | | | | |")
-    rows += ["", f": The constants behind the book's computed values ({len(usage)} in all). {{#tbl-assumptions}}", ""]
+    rows.append("")
     return "\n".join(rows)
 
 
