@@ -10,7 +10,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Sequence, TextIO
+from typing import Any, Sequence, TextIO
 
 from .cache import Cache
 from .check import CheckResult, check_book
@@ -127,11 +127,25 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(format_json(diagnostics, chapters=len(result.executed), seconds=round(elapsed, 3), engine=args.engine) + "\n")
     else:
         write_text_report(result, out)
-        errors = sum(1 for d in diagnostics if d.is_error)
         values = sum(len(e.values) for e in result.executed)
         out.write(f"checked {plural(len(result.executed), 'chapter')} ({plural(values, 'inline value')}) in {elapsed:.2f} s "
-                  f"with the {args.engine} engine: {plural(errors, 'error')}, {plural(len(diagnostics) - errors, 'warning')}\n")
+                  f"with the {args.engine} engine: {counts(diagnostics)}\n")
     return exit_status(diagnostics, strict=args.strict)
+
+
+def counts(diagnostics: list[Diagnostic]) -> str:
+    """``2 errors, 1 warning``."""
+    errors = sum(1 for d in diagnostics if d.is_error)
+    return f"{plural(errors, 'error')}, {plural(len(diagnostics) - errors, 'warning')}"
+
+
+def report_build(build: Any, outcome: str, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """The closing lines of an HTML or PDF build; return its exit status."""
+    write_text_report(build.prepared.check, out, extra=build.prepared.diagnostics + build.diagnostics)
+    if build.cache is not None and build.cache.stats:
+        err.write(f"  cache: {build.cache.summary()}\n")
+    out.write(f"{outcome} in {build.seconds:.1f} s: {counts(build.all_diagnostics)}\n")
+    return exit_status(build.all_diagnostics, strict=args.strict)
 
 
 def run_html(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -141,14 +155,7 @@ def run_html(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out_dir, cache_dir = output_dirs(args, book.root, "html")
     build = build_html(book, out_dir, cache_dir, args.chapters, engine=args.engine, timeout=args.timeout,
                        workers=args.jobs, log=err)
-    diagnostics = build.all_diagnostics
-    write_text_report(build.prepared.check, out, extra=build.prepared.diagnostics + build.diagnostics)
-    errors = sum(1 for d in diagnostics if d.is_error)
-    if build.cache is not None and build.cache.stats:
-        err.write(f"  cache: {build.cache.summary()}\n")
-    out.write(f"built {plural(len(build.pages), 'page')} into {display_path(out_dir)} in {build.seconds:.1f} s: "
-              f"{plural(errors, 'error')}, {plural(len(diagnostics) - errors, 'warning')}\n")
-    return exit_status(diagnostics, strict=args.strict)
+    return report_build(build, f"built {plural(len(build.pages), 'page')} into {display_path(out_dir)}", args, out, err)
 
 
 def run_pdf(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -158,15 +165,9 @@ def run_pdf(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out_dir, cache_dir = output_dirs(args, book.root, "pdf")
     build = build_pdf(book, out_dir, cache_dir, args.chapters, engine=args.engine, timeout=args.timeout,
                       workers=args.jobs, allow_install=not args.no_install, log=err)
-    diagnostics = build.all_diagnostics
-    write_text_report(build.prepared.check, out, extra=build.prepared.diagnostics + build.diagnostics)
-    errors = sum(1 for d in diagnostics if d.is_error)
-    if build.cache is not None and build.cache.stats:
-        err.write(f"  cache: {build.cache.summary()}\n")
     made = (f"built {display_path(build.pdf)} ({plural(build.pages, 'page')}, {build.passes} LaTeX pass{'' if build.passes == 1 else 'es'})"
             if build.pdf else f"no PDF built ({plural(build.chapters, 'chapter')} prepared)")
-    out.write(f"{made} in {build.seconds:.1f} s: {plural(errors, 'error')}, {plural(len(diagnostics) - errors, 'warning')}\n")
-    return exit_status(diagnostics, strict=args.strict)
+    return report_build(build, made, args, out, err)
 
 
 def run_preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -223,8 +224,7 @@ def write_text_report(result: CheckResult, out: TextIO, extra: list[Diagnostic] 
             continue
         for diagnostic in group:
             out.write(diagnostic.format_text() + "\n")
-        errors = sum(1 for d in group if d.is_error)
-        out.write(f"{shown}: {plural(errors, 'error')}, {plural(len(group) - errors, 'warning')}\n\n")
+        out.write(f"{shown}: {counts(group)}\n\n")
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:

@@ -12,12 +12,13 @@ Pure functions over a parsed chapter and its values.
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Iterable
 
 from .diagnostics import Diagnostic, warning
 from .execute import InlineValue
-from .qmd import Chapter, LineIndex, prose_mask
+from .qmd import Chapter, LineIndex
 
 DISPLAY_MATH = re.compile(r"\$\$.+?\$\$", re.S)
 INLINE_MATH = re.compile(r"(?<![\\$])\$(?![\s$])(?:[^$\\\n]|\\.)+?(?<![\s\\])\$(?!\d)")
@@ -33,9 +34,9 @@ NEAR = 80  # characters: how close an inline value must be to count as "near"
 def lint_chapter(chapter: Chapter, values: Iterable[InlineValue]) -> list[Diagnostic]:
     """All prose-claim warnings of one executed chapter."""
     texts = {v.index: v.text for v in values}
-    prose = _with_placeholders(chapter, prose_mask(chapter), texts)
+    prose = _with_placeholders(chapter, chapter.prose, texts)
     index = LineIndex(chapter.text)
-    return [*_inline_in_math(chapter, texts), *_hand_numbers(chapter, prose, index),
+    return [*_inline_in_math(chapter, prose), *_hand_numbers(chapter, prose, index),
             *_contradictions(chapter, texts)]
 
 
@@ -43,12 +44,13 @@ def _with_placeholders(chapter: Chapter, prose: str, texts: dict[int, str | None
     """The masked prose with each inline expression as a run of one character standing for
     its value (a digit if the value starts with one), so that ``$`` around values pairs up
     as Pandoc pairs it: ``costs $`{python} x` and $`{python} y``` is no math."""
-    chars = list(prose)
+    pieces, position = [], 0
     for inline in chapter.inlines:
         text = texts.get(inline.index) or "V"
-        mark = "0" if text[0].isdigit() else "V"
-        chars[inline.span.start:inline.span.end] = mark * (inline.span.end - inline.span.start)
-    return "".join(chars)
+        pieces += [prose[position:inline.span.start], ("0" if text[0].isdigit() else "V") * (inline.span.end - inline.span.start)]
+        position = inline.span.end
+    pieces.append(prose[position:])
+    return "".join(pieces)
 
 
 def math_spans(prose: str) -> list[tuple[int, int]]:
@@ -59,15 +61,23 @@ def math_spans(prose: str) -> list[tuple[int, int]]:
     return spans
 
 
-def inlines_in_math(chapter: Chapter, texts: dict[int, str | None]) -> set[int]:
-    """Indices of the inline expressions that stand inside math."""
-    spans = math_spans(_with_placeholders(chapter, prose_mask(chapter), texts))
-    return {inline.index for inline in chapter.inlines
-            if any(start < inline.span.start and inline.span.end < end for start, end in spans)}
+def inlines_in_math(chapter: Chapter, texts: dict[int, str | None], prose: str | None = None) -> set[int]:
+    """Indices of the inline expressions that stand inside math (``prose``: the placeholder
+    prose when the caller has it already)."""
+    if prose is None:
+        prose = _with_placeholders(chapter, chapter.prose, texts)
+    spans = sorted(math_spans(prose))
+    starts = [start for start, _ in spans]
+    inside = set()
+    for inline in chapter.inlines:
+        k = bisect.bisect_left(starts, inline.span.start) - 1
+        if k >= 0 and inline.span.end < spans[k][1]:
+            inside.add(inline.index)
+    return inside
 
 
-def _inline_in_math(chapter: Chapter, texts: dict[int, str | None]) -> list[Diagnostic]:
-    inside = inlines_in_math(chapter, texts)
+def _inline_in_math(chapter: Chapter, prose: str) -> list[Diagnostic]:
+    inside = inlines_in_math(chapter, {}, prose)
     found = []
     for inline in chapter.inlines:
         if inline.index in inside:

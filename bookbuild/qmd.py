@@ -9,6 +9,7 @@ block, and a fence that is never closed swallows the rest of the file.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -105,6 +106,11 @@ class Chapter:
     def line_of(self, offset: int) -> int:
         """1-based file line of a character offset."""
         return self.text.count("\n", 0, offset) + 1
+
+    @functools.cached_property
+    def prose(self) -> str:
+        """The text with everything but prose blanked (see :func:`prose_mask`), computed once."""
+        return prose_mask(self)
 
 
 class LineIndex:
@@ -319,6 +325,7 @@ def _inline_exprs(text: str, start: int, end: int, index: LineIndex, first_index
 
 
 HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+NOT_NEWLINE = re.compile(r"[^\n]")
 
 
 def prose_mask(chapter: Chapter) -> str:
@@ -328,24 +335,25 @@ def prose_mask(chapter: Chapter) -> str:
     (newlines kept), so offsets, lines and columns still match the file while
     scans for labels, references and images see only prose.
     """
-    chars = list(chapter.text)
-
-    def blank(start: int, end: int) -> None:
-        for i in range(start, end):
-            if chars[i] != "\n":
-                chars[i] = " "
-
+    text = chapter.text
+    hidden: list[tuple[int, int]] = []
     if chapter.front_matter_span:
-        blank(chapter.front_matter_span.start, chapter.front_matter_span.end)
+        hidden.append((chapter.front_matter_span.start, chapter.front_matter_span.end))
     fenced = sorted([c.span for c in chapter.cells] + [b.span for b in chapter.blocks], key=lambda s: s.start)
     prose_start = chapter.front_matter_span.end if chapter.front_matter_span else 0
     for span in fenced:
-        for span_start, span_end, _ in code_spans(chapter.text, prose_start, span.start):
-            blank(span_start, span_end)
-        blank(span.start, span.end)
+        hidden += [(a, b) for a, b, _ in code_spans(text, prose_start, span.start)]
+        hidden.append((span.start, span.end))
         prose_start = span.end
-    for span_start, span_end, _ in code_spans(chapter.text, prose_start, len(chapter.text)):
-        blank(span_start, span_end)
-    for comment in HTML_COMMENT.finditer(chapter.text):
-        blank(comment.start(), comment.end())
-    return "".join(chars)
+    hidden += [(a, b) for a, b, _ in code_spans(text, prose_start, len(text))]
+    hidden += [(m.start(), m.end()) for m in HTML_COMMENT.finditer(text)]
+    pieces, position = [], 0
+    for start, end in sorted(hidden):
+        if end <= position:
+            continue
+        start = max(start, position)
+        pieces.append(text[position:start])
+        pieces.append(NOT_NEWLINE.sub(" ", text[start:end]))
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)

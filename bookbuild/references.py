@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .qmd import Chapter, LineIndex, prose_mask
+from .qmd import Chapter, LineIndex
 
 XREF_KINDS = ("fig", "tbl", "eq", "sec", "lst")
 LABEL_ATTR = re.compile(r"\{#(?P<label>(?:fig|tbl|eq|sec|lst)-[^\s}]+)")
@@ -49,7 +49,7 @@ class ChapterScan:
 
 def scan_chapter(chapter: Chapter) -> ChapterScan:
     """Everything the book-wide checks and the cross-referencer need from one chapter."""
-    prose = prose_mask(chapter)
+    prose = chapter.prose
     index = LineIndex(chapter.text)
 
     def at(offset: int, name: str) -> Located:

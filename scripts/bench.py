@@ -96,6 +96,19 @@ def bench_html(python: str, runs: int) -> None:
         report("  constant-edit rebuild (fibre light speed changed)", constant, cold, "(report)")
 
 
+def bench_pdf(python: str) -> None:
+    """One cold PDF build of the fixture (empty cache), and a no-change rebuild."""
+    print("\nmake pdf PROJECT=../shared/fixtures")
+    with tempfile.TemporaryDirectory(prefix="bookbuild-bench-pdf-") as scratch:
+        command = [python, "-m", "bookbuild", "pdf", "--project", str(FIXTURE), "--output-dir", f"{scratch}/pdf",
+                   "--cache-dir", f"{scratch}/cache"]
+        cold = timed(command, 1)
+        report("  cold build (execution, Pandoc, LuaLaTeX passes)", cold, target="(report)")
+        report("  no-change rebuild", timed(command, 3), cold, "(report)")
+        pages = subprocess.run(["pdfinfo", *Path(scratch, "pdf").glob("*.pdf")], capture_output=True, text=True).stdout
+        print("  " + next((line for line in pages.splitlines() if line.startswith("Pages:")), "Pages: ?"))
+
+
 def report(name: str, times: list[float], baseline: list[float] | None = None, target: str = "") -> None:
     median = statistics.median(times)
     ratio = f"  {statistics.median(baseline) / median:5.1f}x faster than baseline" if baseline else ""
@@ -120,6 +133,7 @@ def main() -> None:
     report("  inprocess engine", inprocess, jupyter, "<= 1.5 s")
 
     bench_html(python, args.runs)
+    bench_pdf(python)
 
     with tempfile.TemporaryDirectory(prefix="bookbuild-bench-") as scratch:
         big = make_big_book(Path(scratch), args.chapters)

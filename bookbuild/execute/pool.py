@@ -97,11 +97,18 @@ def _warm_matplotlib() -> None:
     except ImportError:
         return
     fig, ax = pyplot.subplots()
+    # Log axes over a wide range lay out every power-of-ten tick label once (mathtext),
+    # and the text-metrics cache the workers inherit keeps them.
     ax.set_xscale("log")
-    ax.barh([0], [1.0])
-    ax.text(1, 0, "warm", fontweight="bold")
+    ax.set_yscale("log")
+    ax.set_xlim(1e-12, 1e12)
+    ax.set_ylim(1e-12, 1e12)
+    ax.barh([1.0], [1.0])
+    ax.text(1, 1, "warm 0123456789", fontweight="bold")
     ax.set_xlabel("x")
-    fig.savefig(io.StringIO(), format="svg", bbox_inches="tight")
+    for size in (8, 9, 10):
+        ax.tick_params(labelsize=size)
+        fig.savefig(io.StringIO(), format="svg", bbox_inches="tight")
     pyplot.close(fig)
 
 
