@@ -9,7 +9,7 @@ the earlier cells it read from, transitively.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Iterable
 
 from .execute import ExecutedChapter
@@ -32,9 +32,12 @@ class LedgerEntry:
     constants: tuple[ConstantUse, ...]
 
     def to_json(self) -> dict[str, object]:
-        data = asdict(self)
-        data["constants"] = [asdict(c) for c in self.constants]
-        return data
+        # Built by hand: dataclasses.asdict deep-copies, and a book has thousands of entries.
+        return {
+            "file": self.file, "index": self.index, "line": self.line, "col": self.col, "expr": self.expr,
+            "text": self.text, "markdown": self.markdown, "cell_label": self.cell_label, "cell_line": self.cell_line,
+            "constants": [{"name": c.name, "value": c.value, "unit": c.unit, "source": c.source} for c in self.constants],
+        }
 
     @staticmethod
     def from_json(data: dict) -> "LedgerEntry":

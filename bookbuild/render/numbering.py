@@ -55,14 +55,15 @@ class Target:
 
 def walk(node: Any) -> Iterator[dict[str, Any]]:
     """Every AST element (a dict with a ``t`` key), in document order."""
-    if isinstance(node, dict):
-        if "t" in node:
-            yield node
-        for value in node.values():
-            yield from walk(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from walk(item)
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            if "t" in current:
+                yield current
+            stack.extend(reversed(list(current.values())))
+        elif isinstance(current, list):
+            stack.extend(reversed(current))
 
 
 def stringify(inlines: Any) -> str:
