@@ -31,7 +31,6 @@ CELL_START = "```{python}"
 FENCE = "```"
 INLINE = re.compile(r"`\{python\}\s+([^`]+?)\s*`")
 
-pytestmark = pytest.mark.skipif(not CHAPTER.exists(), reason="shared fixture not available")
 
 
 @dataclass

@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -41,7 +40,6 @@ def _tikz_colour_names(text):
     return names
 
 
-@pytest.mark.skipif(not FIXTURE.exists(), reason="shared fixture not available")
 def test_palette_covers_every_colour_the_fixture_tikz_uses():
     used = _tikz_colour_names(FIXTURE.read_text(encoding="utf-8"))
     assert {"BlueLine", "BlueL", "GreenL", "VioletL2", "BackColor"} <= used

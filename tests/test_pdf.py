@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import subprocess
 import time
 from dataclasses import dataclass
@@ -24,9 +23,6 @@ from bookbuild.project import load_book
 from bookbuild.render import latex_setup
 from bookbuild.render.latex_run import compile_document, first_error
 from conftest import FIXTURE, REPO, snapshot
-
-pytestmark = pytest.mark.skipif(shutil.which("lualatex") is None or shutil.which("pdftotext") is None,
-                                reason="needs LuaLaTeX and poppler-utils (scripts/debian-packages.txt)")
 
 FIXTURE_PDF = "machine-learning-systems.pdf"
 SCREENSHOTS = REPO / "_build" / "screenshots"
@@ -341,3 +337,5 @@ def test_missing_packages_are_installed_when_possible(monkeypatch: pytest.Monkey
 def test_every_package_the_pdf_needs_is_in_the_ci_list() -> None:
     listed = set((REPO / "scripts" / "debian-packages.txt").read_text(encoding="utf-8").split())
     assert set(latex_setup.packages()) <= listed
+    assert set(latex_setup.packages(latex_setup.TIKZ_REQUIREMENTS)) <= listed
+    assert latex_setup.missing(requirements=latex_setup.TIKZ_REQUIREMENTS) == []

@@ -8,6 +8,7 @@ index and (if no chapter is the site's index) a landing page.
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
 import re
@@ -26,7 +27,7 @@ from ..files import copy_atomic, write_atomic
 from ..ledger import LedgerEntry, chapter_ledger, ledger_json, load_ledger
 from ..project import Book
 from ..references import is_local_path
-from . import site, theme
+from . import latex_setup, site, theme
 from .book import PreparedBook, cited_keys, default_echo, filter_data, page_of, parallel, prepare_book, progress
 from .site import ChapterPage
 from .markdown import TIKZ_INFO, AssemblyInputs
@@ -159,6 +160,7 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, out_d
     blocks = [b for b in loaded.chapter.blocks if TIKZ_INFO.match(b.info)]
     tikz_paths: dict[int, str | None] = {}
     if blocks:
+        _ensure_tex_for_tikz()
         results = compile_all([b.code for b in blocks], cache_dir / "tikz", workers=workers)
         for block, result in zip(blocks, results):
             if isinstance(result, TikzError):
@@ -173,6 +175,17 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, out_d
                 tikz_paths[block.span.start] = f"{rel_folder}/{name}"
     return AssemblyInputs(figure_paths, tikz_paths, echo=default_echo(book, loaded), output_format="html",
                           mark_values=True)
+
+
+@functools.lru_cache(maxsize=1)
+def _ensure_tex_for_tikz() -> None:
+    """Install what TikZ needs when it is missing and we may (root, apt-get); once per build.
+
+    Anything still missing shows up as each figure's error, naming the package.
+    """
+    missing = latex_setup.ensure(sys.stderr, requirements=latex_setup.TIKZ_REQUIREMENTS, purpose="TikZ figures")
+    if missing:
+        sys.stderr.write(f"  TikZ figures need: {latex_setup.install_command(missing)}\n")
 
 
 def figure_label_before(text: str, offset: int) -> str | None:

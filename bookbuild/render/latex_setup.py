@@ -63,6 +63,21 @@ REQUIREMENTS: tuple[Requirement, ...] = (
 )
 
 
+#: What compiling TikZ figures to SVG for HTML needs (``theme/tikz-preamble.tex``, latex + dvisvgm).
+TIKZ_REQUIREMENTS: tuple[Requirement, ...] = (
+    Requirement("latex", "texlive-latex-base", "program"),
+    Requirement("dvisvgm", "dvisvgm", "program"),
+    Requirement("kpsewhich", "texlive-binaries", "program"),
+    *_files("texlive-latex-extra", "standalone.cls", "mylatexformat.ltx"),
+    *_files("texlive-latex-base", "graphicx.sty", "amsmath.sty"),
+    *_files("texlive-base", "amssymb.sty"),
+    *_files("texlive-latex-recommended", "xcolor.sty"),
+    *_files("texlive-pictures", "tikz.sty", "pgfplots.sty"),
+    *_files("texlive-fonts-recommended", "helvet.sty", "uhvr8t.tfm"),
+    *_files("lmodern", "lmodern.sty"),
+)
+
+
 def packages(requirements: Iterable[Requirement] = REQUIREMENTS) -> list[str]:
     """The Debian packages of some requirements, each once, in order."""
     return list(dict.fromkeys(r.package for r in requirements))
@@ -148,19 +163,20 @@ def _apt(args: list[str], log: TextIO) -> bool:
 
 
 def ensure(log: TextIO, *, allow_install: bool = True, find_files: FileLookup | None = None,
-           find_program: ProgramLookup | None = None) -> list[Requirement]:
-    """Make sure everything is installed; return what is still missing (empty: ready).
+           find_program: ProgramLookup | None = None, requirements: Sequence[Requirement] = REQUIREMENTS,
+           purpose: str = "the PDF") -> list[Requirement]:
+    """Make sure ``requirements`` are installed; return what is still missing (empty: ready).
 
     When something is missing and :func:`can_install`, the packages are installed
     with ``apt-get`` (after an ``apt-get update`` if the first attempt fails).
     """
-    absent = missing(find_files, find_program)
+    absent = missing(find_files, find_program, requirements)
     if not absent or not allow_install or not can_install():
         return absent
     names = packages(absent)
-    log.write(f"  installing the TeX packages the PDF needs: {' '.join(names)}\n")
+    log.write(f"  installing the TeX packages {purpose} needs: {' '.join(names)}\n")
     install = ["apt-get", "install", "-y", "--no-install-recommends", *names]
     if not _apt(install, log):
         _apt(["apt-get", "update"], log)
         _apt(install, log)
-    return missing(find_files, find_program)
+    return missing(find_files, find_program, requirements)
