@@ -8,8 +8,10 @@ being checked or rendered.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -34,7 +36,11 @@ class LoadedChapter:
     file: Path
     shown: str
     chapter: Chapter
-    scan: ChapterScan
+
+    @functools.cached_property
+    def scan(self) -> ChapterScan:
+        """Labels, references, citations and images, found once when first needed."""
+        return scan_chapter(self.chapter)
 
     def job(self, extra_paths: tuple[str, ...] = ()) -> ChapterJob:
         return ChapterJob(self.chapter, str(self.file), self.shown, extra_paths)
@@ -66,7 +72,7 @@ def load_chapters(book: Book) -> list[LoadedChapter]:
         file = (book.root / entry.path).resolve()
         shown = display_path(file)
         chapter = parse_chapter(shown, file.read_text(encoding="utf-8"))
-        loaded.append(LoadedChapter(entry, file, shown, chapter, scan_chapter(chapter)))
+        loaded.append(LoadedChapter(entry, file, shown, chapter))
     return loaded
 
 
@@ -83,8 +89,14 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
     selected = {entry.path for entry in book.select(names or [])}
     chapters = load_chapters(book)
     runnable = [c for c in chapters if c.entry.path in selected and not _blocks_execution(c.chapter)]
-    executed = execute_with_cache([c.job(extra_paths) for c in runnable], cache, engine=engine, timeout=timeout,
-                                  workers=workers or default_workers(), figure_formats=figure_formats, on_done=on_done)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        # Execution mostly waits on worker processes: scan the chapters meanwhile.
+        running = background.submit(execute_with_cache, [c.job(extra_paths) for c in runnable], cache, engine=engine,
+                                    timeout=timeout, workers=workers or default_workers(),
+                                    figure_formats=figure_formats, on_done=on_done)
+        for loaded in chapters:
+            loaded.scan  # noqa: B018 - computed now, while the cells run
+        executed = running.result()
     by_path = {c.chapter.path: e for c, e in zip(runnable, executed)}
 
     result = CheckResult(book, chapters, executed)

@@ -39,15 +39,25 @@ class ProvenanceTracker:
         self.imported_from: dict[str, tuple[str, str]] = {}  # name -> (module, attribute)
         self._snapshot: dict[str, Any] = {}
 
-    def after_cell(self, cell: Cell, namespace: dict[str, Any]) -> tuple[tuple[int, ...], tuple[ConstantUse, ...]]:
-        """Record what the cell defined; return (earlier cells it read from, constants it used)."""
-        try:
-            tree = ast.parse(cell.code)
-        except SyntaxError:
+    def after_cell(self, cell: Cell, namespace: dict[str, Any],
+                   tree: ast.AST | None) -> tuple[tuple[int, ...], tuple[ConstantUse, ...]]:
+        """Record what the cell (parsed as ``tree``; None if it did not parse) defined;
+        return (earlier cells it read from, constants it used)."""
+        if tree is None:
             return (), ()
-        reads = loaded_names(tree)
-        imported_here = {alias.asname or alias.name for node in ast.walk(tree)
-                         if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+        reads: set[str] = set()
+        imported_here: set[str] = set()
+        chains: list[ast.Attribute] = []
+        for node in ast.walk(tree):  # one pass collects everything below
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                reads.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                chains.append(node)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                for alias in node.names:
+                    imported_here.add(alias.asname or alias.name)
+                    if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                        self.imported_from[alias.asname or alias.name] = (node.module, alias.name)
         # Imported names (functions, units, constants) are not values a cell computed:
         # they make no dependency between cells (constants are traced separately).
         computed = reads - imported_here - set(self.imported_from)
@@ -57,16 +67,11 @@ class ProvenanceTracker:
         for name in changed:
             self.defined_by[name] = cell.index
         self._snapshot = dict(namespace)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                for alias in node.names:
-                    self.imported_from[alias.asname or alias.name] = (node.module, alias.name)
         records: list[ConstantUse] = []
         for name in sorted(reads):
             if name in self.imported_from:
-                module, attribute = self.imported_from[name]
-                records += _from_module(module, attribute)
-        records += _from_attribute_chains(tree, namespace)
+                records += _from_module(*self.imported_from[name])
+        records += _from_attribute_chains(chains, namespace)
         for name in changed:
             records += _from_object_and_members(namespace.get(name))
         return depends, _unique(records)
@@ -90,12 +95,13 @@ def _from_module(module: str, attribute: str) -> list[ConstantUse]:
         return []
 
 
-def _from_attribute_chains(tree: ast.AST, namespace: dict[str, Any]) -> list[ConstantUse]:
+def _from_attribute_chains(nodes: list[ast.Attribute], namespace: dict[str, Any]) -> list[ConstantUse]:
     """Twins reached through dotted names, e.g. ``Hardware.Edge.Coral.tdp``."""
     records: list[ConstantUse] = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Attribute):
-            continue
+    inner = {id(node.value) for node in nodes if isinstance(node.value, ast.Attribute)}
+    for node in nodes:
+        if id(node) in inner:
+            continue  # the outermost attribute of a chain walks the whole chain
         chain: list[str] = []
         current: ast.AST = node
         while isinstance(current, ast.Attribute):

@@ -35,20 +35,18 @@ def prepare_headless() -> None:
     sys.dont_write_bytecode = True
 
 
-def compile_cell(cell: Cell, source_file: str) -> Any:
-    """Compile a cell so that its line numbers are the ``.qmd``'s own.
+def parse_cell(cell: Cell) -> ast.Module:
+    """A cell's syntax tree, with the ``.qmd``'s own line numbers.
 
-    Raises SyntaxError with ``lineno`` already in file coordinates.
+    Blank lines stand in for the file above the cell, so every line number (and
+    a SyntaxError's) is already a file line. The name given is not a file: given
+    a real path, CPython would take an error's text from that file.
     """
-    try:
-        # Parse under a name that is not a file: given a real path, CPython would
-        # take the error's text (and column) from that file at the cell-relative line.
-        tree = ast.parse(cell.code, filename=f"<cell {cell.label or cell.index}>", mode="exec")
-    except SyntaxError as exc:
-        if exc.lineno is not None:
-            exc.lineno += cell.code_line - 1
-        raise
-    ast.increment_lineno(tree, cell.code_line - 1)
+    return ast.parse("\n" * (cell.code_line - 1) + cell.code, filename=f"<cell {cell.label or cell.index}>")
+
+
+def compile_cell(tree: ast.Module, source_file: str) -> Any:
+    """Compile a parsed cell under the chapter's path, so tracebacks point into the ``.qmd``."""
     return compile(tree, source_file, "exec")
 
 
@@ -80,9 +78,9 @@ def run_chapter(chapter: Chapter, source_file: str, shown_file: str,
             if failed or not item.evaluates:
                 cells.append(CellResult(item.index, ok=not failed, ran=False))
                 continue
-            result, problem = _run_cell(item, namespace, source_file, shown_file, figure_formats,
-                                        skipped=len([c for c in evaluated_cells if c.index > item.index]))
-            depends_on, constants = tracker.after_cell(item, namespace)
+            result, problem, tree = _run_cell(item, namespace, source_file, shown_file, figure_formats,
+                                              skipped=len([c for c in evaluated_cells if c.index > item.index]))
+            depends_on, constants = tracker.after_cell(item, namespace, tree)
             cells.append(dataclasses.replace(result, depends_on=depends_on, constants=constants))
             if problem is not None:
                 diagnostics.append(problem)
@@ -98,14 +96,16 @@ def run_chapter(chapter: Chapter, source_file: str, shown_file: str,
 
 
 def _run_cell(cell: Cell, namespace: dict[str, Any], source_file: str, shown_file: str,
-              figure_formats: tuple[str, ...], skipped: int) -> tuple[CellResult, Diagnostic | None]:
+              figure_formats: tuple[str, ...], skipped: int) -> tuple[CellResult, Diagnostic | None, ast.Module | None]:
     started = time.perf_counter()
     stdout = io.StringIO()
     displayed: list[str] = []
     namespace["display"] = lambda *objects: displayed.extend(_display_text(obj) for obj in objects)
     problem = None
+    tree = None
     try:
-        code = compile_cell(cell, source_file)
+        tree = parse_cell(cell)
+        code = compile_cell(tree, source_file)
         with contextlib.redirect_stdout(stdout), warnings.catch_warnings():
             # plt.show() on the Agg backend only warns that it cannot show.
             warnings.filterwarnings("ignore", message=".*non-interactive.*")
@@ -117,7 +117,7 @@ def _run_cell(cell: Cell, namespace: dict[str, Any], source_file: str, shown_fil
     figures = _collect_figures(cell.index, figure_formats)
     result = CellResult(cell.index, ok=problem is None, stdout=stdout.getvalue(), markdown=tuple(displayed),
                         figures=figures, seconds=time.perf_counter() - started)
-    return result, problem
+    return result, problem, tree
 
 
 def _display_text(obj: Any) -> str:

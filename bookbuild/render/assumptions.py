@@ -15,7 +15,6 @@ from ..execute import ExecutedChapter
 from ..ledger import book_ledger, constant_usage
 from ..project import ChapterEntry
 from ..qmd import parse_chapter
-from ..references import scan_chapter
 
 PAGE_PATH = "assumptions.qmd"
 TITLE_LINE = re.compile(r"^#\s+(?P<title>.+?)\s*(?:\{(?P<attrs>[^}]*)\})?\s*$", re.M)
@@ -69,6 +68,5 @@ def assumptions_chapter(title: str, executed: list[tuple[LoadedChapter, Executed
     text = assumptions_markdown(title, executed)
     shown = f"{PAGE_PATH} (generated)"
     chapter = parse_chapter(shown, text)
-    loaded = LoadedChapter(ChapterEntry(PAGE_PATH, 0, None, appendix=True), root / PAGE_PATH, shown,
-                           chapter, scan_chapter(chapter))
+    loaded = LoadedChapter(ChapterEntry(PAGE_PATH, 0, None, appendix=True), root / PAGE_PATH, shown, chapter)
     return loaded, ExecutedChapter(chapter, (), (), (), 0.0, "generated")
