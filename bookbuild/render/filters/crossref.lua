@@ -100,6 +100,12 @@ local function Para(para)
     return pandoc.Figure(content, {long = with_number(pandoc.Blocks({}), 'fig', label)}, pandoc.Attr(label, {'figure'}))
   end
   -- `$$ … $$ {#eq-x}`: the label is a Str right after the display math.
+  -- Most paragraphs hold no display math: leave them untouched, cheaply.
+  local has_display = false
+  for _, el in ipairs(para.content) do
+    if el.t == 'Math' and el.mathtype == 'DisplayMath' then has_display = true; break end
+  end
+  if not has_display then return nil end
   local out, current, changed = pandoc.Blocks({}), pandoc.Inlines({}), false
   local i = 1
   while i <= #para.content do
