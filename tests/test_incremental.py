@@ -133,3 +133,20 @@ def test_damaged_cache_entries_are_detected_and_rebuilt(book_factory, tmp_path):
     assert "200,000" in page(tmp_path, "a") and "The answer is 42" in page(tmp_path, "c")
     _, stderr = build(root, tmp_path)
     assert "damaged" not in cache_line(stderr)
+
+
+def test_edit_to_a_constant_in_mlsys_reaches_the_fixture_page(fixture_copy, tmp_path):
+    """The book's real library: a copy of mlsys beside the fixture (first on its import path)."""
+    import shutil
+
+    from conftest import REPO
+
+    shutil.copytree(REPO / "mlsys", fixture_copy / "mlsys", ignore=shutil.ignore_patterns("__pycache__"))
+    build(fixture_copy, tmp_path)
+    assert "~200,000 km/s" in re.sub(r"<[^>]+>", "", page(tmp_path, "ml_systems"))
+    constants = fixture_copy / "mlsys" / "constants.py"
+    constants.write_text(constants.read_text().replace('Q_(200_000, "km/s")', 'Q_(204_000, "km/s")'))
+    _, stderr = build(fixture_copy, tmp_path)
+    assert "execute: 1 reused, 1 computed" in cache_line(stderr)  # the preface imports nothing
+    text = re.sub(r"<[^>]+>", "", page(tmp_path, "ml_systems"))
+    assert "~204,000 km/s" in text and "~200,000 km/s" not in text

@@ -201,6 +201,9 @@ def test_this_books_pdf(tmp_path: Path) -> None:
     assert "1 Reading the Weights" in text and "1.1 The accelerator" in text
     assert "performs 312 TFLOP/s" in text and "Table 1.1:" in text and "(1.1)" in text
     assert "Brown, Tom" in text  # the bibliography
+    # The generated appendix lists the constants behind the values, with sources.
+    appendix = text[text.rindex("Assumptions"):]
+    assert "A100_MEM_BW" in appendix and "2,039" in appendix and "datasheet" in appendix
 
 
 def test_one_chapter_build_keeps_the_books_numbering(tmp_path: Path) -> None:
