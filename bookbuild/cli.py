@@ -10,13 +10,16 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any, Sequence, TextIO
+from typing import TYPE_CHECKING, Sequence, TextIO
 
 from .cache import Cache
 from .check import CheckResult, check_book
 from .diagnostics import ConfigError, Diagnostic, exit_status, format_json, plural
 from .execute import DEFAULT_TIMEOUT, ENGINES, FIGURE_FORMATS, ChapterJob, ExecutionResult
 from .project import display_path, load_book
+
+if TYPE_CHECKING:  # the renderers load Pandoc's wrapper: import them only when building
+    from .render.book import Build
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,7 +142,7 @@ def counts(diagnostics: list[Diagnostic]) -> str:
     return f"{plural(errors, 'error')}, {plural(len(diagnostics) - errors, 'warning')}"
 
 
-def report_build(build: Any, outcome: str, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def report_build(build: "Build", outcome: str, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """The closing lines of an HTML or PDF build; return its exit status."""
     write_text_report(build.prepared.check, out, extra=build.prepared.diagnostics + build.diagnostics)
     if build.cache is not None and build.cache.stats:

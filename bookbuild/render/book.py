@@ -58,6 +58,21 @@ class PreparedBook:
         return self.check.diagnostics + self.diagnostics
 
 
+@dataclass
+class Build:
+    """What a build of one format did: the shared stages' result, its own diagnostics, time taken."""
+
+    out_dir: Path
+    prepared: PreparedBook | None = None
+    cache: Cache | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def all_diagnostics(self) -> list[Diagnostic]:
+        return (self.prepared.all_diagnostics if self.prepared else []) + self.diagnostics
+
+
 def page_of(entry_path: str) -> str:
     """The output path of a chapter: its project path with ``.html``."""
     return posixpath.splitext(Path(entry_path).as_posix())[0] + ".html"

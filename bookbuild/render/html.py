@@ -28,7 +28,7 @@ from ..ledger import LedgerEntry, chapter_ledger, ledger_json, load_ledger
 from ..project import Book
 from ..references import is_local_path
 from . import latex_setup, site, theme
-from .book import PreparedBook, cited_keys, default_echo, filter_data, page_of, parallel, prepare_book, progress
+from .book import Build, cited_keys, default_echo, filter_data, page_of, parallel, prepare_book, progress
 from .site import ChapterPage
 from .markdown import TIKZ_INFO, AssemblyInputs
 from .pandoc import FILTERS_DIR, PandocError, filter_args, pandoc_version, run_pandoc
@@ -41,19 +41,10 @@ FIG_LABEL_BEFORE = re.compile(r"\{#(fig-[^\s}]+)[^}]*\}\s*$")
 
 
 @dataclass
-class HtmlBuild:
-    """What an HTML build did: pages written, diagnostics, time taken."""
+class HtmlBuild(Build):
+    """What an HTML build did: the pages it wrote, besides what every build reports."""
 
-    out_dir: Path
-    prepared: PreparedBook | None = None
-    cache: Cache | None = None
     pages: list[str] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def all_diagnostics(self) -> list[Diagnostic]:
-        return (self.prepared.all_diagnostics if self.prepared else []) + self.diagnostics
 
 
 def files_dir(page: str) -> str:

@@ -28,7 +28,7 @@ import re
 import shutil
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, TextIO
 
@@ -40,7 +40,7 @@ from ..files import write_atomic
 from ..project import Book
 from ..references import bibliography_keys, is_local_path, xref_kind
 from . import latex_setup, theme
-from .book import PreparedBook, cited_keys, default_echo, filter_data, parallel, prepare_book, progress
+from .book import Build, PreparedBook, cited_keys, default_echo, filter_data, parallel, prepare_book, progress
 from .latex_run import LatexError, LatexResult, compile_document, log_warnings
 from .markdown import AssemblyInputs
 from .pandoc import FILTERS_DIR, PandocError, filter_args, pandoc_version, run_pandoc
@@ -66,23 +66,14 @@ TIKZ_ONLY = re.compile(r"^\\documentclass|^\\usepackage(\[[^\]]*\])?\{(fontenc|l
 
 
 @dataclass
-class PdfBuild:
-    """What a PDF build did: the PDF written (None on failure), diagnostics, passes and time."""
+class PdfBuild(Build):
+    """What a PDF build did: the PDF written (None on failure), its pages and LaTeX passes."""
 
-    out_dir: Path
     pdf: Path | None = None
-    prepared: PreparedBook | None = None
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    seconds: float = 0.0
     pages: int = 0
     passes: int = 0
     chapters: int = 0
     workdir: Path | None = None
-    cache: Cache | None = None
-
-    @property
-    def all_diagnostics(self) -> list[Diagnostic]:
-        return (self.prepared.all_diagnostics if self.prepared else []) + self.diagnostics
 
 
 @dataclass(frozen=True)
