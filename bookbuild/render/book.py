@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import posixpath
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from ..cache import Cache, digest
+from ..cache import Cache, digest, file_digest
 from ..check import CheckResult, LoadedChapter, check_book, default_workers
 from ..diagnostics import Diagnostic, error
 from ..execute import ExecutedChapter
@@ -26,7 +27,7 @@ from . import theme
 from .assumptions import assumptions_chapter
 from .markdown import AssemblyInputs, assemble
 from .numbering import ChapterNumbers, Target, book_targets, number_chapter, walk
-from .pandoc import PandocError, markdown_to_ast, pandoc_version
+from .pandoc import FILTERS_DIR, PandocError, filter_args, markdown_to_ast, pandoc_version, run_pandoc
 from .site import ChapterPage
 
 
@@ -151,6 +152,35 @@ def parse_markdown(markdown: str, folder: Path, cache: Cache | None) -> dict[str
     if cache is not None:
         cache.put("pandoc-ast", key, json.dumps(ast).encode("utf-8"))
     return ast
+
+
+def render_chapter(stage: str, ast: dict[str, Any], data: dict[str, Any], *, template: str, filters: list[str],
+                   options: list[str], bibliographies: list[Path], folder: Path, cache: Cache) -> str:
+    """Pandoc's output for one chapter's AST through the book's filters, from the cache when it can.
+
+    The key covers everything Pandoc sees: the AST, the filter data (numbers, the
+    targets this chapter refers to, callout styles), the template, the options,
+    the filters' source, the bibliographies and Pandoc's version. Raises PandocError.
+    """
+    source = json.dumps(ast, sort_keys=True)
+    data_text = json.dumps(data, sort_keys=True)
+    key = digest(stage, pandoc_version(), template, source, data_text, *options,
+                 *[file_digest(FILTERS_DIR / f"{name}.lua") for name in [*filters, "bookdata"] if name != "citeproc"],
+                 *[file_digest(path) for path in bibliographies])
+    cached = cache.get(stage, key)
+    if cached is not None:
+        return cached.decode("utf-8")
+    with tempfile.TemporaryDirectory(prefix="bookbuild-") as scratch:
+        template_file, data_file = Path(scratch) / "parts.template", Path(scratch) / "data.json"
+        template_file.write_text(template, encoding="utf-8")
+        data_file.write_text(data_text, encoding="utf-8")
+        args = ["--from", "json", "--standalone", "--template", str(template_file), *options,
+                "--metadata", f"bookbuild-data={data_file}", "--metadata", "link-citations=true"]
+        for path in bibliographies:
+            args += ["--bibliography", str(path)]
+        output = run_pandoc([*args, *filter_args(filters)], source, cwd=folder)
+    cache.put(stage, key, output.encode("utf-8"))
+    return output
 
 
 def number_book(asts: list[dict[str, Any]]) -> list[ChapterNumbers]:

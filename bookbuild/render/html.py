@@ -13,13 +13,12 @@ import json
 import posixpath
 import re
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..cache import Cache, digest, file_digest
+from ..cache import Cache
 from ..check import LoadedChapter, default_workers
 from ..diagnostics import Diagnostic, error, plural
 from ..execute import ExecutedChapter
@@ -28,10 +27,10 @@ from ..ledger import LedgerEntry, chapter_ledger, ledger_json, load_ledger
 from ..project import Book
 from ..references import is_local_path
 from . import latex_setup, site, theme
-from .book import Build, cited_keys, default_echo, filter_data, page_of, parallel, prepare_book, progress
+from .book import Build, cited_keys, default_echo, filter_data, page_of, parallel, prepare_book, progress, render_chapter
 from .site import ChapterPage
 from .markdown import TIKZ_INFO, AssemblyInputs
-from .pandoc import FILTERS_DIR, PandocError, filter_args, pandoc_version, run_pandoc
+from .pandoc import PandocError
 from .tikz import TikzError, compile_all
 
 HTML_FILTERS = ["conditional", "crossref", "citeproc", "latex-commands", "callouts", "layout"]
@@ -95,42 +94,17 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
 
 def _render_chapter(book: Book, loaded: LoadedChapter, ast: dict[str, Any], page: ChapterPage,
                     data: dict[str, Any], cache: Cache) -> tuple[str, str] | PandocError:
-    """The chapter's article HTML and table of contents, from Pandoc or the cache.
-
-    The key covers everything Pandoc sees: the AST, the filter data (numbers,
-    the targets this chapter refers to, callout styles), the filters' source,
-    the bibliography and Pandoc's version.
-    """
-    source = json.dumps(ast, sort_keys=True)
-    data_text = json.dumps(data, sort_keys=True)
-    bibliographies = [(book.root / bib).resolve() for bib in book.bibliography]
-    key = digest("html", pandoc_version(), PARTS_TEMPLATE, source, data_text, page.title,
-                 *[file_digest(FILTERS_DIR / f"{name}.lua") for name in [*HTML_FILTERS, "bookdata"] if name != "citeproc"],
-                 *[file_digest(path) for path in bibliographies])
-    cached = cache.get("pandoc-html", key)
-    if cached is not None:
-        body, _, toc = cached.decode("utf-8").partition(BODY_MARKER)
-        return body, toc
-    with tempfile.TemporaryDirectory(prefix="bookbuild-") as scratch:
-        template, data_file = Path(scratch) / "parts.html", Path(scratch) / "data.json"
-        template.write_text(PARTS_TEMPLATE, encoding="utf-8")
-        data_file.write_text(data_text, encoding="utf-8")
-        args = ["--from", "json", "--to", "html5", "--standalone", "--template", str(template), "--toc",
-                "--toc-depth=3", "--mathml", "--wrap=none", "--metadata", f"bookbuild-data={data_file}",
-                "--metadata", "link-citations=true", "--metadata", "reference-section-title=References",
-                "--metadata", f"pagetitle={page.title}"]
-        for path in bibliographies:
-            args += ["--bibliography", str(path)]
-        args += filter_args(HTML_FILTERS)
-        try:
-            output = run_pandoc(args, source, cwd=loaded.file.parent)
-        except PandocError as exc:
-            return exc
+    """The chapter's article HTML and table of contents, from Pandoc or the cache."""
+    options = ["--to", "html5", "--toc", "--toc-depth=3", "--mathml", "--wrap=none",
+               "--metadata", "reference-section-title=References", "--metadata", f"pagetitle={page.title}"]
+    try:
+        output = render_chapter("pandoc-html", ast, data, template=PARTS_TEMPLATE, filters=HTML_FILTERS, options=options,
+                                bibliographies=[(book.root / bib).resolve() for bib in book.bibliography],
+                                folder=loaded.file.parent, cache=cache)
+    except PandocError as exc:
+        return exc
     toc, _, body = output.partition(BODY_MARKER)
-    toc = toc.replace('class="header-section-number"', 'class="toc-section-number"').strip()
-    body = body.strip()
-    cache.put("pandoc-html", key, f"{body}{BODY_MARKER}{toc}".encode("utf-8"))
-    return body, toc
+    return body.strip(), toc.replace('class="header-section-number"', 'class="toc-section-number"').strip()
 
 
 def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, out_dir: Path, cache_dir: Path,

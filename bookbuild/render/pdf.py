@@ -40,10 +40,10 @@ from ..files import write_atomic
 from ..project import Book
 from ..references import bibliography_keys, is_local_path, xref_kind
 from . import latex_setup, theme
-from .book import Build, PreparedBook, cited_keys, default_echo, filter_data, parallel, prepare_book, progress
+from .book import Build, PreparedBook, cited_keys, default_echo, filter_data, parallel, prepare_book, progress, render_chapter
 from .latex_run import LatexError, LatexResult, compile_document, log_warnings
 from .markdown import AssemblyInputs
-from .pandoc import FILTERS_DIR, PandocError, filter_args, pandoc_version, run_pandoc
+from .pandoc import PandocError, pandoc_version, run_pandoc
 from .tikz import TikzError, tikz_preamble
 
 LATEX_FILTERS = ["conditional", "crossref", "citeproc", "latex-commands", "latex-book", "callouts", "layout"]
@@ -441,32 +441,11 @@ def _with_markers(loaded: LoadedChapter, blocks: list[dict[str, Any]]) -> list[d
 def _pandoc_latex(loaded: LoadedChapter, ast: dict[str, Any], data: dict[str, Any],
                   bib_files: list[Path], cache: Cache) -> tuple[str, str]:
     """(highlighting macros, LaTeX body) of one chapter, from Pandoc or the cache."""
-    source = json.dumps(ast, sort_keys=True)
-    data_text = json.dumps(data, sort_keys=True)
-    key = digest("latex", pandoc_version(), PARTS_TEMPLATE, source, data_text,
-                 *[file_digest(FILTERS_DIR / f"{name}.lua") for name in [*LATEX_FILTERS, "bookdata"] if name != "citeproc"],
-                 *[file_digest(path) for path in bib_files])
-    cached = cache.get("pandoc-latex", key)
-    if cached is not None:
-        highlighting, _, body = cached.decode("utf-8").partition(BODY_MARKER)
-        return highlighting, body
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="bookbuild-") as scratch:
-        template, data_file = Path(scratch) / "parts.tex", Path(scratch) / "data.json"
-        template.write_text(PARTS_TEMPLATE, encoding="utf-8")
-        data_file.write_text(data_text, encoding="utf-8")
-        args = ["--from", "json", "--to", "latex", "--standalone", "--template", str(template),
-                "--top-level-division=chapter", "--wrap=preserve", "--metadata", f"bookbuild-data={data_file}",
-                "--metadata", "link-citations=true"]
-        for path in bib_files:
-            args += ["--bibliography", str(path)]
-        args += filter_args(LATEX_FILTERS)
-        output = run_pandoc(args, source, cwd=loaded.file.parent)
+    output = render_chapter("pandoc-latex", ast, data, template=PARTS_TEMPLATE, filters=LATEX_FILTERS,
+                            options=["--to", "latex", "--top-level-division=chapter", "--wrap=preserve"],
+                            bibliographies=bib_files, folder=loaded.file.parent, cache=cache)
     highlighting, _, body = output.partition(BODY_MARKER)
-    highlighting, body = highlighting.strip(), body.strip()
-    cache.put("pandoc-latex", key, f"{highlighting}{BODY_MARKER}{body}".encode("utf-8"))
-    return highlighting, body
+    return highlighting.strip(), body.strip()
 
 
 def _bibliography(keys: list[str], bib_files: list[Path], cache: Cache) -> str:
