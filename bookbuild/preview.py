@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TextIO
+from typing import Callable, TextIO
 
 from .check import load_chapters
 from .execute.fingerprint import local_dependencies
@@ -140,9 +140,9 @@ def safe_target(root: Path, request_path: str) -> Path | None:
     return candidate if candidate == root or candidate.is_relative_to(root) else None
 
 
-def watched_files(project: Path, excluded: list[Path]) -> dict[Path, float]:
-    """mtime of every source file an edit to which should trigger a rebuild."""
-    files: dict[Path, float] = {}
+def watched_files(project: Path, excluded: list[Path]) -> dict[Path, tuple[int, int]]:
+    """(mtime, size) of every source file an edit to which should trigger a rebuild."""
+    files: dict[Path, tuple[int, int]] = {}
     roots = [project] + sorted(_dependency_folders(project))
     excluded = [e.resolve() for e in excluded]
     for top in roots:
@@ -154,10 +154,32 @@ def watched_files(project: Path, excluded: list[Path]) -> dict[Path, float]:
                 path = here / name
                 if path.suffix in WATCHED_SUFFIXES:
                     try:
-                        files[path] = path.stat().st_mtime_ns
+                        info = path.stat()
                     except OSError:
                         continue
+                    files[path] = (info.st_mtime_ns, info.st_size)
     return files
+
+
+def rebuild_on_change(project: Path, excluded: list[Path], build: Callable[[], None], stop: threading.Event,
+                      log: TextIO, poll_seconds: float = POLL_SECONDS) -> None:
+    """Run ``build`` now, then again whenever a watched file changes, until ``stop`` is set.
+
+    The snapshot a build is compared against is taken *before* that build
+    starts, so a save that lands while a build runs (or between the first build
+    and the first poll) triggers another build instead of being absorbed.
+    """
+    seen = watched_files(project, excluded)
+    build()
+    while not stop.wait(poll_seconds):
+        current = watched_files(project, excluded)
+        if current == seen:
+            continue
+        changed = sorted({p for p in set(current) | set(seen) if current.get(p) != seen.get(p)})
+        log.write(f"[{time.strftime('%H:%M:%S')}] changed: {', '.join(p.name for p in changed[:5])}\n")
+        time.sleep(0.1)  # let an editor finish writing
+        seen = watched_files(project, excluded)
+        build()
 
 
 def _dependency_folders(project: Path) -> set[Path]:
@@ -208,27 +230,33 @@ def serve(project: Path, out_dir: Path, cache_dir: Path, port: int, log: TextIO,
           stop: threading.Event | None = None) -> None:
     """Build once, then serve and rebuild on change until interrupted (or ``stop`` is set)."""
     previewer = Previewer(project, out_dir, cache_dir, log, build_args)
-    previewer.build()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    server = ThreadingHTTPServer((HOST, port), make_handler(out_dir, previewer.state))
-    server.daemon_threads = True
-    log.write(f"serving http://{HOST}:{server.server_address[1]}/ (Ctrl-C to stop)\n")
-    log.flush()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     stop = stop or threading.Event()
-    excluded = [out_dir, cache_dir]
-    seen = watched_files(project, excluded)
+    first_build = threading.Event()
+
+    def build() -> None:
+        previewer.build()
+        first_build.set()
+
+    watcher = threading.Thread(target=rebuild_on_change, args=(project, [out_dir, cache_dir], build, stop, log),
+                               daemon=True)
+    watcher.start()
+    server: ThreadingHTTPServer | None = None
     try:
-        while not stop.wait(POLL_SECONDS):
-            current = watched_files(project, excluded)
-            if current != seen:
-                changed = sorted({p for p in set(current) | set(seen) if current.get(p) != seen.get(p)})
-                log.write(f"[{time.strftime('%H:%M:%S')}] changed: {', '.join(p.name for p in changed[:5])}\n")
-                time.sleep(0.1)  # let an editor finish writing
-                previewer.build()
-                seen = watched_files(project, excluded)
+        while not first_build.wait(0.2):
+            if not watcher.is_alive():
+                return
+        out_dir.mkdir(parents=True, exist_ok=True)
+        server = ThreadingHTTPServer((HOST, port), make_handler(out_dir, previewer.state))
+        server.daemon_threads = True
+        log.write(f"serving http://{HOST}:{server.server_address[1]}/ (Ctrl-C to stop)\n")
+        log.flush()
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        while not stop.wait(0.5):
+            pass
     except KeyboardInterrupt:
         pass
     finally:
-        server.shutdown()
-        server.server_close()
+        stop.set()
+        if server is not None:
+            server.shutdown()
+            server.server_close()

@@ -102,3 +102,30 @@ def test_safe_target_unit(tmp_path):
     assert safe_target(tmp_path, "/a/../../etc") is None
     assert safe_target(tmp_path, "/link/secret") is None
     assert safe_target(tmp_path, "/a%00.html") is None
+
+
+def test_a_save_during_a_build_triggers_another_build(tmp_path):
+    """The snapshot is taken before each build, so an edit that lands mid-build is not absorbed."""
+    import io
+    import threading
+
+    from bookbuild.preview import rebuild_on_change
+
+    (tmp_path / "_quarto.yml").write_text("project:\n  type: book\nbook:\n  chapters: [ch.qmd]\n")
+    chapter = tmp_path / "ch.qmd"
+    chapter.write_text("# Chapter\n")
+    builds: list[str] = []
+    stop = threading.Event()
+
+    def build() -> None:
+        builds.append(chapter.read_text())
+        if len(builds) == 1:
+            chapter.write_text("# Chapter, saved while the first build ran\n")
+        else:
+            stop.set()
+
+    watcher = threading.Thread(target=rebuild_on_change, args=(tmp_path, [], build, stop, io.StringIO(), 0.05))
+    watcher.start()
+    watcher.join(timeout=20)
+    stop.set()
+    assert builds == ["# Chapter\n", "# Chapter, saved while the first build ran\n"]
