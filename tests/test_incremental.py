@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import py_compile
 import re
 from pathlib import Path
 
@@ -150,3 +151,27 @@ def test_edit_to_a_constant_in_mlsys_reaches_the_fixture_page(fixture_copy, tmp_
     assert "execute: 1 reused, 1 computed" in cache_line(stderr)  # the preface imports nothing
     text = re.sub(r"<[^>]+>", "", page(tmp_path, "ml_systems"))
     assert "~204,000 km/s" in text and "~200,000 km/s" not in text
+
+
+def test_a_dynamically_imported_module_is_checked_before_reuse(book_factory, tmp_path):
+    """An import the static scan cannot see is recorded while the cells run."""
+    root = book_factory({"dyn.qmd": """
+        # Dynamic
+
+        ```{python}
+        import importlib
+        helper = importlib.import_module("dyn" + "helper")
+        word_str = helper.WORD
+        ```
+
+        The word is `{python} word_str`.
+        """})
+    (root / "dynhelper.py").write_text('WORD = "alpha"\n')
+    # A bytecode file from an earlier run means the import never opens the source.
+    py_compile.compile(str(root / "dynhelper.py"), doraise=True)
+    build(root, tmp_path)
+    assert "The word is alpha." in page(tmp_path, "dyn")
+    (root / "dynhelper.py").write_text('WORD = "omega, longer"\n')
+    _, stderr = build(root, tmp_path)
+    assert "execute: 0 reused, 1 computed" in cache_line(stderr)
+    assert "The word is omega, longer." in page(tmp_path, "dyn")

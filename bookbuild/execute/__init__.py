@@ -21,15 +21,25 @@ DEFAULT_TIMEOUT = 120.0
 
 
 def _run_inprocess(figure_formats: tuple[str, ...], job: ChapterJob) -> ExecutionResult:
-    """Run in a worker, recording the files the cells open (an audit hook; the worker exits after)."""
+    """Run in a worker, recording the files the cells read (the worker exits after).
+
+    Opened files come from an audit hook. Modules imported while the cells run
+    are recorded too: an import the static scan cannot see (``importlib``,
+    ``__import__``) loads from a cached ``.pyc`` and never opens its source.
+    """
     opened: list[str] = []
 
     def record_open(event: str, args: tuple) -> None:
         if event == "open" and args and isinstance(args[0], (str, bytes)):
             opened.append(os.path.abspath(os.fsdecode(args[0])))
 
+    already_loaded = set(sys.modules)
     sys.addaudithook(record_open)
     result = run_chapter(job.chapter, job.source_file, job.shown_file, figure_formats)
+    for name, module in list(sys.modules.items()):
+        source = getattr(module, "__file__", None) if name not in already_loaded else None
+        if isinstance(source, str):
+            opened.append(os.path.abspath(source))
     return dataclasses.replace(result, opened=tuple(dict.fromkeys(opened)))
 
 

@@ -8,7 +8,9 @@ The key of a chapter's execution hashes:
   of a local package such as ``mlsys``; a local module's own local imports);
 - the interpreter, the versions of the key packages and the executor's own code.
 
-Data files the cells open are recorded while they run and checked on reuse.
+Data files the cells open, and local modules they import in ways the static
+scan cannot see (``importlib.import_module``), are recorded while they run and
+checked on reuse.
 Local means not part of the Python installation: the book's own library (even
 when installed in editable mode) and modules beside the chapter.
 """
@@ -150,7 +152,7 @@ def execution_key(chapter: Chapter, source_file: str, engine: str, dependencies:
 
 
 def opened_data_files(paths: list[str], exclude: set[Path]) -> list[str]:
-    """Of the files a chapter opened, the local ones that are data (not its imports)."""
+    """Of the files a chapter read, the local ones its key does not already cover."""
     found = []
     for raw in dict.fromkeys(paths):
         path = Path(raw)

@@ -70,7 +70,7 @@ class ExecutionResult:
     cells: tuple[CellResult, ...]
     diagnostics: tuple[Diagnostic, ...]
     seconds: float
-    opened: tuple[str, ...] = ()  # files the cells opened (absolute paths), for cache validation
+    opened: tuple[str, ...] = ()  # files the cells opened or imported (absolute paths), for cache validation
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
 """Execution with a cache: reuse a chapter's results when nothing they depend on changed.
 
 See :mod:`bookbuild.execute.fingerprint` for what the key covers. A cached
-result is reused only if, in addition, the data files its cells opened are
-unchanged, and its diagnostics (which carry ``.qmd`` lines) still point at the
-right lines: a result with diagnostics is re-run when the prose above its cells
-moved them. Only the in-process engine is cached; the Jupyter engine is the
+result is reused only if, in addition, the data files its cells opened (and
+the local modules they imported dynamically) are unchanged, and its
+diagnostics (which carry ``.qmd`` lines) still point at the right lines: a
+result with diagnostics is re-run when the prose above its cells moved them. Only the in-process engine is cached; the Jupyter engine is the
 reference behaviour and always runs.
 """
 
