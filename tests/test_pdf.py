@@ -342,3 +342,26 @@ def test_every_package_the_pdf_needs_is_in_the_ci_list() -> None:
     assert set(latex_setup.packages()) <= listed
     assert set(latex_setup.packages(latex_setup.TIKZ_REQUIREMENTS)) <= listed
     assert latex_setup.missing(requirements=latex_setup.TIKZ_REQUIREMENTS) == []
+
+
+def test_same_book_same_bytes_wherever_it_is_built(book_factory, tmp_path: Path, monkeypatch) -> None:
+    """Reproducible output: with SOURCE_DATE_EPOCH set, two cold builds in two cache folders are identical."""
+    from bookbuild.render.pdf import build_pdf
+
+    root = book_factory({"ch.qmd": """
+        # Same bytes
+
+        ```{python}
+        answer_str = str(6 * 7)
+        ```
+
+        The answer is `{python} answer_str`.
+        """})
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764115200")
+    pdfs = []
+    for name in ("first", "second"):
+        result = build_pdf(load_book(root), tmp_path / name / "out", tmp_path / name / "cache", log=io.StringIO())
+        assert result.pdf is not None, result.diagnostics
+        pdfs.append(result.pdf.read_bytes())
+    assert b"/CreationDate (D:20251126" in pdfs[0]
+    assert pdfs[0] == pdfs[1]

@@ -56,6 +56,9 @@ SOURCE_MARKER = "% bookbuild: "
 SOURCE_MARKER_LINE = re.compile(r"^% bookbuild: (\d+) (.+)$")
 JOBNAME = "book"
 STAMP = "book.inputs.json"  # the digest of the inputs of the last successful, settled run
+# Holds the PDF's /ID (see document_id). LuaTeX's own ID hashes the working
+# folder's path, so two builds of one book in two cache folders would differ.
+PDF_ID_FILE = "pdf-id.tex"
 #: Images the chapters include (the build makes every path absolute).
 INCLUDED = re.compile(r"\{(/[^{}\n]+\.(?:pdf|png|jpe?g|jbig2|jb2))\}", re.I)
 LATEX_TIMEOUT = 600.0
@@ -173,6 +176,8 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
         write_atomic(workdir / f"{JOBNAME}.tex", document)
 
         inputs = _inputs_digest(workdir, chapters)
+        identifier = document_id(workdir, chapters)
+        write_atomic(workdir / PDF_ID_FILE, f"\\pdfvariable trailerid {{[<{identifier}> <{identifier}>]}}\n")
         result = _unchanged(workdir, inputs)
         if result is None:
             say(f"typesetting with {latex_setup.ENGINE} in {workdir}…")
@@ -198,16 +203,30 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
 
 def _inputs_digest(workdir: Path, chapters: list[ChapterTex]) -> str:
     """What the PDF depends on: the LaTeX files, every image they include, and the TeX engine."""
-    texts = [(workdir / name).read_text(encoding="utf-8") for name in
-             [f"{JOBNAME}.tex", "bibliography.tex", *(c.file for c in chapters)]]
-    images = sorted({m.group(1) for text in texts for m in INCLUDED.finditer(text)})
+    texts, images = _document_inputs(workdir, chapters)
     engine = shutil.which(latex_setup.ENGINE) or latex_setup.ENGINE
     try:
         stat = os.stat(os.path.realpath(engine))
         identity = f"{os.path.realpath(engine)}:{stat.st_size}:{stat.st_mtime_ns}"
     except OSError:
         identity = engine
-    return digest("pdf-inputs/1", identity, *texts, *[f"{path}:{file_digest(Path(path))}" for path in images])
+    return digest("pdf-inputs/1", identity, *texts, *[f"{path}:{digest_}" for path, digest_ in images])
+
+
+def document_id(workdir: Path, chapters: list[ChapterTex]) -> str:
+    """The PDF's /ID: a hash of the document's content that does not depend on where it is built."""
+    texts, images = _document_inputs(workdir, chapters)
+    where = str(workdir)
+    return digest("pdf-id/1", *[text.replace(where, "") for text in texts],
+                  *[digest_ for _, digest_ in images])[:32].upper()
+
+
+def _document_inputs(workdir: Path, chapters: list[ChapterTex]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The LaTeX files' texts, and (path, content digest) of every image they include."""
+    texts = [(workdir / name).read_text(encoding="utf-8") for name in
+             [f"{JOBNAME}.tex", "bibliography.tex", *(c.file for c in chapters)]]
+    images = sorted({m.group(1) for text in texts for m in INCLUDED.finditer(text)})
+    return texts, [(path, file_digest(Path(path))) for path in images]
 
 
 def _unchanged(workdir: Path, inputs: str) -> LatexResult | None:
@@ -517,7 +536,7 @@ def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook
     kinds = {kind for numbers, loaded in zip(prepared.numbers, prepared.chapters) if loaded.chapter.path in rendered
              for kind, _ in numbers.labels.values()}
     author_list = " \\\\ ".join(latex_escape(a) for a in authors)
-    rows = [_class_line(book), preamble(highlighting), ""]
+    rows = [_class_line(book), preamble(highlighting), f"\\input{{{PDF_ID_FILE}}}", ""]
     title, subtitle = latex_escape(book.title), latex_escape(str(book.subtitle or ""))
     rows.append(f"\\hypersetup{{pdftitle={{{title}}}, pdfauthor={{{latex_escape(', '.join(authors))}}}}}")
     rows += ["", "\\begin{document}", "\\frontmatter", f"\\booktitlepage{{{title}}}{{{subtitle}}}{{{author_list}}}",
