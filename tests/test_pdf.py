@@ -365,3 +365,66 @@ def test_same_book_same_bytes_wherever_it_is_built(book_factory, tmp_path: Path,
         pdfs.append(result.pdf.read_bytes())
     assert b"/CreationDate (D:20251126" in pdfs[0]
     assert pdfs[0] == pdfs[1]
+
+
+def test_notes_in_captions_are_kept_and_numbered_in_sequence(book_factory, tmp_path: Path) -> None:
+    """LaTeX drops a \\footnote in a float or a longtable caption; each note must reach the page."""
+    root = book_factory({"notes.qmd": """
+        # Notes
+
+        Before the table.[^a]
+
+        | x | y |
+        |---|---|
+        | 1 | 2 |
+
+        : Labelled table caption[^b] {#tbl-one}
+
+        ![Figure caption[^c] with two[^d]](figure.png){#fig-one}
+
+        ::: {.callout-note}
+        ## Boxed
+
+        | u | v |
+        |---|---|
+        | 3 | 4 |
+
+        : Boxed table caption[^e] {#tbl-two}
+        :::
+
+        | p | q |
+        |---|---|
+        | 5 | 6 |
+
+        : Unlabelled table caption[^f]
+
+        See @tbl-one, @tbl-two and @fig-one.
+
+        [^a]: Note alpha.
+        [^b]: Note bravo.
+        [^c]: Note charlie.
+        [^d]: Note delta.
+        [^e]: Note echo.
+        [^f]: Note foxtrot.
+        """})
+    (root / "figure.png").write_bytes((FIXTURE / "images" / "png" / "tiny_ml.png").read_bytes())
+    status, stdout, stderr = build(root, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"))
+    assert status == 0, stdout + stderr
+    text = flat(pdf_text(next((tmp_path / "out").glob("*.pdf"))))
+    marks = {
+        "bravo": r"Labelled table caption\s?(\d+)",
+        "charlie": r"Figure caption\s?(\d+) with two",
+        "delta": r"with two\s?(\d+)",
+        "echo": r"Boxed table caption\s?(\d+)",
+        "foxtrot": r"Unlabelled table caption\s?(\d+)",
+    }
+    numbers = {}
+    for name, caption in marks.items():
+        mark = re.search(caption, text)
+        note = re.search(rf"(\d+)\s?Note {name}\.", text)
+        assert mark and note, (name, text)
+        assert mark.group(1) == note.group(1), (name, mark.group(1), note.group(1))
+        numbers[name] = int(note.group(1))
+    assert re.search(r"(\d+)\s?Note alpha\.", text).group(1) == "1"
+    assert sorted(numbers.values()) == [2, 3, 4, 5, 6]
+    assert numbers["delta"] == numbers["charlie"] + 1

@@ -9,6 +9,9 @@
 --   `tabular`s with `\captionof`, footnotes stay footnotes.
 -- * Everywhere else footnotes become side notes (`\booksidenote`), and
 --   `.column-margin` content goes to the margin (`bookmargin`).
+-- * A note in a caption (which LaTeX would lose in a float or a longtable's
+--   head) leaves a mark there; its text goes to the margin beside the figure
+--   or table (`\bookcaptionnotes`).
 -- * Headers the build numbered as unnumbered (an unnumbered chapter's
 --   sections too) are `.unnumbered`; `\index` entries leave the heading (they
 --   would otherwise be copied into the table of contents).
@@ -57,6 +60,27 @@ local function notes_to_footnotes(el)
   return el:walk({Note = footnote})
 end
 
+-- Notes in a caption: the caption keeps marks, the texts go to the margin (see
+-- \\bookcaptionmark in the preamble). `before`: the notes are set before the
+-- caption, so its marks point back at them. nil when there are none.
+local function caption_notes(caption, before)
+  local count = 0
+  caption.long:walk({Note = function() count = count + 1 end})
+  if count == 0 then return nil end
+  local texts = {}
+  caption.long = caption.long:walk({Note = function(note)
+    texts[#texts + 1] = '\\bookcaptionnote{' .. latex_of_blocks(note.content) .. '}'
+    local ahead = before and #texts - count or #texts
+    return pandoc.RawInline('latex', '\\bookcaptionmark{' .. ahead .. '}')
+  end})
+  return pandoc.RawBlock('latex', '\\bookcaptionnotes{' .. table.concat(texts) .. '}')
+end
+
+local function is_raw_footnote(el)
+  return el.t == 'RawInline' and el.format == 'latex'
+    and (el.text:match('^\\footnote') ~= nil or el.text:match('^\\bookcaptionmark') ~= nil)
+end
+
 -- The caption's short form: its bold lead-in if it has one, else the whole
 -- caption; without index entries or notes either way.
 local function short_caption(long_blocks)
@@ -65,7 +89,7 @@ local function short_caption(long_blocks)
   local short = (first and first.t == 'Strong') and first.content or inlines
   short = short:walk({
     Note = function() return {} end,
-    RawInline = function(r) if is_index(r) then return {} end end,
+    RawInline = function(r) if is_index(r) or is_raw_footnote(r) then return {} end end,
   })
   while #short > 0 and (short[#short].t == 'Space' or short[#short].t == 'SoftBreak') do short:remove(#short) end
   while #short > 0 and short[#short].t == 'Str' and short[#short].text:match('^[:.]$') do short:remove(#short) end
@@ -264,14 +288,23 @@ end
 
 -- Inside a callout or margin note: no floats, no longtables, no margin notes.
 local boxed = {
-  Note = footnote,
-  Table = function(tbl) return box_table(notes_to_footnotes(tbl)) end,
+  Table = function(tbl)
+    local notes = caption_notes(tbl.caption)
+    local out = pandoc.Blocks({box_table(notes_to_footnotes(tbl))})
+    if notes then out:insert(notes) end
+    return out
+  end,
   Figure = function(fig)
     fig.attributes['latex-placement'] = 'H'
     if not fig.classes:includes('book-boxed') then fig.classes:insert('book-boxed') end
     return fig
   end,
 }
+
+-- Tables and figures first: a walk visits the notes in their captions before them.
+local function in_box(blocks)
+  return blocks:walk(boxed):walk({Note = footnote})
+end
 
 local function has_minitoc(blocks)
   local found = false
@@ -287,14 +320,14 @@ local function margin_blocks(div)
   -- The chapter's table of contents must be marked in the text, not in the margin.
   if has_minitoc(div.content) then out:insert(pandoc.RawBlock('latex', '\\bookminitocanchor')) end
   out:insert(pandoc.RawBlock('latex', '\\begin{bookmargin}'))
-  out:extend(div.content:walk(boxed))
+  out:extend(in_box(div.content))
   out:insert(pandoc.RawBlock('latex', '\\end{bookmargin}'))
   return out
 end
 
 local function Div(div)
   if is_callout(div) then
-    div.content = div.content:walk(boxed)
+    div.content = in_box(div.content)
     return div
   end
   if is_margin(div) then return margin_blocks(div) end
@@ -315,7 +348,9 @@ end
 local function Figure(fig)
   local inside_box = fig.classes:includes('book-boxed')
   fig.content = fig.content:walk({RawBlock = function(raw) if is_tikz(raw) then return fit(raw, not inside_box) end end})
-  fig.caption.long = notes_to_footnotes(pandoc.Div(fig.caption.long)).content
+  -- Inside the float, before its caption: the notes travel with the figure.
+  local notes = caption_notes(fig.caption, true)
+  if notes then fig.content:insert(notes) end
   if fig.identifier:match('^fig%-') then
     set_short_caption(fig.caption)
     return fig
@@ -339,8 +374,10 @@ local function Figure(fig)
 end
 
 local function Table(tbl)
-  tbl = notes_to_footnotes(tbl)
+  local notes = caption_notes(tbl.caption)
+  tbl = notes_to_footnotes(tbl)  -- longtable keeps the notes of its cells
   tbl = set_widths(tbl, fitted_widths(tbl, TEXT_LINE))
+  local out = pandoc.Blocks({pandoc.RawBlock('latex', '\\begin{booktable}')})
   if #tbl.caption.long > 0 and not tbl.identifier:match('^tbl%-') then
     -- No label: keep the caption, unnumbered, above the table (as a labelled one).
     local caption = tbl.caption.long
@@ -348,19 +385,19 @@ local function Table(tbl)
     local text = pandoc.Inlines({pandoc.RawInline('latex', '\\captionof*{table}{')})
     text:extend(pandoc.utils.blocks_to_inlines(caption, {pandoc.Space()}))
     text:insert(pandoc.RawInline('latex', '}'))
-    return {pandoc.RawBlock('latex', '\\begin{booktable}'), pandoc.Plain(text), tbl, pandoc.RawBlock('latex', '\\end{booktable}')}
+    out:insert(pandoc.Plain(text))
+  else
+    set_short_caption(tbl.caption)
   end
-  set_short_caption(tbl.caption)
-  return {pandoc.RawBlock('latex', '\\begin{booktable}'), tbl, pandoc.RawBlock('latex', '\\end{booktable}')}
+  out:insert(tbl)
+  if notes then out:insert(notes) end
+  out:insert(pandoc.RawBlock('latex', '\\end{booktable}'))
+  return out
 end
 
 -- What leaves a heading (index entries, notes), by the heading's identifier:
 -- it starts the paragraph after the heading instead.
 local moved_out = {}
-
-local function is_raw_footnote(el)
-  return el.t == 'RawInline' and el.format == 'latex' and el.text:match('^\\footnote') ~= nil
-end
 
 local function Header(h)
   local number = data.headers[h.identifier]
