@@ -626,7 +626,8 @@ def latex_diagnostic(book: Book, workdir: Path, chapters: list[ChapterTex], resu
     if failure.culprit and failure.culprit not in message:
         message += f": {failure.culprit}"
     where = f"{workdir / failure.file}:{failure.line}" if failure.file and failure.line else str(workdir / f"{JOBNAME}.log")
-    hint = (f"the LaTeX source is {where}; fix the chapter's raw LaTeX (or the figure) at this line"
+    hint = (f"the LaTeX source is {where}; fix the raw LaTeX, math or TikZ at this line of the chapter "
+            "(if the line is plain Markdown, the LaTeX is bookbuild's: report it with that file)"
             if chapter else f"see {workdir / (JOBNAME + '.log')}")
     file = chapter.loaded.shown if chapter else book.display_config
     return error("latex", file, line, f"LaTeX failed: {message}", col=col, detail=failure.excerpt or None, hint=hint)
