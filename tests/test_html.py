@@ -155,3 +155,36 @@ def test_prose_pandoc_cannot_read_is_an_error_not_a_crash(book_factory, tmp_path
     assert status == 1
     assert re.search(r"ch\.qmd:1:1: error\[pandoc\]: pandoc could not read the chapter", stdout)
     assert (tmp_path / "site" / "ok.html").is_file()
+
+
+def test_a_callout_title_is_no_section_and_notes_stay_out_of_titles(book_factory, tmp_path):
+    root = book_factory({"ch.qmd": """
+        # Chapter with a note[^t]
+
+        ## First {#sec-first}
+
+        ::: {.callout-tip}
+        ## A titled callout
+
+        Inside.
+        :::
+
+        ## Second {#sec-second}
+
+        ![A picture[^p]](picture.png){#fig-pic}
+
+        See @sec-second.
+
+        [^t]: Title note.
+        [^p]: Picture note.
+        """})
+    (root / "picture.png").write_bytes((FIXTURE / "images" / "png" / "tiny_ml.png").read_bytes())
+    status, stdout, _ = build(root, tmp_path / "site")
+    assert status == 0, stdout
+    page = (tmp_path / "site" / "ch.html").read_text(encoding="utf-8")
+    numbers = re.findall(r'class="header-section-number">([^<]+)</span> ([^<]+)<', page)
+    assert numbers == [("1", "Chapter with a note"), ("1.1", "First"), ("1.2", "Second")]
+    assert 'class="xref">Section 1.2</a>' in page
+    assert re.search(r"<title>Chapter with a note – ", page)
+    assert 'alt="A picture"' in page
+    assert "Title note." in page and "Picture note." in page  # still shown, as side notes

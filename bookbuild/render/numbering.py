@@ -53,13 +53,15 @@ class Target:
         return f"{KIND_NAMES.get(self.kind, self.kind.title())} {self.number}"
 
 
-def walk(node: Any) -> Iterator[dict[str, Any]]:
-    """Every AST element (a dict with a ``t`` key), in document order."""
+def walk(node: Any, skip: frozenset[str] = frozenset()) -> Iterator[dict[str, Any]]:
+    """Every AST element (a dict with a ``t`` key), in document order; not inside ``skip`` kinds."""
     stack = [node]
     while stack:
         current = stack.pop()
         if isinstance(current, dict):
             if "t" in current:
+                if current["t"] in skip:
+                    continue
                 yield current
             stack.extend(reversed(list(current.values())))
         elif isinstance(current, list):
@@ -67,9 +69,9 @@ def walk(node: Any) -> Iterator[dict[str, Any]]:
 
 
 def stringify(inlines: Any) -> str:
-    """Plain text of a list of inlines (enough for titles)."""
+    """Plain text of a list of inlines (enough for titles); notes are not part of it."""
     parts: list[str] = []
-    for element in walk(inlines):
+    for element in walk(inlines, skip=frozenset({"Note"})):
         kind = element["t"]
         if kind == "Str":
             parts.append(element["c"])
@@ -78,6 +80,20 @@ def stringify(inlines: Any) -> str:
         elif kind in ("Code", "Math"):
             parts.append(element["c"][1])
     return "".join(parts).strip()
+
+
+def callout_titles(blocks: Any) -> set[int]:
+    """The headers that serve as a callout's title (its first block, when it has no
+    ``title`` attribute), by ``id``: they are not sections (filters/callouts.lua)."""
+    titles = set()
+    for element in walk(blocks):
+        if element["t"] != "Div":
+            continue
+        (_, classes, attributes), content = element["c"]
+        if any(c.startswith("callout-") for c in classes) and "title" not in dict(attributes) \
+                and content and content[0]["t"] == "Header":
+            titles.add(id(content[0]))
+    return titles
 
 
 def number_chapter(ast: dict[str, Any], chapter_number: str | None) -> ChapterNumbers:
@@ -97,8 +113,11 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None) -> ChapterNu
         counts[kind] += 1
         return f"{chapter_number}.{counts[kind]}" if chapter_number else str(counts[kind])
 
+    titles = callout_titles(ast.get("blocks", []))
     for element in walk(ast.get("blocks", [])):
         kind = element["t"]
+        if kind == "Header" and id(element) in titles:
+            continue
         if kind == "Header":
             level, (ident, classes, _), inlines = element["c"]
             if level == 1 and not seen_title:

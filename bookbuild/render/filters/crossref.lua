@@ -46,7 +46,13 @@ local function apply_alt(blocks, alt)
   return blocks:walk({Image = function(img)
     local own = img.attributes['fig-alt']
     img.attributes['fig-alt'] = nil
-    if own or alt then img.attributes['alt'] = own or alt end
+    if own or alt then
+      img.attributes['alt'] = own or alt
+    elseif not img.attributes['alt'] then
+      -- Pandoc's default alt text is the caption's text, notes included: not the notes.
+      local text = pandoc.utils.stringify(img.caption:walk({Note = function() return {} end}))
+      if text ~= '' then img.attributes['alt'] = text end
+    end
     return img
   end})
 end
