@@ -188,3 +188,38 @@ def test_a_callout_title_is_no_section_and_notes_stay_out_of_titles(book_factory
     assert re.search(r"<title>Chapter with a note – ", page)
     assert 'alt="A picture"' in page
     assert "Title note." in page and "Picture note." in page  # still shown, as side notes
+
+
+def test_labelled_items_show_their_numbers_without_a_reference_in_their_chapter(book_factory, tmp_path):
+    """A chapter's own figures, tables and equations are numbered even when only another chapter cites them."""
+    root = book_factory({"one.qmd": """
+        # One
+
+        See @fig-two-plot, @tbl-two-data and @eq-two-law.
+        """, "two.qmd": """
+        # Two
+
+        ```{python}
+        #| label: fig-two-plot
+        #| fig-cap: "A plot."
+        import matplotlib.pyplot as plt
+        plt.plot([1, 2], [2, 1])
+        plt.show()
+        ```
+
+        | a |
+        |---|
+        | 1 |
+
+        : Data {#tbl-two-data}
+
+        $$
+        y = x
+        $$ {#eq-two-law}
+        """})
+    status, stdout, _ = build(root, tmp_path / "site")
+    assert status == 0, stdout
+    page = (tmp_path / "site" / "two.html").read_text(encoding="utf-8").replace("\xa0", " ")
+    assert '<span class="figure-number">Figure 2.1:</span> A plot.' in page
+    assert re.search(r'<span class="table-number">Table 2\.1:</span>\s*Data', page)
+    assert '<span class="equation-number">(2.1)</span>' in page

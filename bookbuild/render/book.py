@@ -205,11 +205,14 @@ def filter_data(page: str, numbers: ChapterNumbers, targets: dict[str, Target], 
                 single_document: bool = False) -> dict[str, Any]:
     """What the Lua filters need for one chapter: header numbers, link targets, callout styles.
 
-    Only the targets the chapter refers to are included (``referenced``; all when
-    None), so a chapter's rendering, and its cache key, change only when a label
-    it points at does. In a single document (the PDF) every target is an anchor.
+    Only the targets the chapter refers to (``referenced``; all when None) and
+    its own (its figures, tables and equations show their numbers) are
+    included, so a chapter's rendering, and its cache key, change only when a
+    label it holds or points at does. In a single document (the PDF) every
+    target is an anchor.
     """
-    chosen = targets if referenced is None else {label: targets[label] for label in sorted(referenced) if label in targets}
+    wanted = None if referenced is None else referenced | set(numbers.labels)
+    chosen = targets if wanted is None else {label: targets[label] for label in sorted(wanted) if label in targets}
     return {
         "page": page,
         "headers": numbers.headers,
