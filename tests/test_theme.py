@@ -199,6 +199,16 @@ def test_stylesheet_is_offline_and_has_no_per_callout_colours():
         assert needed in css, f"book.css lacks {needed}"
 
 
+def test_the_two_dark_themes_are_identical():
+    """book.css states the dark theme twice (system preference, reader's choice): they must not drift."""
+    css = (THEME / "book.css").read_text(encoding="utf-8")
+    system = re.search(r'@media \(prefers-color-scheme: dark\) \{\s*:root:not\(\[data-theme="light"\]\) \{(.*?)\}', css, re.S)
+    chosen = re.search(r':root\[data-theme="dark"\] \{(.*?)\}', css, re.S)
+    assert system and chosen, "book.css lacks one of the dark themes"
+    declarations = [sorted(" ".join(d.split()) for d in block.group(1).split(";") if d.strip()) for block in (system, chosen)]
+    assert len(declarations[0]) > 20 and declarations[0] == declarations[1]
+
+
 def test_script_uses_no_network():
     js = (THEME / "book.js").read_text(encoding="utf-8")
     for word in ("fetch(", "XMLHttpRequest", "http://", "https://", "import(", "eval("):
