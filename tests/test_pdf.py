@@ -428,3 +428,29 @@ def test_notes_in_captions_are_kept_and_numbered_in_sequence(book_factory, tmp_p
     assert re.search(r"(\d+)\s?Note alpha\.", text).group(1) == "1"
     assert sorted(numbers.values()) == [2, 3, 4, 5, 6]
     assert numbers["delta"] == numbers["charlie"] + 1
+
+
+def test_svg_images_are_converted_and_a_broken_one_is_a_warning(book_factory, tmp_path: Path) -> None:
+    root = book_factory({"pictures.qmd": """
+        # Pictures
+
+        ![A vector diagram](diagram.svg){#fig-diagram}
+
+        ![Broken](broken.svg)
+
+        See @fig-diagram.
+        """})
+    (root / "diagram.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="80">'
+        '<rect x="5" y="5" width="190" height="70" fill="#cfe2f3"/>'
+        '<text x="20" y="48" font-family="DejaVu Sans" font-size="16">Vector marker text</text></svg>\n')
+    (root / "broken.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><rect')
+    status, stdout, stderr = build(root, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"))
+    assert status == 0, stdout + stderr
+    text = flat(pdf_text(next((tmp_path / "out").glob("*.pdf"))))
+    assert "Vector marker text" in text  # the SVG's own text, drawn in the PDF
+    assert "Figure 1.1: A vector diagram" in text
+    assert "image not available: broken.svg" in text
+    assert re.search(r"pictures\.qmd:5:1: warning\[pdf-image\]: SVG image 'broken.svg' cannot be put in the PDF: "
+                     r"rsvg-convert could not read it: .*XML parse error", stdout), stdout
+    assert "diagram.svg" not in stdout  # the good one converted without a word

@@ -44,6 +44,7 @@ from .book import Build, PreparedBook, cited_keys, default_echo, filter_data, pa
 from .latex_run import LatexError, LatexResult, compile_document, log_warnings
 from .markdown import AssemblyInputs
 from .pandoc import PandocError, pandoc_version, run_pandoc
+from .svg import SvgError, svg_to_pdf
 from .tikz import TikzError, tikz_preamble
 
 LATEX_FILTERS = ["conditional", "crossref", "citeproc", "latex-commands", "latex-book", "callouts", "layout"]
@@ -146,7 +147,7 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
             data = filter_data(page.page, numbers, prepared.targets, referenced=referenced, single_document=True)
             data["absent"] = {label: True for label in sorted(referenced & absent)}
             problems: list[Diagnostic] = []
-            ready = latex_ast(loaded, ast, cited, problems)
+            ready = latex_ast(loaded, ast, cited, problems, workdir / "images")
             try:
                 highlighting, body = _pandoc_latex(loaded, ready, data, bib_files, cache)
             except PandocError as exc:
@@ -281,10 +282,12 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, workd
 
 # --------------------------------------------------------------------------- the chapter AST
 
-def latex_ast(loaded: LoadedChapter, ast: dict[str, Any], cited: list[str], problems: list[Diagnostic]) -> dict[str, Any]:
-    """A copy of the chapter's AST ready for LaTeX: images resolved, source markers, the book's citations."""
+def latex_ast(loaded: LoadedChapter, ast: dict[str, Any], cited: list[str], problems: list[Diagnostic],
+              images: Path) -> dict[str, Any]:
+    """A copy of the chapter's AST ready for LaTeX: images resolved (SVGs converted into ``images``),
+    source markers, the book's citations."""
     ready = copy.deepcopy(ast)
-    _resolve_images(loaded, ready, problems)
+    _resolve_images(loaded, ready, problems, images)
     ready["blocks"] = _with_markers(loaded, ready["blocks"])
     meta = ready.setdefault("meta", {})
     meta["suppress-bibliography"] = {"t": "MetaBool", "c": True}
@@ -300,8 +303,9 @@ def _cite(key: str) -> dict[str, Any]:
     return {"t": "Cite", "c": [[citation], [{"t": "Str", "c": f"@{key}"}]]}
 
 
-def _resolve_images(loaded: LoadedChapter, ast: dict[str, Any], problems: list[Diagnostic]) -> None:
-    """Local images become absolute paths (nothing is copied); those LaTeX cannot include become a placeholder."""
+def _resolve_images(loaded: LoadedChapter, ast: dict[str, Any], problems: list[Diagnostic], images: Path) -> None:
+    """Local images become absolute paths (nothing is copied), SVGs converted PDFs in ``images``;
+    those LaTeX cannot include become a placeholder."""
     def fixed(image: dict[str, Any]) -> dict[str, Any]:
         url = image["c"][2][0]
         if not is_local_path(url):
@@ -312,7 +316,14 @@ def _resolve_images(loaded: LoadedChapter, ast: dict[str, Any], problems: list[D
         path = Path(url) if os.path.isabs(url) else (loaded.file.parent / url.split("#", 1)[0]).resolve()
         if not path.is_file():
             return _placeholder(url)  # `make check` reports the missing file
-        if path.suffix.lower() not in IMAGE_FORMATS:
+        if path.suffix.lower() == ".svg":
+            try:
+                path = svg_to_pdf(path, images)
+            except SvgError as exc:
+                problems.append(warning("pdf-image", loaded.shown, _line_of(loaded, url),
+                                        f"SVG image '{url}' cannot be put in the PDF: {exc}; the PDF shows a placeholder"))
+                return _placeholder(url)
+        elif path.suffix.lower() not in IMAGE_FORMATS:
             problems.append(warning("pdf-image", loaded.shown, _line_of(loaded, url),
                                     f"image '{url}' is a {path.suffix or 'suffix-less'} file, which LaTeX cannot include: "
                                     "the PDF shows a placeholder",

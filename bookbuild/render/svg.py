@@ -1,0 +1,47 @@
+"""SVG images for the PDF: LaTeX cannot include SVG, so ``rsvg-convert`` (librsvg,
+Debian's ``librsvg2-bin``, the converter Pandoc uses too) turns each into a
+vector PDF.
+
+Conversions are content-addressed in a folder of the PDF build's cache: the
+file name is a hash of the SVG's bytes, so an unchanged image is converted once.
+The converter runs with no standard input and a time limit; its output is
+written atomically.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from ..cache import file_digest
+from ..files import write_atomic
+
+CONVERTER = "rsvg-convert"
+DEBIAN_PACKAGE = "librsvg2-bin"
+TIMEOUT = 60.0
+
+
+class SvgError(Exception):
+    """An SVG that could not be converted; the message says why and how to fix it."""
+
+
+def svg_to_pdf(svg: Path, folder: Path, timeout: float = TIMEOUT) -> Path:
+    """The PDF version of ``svg`` in ``folder`` (converted now, or cached from before)."""
+    target = folder / f"{file_digest(svg)[:24]}.pdf"
+    if target.is_file() and target.stat().st_size > 0:
+        return target
+    converter = shutil.which(CONVERTER)
+    if converter is None:
+        raise SvgError(f"{CONVERTER} is not installed; install it with: apt-get install {DEBIAN_PACKAGE}")
+    try:
+        done = subprocess.run([converter, "--format=pdf", str(svg)], capture_output=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, check=False)
+    except subprocess.TimeoutExpired:
+        raise SvgError(f"{CONVERTER} did not finish within {timeout:.0f} s") from None
+    if done.returncode != 0 or not done.stdout.startswith(b"%PDF"):
+        reason = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
+        raise SvgError(f"{CONVERTER} could not read it: {reason[-1] if reason else f'exit status {done.returncode}'}")
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, done.stdout)
+    return target
