@@ -60,6 +60,8 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     *_files("fonts-dejavu-core", "DejaVuSerif.ttf", "DejaVuSans.ttf"),
     *_files("texlive-fonts-recommended", "uhvr8t.tfm"),
     *_files("lmodern", "lmodern.sty"),
+    # SVG images, converted to PDF (render/svg.py).
+    Requirement("rsvg-convert", "librsvg2-bin", "program"),
 )
 
 
