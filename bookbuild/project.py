@@ -26,8 +26,9 @@ class ChapterEntry:
 
     path: str
     line: int
-    part: str | None = None
+    part: str | None = None  # the part's title, or the path of its page (``part: intro.qmd``)
     appendix: bool = False
+    part_page: bool = False  # this file is a part's own page, not a chapter (it takes no number)
 
     @property
     def name(self) -> str:
@@ -183,7 +184,7 @@ def _entries(list_node: yaml.Node, appendix: bool, shown: str, diagnostics: list
             title = part_node.value if isinstance(part_node, yaml.ScalarNode) else None
             if title and title.endswith(".qmd"):
                 # A part may be a page of its own (Quarto allows `part: intro.qmd`).
-                entries.append(ChapterEntry(title, part_node.start_mark.line + 1, title, appendix))
+                entries.append(ChapterEntry(title, part_node.start_mark.line + 1, title, appendix, part_page=True))
             if inner is not None:
                 entries.extend(_entries(inner, appendix, shown, diagnostics, title or part))
             elif title is None:

@@ -223,3 +223,63 @@ def test_labelled_items_show_their_numbers_without_a_reference_in_their_chapter(
     assert '<span class="figure-number">Figure 2.1:</span> A plot.' in page
     assert re.search(r'<span class="table-number">Table 2\.1:</span>\s*Data', page)
     assert '<span class="equation-number">(2.1)</span>' in page
+
+
+PARTS_AND_APPENDICES = {
+    "index.qmd": """
+        # Preface {.unnumbered}
+
+        See @sec-app-detail, @tbl-app and @sec-app.
+        """,
+    "intro.qmd": """
+        # The First Part
+
+        What this part is about.
+        """,
+    "one.qmd": """
+        # One {#sec-one}
+
+        ## Sub
+
+        See @sec-app.
+        """,
+    "app.qmd": """
+        # Extra material {#sec-app}
+
+        ## Detail {#sec-app-detail}
+
+        | a |
+        |---|
+        | 1 |
+
+        : Appendix table {#tbl-app}
+        """,
+}
+PARTS_CONFIG_LIST = "    - index.qmd\n    - part: intro.qmd\n      chapters:\n        - one.qmd\n  appendices:\n    - app.qmd\n"
+
+
+def parts_and_appendices_book(book_factory):
+    """A book with a part that has a page of its own, and an appendix (written to _quarto.yml by hand)."""
+    root = book_factory(PARTS_AND_APPENDICES)
+    config = (root / "_quarto.yml").read_text(encoding="utf-8")
+    (root / "_quarto.yml").write_text(config.split("  chapters:\n")[0] + "  chapters:\n" + PARTS_CONFIG_LIST)
+    return root
+
+
+def test_part_pages_and_lettered_appendices(book_factory, tmp_path):
+    root = parts_and_appendices_book(book_factory)
+    status, stdout, _ = build(root, tmp_path / "site")
+    assert status == 0, stdout
+    site = tmp_path / "site"
+    index = (site / "index.html").read_text(encoding="utf-8").replace("\xa0", " ")
+    nav = index[index.index('<nav class="sidebar"'):index.index("</nav>")]
+    assert [" ".join(TAG.sub(" ", item).split()) for item in re.findall(r"<li.*?</li>", nav)] == [
+        "Preface", "The First Part", "1 One", "Appendices", "A Extra material"]
+    assert '<li class="part-title"><a href="intro.html">The First Part</a></li>' in nav
+    assert 'class="xref">Section A.1</a>' in index and 'class="xref">Table A.1</a>' in index
+    assert 'class="xref">Appendix A</a>' in index
+    part = (site / "intro.html").read_text(encoding="utf-8")
+    assert "What this part is about." in part and "header-section-number" not in part  # a part takes no number
+    appendix = (site / "app.html").read_text(encoding="utf-8").replace("\xa0", " ")
+    assert re.search(r'class="header-section-number">A</span> Extra material', appendix)
+    assert '<span class="table-number">Table A.1:</span>' in appendix

@@ -454,3 +454,19 @@ def test_svg_images_are_converted_and_a_broken_one_is_a_warning(book_factory, tm
     assert re.search(r"pictures\.qmd:5:1: warning\[pdf-image\]: SVG image 'broken.svg' cannot be put in the PDF: "
                      r"rsvg-convert could not read it: .*XML parse error", stdout), stdout
     assert "diagram.svg" not in stdout  # the good one converted without a word
+
+
+def test_part_pages_and_lettered_appendices(book_factory, tmp_path: Path) -> None:
+    from test_html import parts_and_appendices_book
+
+    root = parts_and_appendices_book(book_factory)
+    status, stdout, stderr = build(root, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"))
+    assert status == 0, stdout + stderr
+    pages = pdf_text(next((tmp_path / "out").glob("*.pdf")), "-layout").split("\f")
+    contents = flat(next(page for page in pages if "Contents" in page))
+    assert re.search(r"I The First Part 1 1 One \d+ 1\.1 Sub .* Appendices \d+ A Extra material \d+ A\.1 Detail", contents), contents
+    body = flat(" ".join(pages))
+    assert "See Section A.1, Table A.1 and Appendix A." in body
+    assert "Table A.1: Appendix table" in body
+    assert "What this part is about." in body
+    assert body.count("The First Part") == 2  # the contents and the part's page: no chapter heading of its own

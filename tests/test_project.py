@@ -56,3 +56,21 @@ def test_select_unknown_chapter(tmp_path):
     with pytest.raises(ConfigError) as caught:
         book.select(["nope"])
     assert "'nope' is not a chapter" in caught.value.diagnostic.message
+
+
+def test_part_pages_and_appendices(tmp_path):
+    for name in ("index", "intro", "a", "app"):
+        (tmp_path / f"{name}.qmd").write_text(f"# {name}\n")
+    (tmp_path / "_quarto.yml").write_text(
+        "book:\n  title: T\n  chapters:\n    - index.qmd\n    - part: intro.qmd\n      chapters:\n        - a.qmd\n"
+        "  appendices:\n    - app.qmd\n")
+    book = load_book(tmp_path)
+    assert [(c.path, c.part, c.part_page, c.appendix) for c in book.chapters] == [
+        ("index.qmd", None, False, False), ("intro.qmd", "intro.qmd", True, False),
+        ("a.qmd", "intro.qmd", False, False), ("app.qmd", None, False, True)]
+
+
+def test_appendix_letters():
+    from bookbuild.render.numbering import appendix_letter
+
+    assert [appendix_letter(n) for n in (1, 2, 26, 27, 28, 52, 53)] == ["A", "B", "Z", "AA", "AB", "AZ", "BA"]

@@ -22,11 +22,11 @@ from ..cache import Cache, digest, file_digest
 from ..check import CheckResult, LoadedChapter, check_book, default_workers
 from ..diagnostics import Diagnostic, error
 from ..execute import ExecutedChapter
-from ..project import Book
+from ..project import Book, ChapterEntry
 from . import theme
 from .assumptions import assumptions_chapter
 from .markdown import AssemblyInputs, assemble
-from .numbering import ChapterNumbers, Target, book_targets, number_chapter, walk
+from .numbering import ChapterNumbers, Target, appendix_letter, book_targets, number_chapter, walk
 from .pandoc import FILTERS_DIR, PandocError, filter_args, markdown_to_ast, pandoc_version, run_pandoc
 from .site import ChapterPage
 
@@ -121,8 +121,12 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
 
     say("parsing with pandoc…")
     asts = parallel(workers, [lambda c=c: _parse_or_report(c, markdown[c.chapter.path], cache, problems) for c in chapters])
-    numbers = number_book(asts)
-    pages = [ChapterPage(page_of(c.entry.path), n.title or c.entry.name, n.chapter, c.entry.part)
+    numbers = number_book(asts, [c.entry for c in chapters])
+    # A part given as a page (`part: intro.qmd`) is titled by that page's heading.
+    part_titles = {c.entry.path: n.title or c.entry.name for c, n in zip(chapters, numbers) if c.entry.part_page}
+    pages = [ChapterPage(page_of(c.entry.path), n.title or c.entry.name, n.chapter,
+                         part_titles.get(c.entry.part or "", c.entry.part), part_page=c.entry.part_page,
+                         appendix=c.entry.appendix)
              for c, n in zip(chapters, numbers)]
     targets = book_targets([(p.page, n) for p, n in zip(pages, numbers)])
     return PreparedBook(book, checked, chapters, executed, asts, numbers, pages, targets, problems)
@@ -183,15 +187,23 @@ def render_chapter(stage: str, ast: dict[str, Any], data: dict[str, Any], *, tem
     return output
 
 
-def number_book(asts: list[dict[str, Any]]) -> list[ChapterNumbers]:
-    """Chapter numbers in book order: a chapter whose title is ``.unnumbered`` takes none."""
-    numbers, count = [], 0
-    for ast in asts:
+def number_book(asts: list[dict[str, Any]], entries: list[ChapterEntry]) -> list[ChapterNumbers]:
+    """Chapter numbers in book order: 1, 2, … then appendices A, B, ….
+
+    A chapter whose title is ``.unnumbered`` takes none, nor does a part's own page.
+    """
+    numbers, chapters, appendices = [], 0, 0
+    for ast, entry in zip(asts, entries):
         first = next((b for b in ast.get("blocks", []) if b.get("t") == "Header" and b["c"][0] == 1), None)
-        unnumbered = first is None or "unnumbered" in first["c"][1][1]
-        if not unnumbered:
-            count += 1
-        numbers.append(number_chapter(ast, None if unnumbered else str(count)))
+        number = None
+        if first is not None and "unnumbered" not in first["c"][1][1] and not entry.part_page:
+            if entry.appendix:
+                appendices += 1
+                number = appendix_letter(appendices)
+            else:
+                chapters += 1
+                number = str(chapters)
+        numbers.append(number_chapter(ast, number, appendix=entry.appendix))
     return numbers
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 EQ_LABEL = re.compile(r"^\{#(eq-[^\s}]+)\}$")
-KIND_NAMES = {"chapter": "Chapter", "fig": "Figure", "tbl": "Table", "eq": "Equation", "sec": "Section", "lst": "Listing"}
+KIND_NAMES = {"chapter": "Chapter", "appendix": "Appendix", "fig": "Figure", "tbl": "Table", "eq": "Equation", "sec": "Section", "lst": "Listing"}
 
 
 @dataclass
@@ -96,13 +96,14 @@ def callout_titles(blocks: Any) -> set[int]:
     return titles
 
 
-def number_chapter(ast: dict[str, Any], chapter_number: str | None) -> ChapterNumbers:
+def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix: bool = False) -> ChapterNumbers:
     """Number the headers and labelled elements of one chapter's AST.
 
     The first level-1 header is the chapter title; level-2 headers are sections
     ``N.1``, level-3 ``N.1.1``, and so on. ``.unnumbered`` headers get no number.
     Figures, tables and equations are numbered ``N.k`` in document order (just
-    ``k`` in an unnumbered chapter).
+    ``k`` in an unnumbered chapter). An appendix's number is a letter, and a
+    reference to its title reads "Appendix A".
     """
     numbers = ChapterNumbers(chapter_number)
     counters = [0] * 7
@@ -136,7 +137,7 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None) -> ChapterNu
                 numbers.headers[ident] = number
             if ident.startswith("sec-"):
                 # A reference to a chapter's own title reads "Chapter 2", as in Quarto.
-                kind = "chapter" if level == 1 and number == chapter_number else "sec"
+                kind = ("appendix" if appendix else "chapter") if level == 1 and number == chapter_number else "sec"
                 numbers.labels[ident] = (kind, number or "")
                 numbers.section_titles[ident] = stringify(inlines)
         elif kind in ("Div", "Figure", "Table", "Image"):
@@ -165,6 +166,15 @@ def _equation_labels(inlines: list[dict[str, Any]]) -> Iterator[str]:
             if match:
                 yield match.group(1)
         previous_math = False
+
+
+def appendix_letter(n: int) -> str:
+    """1 -> A, 26 -> Z, 27 -> AA: the number of the n-th appendix."""
+    letters = ""
+    while n > 0:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def book_targets(chapters: list[tuple[str, ChapterNumbers]]) -> dict[str, Target]:

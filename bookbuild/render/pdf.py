@@ -44,6 +44,7 @@ from .book import Build, PreparedBook, cited_keys, default_echo, filter_data, pa
 from .latex_run import LatexError, LatexResult, compile_document, log_warnings
 from .markdown import AssemblyInputs
 from .pandoc import PandocError, pandoc_version, run_pandoc
+from .site import APPENDICES_TITLE
 from .svg import SvgError, svg_to_pdf
 from .tikz import TikzError, tikz_preamble
 
@@ -87,8 +88,10 @@ class ChapterTex:
     loaded: LoadedChapter
     file: str  # relative to the working folder, e.g. chapters/01-ml_systems.tex
     number: str | None
-    part: str | None
+    part: str | None  # the part's title
     highlighting: str
+    part_page: bool = False  # the part's own page: its text follows \part, without a chapter heading
+    appendix: bool = False
 
 
 def pdf_name(book: Book, names: list[str] | None) -> str:
@@ -155,7 +158,7 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
             name = f"chapters/{n:02d}-{re.sub(r'[^A-Za-z0-9_-]+', '-', loaded.entry.name)}.tex"
             head = "" if body.startswith(SOURCE_MARKER) else f"{SOURCE_MARKER}1 {loaded.shown}\n"
             write_atomic(workdir / name, f"{head}{body.strip()}\n")
-            return ChapterTex(loaded, name, numbers.chapter, loaded.entry.part, highlighting), problems
+            return ChapterTex(loaded, name, numbers.chapter, page.part, highlighting, page.part_page, page.appendix), problems
 
         converted = parallel(workers, [lambda n=n, j=j: convert(n, j) for n, j in enumerate(jobs)])
         chapters = [c for c, _ in converted if c is not None]
@@ -287,6 +290,9 @@ def latex_ast(loaded: LoadedChapter, ast: dict[str, Any], cited: list[str], prob
     """A copy of the chapter's AST ready for LaTeX: images resolved (SVGs converted into ``images``),
     source markers, the book's citations."""
     ready = copy.deepcopy(ast)
+    if loaded.entry.part_page:
+        # A part's page: \part carries its title, its text follows.
+        ready["blocks"] = _without_title(ready["blocks"])
     _resolve_images(loaded, ready, problems, images)
     ready["blocks"] = _with_markers(loaded, ready["blocks"])
     meta = ready.setdefault("meta", {})
@@ -295,6 +301,14 @@ def latex_ast(loaded: LoadedChapter, ast: dict[str, Any], cited: list[str], prob
         # Every work the book cites, so citeproc disambiguates ("2020a") as the bibliography does.
         meta["nocite"] = {"t": "MetaInlines", "c": [_cite(key) for key in cited]}
     return ready
+
+
+def _without_title(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The blocks without the first level-1 heading."""
+    for n, block in enumerate(blocks):
+        if block.get("t") == "Header" and block["c"][0] == 1:
+            return blocks[:n] + blocks[n + 1:]
+    return blocks
 
 
 def _cite(key: str) -> dict[str, Any]:
@@ -556,12 +570,15 @@ def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook
         rows.append("\\booklist{\\listoffigures}")
     if "tbl" in kinds:
         rows.append("\\booklist{\\listoftables}")
-    main = False
+    main = appendices = False
     part = None
     for chapter in chapters:
-        if not main and (chapter.number is not None or chapter.part):
+        if not main and (chapter.number is not None or chapter.part or chapter.appendix):
             rows += ["", "\\mainmatter"]
             main = True
+        if chapter.appendix and not appendices:
+            rows += ["", "\\appendix", f"\\addpart{{{APPENDICES_TITLE}}}"]
+            appendices = True
         if chapter.part and chapter.part != part:
             rows.append(f"\\part{{{latex_escape(chapter.part)}}}")
         part = chapter.part

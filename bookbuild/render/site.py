@@ -27,7 +27,11 @@ class ChapterPage:
     page: str
     title: str
     number: str | None
-    part: str | None
+    part: str | None  # the part's title
+    part_page: bool = False  # the part's own page (``part: intro.qmd``), shown as the part's title
+    appendix: bool = False
+
+APPENDICES_TITLE = "Appendices"
 
 
 def relative(from_page: str, to_path: str) -> str:
@@ -41,15 +45,24 @@ def label_html(entry: ChapterPage) -> str:
 
 
 def sidebar(entries: Iterable[ChapterPage], current: str) -> str:
-    """The chapter list, with part titles before the first chapter of each part."""
+    """The chapter list, with part titles before the first chapter of each part (a link when the part
+    has a page of its own), and "Appendices" before the first appendix."""
     rows = ['<nav class="sidebar" id="sidebar" aria-label="Chapters">', '<ul class="chapter-list">']
-    part = None
+    part, in_appendices = None, False
     for entry in entries:
+        here = entry.page == current
+        attrs = ' aria-current="page"' if here else ""
+        if entry.appendix and not in_appendices:
+            rows.append(f'<li class="part-title">{APPENDICES_TITLE}</li>')
+            in_appendices = True
+        if entry.part_page:
+            rows.append(f'<li class="part-title{" current" if here else ""}"><a href="{relative(current, entry.page)}"{attrs}>'
+                        f"{html.escape(entry.title)}</a></li>")
+            part = entry.part
+            continue
         if entry.part and entry.part != part:
             rows.append(f'<li class="part-title">{html.escape(entry.part)}</li>')
         part = entry.part
-        here = entry.page == current
-        attrs = ' aria-current="page"' if here else ""
         rows.append(f'<li class="chapter{" current" if here else ""}"><a href="{relative(current, entry.page)}"{attrs}>'
                     f"{label_html(entry)}</a></li>")
     rows += ["</ul>", "</nav>"]
