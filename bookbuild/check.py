@@ -24,6 +24,7 @@ from .lint import lint_chapter
 from .project import Book, ChapterEntry, display_path
 from .qmd import Chapter, parse_chapter
 from .references import ChapterScan, bibliography_keys, is_local_path, resolve_local, scan_chapter
+from .shortcodes import ShortcodeContext, load_variables, shortcode_diagnostics
 
 DATA_FILE_KEYS = ("quiz", "glossary", "concepts")
 
@@ -106,6 +107,9 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
     bib_keys, bib_diagnostics = _bibliography(book)
     if bib_diagnostics:
         result.groups.setdefault(book.display_config, []).extend(bib_diagnostics)
+    variables, variable_diagnostics = load_variables(book.root)
+    for problem in variable_diagnostics:
+        result.groups.setdefault(problem.file, []).append(problem)
     for loaded in chapters:
         if loaded.entry.path not in selected:
             continue
@@ -117,6 +121,8 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
         group.extend(duplicate_labels(chapters, loaded))
         group.extend(_reference_diagnostics(loaded, labels, bib_keys))
         group.extend(_file_diagnostics(loaded))
+        group.extend(shortcode_diagnostics(loaded.chapter, loaded.shown,
+                                           ShortcodeContext(loaded.chapter.front_matter, book.config, variables)))
         group.sort(key=lambda d: (d.line, d.col))
         result.groups[loaded.shown] = group
     return result

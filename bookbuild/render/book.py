@@ -9,6 +9,7 @@ chapters execute and are rendered.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import posixpath
 import sys
@@ -23,6 +24,7 @@ from ..check import CheckResult, LoadedChapter, check_book, default_workers
 from ..diagnostics import Diagnostic, error
 from ..execute import ExecutedChapter
 from ..project import Book, ChapterEntry
+from ..shortcodes import ShortcodeContext, expansions, load_variables
 from . import theme
 from .assumptions import assumptions_chapter
 from .markdown import AssemblyInputs, assemble
@@ -108,6 +110,7 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
         executed[loaded.chapter.path] = generated
 
     say(f"preparing figures for {len(executed)} chapter(s)…")
+    variables, _ = load_variables(book.root)  # its problems are the check's to report
     markdown = {}
     for loaded in chapters:
         run = executed.get(loaded.chapter.path)
@@ -117,6 +120,8 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
             inputs = AssemblyInputs({}, {}, output_format=output_format)
         else:
             inputs = write_figures(loaded, run, problems)
+        context = ShortcodeContext(loaded.chapter.front_matter, book.config, variables, output_format)
+        inputs = dataclasses.replace(inputs, shortcodes=expansions(loaded.chapter, context))
         markdown[loaded.chapter.path] = assemble(run, inputs)
 
     say("parsing with pandoc…")

@@ -9,12 +9,12 @@ Markdown is exactly what it would do with the author's file.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..execute import CellResult, ExecutedChapter
 from ..lint import inlines_in_math
-from ..qmd import Cell, FencedBlock, InlineExpr
+from ..qmd import Cell, FencedBlock, InlineExpr, Span
 
 TIKZ_INFO = re.compile(r"^\{?\s*\.tikz\b")
 # A line of only LaTeX index entries glued to the footnote definition below it.
@@ -36,6 +36,7 @@ class AssemblyInputs:
     echo: bool = False
     output_format: str = "html"
     mark_values: bool = False  # wrap each value in <span class="computed" data-value=N> (HTML provenance)
+    shortcodes: Mapping[Span, str] = field(default_factory=dict)  # where -> expansion (see shortcodes.py)
 
 
 def assemble(executed: ExecutedChapter, inputs: AssemblyInputs) -> str:
@@ -47,12 +48,15 @@ def assemble(executed: ExecutedChapter, inputs: AssemblyInputs) -> str:
     unmarkable = _unmarkable(executed) if inputs.mark_values else set()
     pieces: list[str] = []
     position = chapter.front_matter_span.end if chapter.front_matter_span else 0
-    spans: list[Cell | InlineExpr | FencedBlock] = sorted(
-        [*chapter.cells, *chapter.inlines, *chapter.blocks], key=lambda item: item.span.start
+    spans: list[Cell | InlineExpr | FencedBlock | _Expansion] = sorted(
+        [*chapter.cells, *chapter.inlines, *chapter.blocks, *(_Expansion(s, t) for s, t in inputs.shortcodes.items())],
+        key=lambda item: item.span.start,
     )
     for item in spans:
         pieces.append(text[position : item.span.start])
-        if isinstance(item, InlineExpr):
+        if isinstance(item, _Expansion):
+            pieces.append(item.text)
+        elif isinstance(item, InlineExpr):
             value = _inline_text(item, values.get(item.index))
             if inputs.mark_values and item.index not in unmarkable:
                 value = f'<span class="computed" data-value="{item.index}">{value}</span>'
@@ -66,6 +70,14 @@ def assemble(executed: ExecutedChapter, inputs: AssemblyInputs) -> str:
         position = item.span.end
     pieces.append(text[position:])
     return separate_note_definitions("".join(pieces))
+
+
+@dataclass(frozen=True)
+class _Expansion:
+    """A shortcode's place in the text and what replaces it."""
+
+    span: Span
+    text: str
 
 
 def separate_note_definitions(markdown: str) -> str:
