@@ -20,7 +20,7 @@ from .diagnostics import Diagnostic, error, warning
 from .cache import Cache
 from .execute import FIGURE_FORMATS, ChapterJob, ExecutedChapter, ExecutionResult
 from .execute.reuse import execute_with_cache
-from .lint import lint_chapter
+from .lint import ends_with_table, lint_chapter
 from .project import Book, ChapterEntry, display_path
 from .qmd import Chapter, parse_chapter
 from .references import ChapterScan, bibliography_keys, is_local_path, resolve_local, scan_chapter
@@ -118,6 +118,7 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
         if run is not None:
             group.extend(run.diagnostics)
             group.extend(lint_chapter(loaded.chapter, run.values))
+            group.extend(_table_cells(loaded, run))
         group.extend(duplicate_labels(chapters, loaded))
         group.extend(_reference_diagnostics(loaded, labels, bib_keys))
         group.extend(_file_diagnostics(loaded))
@@ -207,6 +208,23 @@ def _file_diagnostics(loaded: LoadedChapter) -> list[Diagnostic]:
             found.append(warning("data-file-missing", loaded.shown, _front_matter_line(loaded.chapter, key),
                                  f"{key} file '{value}' named in the front matter does not exist",
                                  hint=f"add {value} beside the chapter, or remove the '{key}:' line"))
+    return found
+
+
+def _table_cells(loaded: LoadedChapter, run: ExecutedChapter) -> list[Diagnostic]:
+    """A ``tbl-`` cell is captioned and numbered only when it prints a Markdown table last."""
+    found = []
+    for result in run.cells:
+        cell = loaded.chapter.cells[result.index]
+        if not (cell.label and cell.label.startswith("tbl-")) or cell.option("output", True) is False:
+            continue
+        last = result.markdown[-1] if result.markdown else result.stdout if cell.option("output") == "asis" else ""
+        if not ends_with_table(last):
+            found.append(warning("table-output", loaded.shown, cell.line,
+                                 f"cell '{cell.label}' has a table label but does not print a Markdown table, "
+                                 "so the table gets no caption or number and references to it do not resolve",
+                                 hint="print a pipe table with '#| output: asis' (e.g. DataFrame.to_markdown()), "
+                                      "or drop the tbl- label"))
     return found
 
 

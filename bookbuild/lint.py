@@ -31,6 +31,15 @@ NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 NEAR = 80  # characters: how close an inline value must be to count as "near"
 
 
+TABLE_ROW = re.compile(r"^\s*[|+]")
+
+
+def ends_with_table(markdown: str) -> bool:
+    """True when a cell's Markdown output ends with a pipe or grid table (a caption can follow it)."""
+    lines = markdown.strip().splitlines()
+    return bool(lines) and TABLE_ROW.match(lines[-1]) is not None and len(lines) >= 2
+
+
 def lint_chapter(chapter: Chapter, values: Iterable[InlineValue]) -> list[Diagnostic]:
     """All prose-claim warnings of one executed chapter."""
     texts = {v.index: v.text for v in values}

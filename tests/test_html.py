@@ -283,3 +283,46 @@ def test_part_pages_and_lettered_appendices(book_factory, tmp_path):
     appendix = (site / "app.html").read_text(encoding="utf-8").replace("\xa0", " ")
     assert re.search(r'class="header-section-number">A</span> Extra material', appendix)
     assert '<span class="table-number">Table A.1:</span>' in appendix
+
+
+SUBFIGURES_AND_CELL_TABLES = {"ch.qmd": """
+    # Parts
+
+    ```{python}
+    #| label: tbl-made
+    #| tbl-cap: "A table a cell prints."
+    #| output: asis
+    #| echo: false
+    print("| k | v |\\n|---|---|\\n| a | 1 |")
+    ```
+
+    ::: {#fig-pair layout-ncol=2}
+    ![Left picture](a.png){#fig-left}
+
+    ![Right picture](a.png){#fig-right}
+
+    Two pictures.
+    :::
+
+    ![After them](a.png){#fig-after}
+
+    See @tbl-made, @fig-pair, @fig-left, @fig-right and @fig-after.
+    """}
+
+
+def subfigures_and_cell_tables_book(book_factory):
+    root = book_factory(SUBFIGURES_AND_CELL_TABLES)
+    (root / "a.png").write_bytes((FIXTURE / "images" / "png" / "tiny_ml.png").read_bytes())
+    return root
+
+
+def test_figure_parts_and_tables_printed_by_cells_are_numbered(book_factory, tmp_path):
+    root = subfigures_and_cell_tables_book(book_factory)
+    status, stdout, _ = build(root, tmp_path / "site")
+    assert status == 0 and "0 warnings" in stdout, stdout
+    page = (tmp_path / "site" / "ch.html").read_text(encoding="utf-8").replace("\xa0", " ")
+    text = re.sub(r" ([,.])", r"\1", " ".join(visible_text(page).split()))
+    assert "See Table 1.1, Figure 1.1, Figure 1.1 (a), Figure 1.1 (b) and Figure 1.2." in text
+    assert "Table 1.1: A table a cell prints." in text
+    assert "(a) Left picture (b) Right picture Figure 1.1: Two pictures." in text
+    assert "Figure 1.2: After them" in text

@@ -58,3 +58,22 @@ def test_comparison_contradicted_by_the_values(book_factory):
         """)
     assert [(c, line, col) for c, line, col, _ in found] == [("claim-contradiction", 6, 12)]
     assert "'~$1,200/year' is more than '$15,000'" in found[0][3]
+
+
+def test_a_table_label_on_a_cell_that_prints_no_table(book_factory):
+    found = lint(book_factory, """
+        ```{python}
+        #| label: tbl-good
+        #| output: asis
+        print("| a |\\n|---|\\n| 1 |")
+        ```
+
+        ```{python}
+        #| label: tbl-text
+        print("just words")
+        ```
+
+        See @tbl-good and @tbl-text.
+        """)
+    assert found == [("table-output", 7, 1, "cell 'tbl-text' has a table label but does not print a Markdown table, "
+                      "so the table gets no caption or number and references to it do not resolve")]

@@ -470,3 +470,16 @@ def test_part_pages_and_lettered_appendices(book_factory, tmp_path: Path) -> Non
     assert "Table A.1: Appendix table" in body
     assert "What this part is about." in body
     assert body.count("The First Part") == 2  # the contents and the part's page: no chapter heading of its own
+
+
+def test_figure_parts_and_tables_printed_by_cells_are_numbered(book_factory, tmp_path: Path) -> None:
+    from test_html import subfigures_and_cell_tables_book
+
+    root = subfigures_and_cell_tables_book(book_factory)
+    status, stdout, stderr = build(root, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"))
+    assert status == 0, stdout + stderr
+    text = flat(pdf_text(next((tmp_path / "out").glob("*.pdf"))))
+    assert "See Table 1.1, Figure 1.1, Figure 1.1 (a), Figure 1.1 (b) and Figure 1.2." in text
+    assert "Table 1.1: A table a cell prints." in text
+    assert "(a) Left picture (b) Right picture Figure 1.1: Two pictures." in text
+    assert "Figure 1.2: After them" in text

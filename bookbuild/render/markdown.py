@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..execute import CellResult, ExecutedChapter
-from ..lint import inlines_in_math
+from ..lint import ends_with_table, inlines_in_math
 from ..qmd import Cell, FencedBlock, InlineExpr, Span
 
 TIKZ_INFO = re.compile(r"^\{?\s*\.tikz\b")
@@ -121,13 +121,26 @@ def _cell_markdown(cell: Cell, result: CellResult | None, inputs: AssemblyInputs
     output = cell.option("output", True)
     include = cell.option("include", True)
     if result is not None and output is not False and include is not False:
-        if result.stdout.strip():
-            blocks.append(result.stdout if output == "asis" else _code_block(result.stdout, "cell-output"))
-        blocks.extend(result.markdown)
+        outputs = cell_outputs(cell, result)
+        if outputs and cell.label and cell.label.startswith("tbl-") and ends_with_table(outputs[-1]):
+            # The caption and label go right after the table the cell printed, as a reader writes them.
+            caption = cell.option("tbl-cap") or ""
+            outputs[-1] = f"{outputs[-1].rstrip()}\n\n: {caption} {{#{cell.label}}}"
+        blocks.extend(outputs)
         blocks.extend(_figure_markdown(cell, result, inputs))
     if not blocks:
         return ""
     return "\n\n" + "\n\n".join(blocks) + "\n\n"
+
+
+def cell_outputs(cell: Cell, result: CellResult) -> list[str]:
+    """A cell's printed output (Markdown with ``output: asis``, else a code block) and its Markdown displays."""
+    outputs = []
+    if result.stdout.strip():
+        outputs.append(result.stdout if cell.option("output", True) == "asis"
+                       else _code_block(result.stdout, "cell-output"))
+    outputs.extend(result.markdown)
+    return outputs
 
 
 def _figure_markdown(cell: Cell, result: CellResult, inputs: AssemblyInputs) -> list[str]:

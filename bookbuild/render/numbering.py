@@ -144,11 +144,25 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix:
             ident = element["c"][0][0]
             prefix = ident.split("-", 1)[0]
             if prefix in ("fig", "tbl") and ident not in numbers.labels:
-                numbers.labels[ident] = (prefix, item_number(prefix))
+                number = item_number(prefix)
+                numbers.labels[ident] = (prefix, number)
+                if prefix == "fig" and kind in ("Div", "Figure"):
+                    _number_subfigures(element, number, numbers)
         elif kind == "Para":
             for label in _equation_labels(element["c"]):
                 numbers.labels[label] = ("eq", item_number("eq"))
     return numbers
+
+
+def _number_subfigures(figure: dict[str, Any], number: str, numbers: ChapterNumbers) -> None:
+    """Figures inside a figure are its parts, as in Quarto: "Figure 1.2 (a)", "(b)", …"""
+    parts = 0
+    for element in walk(figure["c"][1:]):
+        if element["t"] in ("Div", "Figure", "Image"):
+            ident = element["c"][0][0]
+            if ident.startswith("fig-") and ident not in numbers.labels:
+                numbers.labels[ident] = ("fig", f"{number} ({chr(ord('a') + parts % 26)})")
+                parts += 1
 
 
 def _equation_labels(inlines: list[dict[str, Any]]) -> Iterator[str]:

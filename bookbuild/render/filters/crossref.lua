@@ -26,7 +26,11 @@ local function number_span(kind, label)
   local t = target(label)
   if not t or t.number == '' then return nil end
   local words = {fig = 'Figure', tbl = 'Table'}
-  return pandoc.Span({pandoc.Str(words[kind] .. '\u{A0}' .. t.number .. ':')}, {class = (kind == 'fig' and 'figure' or 'table') .. '-number'})
+  local class = (kind == 'fig' and 'figure' or 'table') .. '-number'
+  -- A part of a figure ("1.2 (a)") is captioned by its letter alone.
+  local part = t.number:match('%((%a+)%)$')
+  if part then return pandoc.Span({pandoc.Str('(' .. part .. ')')}, {class = class}) end
+  return pandoc.Span({pandoc.Str(words[kind] .. '\u{A0}' .. t.number .. ':')}, {class = class})
 end
 
 local function with_number(caption_blocks, kind, label)
