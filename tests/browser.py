@@ -164,6 +164,8 @@ class Browser:
         "Escape": (27, "Escape", ""),
         "ArrowDown": (40, "ArrowDown", ""),
         "ArrowUp": (38, "ArrowUp", ""),
+        "ArrowLeft": (37, "ArrowLeft", ""),
+        "ArrowRight": (39, "ArrowRight", ""),
         "Tab": (9, "Tab", ""),
         "/": (191, "Slash", "/"),
     }

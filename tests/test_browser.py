@@ -98,3 +98,51 @@ def test_phone_layout_and_dark_mode(fixture_site):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         browser.screenshot(SCREENSHOTS / "fixture-ml_systems-phone-dark.png")
         assert browser.errors == [], browser.errors
+
+
+def test_tabsets_switch_and_open_for_a_link_into_them(book_factory, tmp_path):
+    from conftest import build_site
+
+    root = book_factory({"tabs.qmd": """
+        # Tabs
+
+        ## Before {#sec-before}
+
+        ::: {.panel-tabset}
+        ## Python
+
+        Python panel.
+
+        ## Rust
+
+        Rust panel with a table.
+
+        | a |
+        |---|
+        | 1 |
+
+        : In a tab {#tbl-in-tab}
+        :::
+
+        ## After {#sec-after}
+
+        See @tbl-in-tab.
+        """})
+    status, stdout, _ = build_site(root, tmp_path / "site")
+    assert status == 0, stdout
+    page = tmp_path / "site" / "tabs.html"
+    html = page.read_text(encoding="utf-8").replace("\xa0", " ")
+    assert 'header-section-number">1.2</span> After' in html  # tab titles are not sections
+    with Browser(1440, 900) as browser:
+        browser.open(page)
+        browser.wait_for("document.querySelector('.panel-tabset.tabs-ready') !== null")
+        shown = "Array.from(document.querySelectorAll('.tab-panel')).map(p => p.offsetHeight > 0)"
+        assert browser.evaluate(shown) == [True, False]
+        browser.click("#tabset-1-2-tab")
+        assert browser.evaluate(shown) == [False, True]
+        browser.press("ArrowLeft")
+        assert browser.evaluate(shown) == [True, False]
+        browser.click("a.xref[href='#tbl-in-tab']")
+        browser.wait_for("document.getElementById('tabset-1-2').offsetHeight > 0")
+        assert browser.evaluate("document.getElementById('tabset-1-2-tab').getAttribute('aria-selected')") == "true"
+        assert browser.errors == [], browser.errors

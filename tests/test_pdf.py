@@ -483,3 +483,30 @@ def test_figure_parts_and_tables_printed_by_cells_are_numbered(book_factory, tmp
     assert "Table 1.1: A table a cell prints." in text
     assert "(a) Left picture (b) Right picture Figure 1.1: Two pictures." in text
     assert "Figure 1.2: After them" in text
+
+
+def test_tabset_panels_follow_one_another_under_unnumbered_titles(book_factory, tmp_path: Path) -> None:
+    root = book_factory({"tabs.qmd": """
+        # Tabs
+
+        ## Before
+
+        ::: {.panel-tabset}
+        ## Python tab
+
+        Python panel.
+
+        ## Rust tab
+
+        Rust panel.
+        :::
+
+        ## After
+        """})
+    status, stdout, stderr = build(root, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"))
+    assert status == 0, stdout + stderr
+    pages = [flat(page) for page in pdf_text(next((tmp_path / "out").glob("*.pdf")), "-layout").split("\f")]
+    contents = next(page for page in pages if page.startswith("Contents"))
+    assert re.search(r"1\.1 Before .* 1\.2 After", contents) and "tab" not in contents
+    body = " ".join(pages)
+    assert "Python tab Python panel. Rust tab Rust panel. 1.2 After" in body

@@ -82,18 +82,23 @@ def stringify(inlines: Any) -> str:
     return "".join(parts).strip()
 
 
-def callout_titles(blocks: Any) -> set[int]:
-    """The headers that serve as a callout's title (its first block, when it has no
-    ``title`` attribute), by ``id``: they are not sections (filters/callouts.lua)."""
-    titles = set()
+def non_section_headers(blocks: Any) -> set[int]:
+    """Headers that are not sections, by ``id``: a callout's title (its first block,
+    when it has no ``title`` attribute; filters/callouts.lua) and the tab titles of a
+    ``.panel-tabset`` (its headers of the first heading level; filters/layout.lua)."""
+    found = set()
     for element in walk(blocks):
         if element["t"] != "Div":
             continue
         (_, classes, attributes), content = element["c"]
         if any(c.startswith("callout-") for c in classes) and "title" not in dict(attributes) \
                 and content and content[0]["t"] == "Header":
-            titles.add(id(content[0]))
-    return titles
+            found.add(id(content[0]))
+        if "panel-tabset" in classes:
+            headers = [block for block in content if block["t"] == "Header"]
+            if headers:
+                found.update(id(h) for h in headers if h["c"][0] == headers[0]["c"][0])
+    return found
 
 
 def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix: bool = False) -> ChapterNumbers:
@@ -114,7 +119,7 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix:
         counts[kind] += 1
         return f"{chapter_number}.{counts[kind]}" if chapter_number else str(counts[kind])
 
-    titles = callout_titles(ast.get("blocks", []))
+    titles = non_section_headers(ast.get("blocks", []))
     for element in walk(ast.get("blocks", [])):
         kind = element["t"]
         if kind == "Header" and id(element) in titles:

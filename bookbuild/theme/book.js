@@ -662,6 +662,48 @@
     });
   }
 
+  // ------------------------------------------------------------ tabsets
+  // filters/layout.lua writes every panel, titled, after a tab list that only
+  // shows once this has run: without scripts the reader sees all panels.
+
+  function initTabsets() {
+    Array.prototype.forEach.call(doc.querySelectorAll(".panel-tabset"), function (set) {
+      var tabs = Array.prototype.slice.call(set.querySelectorAll(":scope > .tabset-nav > [role=tab]"));
+      var panels = Array.prototype.slice.call(set.querySelectorAll(":scope > .tab-panel"));
+      if (!tabs.length || tabs.length !== panels.length) return;
+      function select(chosen, focus) {
+        tabs.forEach(function (tab, i) {
+          var on = i === chosen;
+          tab.setAttribute("aria-selected", on ? "true" : "false");
+          tab.tabIndex = on ? 0 : -1;
+          panels[i].hidden = !on;
+        });
+        if (focus) tabs[chosen].focus();
+      }
+      tabs.forEach(function (tab, i) {
+        tab.addEventListener("click", function () { select(i, false); });
+        tab.addEventListener("keydown", function (event) {
+          var step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+          if (!step) return;
+          event.preventDefault();
+          select((i + step + tabs.length) % tabs.length, true);
+        });
+      });
+      set.classList.add("tabs-ready");
+      select(0, false);
+      // A link to something inside another panel opens that panel.
+      function openTarget() {
+        var id;
+        try { id = decodeURIComponent(window.location.hash.slice(1)); } catch (e) { return; }
+        var target = id && doc.getElementById(id);
+        var panel = target && panels.indexOf(target.closest(".tab-panel"));
+        if (panel > 0 || panel === 0) { select(panel, false); target.scrollIntoView(); }
+      }
+      window.addEventListener("hashchange", openTarget);
+      openTarget();
+    });
+  }
+
   // ---------------------------------------------------------- provenance
   // Each computed value is <span class="computed" data-value="N">; the page's
   // <script id="value-provenance"> says, per N, which cell defined it and the
@@ -740,7 +782,7 @@
   // ---------------------------------------------------------------- boot
 
   function boot() {
-    [initTheme, initSidebar, initSidenotes, initSearch, initTocSpy, initDetails, initProvenance].forEach(function (init) {
+    [initTheme, initSidebar, initSidenotes, initSearch, initTocSpy, initDetails, initTabsets, initProvenance].forEach(function (init) {
       try {
         init();
       } catch (error) {

@@ -325,7 +325,21 @@ local function margin_blocks(div)
   return out
 end
 
+-- A tabset's panels follow one another, each under its tab's title: a heading,
+-- unnumbered (the numbering gives it none) and kept out of the contents.
+local function tabset(div)
+  local level
+  for _, block in ipairs(div.content) do
+    if block.t == 'Header' then
+      level = level or block.level
+      if block.level == level and not block.classes:includes('unlisted') then block.classes:insert('unlisted') end
+    end
+  end
+  return div
+end
+
 local function Div(div)
+  if div.classes:includes('panel-tabset') then return tabset(div) end
   if is_callout(div) then
     div.content = in_box(div.content)
     return div

@@ -1,5 +1,9 @@
 -- Page layout for HTML: footnotes become side notes (in the margin on wide
--- screens, inline blocks on narrow ones); `{layout-narrow}` becomes a class.
+-- screens, inline blocks on narrow ones); `{layout-narrow}` becomes a class;
+-- a `.panel-tabset` becomes tabs, one per heading of its first heading level
+-- (theme/book.js switches them; without scripts every panel shows, titled).
+-- In the PDF a tabset's headings stay headings, unnumbered, as the numbering
+-- gives them no number (they are not sections).
 package.path = pandoc.path.directory(PANDOC_SCRIPT_FILE) .. '/?.lua;' .. package.path
 local book = require 'bookdata'
 
@@ -17,12 +21,55 @@ local function Note(note)
   return out
 end
 
+local tabsets = 0
+
+local function html_of_inlines(inlines)
+  return (pandoc.write(pandoc.Pandoc({pandoc.Plain(inlines)}), 'html'):gsub('%s+$', ''))
+end
+
+local function tabset(div)
+  local level
+  for _, block in ipairs(div.content) do
+    if block.t == 'Header' then level = block.level; break end
+  end
+  if not level then return nil end
+  tabsets = tabsets + 1
+  local out, tabs = pandoc.Blocks({}), {}
+  for _, block in ipairs(div.content) do
+    if block.t == 'Header' and block.level == level then
+      tabs[#tabs + 1] = {title = html_of_inlines(block.content), blocks = pandoc.Blocks({})}
+    elseif #tabs == 0 then
+      out:insert(block)
+    else
+      tabs[#tabs].blocks:insert(block)
+    end
+  end
+  local nav = {'<div class="panel-tabset"><div class="tabset-nav" role="tablist">'}
+  for i, tab in ipairs(tabs) do
+    local id = 'tabset-' .. tabsets .. '-' .. i
+    nav[#nav + 1] = '<button type="button" role="tab" id="' .. id .. '-tab" aria-controls="' .. id ..
+      '" aria-selected="' .. (i == 1 and 'true' or 'false') .. '">' .. tab.title .. '</button>'
+  end
+  nav[#nav + 1] = '</div>'
+  out:insert(pandoc.RawBlock('html', table.concat(nav)))
+  for i, tab in ipairs(tabs) do
+    local id = 'tabset-' .. tabsets .. '-' .. i
+    out:insert(pandoc.RawBlock('html', '<div class="tab-panel" role="tabpanel" id="' .. id ..
+      '" aria-labelledby="' .. id .. '-tab"><p class="tab-title">' .. tab.title .. '</p>'))
+    out:extend(tab.blocks)
+    out:insert(pandoc.RawBlock('html', '</div>'))
+  end
+  out:insert(pandoc.RawBlock('html', '</div>'))
+  return out
+end
+
 local function Div(div)
   if div.classes:includes('{layout-narrow}') or div.attributes['layout-narrow'] then
     div.classes = div.classes:filter(function(c) return c ~= '{layout-narrow}' end)
     div.classes:insert('layout-narrow')
     return div
   end
+  if div.classes:includes('panel-tabset') and book.format() == 'html' then return tabset(div) end
 end
 
 return {{Note = Note, Div = Div}}
