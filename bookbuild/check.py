@@ -172,6 +172,11 @@ def _bibliography(book: Book) -> tuple[set[str], list[Diagnostic]]:
         else:
             problems.append(warning("bibliography-missing", book.display_config, _config_line(book, name),
                                     f"bibliography '{name}' does not exist", hint="fix the path under 'bibliography:'"))
+    styles = {book.csl(output_format) for output_format in ("html", "pdf")} - {None}
+    for style in sorted(s for s in styles if s is not None and not s.is_file()):
+        problems.append(error("csl-missing", book.display_config, _config_line(book, style.name),
+                              f"citation style '{style.name}' does not exist",
+                              hint="fix the path under 'csl:', or remove it for the default author-date style"))
     return keys, problems
 
 

@@ -54,6 +54,12 @@ class Book:
     diagnostics: tuple[Diagnostic, ...] = field(default=())
     assumptions_title: str | None = None  # generate the assumptions appendix under this title
 
+    def csl(self, output_format: str) -> Path | None:
+        """The citation style file (``csl:``, the format's own first), or None for Pandoc's default."""
+        own = self.formats.get(output_format)
+        name = (own.get("csl") if isinstance(own, dict) else None) or self.config.get("csl")
+        return (self.root / str(name)).resolve() if name else None
+
     @property
     def display_config(self) -> str:
         return display_path(self.config_file)

@@ -326,3 +326,13 @@ def test_figure_parts_and_tables_printed_by_cells_are_numbered(book_factory, tmp
     assert "Table 1.1: A table a cell prints." in text
     assert "(a) Left picture (b) Right picture Figure 1.1: Two pictures." in text
     assert "Figure 1.2: After them" in text
+
+
+def test_a_citation_style_applies_per_page(book_factory, tmp_path):
+    from test_pdf import numeric_style_book
+
+    root = numeric_style_book(book_factory)
+    status, stdout, _ = build(root, tmp_path / "site")
+    assert status == 0, stdout
+    two = " ".join(visible_text((tmp_path / "site" / "two.html").read_text(encoding="utf-8")).split())
+    assert "Second [ 1 ]" in two and "[1] Alpha book." in two  # each page its own list, as Quarto does

@@ -510,3 +510,45 @@ def test_tabset_panels_follow_one_another_under_unnumbered_titles(book_factory, 
     assert re.search(r"1\.1 Before .* 1\.2 After", contents) and "tab" not in contents
     body = " ".join(pages)
     assert "Python tab Python panel. Rust tab Rust panel. 1.2 After" in body
+
+
+NUMERIC_CSL = """<?xml version="1.0" encoding="utf-8"?>
+<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
+  <info><title>Bracketed numbers</title><id>bookbuild-test-numeric</id><updated>2026-11-26T00:00:00+00:00</updated></info>
+  <citation collapse="citation-number">
+    <sort><key variable="citation-number"/></sort>
+    <layout prefix="[" suffix="]" delimiter=", "><text variable="citation-number"/></layout>
+  </citation>
+  <bibliography>
+    <layout suffix="."><text variable="citation-number" prefix="[" suffix="] "/><text variable="title"/></layout>
+  </bibliography>
+</style>
+"""
+
+
+def numeric_style_book(book_factory) -> Path:
+    """Two chapters, each citing one work; the .bib lists them in the other order."""
+    root = book_factory({"one.qmd": "# One\n\nFirst [@zeta2020].\n", "two.qmd": "# Two\n\nSecond [@alpha1999].\n"},
+                        extra_config="bibliography: refs.bib\ncsl: numeric.csl\n")
+    (root / "refs.bib").write_text("@book{alpha1999, title={Alpha Book}, author={A. Author}, year={1999}}\n"
+                                   "@book{zeta2020, title={Zeta Book}, author={Z. Author}, year={2020}}\n")
+    (root / "numeric.csl").write_text(NUMERIC_CSL)
+    return root
+
+
+def test_a_numeric_citation_style_numbers_works_book_wide(book_factory, tmp_path: Path) -> None:
+    root = numeric_style_book(book_factory)
+    status, stdout, stderr = build(root, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"))
+    assert status == 0, stdout + stderr
+    text = flat(pdf_text(next((tmp_path / "out").glob("*.pdf"))))
+    assert "First [1]." in text and "Second [2]." in text
+    assert "[1] Zeta book. [2] Alpha book." in text  # (the style sets titles in sentence case)
+
+
+def test_a_missing_citation_style_is_an_error_in_the_config(book_factory) -> None:
+    root = numeric_style_book(book_factory)
+    (root / "numeric.csl").unlink()
+    result = check_book(load_book(root))
+    (problem,) = [d for d in result.diagnostics if d.code == "csl-missing"]
+    assert (problem.file.endswith("_quarto.yml"), problem.line, problem.message) == (
+        True, 9, "citation style 'numeric.csl' does not exist")

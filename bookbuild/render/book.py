@@ -163,19 +163,27 @@ def parse_markdown(markdown: str, folder: Path, cache: Cache | None) -> dict[str
     return ast
 
 
+def citation_style(book: Book, output_format: str) -> Path | None:
+    """The book's CSL file for a format, if it is there (a missing one is the check's error;
+    Pandoc then uses its default, author-date style)."""
+    path = book.csl(output_format)
+    return path if path is not None and path.is_file() else None
+
+
 def render_chapter(stage: str, ast: dict[str, Any], data: dict[str, Any], *, template: str, filters: list[str],
-                   options: list[str], bibliographies: list[Path], folder: Path, cache: Cache) -> str:
+                   options: list[str], bibliographies: list[Path], folder: Path, cache: Cache,
+                   csl: Path | None = None) -> str:
     """Pandoc's output for one chapter's AST through the book's filters, from the cache when it can.
 
     The key covers everything Pandoc sees: the AST, the filter data (numbers, the
     targets this chapter refers to, callout styles), the template, the options,
-    the filters' source, the bibliographies and Pandoc's version. Raises PandocError.
+    the filters' source, the bibliographies, the citation style and Pandoc's version. Raises PandocError.
     """
     source = json.dumps(ast, sort_keys=True)
     data_text = json.dumps(data, sort_keys=True)
     key = digest(stage, pandoc_version(), template, source, data_text, *options,
                  *[file_digest(FILTERS_DIR / f"{name}.lua") for name in [*filters, "bookdata"] if name != "citeproc"],
-                 *[file_digest(path) for path in bibliographies])
+                 *[file_digest(path) for path in bibliographies], *([file_digest(csl)] if csl else []))
     cached = cache.get(stage, key)
     if cached is not None:
         return cached.decode("utf-8")
@@ -187,6 +195,8 @@ def render_chapter(stage: str, ast: dict[str, Any], data: dict[str, Any], *, tem
                 "--metadata", f"bookbuild-data={data_file}", "--metadata", "link-citations=true"]
         for path in bibliographies:
             args += ["--bibliography", str(path)]
+        if csl:
+            args += ["--csl", str(csl)]
         output = run_pandoc([*args, *filter_args(filters)], source, cwd=folder)
     cache.put(stage, key, output.encode("utf-8"))
     return output
@@ -214,8 +224,14 @@ def number_book(asts: list[dict[str, Any]], entries: list[ChapterEntry]) -> list
 
 def cited_keys(ast: dict[str, Any]) -> set[str]:
     """Every key the chapter cites or cross-references (``@key``)."""
-    return {citation["citationId"] for element in walk(ast.get("blocks", [])) if element["t"] == "Cite"
-            for citation in element["c"][0]}
+    return set(cited_in_order(ast))
+
+
+def cited_in_order(ast: dict[str, Any]) -> list[str]:
+    """The keys the chapter cites or cross-references, each once, in the order they first appear."""
+    keys = [citation["citationId"] for element in walk(ast.get("blocks", [])) if element["t"] == "Cite"
+            for citation in element["c"][0]]
+    return list(dict.fromkeys(keys))
 
 
 def filter_data(page: str, numbers: ChapterNumbers, targets: dict[str, Target], *, referenced: set[str] | None = None,

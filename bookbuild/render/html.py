@@ -27,7 +27,7 @@ from ..ledger import LedgerEntry, chapter_ledger, ledger_json, load_ledger
 from ..project import Book
 from ..references import is_local_path
 from . import latex_setup, site, theme
-from .book import Build, cited_keys, default_echo, filter_data, page_of, parallel, prepare_book, progress, render_chapter
+from .book import Build, citation_style, cited_keys, default_echo, filter_data, page_of, parallel, prepare_book, progress, render_chapter
 from .site import ChapterPage
 from .markdown import TIKZ_INFO, AssemblyInputs
 from .pandoc import PandocError
@@ -100,7 +100,7 @@ def _render_chapter(book: Book, loaded: LoadedChapter, ast: dict[str, Any], page
     try:
         output = render_chapter("pandoc-html", ast, data, template=PARTS_TEMPLATE, filters=HTML_FILTERS, options=options,
                                 bibliographies=[(book.root / bib).resolve() for bib in book.bibliography],
-                                folder=loaded.file.parent, cache=cache)
+                                folder=loaded.file.parent, cache=cache, csl=citation_style(book, "html"))
     except PandocError as exc:
         return exc
     toc, _, body = output.partition(BODY_MARKER)

@@ -40,7 +40,7 @@ from ..files import write_atomic
 from ..project import Book
 from ..references import bibliography_keys, is_local_path, xref_kind
 from . import latex_setup, theme
-from .book import Build, PreparedBook, cited_keys, default_echo, filter_data, parallel, prepare_book, progress, render_chapter
+from .book import Build, PreparedBook, citation_style, cited_in_order, cited_keys, default_echo, filter_data, parallel, prepare_book, progress, render_chapter
 from .latex_run import LatexError, LatexResult, compile_document, log_warnings
 from .markdown import AssemblyInputs
 from .pandoc import PandocError, pandoc_version, run_pandoc
@@ -61,6 +61,7 @@ STAMP = "book.inputs.json"  # the digest of the inputs of the last successful, s
 # Holds the PDF's /ID (see document_id). LuaTeX's own ID hashes the working
 # folder's path, so two builds of one book in two cache folders would differ.
 PDF_ID_FILE = "pdf-id.tex"
+CITATION_ORDER_CLASS = "bookbuild-citation-order"  # see latex_ast
 #: Images the chapters include (the build makes every path absolute).
 INCLUDED = re.compile(r"\{(/[^{}\n]+\.(?:pdf|png|jpe?g|jbig2|jb2))\}", re.I)
 LATEX_TIMEOUT = 600.0
@@ -138,9 +139,13 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
         build.chapters = len(jobs)
         say(f"converting {plural(len(jobs), 'chapter')} to LaTeX…")
         bib_files = [(book.root / b).resolve() for b in book.bibliography]
+        csl = citation_style(book, "pdf")
         known_keys = set().union(*[bibliography_keys(p.read_text(encoding="utf-8", errors="replace"))
                                    for p in bib_files if p.is_file()])
-        cited = sorted({key for _, ast, _, _ in jobs for key in cited_keys(ast) if not xref_kind(key)} & known_keys)
+        # In the order the book first cites them: a numeric style numbers them so, in the text and the list.
+        cited = [key for key in dict.fromkeys(k for _, ast, _, _ in jobs for k in cited_in_order(ast))
+                 if key in known_keys and not xref_kind(key)]
+        numeric = is_numeric_style(csl)
         rendered_pages = {page.page for _, _, page, _ in jobs}
         absent = {label for label, target in prepared.targets.items() if target.page not in rendered_pages}
 
@@ -150,9 +155,9 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
             data = filter_data(page.page, numbers, prepared.targets, referenced=referenced, single_document=True)
             data["absent"] = {label: True for label in sorted(referenced & absent)}
             problems: list[Diagnostic] = []
-            ready = latex_ast(loaded, ast, cited, problems, workdir / "images")
+            ready = latex_ast(loaded, ast, cited, problems, workdir / "images", numeric=numeric)
             try:
-                highlighting, body = _pandoc_latex(loaded, ready, data, bib_files, cache)
+                highlighting, body = _pandoc_latex(loaded, ready, data, bib_files, csl, cache)
             except PandocError as exc:
                 return None, [*problems, error("pandoc", loaded.shown, 1, f"pandoc failed: {exc}")]
             name = f"chapters/{n:02d}-{re.sub(r'[^A-Za-z0-9_-]+', '-', loaded.entry.name)}.tex"
@@ -169,7 +174,7 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
             build.seconds = time.perf_counter() - started
             return build
 
-        bibliography = _bibliography(cited, bib_files, cache) if cited else ""
+        bibliography = _bibliography(cited, bib_files, csl, cache) if cited else ""
         write_atomic(workdir / "bibliography.tex", bibliography)
         try:
             document = book_document(book, chapters, prepared, has_bibliography=bool(bibliography))
@@ -286,9 +291,9 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, workd
 # --------------------------------------------------------------------------- the chapter AST
 
 def latex_ast(loaded: LoadedChapter, ast: dict[str, Any], cited: list[str], problems: list[Diagnostic],
-              images: Path) -> dict[str, Any]:
+              images: Path, *, numeric: bool = False) -> dict[str, Any]:
     """A copy of the chapter's AST ready for LaTeX: images resolved (SVGs converted into ``images``),
-    source markers, the book's citations."""
+    source markers, the book's citations (``cited``, in the book's order)."""
     ready = copy.deepcopy(ast)
     if loaded.entry.part_page:
         # A part's page: \part carries its title, its text follows.
@@ -300,7 +305,21 @@ def latex_ast(loaded: LoadedChapter, ast: dict[str, Any], cited: list[str], prob
     if cited:
         # Every work the book cites, so citeproc disambiguates ("2020a") as the bibliography does.
         meta["nocite"] = {"t": "MetaInlines", "c": [_cite(key) for key in cited]}
+    if cited and numeric:
+        # Citeproc numbers works in the order a document cites them (nocite last): cite them
+        # all first, in the book's order, so [n] is the book's number; latex-book.lua drops this.
+        priming = {"t": "Para", "c": [_cite(key) for key in cited]}
+        ready["blocks"].insert(0, {"t": "Div", "c": [["", [CITATION_ORDER_CLASS], []], [priming]]})
     return ready
+
+
+def is_numeric_style(csl: Path | None) -> bool:
+    """True for a citation style that numbers works (its citations show ``citation-number``)."""
+    if csl is None:
+        return False
+    text = csl.read_text(encoding="utf-8", errors="replace")
+    citation = re.search(r"<citation\b.*?</citation>", text, re.S)
+    return bool(citation and "citation-number" in citation.group(0))
 
 
 def _without_title(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -483,22 +502,32 @@ def _with_markers(loaded: LoadedChapter, blocks: list[dict[str, Any]]) -> list[d
 # --------------------------------------------------------------------------- Pandoc
 
 def _pandoc_latex(loaded: LoadedChapter, ast: dict[str, Any], data: dict[str, Any],
-                  bib_files: list[Path], cache: Cache) -> tuple[str, str]:
+                  bib_files: list[Path], csl: Path | None, cache: Cache) -> tuple[str, str]:
     """(highlighting macros, LaTeX body) of one chapter, from Pandoc or the cache."""
     output = render_chapter("pandoc-latex", ast, data, template=PARTS_TEMPLATE, filters=LATEX_FILTERS,
                             options=["--to", "latex", "--top-level-division=chapter", "--wrap=preserve"],
-                            bibliographies=bib_files, folder=loaded.file.parent, cache=cache)
+                            bibliographies=bib_files, folder=loaded.file.parent, cache=cache, csl=csl)
     highlighting, _, body = output.partition(BODY_MARKER)
     return highlighting.strip(), body.strip()
 
 
-def _bibliography(keys: list[str], bib_files: list[Path], cache: Cache) -> str:
-    """The book's one list of references: every work the rendered chapters cite."""
-    source = "\n".join(["---", "nocite: |", "  " + ", ".join(f"@{key}" for key in keys), "---", "", "::: {#refs}", ":::", ""])
+def _bibliography(keys: list[str], bib_files: list[Path], csl: Path | None, cache: Cache) -> str:
+    """The book's one list of references: every work the rendered chapters cite.
+
+    The works are cited in ``keys`` order (the book's) inside ``\\iffalse``, not with
+    ``nocite``: a numeric style then numbers them as the chapters do (nocite items are
+    numbered in the order of the .bib file).
+    """
+    citations = " ".join(f"[@{key}]" for key in keys)
+    source = "\n".join(["```{=latex}", "\\iffalse", "```", "", citations, "", "```{=latex}", "\\fi", "```", "",
+                         "::: {#refs}", ":::", ""])
     args = ["--from", "markdown", "--to", "latex", "--citeproc", "--metadata", "link-citations=true", "--wrap=preserve"]
     for path in bib_files:
         args += ["--bibliography", str(path)]
-    key = digest("bibliography", pandoc_version(), source, *args, *[file_digest(path) for path in bib_files])
+    if csl:
+        args += ["--csl", str(csl)]
+    key = digest("bibliography", pandoc_version(), source, *args, *[file_digest(path) for path in bib_files],
+                 *([file_digest(csl)] if csl else []))
     cached = cache.get("pandoc-latex", key)
     if cached is not None:
         return cached.decode("utf-8")

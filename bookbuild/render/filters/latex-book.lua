@@ -339,6 +339,8 @@ local function tabset(div)
 end
 
 local function Div(div)
+  -- Citations the PDF build put first so citeproc numbers works in the book's order.
+  if div.classes:includes('bookbuild-citation-order') then return {} end
   if div.classes:includes('panel-tabset') then return tabset(div) end
   if is_callout(div) then
     div.content = in_box(div.content)
