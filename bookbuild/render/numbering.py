@@ -58,14 +58,18 @@ def walk(node: Any, skip: frozenset[str] = frozenset()) -> Iterator[dict[str, An
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, dict):
+        if isinstance(current, list):
+            stack.extend(reversed(current))
+        elif isinstance(current, dict):
             if "t" in current:
                 if current["t"] in skip:
                     continue
                 yield current
-            stack.extend(reversed(list(current.values())))
-        elif isinstance(current, list):
-            stack.extend(reversed(current))
+                children = current.get("c")  # an element's content is all under "c"
+                if isinstance(children, (list, dict)):
+                    stack.append(children)
+            else:  # e.g. a citation: its prefix and suffix hold elements
+                stack.extend(reversed(list(current.values())))
 
 
 def stringify(inlines: Any) -> str:
@@ -82,23 +86,18 @@ def stringify(inlines: Any) -> str:
     return "".join(parts).strip()
 
 
-def non_section_headers(blocks: Any) -> set[int]:
-    """Headers that are not sections, by ``id``: a callout's title (its first block,
+def non_section_headers(div: dict[str, Any]) -> list[dict[str, Any]]:
+    """The headers of a Div that are not sections: a callout's title (its first block,
     when it has no ``title`` attribute; filters/callouts.lua) and the tab titles of a
     ``.panel-tabset`` (its headers of the first heading level; filters/layout.lua)."""
-    found = set()
-    for element in walk(blocks):
-        if element["t"] != "Div":
-            continue
-        (_, classes, attributes), content = element["c"]
-        if any(c.startswith("callout-") for c in classes) and "title" not in dict(attributes) \
-                and content and content[0]["t"] == "Header":
-            found.add(id(content[0]))
-        if "panel-tabset" in classes:
-            headers = [block for block in content if block["t"] == "Header"]
-            if headers:
-                found.update(id(h) for h in headers if h["c"][0] == headers[0]["c"][0])
-    return found
+    (_, classes, attributes), content = div["c"]
+    if any(c.startswith("callout-") for c in classes) and "title" not in dict(attributes) \
+            and content and content[0]["t"] == "Header":
+        return [content[0]]
+    if "panel-tabset" in classes:
+        headers = [block for block in content if block["t"] == "Header"]
+        return [h for h in headers if h["c"][0] == headers[0]["c"][0]]
+    return []
 
 
 def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix: bool = False) -> ChapterNumbers:
@@ -119,9 +118,11 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix:
         counts[kind] += 1
         return f"{chapter_number}.{counts[kind]}" if chapter_number else str(counts[kind])
 
-    titles = non_section_headers(ast.get("blocks", []))
+    titles: set[int] = set()  # ids of headers that are not sections (a Div comes before its content)
     for element in walk(ast.get("blocks", [])):
         kind = element["t"]
+        if kind == "Div":
+            titles.update(id(header) for header in non_section_headers(element))
         if kind == "Header" and id(element) in titles:
             continue
         if kind == "Header":
