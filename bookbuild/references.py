@@ -32,9 +32,17 @@ class Located:
 
 
 def xref_kind(key: str) -> str | None:
-    """``fig`` for ``fig-foo``; None for a key that is a citation."""
-    prefix = key.split("-", 1)[0]
+    """``fig`` for ``fig-foo`` (or ``Fig-foo``, which starts a sentence); None for a key that is a citation."""
+    prefix = xref_label(key).split("-", 1)[0]
     return prefix if prefix in XREF_KINDS and "-" in key else None
+
+
+def xref_label(key: str) -> str:
+    """The label a reference key points at: ``@Fig-foo`` (capitalised, as Quarto allows) means ``fig-foo``."""
+    prefix = key.split("-", 1)[0]
+    if prefix[:1].isupper() and prefix[:1].lower() + prefix[1:] in XREF_KINDS:
+        return key[:1].lower() + key[1:]
+    return key
 
 
 @dataclass(frozen=True)
@@ -65,8 +73,10 @@ def scan_chapter(chapter: Chapter) -> ChapterScan:
     xrefs, citations = [], []
     for match in AT_KEY.finditer(prose):
         key = TRAILING_PUNCT.sub("", match["key"])
-        found = at(match.start(), key)
-        (xrefs if xref_kind(key) else citations).append(found)
+        if xref_kind(key):
+            xrefs.append(at(match.start(), xref_label(key)))
+        else:
+            citations.append(at(match.start(), key))
     images = [at(m.start(), m["src"].strip("<>")) for m in IMAGE.finditer(prose)]
     return ChapterScan(tuple(labels), tuple(xrefs), tuple(citations), tuple(images))
 

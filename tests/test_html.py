@@ -336,3 +336,20 @@ def test_a_citation_style_applies_per_page(book_factory, tmp_path):
     assert status == 0, stdout
     two = " ".join(visible_text((tmp_path / "site" / "two.html").read_text(encoding="utf-8")).split())
     assert "Second [ 1 ]" in two and "[1] Alpha book." in two  # each page its own list, as Quarto does
+
+
+def test_capitalised_references_and_reference_prefixes(book_factory, tmp_path):
+    root = book_factory({"ch.qmd": """
+        # Refs
+
+        ![A picture](a.png){#fig-pic}
+
+        @Fig-pic starts a sentence; [Fig. -@fig-pic] is short; [see @fig-pic, left] has both.
+        """})
+    (root / "a.png").write_bytes((FIXTURE / "images" / "png" / "tiny_ml.png").read_bytes())
+    status, stdout, _ = build(root, tmp_path / "site")
+    assert status == 0 and "0 warnings" in stdout, stdout
+    page = (tmp_path / "site" / "ch.html").read_text(encoding="utf-8").replace("\xa0", " ")
+    text = re.sub(r" ([,.;])", r"\1", " ".join(visible_text(page).split()))
+    assert "Figure 1.1 starts a sentence; Fig. 1.1 is short; see Figure 1.1, left has both." in text
+    assert page.count('href="#fig-pic" class="xref"') == 3

@@ -24,6 +24,7 @@ from ..check import CheckResult, LoadedChapter, check_book, default_workers
 from ..diagnostics import Diagnostic, error
 from ..execute import ExecutedChapter
 from ..project import Book, ChapterEntry
+from ..references import xref_label
 from ..shortcodes import ShortcodeContext, expansions, load_variables
 from . import theme
 from .assumptions import assumptions_chapter
@@ -223,8 +224,8 @@ def number_book(asts: list[dict[str, Any]], entries: list[ChapterEntry]) -> list
 
 
 def cited_keys(ast: dict[str, Any]) -> set[str]:
-    """Every key the chapter cites or cross-references (``@key``)."""
-    return set(cited_in_order(ast))
+    """Every key the chapter cites, and every label it cross-references (``@key``)."""
+    return {xref_label(key) for key in cited_in_order(ast)}
 
 
 def cited_in_order(ast: dict[str, Any]) -> list[str]:

@@ -17,8 +17,17 @@ local function target(label)
   return t
 end
 
-local function prefix_kind(label)
-  local kind = label:match('^(%a+)%-')
+-- `@Fig-x` (capitalised, to start a sentence) refers to `fig-x`.
+local function label_of(key)
+  local kind = key:match('^(%a+)%-')
+  if kind and not XREF[kind] and XREF[kind:sub(1, 1):lower() .. kind:sub(2)] then
+    return key:sub(1, 1):lower() .. key:sub(2)
+  end
+  return key
+end
+
+local function prefix_kind(key)
+  local kind = label_of(key):match('^(%a+)%-')
   return kind and XREF[kind] and kind or nil
 end
 
@@ -163,7 +172,12 @@ local function Cite(cite)
   local out = pandoc.Inlines({})
   for n, c in ipairs(cite.citations) do
     if n > 1 then out:insert(pandoc.Str(', ')) end
-    local t = target(c.id)
+    -- `[Fig. -@fig-x]` reads "Fig. 1.2"; `[see @fig-x, left]` "see Figure 1.2, left".
+    if #c.prefix > 0 then
+      out:extend(c.prefix)
+      out:insert(pandoc.Space())
+    end
+    local t = target(label_of(c.id))
     if not t then
       out:insert(pandoc.Span({pandoc.Str('?@' .. c.id)}, {class = 'xref-unresolved'}))
     else
@@ -171,6 +185,7 @@ local function Cite(cite)
       if c.mode == 'SuppressAuthor' and t.number ~= '' then text = t.number end
       out:insert(pandoc.Link({pandoc.Str(text)}, t.href, '', {class = 'xref'}))
     end
+    out:extend(c.suffix)
   end
   return out
 end
