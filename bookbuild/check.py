@@ -118,7 +118,7 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
         if run is not None:
             group.extend(run.diagnostics)
             group.extend(lint_chapter(loaded.chapter, run.values))
-            group.extend(_table_cells(loaded, run))
+            group.extend(_labelled_cell_outputs(loaded, run))
         group.extend(duplicate_labels(chapters, loaded))
         group.extend(_reference_diagnostics(loaded, labels, bib_keys))
         group.extend(_file_diagnostics(loaded))
@@ -216,20 +216,29 @@ def _file_diagnostics(loaded: LoadedChapter) -> list[Diagnostic]:
     return found
 
 
-def _table_cells(loaded: LoadedChapter, run: ExecutedChapter) -> list[Diagnostic]:
-    """A ``tbl-`` cell is captioned and numbered only when it prints a Markdown table last."""
+def _labelled_cell_outputs(loaded: LoadedChapter, run: ExecutedChapter) -> list[Diagnostic]:
+    """A ``fig-`` cell must draw a figure and a ``tbl-`` cell print a Markdown table last:
+    otherwise there is nothing to caption and number, and references to it do not resolve."""
     found = []
     for result in run.cells:
         cell = loaded.chapter.cells[result.index]
-        if not (cell.label and cell.label.startswith("tbl-")) or cell.option("output", True) is False:
+        label = cell.label or ""
+        if not result.ran or not result.ok or cell.option("output", True) is False:
             continue
-        last = result.markdown[-1] if result.markdown else result.stdout if cell.option("output") == "asis" else ""
-        if not ends_with_table(last):
-            found.append(warning("table-output", loaded.shown, cell.line,
-                                 f"cell '{cell.label}' has a table label but does not print a Markdown table, "
-                                 "so the table gets no caption or number and references to it do not resolve",
-                                 hint="print a pipe table with '#| output: asis' (e.g. DataFrame.to_markdown()), "
-                                      "or drop the tbl- label"))
+        if label.startswith("fig-") and not result.figures:
+            found.append(warning("figure-output", loaded.shown, cell.line,
+                                 f"cell '{label}' has a figure label but draws no figure, so nothing is captioned "
+                                 "or numbered and references to it do not resolve",
+                                 hint="draw the figure in this cell (plt.show() or leave the figure open), "
+                                      "or drop the fig- label"))
+        if label.startswith("tbl-"):
+            last = result.markdown[-1] if result.markdown else result.stdout if cell.option("output") == "asis" else ""
+            if not ends_with_table(last):
+                found.append(warning("table-output", loaded.shown, cell.line,
+                                     f"cell '{label}' has a table label but does not print a Markdown table, "
+                                     "so the table gets no caption or number and references to it do not resolve",
+                                     hint="print a pipe table with '#| output: asis' (e.g. DataFrame.to_markdown()), "
+                                          "or drop the tbl- label"))
     return found
 
 

@@ -9,6 +9,7 @@ block, and a fence that is never closed swallows the rest of the file.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any, Iterator
 
 import yaml
 
-from .diagnostics import Diagnostic, error
+from .diagnostics import Diagnostic, error, warning
 
 FENCE_OPEN = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n]*?)[ \t]*$")
 PYTHON_INFO = re.compile(r"^\{\s*python\b(?P<attrs>[^}]*)\}$")
@@ -293,7 +294,37 @@ def _cell_options(path: str, code: str, first_line: int) -> tuple[dict[str, Any]
         return {}, [error("yaml", path, line, f"malformed cell option: {yaml_error_message(exc)}", col=col + 3)]
     if not isinstance(options, dict):
         return {}, [error("yaml", path, first_line, "cell options must be '#| key: value' lines")]
-    return options, []
+    return options, _option_problems(path, options, option_lines, first_line)
+
+
+#: Cell options Quarto reads (a subset): a name close to one of these is taken for a typo.
+KNOWN_CELL_OPTIONS = (
+    "label", "echo", "eval", "output", "include", "warning", "error", "message", "classes",
+    "fig-cap", "fig-alt", "fig-subcap", "fig-width", "fig-height", "fig-align", "fig-pos", "fig-env", "fig-column",
+    "fig-cap-location", "fig-dpi", "fig-format", "tbl-cap", "tbl-subcap", "tbl-colwidths", "tbl-column",
+    "tbl-cap-location", "lst-label", "lst-cap", "code-fold", "code-summary", "code-overflow", "code-line-numbers",
+    "layout", "layout-ncol", "layout-nrow", "layout-align", "column", "cap-location", "panel", "cache", "freeze",
+)
+#: Options whose value is true or false (``output`` may also be ``asis``; ``echo`` ``fenced``).
+BOOLEAN_CELL_OPTIONS = {"echo": ("fenced",), "eval": (), "include": (), "output": ("asis",), "warning": (), "error": ()}
+
+
+def _option_problems(path: str, options: dict[str, Any], lines: list[str], first_line: int) -> list[Diagnostic]:
+    """Warnings for a misspelt option name and a yes/no option with another value."""
+    found = []
+    for name, value in options.items():
+        line = first_line + next((n for n, row in enumerate(lines) if row.lstrip().startswith(f"{name}:")), 0)
+        if name not in KNOWN_CELL_OPTIONS:
+            close = difflib.get_close_matches(str(name), KNOWN_CELL_OPTIONS, n=1, cutoff=0.75)
+            if close:
+                found.append(warning("cell-option", path, line, f"unknown cell option '{name}'; did you mean '{close[0]}'?",
+                                     hint=f"write '#| {close[0]}: …'; Quarto ignores an option it does not know"))
+        elif name in BOOLEAN_CELL_OPTIONS and not isinstance(value, bool) and value not in BOOLEAN_CELL_OPTIONS[name]:
+            words = ["true", "false", *BOOLEAN_CELL_OPTIONS[name]]
+            allowed = f"{', '.join(words[:-1])} or {words[-1]}"
+            found.append(warning("cell-option", path, line, f"cell option '{name}' is {value!r}; it must be {allowed}",
+                                 hint=f"write '#| {name}: false' (or true)"))
+    return found
 
 
 def code_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int, str]]:

@@ -77,3 +77,17 @@ def test_a_table_label_on_a_cell_that_prints_no_table(book_factory):
         """)
     assert found == [("table-output", 7, 1, "cell 'tbl-text' has a table label but does not print a Markdown table, "
                       "so the table gets no caption or number and references to it do not resolve")]
+
+
+def test_a_figure_label_on_a_cell_that_draws_nothing(book_factory):
+    found = lint(book_factory, """
+        ```{python}
+        #| label: fig-empty
+        #| fig-cap: "Nothing."
+        total = 1 + 1
+        ```
+
+        See @fig-empty.
+        """)
+    assert found == [("figure-output", 1, 1, "cell 'fig-empty' has a figure label but draws no figure, so nothing "
+                      "is captioned or numbered and references to it do not resolve")]

@@ -114,6 +114,24 @@ def test_malformed_cell_option_reports_its_line():
     assert (diag.code, diag.line) == ("yaml", 5)
 
 
+def test_misspelt_or_mistyped_cell_options_are_warnings_at_their_line():
+    chapter = parse(
+        """
+        ```{python}
+        #| lable: fig-x
+        #| echo: flase
+        #| output: asis
+        #| custom-thing: 1
+        x = 1
+        ```
+        """
+    )
+    assert [(d.code, d.line, d.message) for d in chapter.diagnostics] == [
+        ("cell-option", 2, "unknown cell option 'lable'; did you mean 'label'?"),
+        ("cell-option", 3, "cell option 'echo' is 'flase'; it must be true, false or fenced"),
+    ]  # 'asis' is a valid output; an option unlike any Quarto knows is left alone
+
+
 def test_prose_mask_keeps_offsets_and_hides_code():
     chapter = parse(
         """
