@@ -353,3 +353,30 @@ def test_capitalised_references_and_reference_prefixes(book_factory, tmp_path):
     text = re.sub(r" ([,.;])", r"\1", " ".join(visible_text(page).split()))
     assert "Figure 1.1 starts a sentence; Fig. 1.1 is short; see Figure 1.1, left has both." in text
     assert page.count('href="#fig-pic" class="xref"') == 3
+
+
+def test_callout_icon_and_appearance_attributes(book_factory, tmp_path):
+    root = book_factory({"ch.qmd": """
+        # Callouts
+
+        ::: {.callout-note icon="false"}
+        No icon.
+        :::
+
+        ::: {.callout-tip appearance="simple"}
+        Simple.
+        :::
+
+        ::: {.callout-warning appearance="minimal" icon=false}
+        Minimal.
+        :::
+        """})
+    status, stdout, _ = build(root, tmp_path / "site")
+    assert status == 0, stdout
+    page = (tmp_path / "site" / "ch.html").read_text(encoding="utf-8")
+    callouts = re.findall(r'<div class="(callout [^"]*)"[^>]*>\s*<div class="callout-header">(.*?)</div>', page, re.S)
+    assert [(classes, "callout-icon" in header) for classes, header in callouts] == [
+        ("callout callout-note callout-no-icon", False),
+        ("callout callout-tip callout-simple", True),
+        ("callout callout-warning callout-minimal callout-no-icon", False),
+    ]

@@ -39,6 +39,11 @@ local function html_callout(div, kind, style, title, body)
   local open_tag, close_tag, head_open, head_close
   local color = book.escape_html(style.color or '')
   local classes = 'callout callout-' .. kind
+  -- Quarto's `appearance="simple|minimal"` (lighter boxes) and `icon="false"`.
+  local appearance = div.attributes.appearance
+  if appearance == 'simple' or appearance == 'minimal' then classes = classes .. ' callout-' .. appearance end
+  local icon = div.attributes.icon ~= 'false'
+  if not icon then classes = classes .. ' callout-no-icon' end
   if collapse == 'true' or collapse == 'false' then
     open_tag = '<details class="' .. classes .. '" style="--callout-color: ' .. color .. '"' .. (collapse == 'false' and ' open' or '') .. '>'
     head_open, head_close, close_tag = '<summary class="callout-header">', '</summary>', '</details>'
@@ -47,7 +52,7 @@ local function html_callout(div, kind, style, title, body)
     head_open, head_close, close_tag = '<div class="callout-header">', '</div>', '</div>'
   end
   local header = pandoc.Inlines({pandoc.RawInline('html', head_open ..
-    '<span class="callout-icon" aria-hidden="true">' .. (style.icon_svg or '') .. '</span>' ..
+    (icon and ('<span class="callout-icon" aria-hidden="true">' .. (style.icon_svg or '') .. '</span>') or '') ..
     '<span class="callout-label">' .. book.escape_html(style.label or kind) .. '</span>')})
   if #title > 0 then
     header:insert(pandoc.RawInline('html', '<span class="callout-title">'))
