@@ -54,13 +54,23 @@ local function stack_block(tex, data)
     '<figcaption>Where this chapter sits in the ML systems stack</figcaption></figure></div>')
 end
 
+-- The chapter's numbered level-2 headings, found among the blocks (and inside
+-- divs) without visiting every inline, as a full walk would.
 local function minitoc(doc)
   local items = {}
-  doc.blocks:walk({Header = function(h)
-    if h.level == 2 and not h.classes:includes('unnumbered') then
-      items[#items + 1] = '<li><a href="#' .. h.identifier .. '">' .. book.escape_html(pandoc.utils.stringify(h.content)) .. '</a></li>'
+  local function visit(blocks)
+    for _, block in ipairs(blocks) do
+      if block.t == 'Header' then
+        if block.level == 2 and not block.classes:includes('unnumbered') then
+          items[#items + 1] = '<li><a href="#' .. block.identifier .. '">' ..
+            book.escape_html(pandoc.utils.stringify(block.content:walk({Note = function() return {} end}))) .. '</a></li>'
+        end
+      elseif block.t == 'Div' or block.t == 'BlockQuote' then
+        visit(block.content)
+      end
     end
-  end})
+  end
+  visit(doc.blocks)
   return '<nav class="chapter-minitoc" aria-label="In this chapter"><ul>' ..
     table.concat(items) .. '</ul></nav>'
 end
@@ -68,25 +78,36 @@ end
 local function Pandoc(doc)
   if book.format() == 'latex' then return nil end
   local data = book.load(doc.meta)
-  local toc_html = minitoc(doc)
+  -- Each walk costs a pass over the whole document: the table of contents is
+  -- built, and paragraphs revisited, only when a chapter asks for one.
+  local toc_html, inline_toc = nil, false
+  local function toc()
+    toc_html = toc_html or minitoc(doc)
+    return toc_html
+  end
   local function raw_block(el)
     if not is_tex(el) then return nil end
     if el.text:match('\\mlsysstack') then return stack_block(el.text, data) or {} end
-    if el.text:match('\\chapterminitoc') then return pandoc.RawBlock('html', toc_html) end
+    if el.text:match('\\chapterminitoc') then return pandoc.RawBlock('html', toc()) end
     return {}
   end
   local function raw_inline(el)
     if not is_tex(el) then return nil end
-    if el.text:match('\\chapterminitoc') then return pandoc.RawInline('html', toc_html) end
+    if el.text:match('\\chapterminitoc') then
+      inline_toc = true
+      return pandoc.RawInline('html', toc())
+    end
     return {}
   end
   doc.blocks = doc.blocks:walk({RawBlock = raw_block, RawInline = raw_inline})
-  -- A paragraph left holding only `\chapterminitoc` output should not be a <p>.
-  doc.blocks = doc.blocks:walk({Para = function(p)
-    if #p.content == 1 and p.content[1].t == 'RawInline' and p.content[1].format == 'html' then
-      return pandoc.RawBlock('html', p.content[1].text)
-    end
-  end})
+  if inline_toc then
+    -- A paragraph left holding only the table of contents should not be a <p>.
+    doc.blocks = doc.blocks:walk({Para = function(p)
+      if #p.content == 1 and p.content[1].t == 'RawInline' and p.content[1].format == 'html' then
+        return pandoc.RawBlock('html', p.content[1].text)
+      end
+    end})
+  end
   return doc
 end
 
