@@ -552,3 +552,25 @@ def test_a_missing_citation_style_is_an_error_in_the_config(book_factory) -> Non
     (problem,) = [d for d in result.diagnostics if d.code == "csl-missing"]
     assert (problem.file.endswith("_quarto.yml"), problem.line, problem.message) == (
         True, 9, "citation style 'numeric.csl' does not exist")
+
+
+def test_callouts_carry_their_icons_unless_told_not_to(book_factory, tmp_path: Path) -> None:
+    root = book_factory({"boxes.qmd": """
+        # Boxes
+
+        ::: {.callout-tip}
+        With its icon.
+        :::
+
+        ::: {.callout-note icon="false"}
+        Without.
+        :::
+        """})
+    status, stdout, stderr = build(root, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"))
+    assert status == 0, stdout + stderr
+    (tex,) = (tmp_path / "cache" / "pdf").glob("*/chapters/*boxes.tex")
+    openings = re.findall(r"\\begin\{bookcallout\}(\[[^\]]*\])?\{(\w+)\}", tex.read_text(encoding="utf-8"))
+    assert [(bool(icon), color) for icon, color in openings] == [(True, "GreenLine"), (False, "BlueLine")]
+    icon = Path(openings[0][0][1:-1])
+    assert icon.read_bytes().startswith(b"%PDF")  # the tip's SVG icon, drawn in the callout's colour
+    assert "Without." in pdf_text(next((tmp_path / "out").glob("*.pdf")))

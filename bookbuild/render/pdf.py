@@ -149,10 +149,15 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
         rendered_pages = {page.page for _, _, page, _ in jobs}
         absent = {label for label, target in prepared.targets.items() if target.page not in rendered_pages}
 
+        icons = _callout_icons(workdir / "icons")
+
         def convert(n: int, job: tuple[LoadedChapter, dict[str, Any], Any, Any]) -> tuple[ChapterTex | None, list[Diagnostic]]:
             loaded, ast, page, numbers = job
             referenced = cited_keys(ast)
             data = filter_data(page.page, numbers, prepared.targets, referenced=referenced, single_document=True)
+            for kind, style in [*data["callouts"]["kinds"].items(), ("default", data["callouts"]["default"])]:
+                if kind in icons:
+                    style["icon_pdf"] = icons[kind]
             data["absent"] = {label: True for label in sorted(referenced & absent)}
             problems: list[Diagnostic] = []
             ready = latex_ast(loaded, ast, cited, problems, workdir / "images", numeric=numeric)
@@ -320,6 +325,24 @@ def is_numeric_style(csl: Path | None) -> bool:
     text = csl.read_text(encoding="utf-8", errors="replace")
     citation = re.search(r"<citation\b.*?</citation>", text, re.S)
     return bool(citation and "citation-number" in citation.group(0))
+
+
+def _callout_icons(folder: Path) -> dict[str, str]:
+    """Kind -> a PDF of its callout icon in the callout's colour (none when the SVG cannot be converted:
+    the box is then drawn without it)."""
+    kinds, default = theme.callout_styles()
+    icons = {}
+    for kind, style in [*kinds.items(), ("default", default)]:
+        if not style.icon_svg:
+            continue
+        svg = folder / f"{kind}.svg"
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(svg, theme.icon_svg_in_color(style))
+        try:
+            icons[kind] = svg_to_pdf(svg, folder).as_posix()
+        except SvgError:
+            return {}
+    return icons
 
 
 def _without_title(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -68,3 +68,8 @@ def callouts_json() -> dict[str, Any]:
 def asset_files() -> list[Path]:
     """The theme files every HTML page loads."""
     return [THEME_DIR / name for name in HTML_ASSETS]
+
+
+def icon_svg_in_color(style: CalloutStyle) -> str:
+    """The style's icon with its ``currentColor`` made the callout's colour, as a file needs it."""
+    return style.icon_svg.replace("currentColor", style.color)

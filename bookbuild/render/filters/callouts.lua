@@ -73,12 +73,15 @@ end
 
 -- `\begin{bookcallout}{<palette colour>}{<label>}{<title>}`: the environment is
 -- defined in theme/latex-preamble.tex (black when the colour is not defined).
-local function latex_callout(kind, style, title, body)
+local function latex_callout(div, kind, style, title, body)
   local env = 'bookcallout'
   local label = latex_text(pandoc.Inlines({pandoc.Str(style.label or kind)}))
   local color = tostring(style.latex_color or 'black'):gsub('[^%w]', '')
+  -- The icon, a PDF the build made from the same SVG as the website's (optional).
+  local icon = ''
+  if style.icon_pdf and div.attributes.icon ~= 'false' then icon = '[' .. style.icon_pdf .. ']' end
   local out = pandoc.Blocks({pandoc.RawBlock('latex',
-    '\\begin{' .. env .. '}{' .. color .. '}{' .. label .. '}{' .. latex_text(title) .. '}')})
+    '\\begin{' .. env .. '}' .. icon .. '{' .. color .. '}{' .. label .. '}{' .. latex_text(title) .. '}')})
   out:extend(body)
   out:insert(pandoc.RawBlock('latex', '\\end{' .. env .. '}'))
   return out
@@ -89,7 +92,7 @@ local function Div(div)
   if not kind then return nil end
   local style = style_of(kind)
   local title, body = title_of(div)
-  if book.format() == 'latex' then return latex_callout(kind, style, title, body) end
+  if book.format() == 'latex' then return latex_callout(div, kind, style, title, body) end
   return html_callout(div, kind, style, title, body)
 end
 
