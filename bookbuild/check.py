@@ -8,6 +8,7 @@ being checked or rendered.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
@@ -20,6 +21,7 @@ from .diagnostics import Diagnostic, error, warning
 from .cache import Cache
 from .execute import FIGURE_FORMATS, ChapterJob, ExecutedChapter, ExecutionResult
 from .execute.reuse import execute_with_cache
+from .includes import expand_includes
 from .lint import ends_with_table, lint_chapter
 from .project import Book, ChapterEntry, display_path
 from .qmd import Chapter, parse_chapter
@@ -37,6 +39,7 @@ class LoadedChapter:
     file: Path
     shown: str
     chapter: Chapter
+    include_problems: tuple[Diagnostic, ...] = ()  # where they stand in the including file already
 
     @functools.cached_property
     def scan(self) -> ChapterScan:
@@ -67,14 +70,26 @@ class CheckResult:
 
 
 def load_chapters(book: Book) -> list[LoadedChapter]:
-    """Read and parse every chapter of the book, in book order."""
+    """Read and parse every chapter of the book (its includes expanded), in book order."""
     loaded = []
     for entry in book.chapters:
         file = (book.root / entry.path).resolve()
         shown = display_path(file)
-        chapter = parse_chapter(shown, file.read_text(encoding="utf-8"))
-        loaded.append(LoadedChapter(entry, file, shown, chapter))
+        text, source_map, problems = expand_includes(file, file.read_text(encoding="utf-8"), shown, book.root,
+                                                     display_path)
+        chapter = parse_chapter(shown, text)
+        if source_map.includes_anything or problems:
+            chapter = dataclasses.replace(chapter, source_map=source_map)
+        loaded.append(LoadedChapter(entry, file, shown, chapter, tuple(problems)))
     return loaded
+
+
+def locate(diagnostics: list[Diagnostic], chapters: list[LoadedChapter]) -> list[Diagnostic]:
+    """Diagnostics of chapters that include files, pointing into the file each line came from."""
+    maps = {c.shown: c.chapter.source_map for c in chapters if c.chapter.source_map is not None}
+    if not maps:
+        return diagnostics
+    return [maps[d.file].remap(d, d.file) if d.file in maps else d for d in diagnostics]
 
 
 def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inprocess", timeout: float = 120.0,
@@ -124,7 +139,8 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
         group.extend(_file_diagnostics(loaded))
         group.extend(shortcode_diagnostics(loaded.chapter, loaded.shown,
                                            ShortcodeContext(loaded.chapter.front_matter, book.config, variables)))
-        group.sort(key=lambda d: (d.line, d.col))
+        group = locate(group, [loaded]) + list(loaded.include_problems)
+        group.sort(key=lambda d: (d.file != loaded.shown, d.file, d.line, d.col))
         result.groups[loaded.shown] = group
     return result
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence, TextIO
 
 from .cache import Cache
-from .check import CheckResult, check_book
+from .check import CheckResult, check_book, locate
 from .diagnostics import ConfigError, Diagnostic, exit_status, format_json, plural
 from .execute import DEFAULT_TIMEOUT, ENGINES, FIGURE_FORMATS, ChapterJob, ExecutionResult
 from .project import display_path, load_book
@@ -144,7 +144,8 @@ def counts(diagnostics: list[Diagnostic]) -> str:
 
 def report_build(build: "Build", outcome: str, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """The closing lines of an HTML or PDF build; return its exit status."""
-    write_text_report(build.prepared.check, out, extra=build.prepared.diagnostics + build.diagnostics)
+    extra = locate(build.prepared.diagnostics + build.diagnostics, build.prepared.chapters)
+    write_text_report(build.prepared.check, out, extra=extra)
     if build.cache is not None and build.cache.stats:
         err.write(f"  cache: {build.cache.summary()}\n")
     out.write(f"{outcome} in {build.seconds:.1f} s: {counts(build.all_diagnostics)}\n")

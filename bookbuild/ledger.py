@@ -55,9 +55,11 @@ def chapter_ledger(executed: ExecutedChapter) -> list[LedgerEntry]:
         inline = chapter.inlines[value.index]
         defining = max(value.cells) if value.cells else None
         cell = chapter.cells[defining] if defining is not None else None
+        file, line = chapter.locate(inline.line)  # an included file's own line, when it came from one
         entries.append(LedgerEntry(
-            file=chapter.path, index=inline.index, line=inline.line, col=inline.col, expr=inline.expr, text=value.text,
-            markdown=value.markdown, cell_label=cell.label if cell else None, cell_line=cell.line if cell else None,
+            file=file, index=inline.index, line=line, col=inline.col, expr=inline.expr, text=value.text,
+            markdown=value.markdown, cell_label=cell.label if cell else None,
+            cell_line=chapter.locate(cell.line)[1] if cell else None,
             constants=_constants_behind(value.cells, cells),
         ))
     return entries

@@ -18,6 +18,7 @@ from typing import Any, Iterator
 import yaml
 
 from .diagnostics import Diagnostic, error, warning
+from .includes import SourceMap
 
 FENCE_OPEN = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n]*?)[ \t]*$")
 PYTHON_INFO = re.compile(r"^\{\s*python\b(?P<attrs>[^}]*)\}$")
@@ -98,6 +99,11 @@ class Chapter:
     inlines: tuple[InlineExpr, ...]
     blocks: tuple[FencedBlock, ...]
     diagnostics: tuple[Diagnostic, ...] = field(default=())
+    source_map: SourceMap | None = None  # where the lines came from, when the chapter includes files
+
+    def locate(self, line: int) -> tuple[str, int]:
+        """(file, line) of a line of the text: the chapter's own, or an included file's."""
+        return self.source_map.locate(line) if self.source_map else (self.path, line)
 
     @property
     def items(self) -> list[Cell | InlineExpr]:

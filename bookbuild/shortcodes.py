@@ -8,7 +8,8 @@ Expanded as Quarto does:
 - ``{{< pagebreak >}}``: a new page in the PDF, nothing on the website;
 - ``{{< kbd Ctrl-C >}}``: a key, as ``<kbd>`` on the website.
 
-Any other shortcode (``include``, ``video``, ``embed``, …) is left as written,
+``{{< include >}}`` is expanded before the chapter is read (see includes.py).
+Any other shortcode (``video``, ``embed``, …) is left as written,
 and ``make check`` warns about it, as about a key ``meta``/``var`` cannot find.
 An escaped shortcode, ``{{</* name */>}}``, shows as written without the escape.
 Shortcodes inside code (fenced blocks, code spans) are text, as the prose mask
@@ -104,7 +105,9 @@ def expand(shortcode: Shortcode, context: ShortcodeContext) -> tuple[str | None,
         if context.output_format == "latex":
             return "`" + key.replace("`", "") + "`", None  # code: Pandoc sets and escapes it
         return "`<kbd>" + html.escape(key) + "</kbd>`{=html}", None
-    return None, (f"the '{name}' shortcode is not supported (only {', '.join(SUPPORTED)}); "
+    if name == "include":
+        return None, None  # expanded before the chapter is read; includes.py reports what went wrong
+    return None, (f"the '{name}' shortcode is not supported (only {', '.join(SUPPORTED)}, and include); "
                   "it is shown as written")
 
 

@@ -46,7 +46,7 @@ def test_expansion_rules():
         (7, 7): ("`<kbd>Ctrl-C</kbd>`{=html}", None),
         (9, 1): ("", None),
         (11, 9): ("{{< var version >}}", None),
-        (11, 42): (None, "the 'video' shortcode is not supported (only meta, var, pagebreak, kbd); it is shown as written"),
+        (11, 42): (None, "the 'video' shortcode is not supported (only meta, var, pagebreak, kbd, and include); it is shown as written"),
         (11, 91): (None, "'nope' is not in _variables.yml"),
     }  # and nothing from the code span on line 13
     latex = ShortcodeContext(chapter.front_matter, {}, {}, "latex")
@@ -61,7 +61,7 @@ def test_check_reports_what_cannot_be_expanded(book_factory):
     found = [(d["code"], d["line"], d["col"], d["message"]) for d in json.loads(out.getvalue())["diagnostics"]]
     assert found == [
         ("shortcode", 11, 42, "{{< video https://example.org/v.mp4 >}}: the 'video' shortcode is not supported "
-                              "(only meta, var, pagebreak, kbd); it is shown as written"),
+                              "(only meta, var, pagebreak, kbd, and include); it is shown as written"),
         ("shortcode", 11, 91, "{{< var nope >}}: 'nope' is not in _variables.yml"),
     ]
 

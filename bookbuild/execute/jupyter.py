@@ -210,7 +210,7 @@ def _inline_value(inline: InlineExpr, outcome: dict[str, Any], shown_file: str) 
         if outcome["error"] == "NameError":
             name = outcome.get("name") or outcome["message"]
             problem = error("inline-undefined", shown_file, inline.line,
-                            f"inline expression `{inline.expr}` uses '{name}', which no cell above line {inline.line} defines",
+                            f"inline expression `{inline.expr}` uses '{name}', which no cell above it defines",
                             col=inline.col)
         else:
             problem = error("inline-error", shown_file, inline.line,

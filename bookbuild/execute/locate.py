@@ -90,7 +90,7 @@ def inline_exception(exc: BaseException, inline: InlineExpr, shown_file: str) ->
     if isinstance(exc, NameError) and not isinstance(exc, UnboundLocalError):
         name = getattr(exc, "name", None) or str(exc)
         return error("inline-undefined", shown_file, inline.line,
-                     f"inline expression `{inline.expr}` uses '{name}', which no cell above line {inline.line} defines",
+                     f"inline expression `{inline.expr}` uses '{name}', which no cell above it defines",
                      col=inline.col, hint="define it in a cell before this line, or fix the name")
     if isinstance(exc, SyntaxError):
         return error("inline-syntax", shown_file, inline.line, f"inline expression `{inline.expr}` is not valid Python: {exc.msg}",
