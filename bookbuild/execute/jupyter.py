@@ -27,7 +27,7 @@ from nbclient.exceptions import CellTimeoutError
 from ..diagnostics import Diagnostic, error
 from ..qmd import Cell, InlineExpr
 from . import values as values_module
-from .locate import inline_value_diagnostic
+from .locate import inline_value_diagnostic, undefined_name
 from .pool import ChapterJob
 from .result import CellResult, ExecutionResult, Figure, InlineValue
 from .values import MARKDOWN, NOT_TEXT
@@ -208,10 +208,7 @@ def _inline_outcomes(outputs: list[Any]) -> list[dict[str, Any]]:
 def _inline_value(inline: InlineExpr, outcome: dict[str, Any], shown_file: str) -> tuple[InlineValue, Diagnostic | None]:
     if "error" in outcome:
         if outcome["error"] == "NameError":
-            name = outcome.get("name") or outcome["message"]
-            problem = error("inline-undefined", shown_file, inline.line,
-                            f"inline expression `{inline.expr}` uses '{name}', which no cell above it defines",
-                            col=inline.col)
+            problem = undefined_name(inline, outcome.get("name") or outcome["message"], shown_file)
         else:
             problem = error("inline-error", shown_file, inline.line,
                             f"inline expression `{inline.expr}` raised {outcome['error']}: {outcome['message']}", col=inline.col)

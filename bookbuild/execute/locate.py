@@ -85,13 +85,17 @@ def cell_syntax_error(exc: SyntaxError, cell: Cell, shown_file: str) -> Diagnost
                  detail=detail, hint="fix the Python syntax; the chapter's cells stop here")
 
 
+def undefined_name(inline: InlineExpr, name: str, shown_file: str) -> Diagnostic:
+    """An inline expression that uses a name no cell above it defines (both engines)."""
+    return error("inline-undefined", shown_file, inline.line,
+                 f"inline expression `{inline.expr}` uses '{name}', which no cell above it defines",
+                 col=inline.col, hint="define it in a cell before this line, or fix the name")
+
+
 def inline_exception(exc: BaseException, inline: InlineExpr, shown_file: str) -> Diagnostic:
     """An inline expression that named nothing defined above it, or raised."""
     if isinstance(exc, NameError) and not isinstance(exc, UnboundLocalError):
-        name = getattr(exc, "name", None) or str(exc)
-        return error("inline-undefined", shown_file, inline.line,
-                     f"inline expression `{inline.expr}` uses '{name}', which no cell above it defines",
-                     col=inline.col, hint="define it in a cell before this line, or fix the name")
+        return undefined_name(inline, getattr(exc, "name", None) or str(exc), shown_file)
     if isinstance(exc, SyntaxError):
         return error("inline-syntax", shown_file, inline.line, f"inline expression `{inline.expr}` is not valid Python: {exc.msg}",
                      col=inline.col)
