@@ -329,7 +329,7 @@ def test_missing_packages_are_installed_when_possible(monkeypatch: pytest.Monkey
     log = io.StringIO()
     assert latex_setup.ensure(log, find_files=fake_kpsewhich, find_program=lambda p: f"/usr/bin/{p}") == []
     assert installed == [["apt-get", "install", "-y", "--no-install-recommends", "texlive-latex-extra"]]
-    assert "installing the TeX packages the PDF needs: texlive-latex-extra" in log.getvalue()
+    assert "installing from Debian for the PDF: texlive-latex-extra" in log.getvalue()
     # Not allowed to: nothing is run, the missing file is reported.
     installed.clear()
     missing = latex_setup.ensure(log, allow_install=False, find_files=fake_kpsewhich,
@@ -341,6 +341,7 @@ def test_every_package_the_pdf_needs_is_in_the_ci_list() -> None:
     listed = set((REPO / "scripts" / "debian-packages.txt").read_text(encoding="utf-8").split())
     assert set(latex_setup.packages()) <= listed
     assert set(latex_setup.packages(latex_setup.TIKZ_REQUIREMENTS)) <= listed
+    assert set(latex_setup.packages(latex_setup.OPTIONAL_REQUIREMENTS)) <= listed
     assert latex_setup.missing(requirements=latex_setup.TIKZ_REQUIREMENTS) == []
 
 
@@ -574,3 +575,13 @@ def test_callouts_carry_their_icons_unless_told_not_to(book_factory, tmp_path: P
     icon = Path(openings[0][0][1:-1])
     assert icon.read_bytes().startswith(b"%PDF")  # the tip's SVG icon, drawn in the callout's colour
     assert "Without." in pdf_text(next((tmp_path / "out").glob("*.pdf")))
+
+
+def test_without_rsvg_convert_an_svg_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:
+    from bookbuild.render import svg
+
+    (tmp_path / "a.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>')
+    monkeypatch.setattr(svg.shutil, "which", lambda name: None)
+    with pytest.raises(svg.SvgError) as raised:
+        svg.svg_to_pdf(tmp_path / "a.svg", tmp_path / "out")
+    assert str(raised.value) == "rsvg-convert is not installed; install it with: apt-get install librsvg2-bin"

@@ -60,7 +60,11 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     *_files("fonts-dejavu-core", "DejaVuSerif.ttf", "DejaVuSans.ttf"),
     *_files("texlive-fonts-recommended", "uhvr8t.tfm"),
     *_files("lmodern", "lmodern.sty"),
-    # SVG images, converted to PDF (render/svg.py).
+)
+
+#: What the PDF build uses when it is there: SVG images and callout icons are
+#: converted with it (render/svg.py); without it they are left out, with a warning.
+OPTIONAL_REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement("rsvg-convert", "librsvg2-bin", "program"),
 )
 
@@ -176,7 +180,7 @@ def ensure(log: TextIO, *, allow_install: bool = True, find_files: FileLookup | 
     if not absent or not allow_install or not can_install():
         return absent
     names = packages(absent)
-    log.write(f"  installing the TeX packages {purpose} needs: {' '.join(names)}\n")
+    log.write(f"  installing from Debian for {purpose}: {' '.join(names)}\n")
     install = ["apt-get", "install", "-y", "--no-install-recommends", *names]
     if not _apt(install, log):
         _apt(["apt-get", "update"], log)

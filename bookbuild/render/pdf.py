@@ -106,6 +106,11 @@ def pdf_name(book: Book, names: list[str] | None) -> str:
 
 def check_setup(book: Book, log: TextIO, *, allow_install: bool = True) -> None:
     """Stop with exit status 2 (a ConfigError) when TeX programs or packages are missing and cannot be installed."""
+    optional = latex_setup.ensure(log, allow_install=allow_install, requirements=latex_setup.OPTIONAL_REQUIREMENTS,
+                                  purpose="the PDF (SVG images, callout icons)")
+    if optional:
+        log.write(f"  without {', '.join(r.name for r in optional)}, SVG images show a placeholder and callouts "
+                  f"have no icons; install it with: {latex_setup.install_command(optional)}\n")
     absent = latex_setup.ensure(log, allow_install=allow_install)
     if absent:
         names = ", ".join(r.name for r in absent)
