@@ -382,7 +382,8 @@ def _resolve_images(loaded: LoadedChapter, ast: dict[str, Any], problems: list[D
                 path = svg_to_pdf(path, images)
             except SvgError as exc:
                 problems.append(warning("pdf-image", loaded.shown, _line_of(loaded, url),
-                                        f"SVG image '{url}' cannot be put in the PDF: {exc}; the PDF shows a placeholder"))
+                                        f"SVG image '{url}' cannot be put in the PDF: {exc}; the PDF shows a placeholder",
+                                        hint="open the SVG in a browser to check it, or add a PDF or PNG version"))
                 return _placeholder(url)
         elif path.suffix.lower() not in IMAGE_FORMATS:
             problems.append(warning("pdf-image", loaded.shown, _line_of(loaded, url),
