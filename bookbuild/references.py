@@ -15,6 +15,7 @@ from pathlib import Path
 from .qmd import Chapter, LineIndex
 
 XREF_KINDS = ("fig", "tbl", "eq", "sec", "lst")
+LISTING_ID = re.compile(r"^\{[^}]*#(?P<label>lst-[^\s}]+)")
 LABEL_ATTR = re.compile(r"\{#(?P<label>(?:fig|tbl|eq|sec|lst)-[^\s}]+)")
 AT_KEY = re.compile(r"(?<![\w@\\])@(?P<key>[\w][\w:.#$%&+?<>~/-]*)")
 TRAILING_PUNCT = re.compile(r"[:.#$%&+?<>~/-]+$")
@@ -65,9 +66,14 @@ def scan_chapter(chapter: Chapter) -> ChapterScan:
         return Located(name, line, col)
 
     labels = [at(m.start(), m["label"]) for m in LABEL_ATTR.finditer(prose)]
+    for block in chapter.blocks:  # ```{.python #lst-x lst-cap="…"}: the label is in the fence's attributes
+        listing = LISTING_ID.search(block.info)
+        if listing:
+            labels.append(Located(listing["label"], block.line, 1))
     for cell in chapter.cells:
-        if cell.label and xref_kind(cell.label):
-            labels.append(Located(cell.label, cell.line, 1))
+        for label in (cell.label, cell.option("lst-label")):
+            if isinstance(label, str) and xref_kind(label):
+                labels.append(Located(label, cell.line, 1))
     labels.sort(key=lambda item: (item.line, item.col))
 
     xrefs, citations = [], []

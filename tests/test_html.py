@@ -380,3 +380,34 @@ def test_callout_icon_and_appearance_attributes(book_factory, tmp_path):
         ("callout callout-tip callout-simple", True),
         ("callout callout-warning callout-minimal callout-no-icon", False),
     ]
+
+
+LISTINGS = {"ch.qmd": """
+    # Listings
+
+    ```{.python #lst-loop lst-cap="A loop over **tokens**."}
+    for token in tokens:
+        step(token)
+    ```
+
+    ```{python}
+    #| echo: true
+    #| lst-label: lst-cell
+    #| lst-cap: "The cell that computes it."
+    answer = 6 * 7
+    ```
+
+    See @lst-loop and @lst-cell.
+    """}
+
+
+def test_code_listings_are_numbered_captioned_and_referenced(book_factory, tmp_path):
+    root = book_factory(LISTINGS)
+    status, stdout, _ = build(root, tmp_path / "site")
+    assert status == 0 and "0 warnings" in stdout, stdout
+    page = (tmp_path / "site" / "ch.html").read_text(encoding="utf-8").replace("\xa0", " ")
+    text = re.sub(r" ([,.;])", r"\1", " ".join(visible_text(page).split()))
+    assert "Listing 1.1: A loop over tokens. for token in tokens:" in text
+    assert "Listing 1.2: The cell that computes it. answer = 6 * 7" in text
+    assert "See Listing 1.1 and Listing 1.2." in text
+    assert '<div id="lst-loop" class="listing">' in page and 'href="#lst-cell" class="xref"' in page

@@ -585,3 +585,15 @@ def test_without_rsvg_convert_an_svg_is_a_clear_error(tmp_path: Path, monkeypatc
     with pytest.raises(svg.SvgError) as raised:
         svg.svg_to_pdf(tmp_path / "a.svg", tmp_path / "out")
     assert str(raised.value) == "rsvg-convert is not installed; install it with: apt-get install librsvg2-bin"
+
+
+def test_code_listings_are_numbered_in_the_pdf(book_factory, tmp_path: Path) -> None:
+    from test_html import LISTINGS
+
+    root = book_factory(LISTINGS)
+    status, stdout, stderr = build(root, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"))
+    assert status == 0, stdout + stderr
+    text = flat(pdf_text(next((tmp_path / "out").glob("*.pdf"))))
+    assert "Listing 1.1: A loop over tokens. for token in tokens:" in text
+    assert "Listing 1.2: The cell that computes it. answer = 6 * 7" in text
+    assert "See Listing 1.1 and Listing 1.2." in text

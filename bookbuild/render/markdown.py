@@ -117,7 +117,13 @@ def _cell_markdown(cell: Cell, result: CellResult | None, inputs: AssemblyInputs
     echo = cell.option("echo", inputs.echo)
     if echo is True:
         code = "".join(row for row in cell.code.splitlines(keepends=True) if not OPTION_LINE.match(row)).strip("\n")
-        blocks.append(f"```python\n{code}\n```")
+        listing = str(cell.option("lst-label") or "")
+        if listing.startswith("lst-"):  # a numbered listing, as Quarto's lst-label / lst-cap make it
+            caption = cell.option("lst-cap")
+            cap = f' lst-cap="{_attr(caption)}"' if caption else ""
+            blocks.append(f"```{{.python #{listing}{cap}}}\n{code}\n```")
+        else:
+            blocks.append(f"```python\n{code}\n```")
     output = cell.option("output", True)
     include = cell.option("include", True)
     if result is not None and output is not False and include is not False:

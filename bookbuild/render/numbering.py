@@ -105,13 +105,13 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix:
 
     The first level-1 header is the chapter title; level-2 headers are sections
     ``N.1``, level-3 ``N.1.1``, and so on. ``.unnumbered`` headers get no number.
-    Figures, tables and equations are numbered ``N.k`` in document order (just
+    Figures, tables, equations and code listings are numbered ``N.k`` in document order (just
     ``k`` in an unnumbered chapter). An appendix's number is a letter, and a
     reference to its title reads "Appendix A".
     """
     numbers = ChapterNumbers(chapter_number)
     counters = [0] * 7
-    counts = {"fig": 0, "tbl": 0, "eq": 0}
+    counts = {"fig": 0, "tbl": 0, "eq": 0, "lst": 0}
     seen_title = False
 
     def item_number(kind: str) -> str:
@@ -154,6 +154,8 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix:
                 numbers.labels[ident] = (prefix, number)
                 if prefix == "fig" and kind in ("Div", "Figure"):
                     _number_subfigures(element, number, numbers)
+        elif kind == "CodeBlock" and element["c"][0][0].startswith("lst-"):
+            numbers.labels.setdefault(element["c"][0][0], ("lst", item_number("lst")))
         elif kind == "Para":
             for label in _equation_labels(element["c"]):
                 numbers.labels[label] = ("eq", item_number("eq"))

@@ -165,6 +165,29 @@ local function Table(tbl)
   return pandoc.Div({tbl}, {class = 'table-wrap'})
 end
 
+-- ```` ```{.python #lst-x lst-cap="…"} ````: a listing, its number and caption above
+-- the code, the label on a wrapper (LaTeX: an anchor) so references land on it.
+local function CodeBlock(code)
+  local label = code.identifier
+  if not label:match('^lst%-') then return nil end
+  local caption = code.attributes['lst-cap']
+  code.attributes['lst-cap'] = nil
+  code.identifier = ''
+  local t = target(label)
+  local head = pandoc.Inlines({})
+  if t and t.number ~= '' then
+    head:insert(pandoc.Span({pandoc.Strong({pandoc.Str('Listing\u{A0}' .. t.number .. ':')})}, {class = 'listing-number'}))
+  end
+  if caption then
+    if #head > 0 then head:insert(pandoc.Space()) end
+    head:extend(book.markdown_inlines(caption))
+  end
+  local blocks = pandoc.Blocks({})
+  if #head > 0 then blocks:insert(pandoc.Div({pandoc.Plain(head)}, {class = 'listing-caption'})) end
+  blocks:insert(code)
+  return pandoc.Div(blocks, pandoc.Attr(label, {'listing'}))
+end
+
 local function Cite(cite)
   for _, c in ipairs(cite.citations) do
     if not prefix_kind(c.id) then return nil end
@@ -192,5 +215,5 @@ end
 
 return {
   {Meta = function(meta) data = book.load(meta) end},
-  {Header = Header, Div = Div, Figure = Figure, Para = Para, Table = Table, Cite = Cite},
+  {Header = Header, Div = Div, Figure = Figure, Para = Para, Table = Table, CodeBlock = CodeBlock, Cite = Cite},
 }
