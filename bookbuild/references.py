@@ -74,6 +74,10 @@ def scan_chapter(chapter: Chapter) -> ChapterScan:
         for label in (cell.label, cell.option("lst-label")):
             if isinstance(label, str) and xref_kind(label):
                 labels.append(Located(label, cell.line, 1))
+        subcaptions = cell.option("fig-subcap")
+        if cell.label and cell.label.startswith("fig-") and isinstance(subcaptions, list):
+            # The parts of a cell's figure are label-1, label-2, … (render/markdown.py), as in Quarto.
+            labels += [Located(f"{cell.label}-{n}", cell.line, 1) for n in range(1, len(subcaptions) + 1)]
     labels.sort(key=lambda item: (item.line, item.col))
 
     xrefs, citations = [], []

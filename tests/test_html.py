@@ -411,3 +411,28 @@ def test_code_listings_are_numbered_captioned_and_referenced(book_factory, tmp_p
     assert "Listing 1.2: The cell that computes it. answer = 6 * 7" in text
     assert "See Listing 1.1 and Listing 1.2." in text
     assert '<div id="lst-loop" class="listing">' in page and 'href="#lst-cell" class="xref"' in page
+
+
+def test_a_cell_with_subcaptions_makes_one_figure_with_parts(book_factory, tmp_path):
+    root = book_factory({"ch.qmd": """
+        # Parts
+
+        ```{python}
+        #| label: fig-two
+        #| fig-cap: "Two plots."
+        #| fig-subcap: ["Rising", "Falling"]
+        #| layout-ncol: 2
+        #| echo: false
+        import matplotlib.pyplot as plt
+        plt.figure(figsize=(3, 2)); plt.plot([1, 2, 3]); plt.show()
+        plt.figure(figsize=(3, 2)); plt.plot([3, 2, 1]); plt.show()
+        ```
+
+        See @fig-two, @fig-two-1 and @fig-two-2.
+        """})
+    status, stdout, _ = build(root, tmp_path / "site")
+    assert status == 0 and "0 warnings" in stdout, stdout
+    page = (tmp_path / "site" / "ch.html").read_text(encoding="utf-8").replace("\xa0", " ")
+    text = re.sub(r" ([,.;])", r"\1", " ".join(visible_text(page).split()))
+    assert "(a) Rising (b) Falling Figure 1.1: Two plots." in text
+    assert "See Figure 1.1, Figure 1.1 (a) and Figure 1.1 (b)." in text

@@ -153,6 +153,9 @@ def _figure_markdown(cell: Cell, result: CellResult, inputs: AssemblyInputs) -> 
     label = cell.label if cell.label and cell.label.startswith("fig-") else None
     caption = cell.option("fig-cap")
     alt = cell.option("fig-alt")
+    subcaptions = cell.option("fig-subcap")
+    if label and isinstance(subcaptions, list) and len(result.figures) > 1:
+        return [_subfigures_markdown(cell, label, result, inputs)]
     out = []
     for figure in result.figures:
         path = inputs.figure_paths.get((cell.index, figure.number))
@@ -167,6 +170,25 @@ def _figure_markdown(cell: Cell, result: CellResult, inputs: AssemblyInputs) -> 
         else:
             out.append(image)
     return out
+
+
+def _subfigures_markdown(cell: Cell, label: str, result: CellResult, inputs: AssemblyInputs) -> str:
+    """A cell's figures as the parts of one figure (``fig-subcap``): ``label-1``, ``label-2``, … as Quarto names them."""
+    subcaptions = cell.option("fig-subcap")
+    alt = cell.option("fig-alt")
+    columns = cell.option("layout-ncol")
+    parts = []
+    for n, figure in enumerate(result.figures):
+        path = inputs.figure_paths.get((cell.index, figure.number))
+        if path is None:
+            continue
+        sub = subcaptions[n] if n < len(subcaptions) else ""
+        image_attrs = f' fig-alt="{_attr(alt)}"' if isinstance(alt, str) else ""
+        parts.append(f"![{sub}]({path}){{#{label}-{n + 1} .cell-figure{image_attrs}}}")
+    layout = f" layout-ncol={int(columns)}" if isinstance(columns, int) else ""
+    caption = cell.option("fig-cap")
+    tail = f"\n\n{caption}" if caption else ""
+    return f"::: {{#{label}{layout}}}\n" + "\n\n".join(parts) + f"{tail}\n:::"
 
 
 def _tikz_markdown(block: FencedBlock, inputs: AssemblyInputs) -> str:
