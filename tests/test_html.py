@@ -436,3 +436,4 @@ def test_a_cell_with_subcaptions_makes_one_figure_with_parts(book_factory, tmp_p
     text = re.sub(r" ([,.;])", r"\1", " ".join(visible_text(page).split()))
     assert "(a) Rising (b) Falling Figure 1.1: Two plots." in text
     assert "See Figure 1.1, Figure 1.1 (a) and Figure 1.1 (b)." in text
+    assert '<figure id="fig-two" class="figure layout-columns" style="--layout-columns: 2">' in page

@@ -97,6 +97,12 @@ local function Div(div)
   content = apply_alt(book.plain(content), div.attributes['fig-alt'])
   local attr = pandoc.Attr(div.identifier, {'figure'}, {})
   if latex and div.attributes['fig-pos'] then attr.attributes['latex-placement'] = div.attributes['fig-pos'] end
+  -- `layout-ncol=N`: its parts side by side, N to a row (book.css).
+  local columns = tonumber(div.attributes['layout-ncol'])
+  if columns and columns > 1 and not latex then
+    attr.classes:insert('layout-columns')
+    attr.attributes['style'] = '--layout-columns: ' .. math.floor(columns)
+  end
   return pandoc.Figure(content, {long = with_number(caption, 'fig', div.identifier)}, attr)
 end
 
