@@ -14,9 +14,12 @@ from pathlib import Path
 
 from .qmd import Chapter, LineIndex
 
-XREF_KINDS = ("fig", "tbl", "eq", "sec", "lst")
+#: Quarto's numbered theorem-like blocks, ``::: {#def-x}``: prefix -> what a reference calls one.
+THEOREM_KINDS = {"thm": "Theorem", "lem": "Lemma", "cor": "Corollary", "prp": "Proposition", "cnj": "Conjecture",
+                 "def": "Definition", "exm": "Example", "exr": "Exercise"}
+XREF_KINDS = ("fig", "tbl", "eq", "sec", "lst", *THEOREM_KINDS)
 LISTING_ID = re.compile(r"^\{[^}]*#(?P<label>lst-[^\s}]+)")
-LABEL_ATTR = re.compile(r"\{#(?P<label>(?:fig|tbl|eq|sec|lst)-[^\s}]+)")
+LABEL_ATTR = re.compile(r"\{#(?P<label>(?:" + "|".join(XREF_KINDS) + r")-[^\s}]+)")
 AT_KEY = re.compile(r"(?<![\w@\\])@(?P<key>[\w][\w:.#$%&+?<>~/-]*)")
 TRAILING_PUNCT = re.compile(r"[:.#$%&+?<>~/-]+$")
 IMAGE = re.compile(r"!\[(?:[^\]\[]|\[[^\]]*\])*\]\((?P<src><[^>]+>|[^)\s]+)")

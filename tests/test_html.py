@@ -437,3 +437,47 @@ def test_a_cell_with_subcaptions_makes_one_figure_with_parts(book_factory, tmp_p
     assert "(a) Rising (b) Falling Figure 1.1: Two plots." in text
     assert "See Figure 1.1, Figure 1.1 (a) and Figure 1.1 (b)." in text
     assert '<figure id="fig-two" class="figure layout-columns" style="--layout-columns: 2">' in page
+
+
+THEOREMS = {
+    "one.qmd": """
+        # One
+
+        ## First {#sec-first}
+
+        ::: {#def-ridge}
+        ## Ridge point
+        The arithmetic intensity at which a kernel stops being memory-bound.
+        :::
+
+        ::: {#def-roof name="Roofline"}
+        A bound on attainable throughput.
+        :::
+
+        ::: {#thm-bound}
+        Attainable throughput never exceeds the roofline.
+        :::
+
+        ## Second {#sec-second}
+
+        See @def-ridge, @def-roof and @thm-bound.
+        """,
+    "two.qmd": """
+        # Two
+
+        Back to @def-roof.
+        """,
+}
+
+
+def test_theorem_like_blocks_are_numbered_per_kind_and_referenced(book_factory, tmp_path):
+    root = book_factory(THEOREMS)
+    status, stdout, _ = build(root, tmp_path / "site")
+    assert status == 0 and "0 warnings" in stdout, stdout
+    one = (tmp_path / "site" / "one.html").read_text(encoding="utf-8").replace("\xa0", " ")
+    text = re.sub(r" ([,.;])", r"\1", " ".join(visible_text(one).split()))
+    assert "1.1 First Definition 1.1 (Ridge point). The arithmetic intensity" in text
+    assert "Definition 1.2 (Roofline). A bound" in text and "Theorem 1.1. Attainable" in text
+    assert "1.2 Second See Definition 1.1, Definition 1.2 and Theorem 1.1." in text  # the name is no section
+    two = (tmp_path / "site" / "two.html").read_text(encoding="utf-8").replace("\xa0", " ")
+    assert '<a href="one.html#def-roof" class="xref">Definition 1.2</a>' in two

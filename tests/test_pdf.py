@@ -597,3 +597,15 @@ def test_code_listings_are_numbered_in_the_pdf(book_factory, tmp_path: Path) -> 
     assert "Listing 1.1: A loop over tokens. for token in tokens:" in text
     assert "Listing 1.2: The cell that computes it. answer = 6 * 7" in text
     assert "See Listing 1.1 and Listing 1.2." in text
+
+
+def test_theorem_like_blocks_in_the_pdf(book_factory, tmp_path: Path) -> None:
+    from test_html import THEOREMS
+
+    root = book_factory(THEOREMS)
+    status, stdout, stderr = build(root, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"))
+    assert status == 0, stdout + stderr
+    text = flat(pdf_text(next((tmp_path / "out").glob("*.pdf"))))
+    assert "Definition 1.1 (Ridge point). The arithmetic intensity" in text
+    assert "Definition 1.2 (Roofline). A bound on attainable throughput. Theorem 1.1. Attainable" in text
+    assert "See Definition 1.1, Definition 1.2 and Theorem 1.1." in text and "Back to Definition 1.2." in text

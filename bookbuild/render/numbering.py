@@ -13,8 +13,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from ..references import THEOREM_KINDS
+
 EQ_LABEL = re.compile(r"^\{#(eq-[^\s}]+)\}$")
-KIND_NAMES = {"chapter": "Chapter", "appendix": "Appendix", "fig": "Figure", "tbl": "Table", "eq": "Equation", "sec": "Section", "lst": "Listing"}
+KIND_NAMES = {"chapter": "Chapter", "appendix": "Appendix", "fig": "Figure", "tbl": "Table", "eq": "Equation",
+              "sec": "Section", "lst": "Listing", **THEOREM_KINDS}
 
 
 @dataclass
@@ -88,12 +91,14 @@ def stringify(inlines: Any) -> str:
 
 def non_section_headers(div: dict[str, Any]) -> list[dict[str, Any]]:
     """The headers of a Div that are not sections: a callout's title (its first block,
-    when it has no ``title`` attribute; filters/callouts.lua) and the tab titles of a
-    ``.panel-tabset`` (its headers of the first heading level; filters/layout.lua)."""
+    when it has no ``title`` attribute; filters/callouts.lua), a theorem's name, and the
+    tab titles of a ``.panel-tabset`` (its headers of the first heading level; filters/layout.lua)."""
     (_, classes, attributes), content = div["c"]
     if any(c.startswith("callout-") for c in classes) and "title" not in dict(attributes) \
             and content and content[0]["t"] == "Header":
         return [content[0]]
+    if div["c"][0][0].split("-", 1)[0] in THEOREM_KINDS and content and content[0]["t"] == "Header":
+        return [content[0]]  # a theorem's name (filters/crossref.lua)
     if "panel-tabset" in classes:
         headers = [block for block in content if block["t"] == "Header"]
         return [h for h in headers if h["c"][0] == headers[0]["c"][0]]
@@ -111,7 +116,7 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix:
     """
     numbers = ChapterNumbers(chapter_number)
     counters = [0] * 7
-    counts = {"fig": 0, "tbl": 0, "eq": 0, "lst": 0}
+    counts = {"fig": 0, "tbl": 0, "eq": 0, "lst": 0, **{kind: 0 for kind in THEOREM_KINDS}}
     seen_title = False
 
     def item_number(kind: str) -> str:
@@ -149,7 +154,9 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix:
         elif kind in ("Div", "Figure", "Table", "Image"):
             ident = element["c"][0][0]
             prefix = ident.split("-", 1)[0]
-            if prefix in ("fig", "tbl") and ident not in numbers.labels:
+            if kind == "Div" and prefix in THEOREM_KINDS and ident not in numbers.labels:
+                numbers.labels[ident] = (prefix, item_number(prefix))  # each kind counted on its own, as in Quarto
+            elif prefix in ("fig", "tbl") and ident not in numbers.labels:
                 number = item_number(prefix)
                 numbers.labels[ident] = (prefix, number)
                 if prefix == "fig" and kind in ("Div", "Figure"):

@@ -8,7 +8,11 @@ package.path = pandoc.path.directory(PANDOC_SCRIPT_FILE) .. '/?.lua;' .. package
 local book = require 'bookdata'
 
 local data
+-- Theorem-like blocks (`::: {#def-x}`) are numbered by the build like the rest:
+-- their target's text ("Definition 1.2") heads them.
+local THEOREM = {thm = true, lem = true, cor = true, prp = true, cnj = true, def = true, exm = true, exr = true}
 local XREF = {fig = true, tbl = true, eq = true, sec = true, lst = true}
+for kind in pairs(THEOREM) do XREF[kind] = true end
 local latex = book.format() == 'latex'
 
 local function target(label)
@@ -81,7 +85,43 @@ local function Header(h)
 end
 
 -- `::: {#fig-x fig-cap="…" fig-alt="…"}` (or a last paragraph as the caption).
+-- "**Definition 1.2 (Name).**" runs into the block's first paragraph; the name
+-- is the `name` attribute or the block's first heading.
+local function theorem(div)
+  local content = div.content:clone()
+  local name = div.attributes.name and book.markdown_inlines(div.attributes.name) or nil
+  if not name and #content > 0 and content[1].t == 'Header' then
+    name = content[1].content
+    content:remove(1)
+  end
+  local t = target(div.identifier)
+  local head = pandoc.Inlines({pandoc.Str(t and t.text or div.identifier)})
+  if name then
+    head:insert(pandoc.Space())
+    head:insert(pandoc.Str('('))
+    head:extend(name)
+    head:insert(pandoc.Str(')'))
+  end
+  head:insert(pandoc.Str('.'))
+  local lead = pandoc.Span({pandoc.Strong(head)}, {class = 'theorem-title'})
+  local first = 1  -- the first block of text (the PDF build puts source markers before blocks)
+  while content[first] and content[first].t == 'RawBlock' do first = first + 1 end
+  local block = content[first]
+  if block and (block.t == 'Para' or block.t == 'Plain') then
+    block.content:insert(1, pandoc.Space())
+    block.content:insert(1, lead)
+  else
+    content:insert(first, pandoc.Para({lead}))
+  end
+  div.content = content
+  div.attributes.name = nil
+  div.classes:insert('theorem')
+  return div
+end
+
 local function Div(div)
+  local kind = div.identifier:match('^(%a+)%-')
+  if kind and THEOREM[kind] then return theorem(div) end
   if not div.identifier:match('^fig%-') then return nil end
   local content = div.content
   local caption
