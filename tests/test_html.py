@@ -481,3 +481,35 @@ def test_theorem_like_blocks_are_numbered_per_kind_and_referenced(book_factory, 
     assert "1.2 Second See Definition 1.1, Definition 1.2 and Theorem 1.1." in text  # the name is no section
     two = (tmp_path / "site" / "two.html").read_text(encoding="utf-8").replace("\xa0", " ")
     assert '<a href="one.html#def-roof" class="xref">Definition 1.2</a>' in two
+
+
+CROSS_REFERENCED_CALLOUTS = {"ch.qmd": """
+    # Callouts
+
+    ::: {#tip-cache .callout-tip}
+    ## Cache it
+    Reuse what you computed.
+    :::
+
+    ::: {#tip-batch .callout-tip title="Batch it"}
+    Amortise the overhead.
+    :::
+
+    ::: {#wrn-stale .callout-warning}
+    Never show a stale number.
+    :::
+
+    See @tip-cache, @tip-batch and @wrn-stale.
+    """}
+
+
+def test_callouts_with_an_id_are_numbered_and_referenced(book_factory, tmp_path):
+    root = book_factory(CROSS_REFERENCED_CALLOUTS)
+    status, stdout, _ = build(root, tmp_path / "site")
+    assert status == 0 and "0 warnings" in stdout, stdout
+    page = (tmp_path / "site" / "ch.html").read_text(encoding="utf-8").replace("\xa0", " ")
+    labels = re.findall(r'<div id="([^"]+)" class="callout[^>]*>\s*<div class="callout-header">.*?'
+                        r'<span class="callout-label">([^<]+)</span>', page, re.S)
+    assert labels == [("tip-cache", "Tip 1.1"), ("tip-batch", "Tip 1.2"), ("wrn-stale", "Warning 1.1")]
+    text = re.sub(r" ([,.;])", r"\1", " ".join(visible_text(page).split()))
+    assert "See Tip 1.1, Tip 1.2 and Warning 1.1." in text

@@ -609,3 +609,14 @@ def test_theorem_like_blocks_in_the_pdf(book_factory, tmp_path: Path) -> None:
     assert "Definition 1.1 (Ridge point). The arithmetic intensity" in text
     assert "Definition 1.2 (Roofline). A bound on attainable throughput. Theorem 1.1. Attainable" in text
     assert "See Definition 1.1, Definition 1.2 and Theorem 1.1." in text and "Back to Definition 1.2." in text
+
+
+def test_callouts_with_an_id_are_numbered_and_linked_in_the_pdf(book_factory, tmp_path: Path) -> None:
+    from test_html import CROSS_REFERENCED_CALLOUTS
+
+    root = book_factory(CROSS_REFERENCED_CALLOUTS)
+    status, stdout, stderr = build(root, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"))
+    assert status == 0 and "0 warnings" in stdout, stdout + stderr  # every reference has its anchor
+    text = flat(pdf_text(next((tmp_path / "out").glob("*.pdf"))))
+    assert "TIP 1.1 · Cache it" in text and "TIP 1.2 · Batch it" in text and "WARNING 1.1" in text
+    assert "See Tip 1.1, Tip 1.2 and Warning 1.1." in text

@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from ..references import THEOREM_KINDS
+from ..references import CALLOUT_KINDS, THEOREM_KINDS
 
 EQ_LABEL = re.compile(r"^\{#(eq-[^\s}]+)\}$")
 KIND_NAMES = {"chapter": "Chapter", "appendix": "Appendix", "fig": "Figure", "tbl": "Table", "eq": "Equation",
-              "sec": "Section", "lst": "Listing", **THEOREM_KINDS}
+              "sec": "Section", "lst": "Listing", **THEOREM_KINDS, **CALLOUT_KINDS}
 
 
 @dataclass
@@ -116,7 +116,7 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix:
     """
     numbers = ChapterNumbers(chapter_number)
     counters = [0] * 7
-    counts = {"fig": 0, "tbl": 0, "eq": 0, "lst": 0, **{kind: 0 for kind in THEOREM_KINDS}}
+    counts = {"fig": 0, "tbl": 0, "eq": 0, "lst": 0, **{kind: 0 for kind in (*THEOREM_KINDS, *CALLOUT_KINDS)}}
     seen_title = False
 
     def item_number(kind: str) -> str:
@@ -154,7 +154,7 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix:
         elif kind in ("Div", "Figure", "Table", "Image"):
             ident = element["c"][0][0]
             prefix = ident.split("-", 1)[0]
-            if kind == "Div" and prefix in THEOREM_KINDS and ident not in numbers.labels:
+            if kind == "Div" and (prefix in THEOREM_KINDS or prefix in CALLOUT_KINDS) and ident not in numbers.labels:
                 numbers.labels[ident] = (prefix, item_number(prefix))  # each kind counted on its own, as in Quarto
             elif prefix in ("fig", "tbl") and ident not in numbers.labels:
                 number = item_number(prefix)

@@ -44,11 +44,13 @@ local function html_callout(div, kind, style, title, body)
   if appearance == 'simple' or appearance == 'minimal' then classes = classes .. ' callout-' .. appearance end
   local icon = div.attributes.icon ~= 'false'
   if not icon then classes = classes .. ' callout-no-icon' end
+  -- Its id, when it has one, so a link or a reference lands on it.
+  local id = div.identifier ~= '' and (' id="' .. book.escape_html(div.identifier) .. '"') or ''
   if collapse == 'true' or collapse == 'false' then
-    open_tag = '<details class="' .. classes .. '" style="--callout-color: ' .. color .. '"' .. (collapse == 'false' and ' open' or '') .. '>'
+    open_tag = '<details' .. id .. ' class="' .. classes .. '" style="--callout-color: ' .. color .. '"' .. (collapse == 'false' and ' open' or '') .. '>'
     head_open, head_close, close_tag = '<summary class="callout-header">', '</summary>', '</details>'
   else
-    open_tag = '<div class="' .. classes .. '" style="--callout-color: ' .. color .. '">'
+    open_tag = '<div' .. id .. ' class="' .. classes .. '" style="--callout-color: ' .. color .. '">'
     head_open, head_close, close_tag = '<div class="callout-header">', '</div>', '</div>'
   end
   local header = pandoc.Inlines({pandoc.RawInline('html', head_open ..
@@ -80,17 +82,29 @@ local function latex_callout(div, kind, style, title, body)
   -- The icon, a PDF the build made from the same SVG as the website's (optional).
   local icon = ''
   if style.icon_pdf and div.attributes.icon ~= 'false' then icon = '[' .. style.icon_pdf .. ']' end
+  local anchor = div.identifier ~= '' and ('\\phantomsection\\label{' .. div.identifier .. '}') or ''
   local out = pandoc.Blocks({pandoc.RawBlock('latex',
-    '\\begin{' .. env .. '}' .. icon .. '{' .. color .. '}{' .. label .. '}{' .. latex_text(title) .. '}')})
+    '\\begin{' .. env .. '}' .. icon .. '{' .. color .. '}{' .. label .. '}{' .. latex_text(title) .. '}' .. anchor)})
   out:extend(body)
   out:insert(pandoc.RawBlock('latex', '\\end{' .. env .. '}'))
   return out
 end
 
+-- A callout with a cross-reference id (`#tip-x`) is labelled with its number:
+-- the reference's own text, "Tip 1.2".
+local function numbered(style, div)
+  local t = data.targets and data.targets[div.identifier]
+  if not div.identifier:match('^%a%a%a%-') or t == nil or t == pandoc.json.null or t.number == '' then return style end
+  local copy = {}
+  for key, value in pairs(style) do copy[key] = value end
+  copy.label = t.text
+  return copy
+end
+
 local function Div(div)
   local kind = kind_of(div)
   if not kind then return nil end
-  local style = style_of(kind)
+  local style = numbered(style_of(kind), div)
   local title, body = title_of(div)
   if book.format() == 'latex' then return latex_callout(div, kind, style, title, body) end
   return html_callout(div, kind, style, title, body)

@@ -13,6 +13,8 @@ local data
 local THEOREM = {thm = true, lem = true, cor = true, prp = true, cnj = true, def = true, exm = true, exr = true}
 local XREF = {fig = true, tbl = true, eq = true, sec = true, lst = true}
 for kind in pairs(THEOREM) do XREF[kind] = true end
+-- Callouts with an id (`::: {#tip-x .callout-tip}`): the callouts filter numbers their label.
+for _, kind in ipairs({'nte', 'tip', 'wrn', 'imp', 'cau'}) do XREF[kind] = true end
 local latex = book.format() == 'latex'
 
 local function target(label)
