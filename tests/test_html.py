@@ -18,6 +18,14 @@ def visible_text(page: str) -> str:
     return html.unescape(TAG.sub(" ", body))
 
 
+def built_page(root, tmp_path, name: str) -> tuple[str, str]:
+    """Build the site (with no warnings) and return a page's HTML and the text a reader sees on it."""
+    status, stdout, _ = build(root, tmp_path / "site")
+    assert status == 0 and "0 warnings" in stdout, stdout
+    page = (tmp_path / "site" / f"{name}.html").read_text(encoding="utf-8").replace("\xa0", " ")
+    return page, re.sub(r" ([,.;])", r"\1", " ".join(visible_text(page).split()))
+
+
 def test_fixture_site_builds_with_expected_warnings(fixture_site):
     out, status, stdout = fixture_site
     assert status == 0
@@ -318,10 +326,7 @@ def subfigures_and_cell_tables_book(book_factory):
 
 def test_figure_parts_and_tables_printed_by_cells_are_numbered(book_factory, tmp_path):
     root = subfigures_and_cell_tables_book(book_factory)
-    status, stdout, _ = build(root, tmp_path / "site")
-    assert status == 0 and "0 warnings" in stdout, stdout
-    page = (tmp_path / "site" / "ch.html").read_text(encoding="utf-8").replace("\xa0", " ")
-    text = re.sub(r" ([,.])", r"\1", " ".join(visible_text(page).split()))
+    _, text = built_page(root, tmp_path, "ch")
     assert "See Table 1.1, Figure 1.1, Figure 1.1 (a), Figure 1.1 (b) and Figure 1.2." in text
     assert "Table 1.1: A table a cell prints." in text
     assert "(a) Left picture (b) Right picture Figure 1.1: Two pictures." in text
@@ -347,10 +352,7 @@ def test_capitalised_references_and_reference_prefixes(book_factory, tmp_path):
         @Fig-pic starts a sentence; [Fig. -@fig-pic] is short; [see @fig-pic, left] has both.
         """})
     (root / "a.png").write_bytes((FIXTURE / "images" / "png" / "tiny_ml.png").read_bytes())
-    status, stdout, _ = build(root, tmp_path / "site")
-    assert status == 0 and "0 warnings" in stdout, stdout
-    page = (tmp_path / "site" / "ch.html").read_text(encoding="utf-8").replace("\xa0", " ")
-    text = re.sub(r" ([,.;])", r"\1", " ".join(visible_text(page).split()))
+    page, text = built_page(root, tmp_path, "ch")
     assert "Figure 1.1 starts a sentence; Fig. 1.1 is short; see Figure 1.1, left has both." in text
     assert page.count('href="#fig-pic" class="xref"') == 3
 
@@ -403,10 +405,7 @@ LISTINGS = {"ch.qmd": """
 
 def test_code_listings_are_numbered_captioned_and_referenced(book_factory, tmp_path):
     root = book_factory(LISTINGS)
-    status, stdout, _ = build(root, tmp_path / "site")
-    assert status == 0 and "0 warnings" in stdout, stdout
-    page = (tmp_path / "site" / "ch.html").read_text(encoding="utf-8").replace("\xa0", " ")
-    text = re.sub(r" ([,.;])", r"\1", " ".join(visible_text(page).split()))
+    page, text = built_page(root, tmp_path, "ch")
     assert "Listing 1.1: A loop over tokens. for token in tokens:" in text
     assert "Listing 1.2: The cell that computes it. answer = 6 * 7" in text
     assert "See Listing 1.1 and Listing 1.2." in text
@@ -430,10 +429,7 @@ def test_a_cell_with_subcaptions_makes_one_figure_with_parts(book_factory, tmp_p
 
         See @fig-two, @fig-two-1 and @fig-two-2.
         """})
-    status, stdout, _ = build(root, tmp_path / "site")
-    assert status == 0 and "0 warnings" in stdout, stdout
-    page = (tmp_path / "site" / "ch.html").read_text(encoding="utf-8").replace("\xa0", " ")
-    text = re.sub(r" ([,.;])", r"\1", " ".join(visible_text(page).split()))
+    page, text = built_page(root, tmp_path, "ch")
     assert "(a) Rising (b) Falling Figure 1.1: Two plots." in text
     assert "See Figure 1.1, Figure 1.1 (a) and Figure 1.1 (b)." in text
     assert '<figure id="fig-two" class="figure layout-columns" style="--layout-columns: 2">' in page
@@ -472,10 +468,7 @@ THEOREMS = {
 
 def test_theorem_like_blocks_are_numbered_per_kind_and_referenced(book_factory, tmp_path):
     root = book_factory(THEOREMS)
-    status, stdout, _ = build(root, tmp_path / "site")
-    assert status == 0 and "0 warnings" in stdout, stdout
-    one = (tmp_path / "site" / "one.html").read_text(encoding="utf-8").replace("\xa0", " ")
-    text = re.sub(r" ([,.;])", r"\1", " ".join(visible_text(one).split()))
+    _, text = built_page(root, tmp_path, "one")
     assert "1.1 First Definition 1.1 (Ridge point). The arithmetic intensity" in text
     assert "Definition 1.2 (Roofline). A bound" in text and "Theorem 1.1. Attainable" in text
     assert "1.2 Second See Definition 1.1, Definition 1.2 and Theorem 1.1." in text  # the name is no section

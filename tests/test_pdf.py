@@ -44,6 +44,13 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def built_pdf_text(root: Path, tmp_path: Path) -> str:
+    """Build the book's PDF (it must succeed) and return its text in reading order, whitespace flattened."""
+    status, stdout, stderr = build(root, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"))
+    assert status == 0, stdout + stderr
+    return flat(pdf_text(next((tmp_path / "out").glob("*.pdf"))))
+
+
 @dataclass
 class BuiltPdf:
     pdf: Path
@@ -409,9 +416,7 @@ def test_notes_in_captions_are_kept_and_numbered_in_sequence(book_factory, tmp_p
         [^f]: Note foxtrot.
         """})
     (root / "figure.png").write_bytes((FIXTURE / "images" / "png" / "tiny_ml.png").read_bytes())
-    status, stdout, stderr = build(root, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"))
-    assert status == 0, stdout + stderr
-    text = flat(pdf_text(next((tmp_path / "out").glob("*.pdf"))))
+    text = built_pdf_text(root, tmp_path)
     marks = {
         "bravo": r"Labelled table caption\s?(\d+)",
         "charlie": r"Figure caption\s?(\d+) with two",
@@ -477,9 +482,7 @@ def test_figure_parts_and_tables_printed_by_cells_are_numbered(book_factory, tmp
     from test_html import subfigures_and_cell_tables_book
 
     root = subfigures_and_cell_tables_book(book_factory)
-    status, stdout, stderr = build(root, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"))
-    assert status == 0, stdout + stderr
-    text = flat(pdf_text(next((tmp_path / "out").glob("*.pdf"))))
+    text = built_pdf_text(root, tmp_path)
     assert "See Table 1.1, Figure 1.1, Figure 1.1 (a), Figure 1.1 (b) and Figure 1.2." in text
     assert "Table 1.1: A table a cell prints." in text
     assert "(a) Left picture (b) Right picture Figure 1.1: Two pictures." in text
@@ -539,9 +542,7 @@ def numeric_style_book(book_factory) -> Path:
 
 def test_a_numeric_citation_style_numbers_works_book_wide(book_factory, tmp_path: Path) -> None:
     root = numeric_style_book(book_factory)
-    status, stdout, stderr = build(root, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"))
-    assert status == 0, stdout + stderr
-    text = flat(pdf_text(next((tmp_path / "out").glob("*.pdf"))))
+    text = built_pdf_text(root, tmp_path)
     assert "First [1]." in text and "Second [2]." in text
     assert "[1] Zeta book. [2] Alpha book." in text  # (the style sets titles in sentence case)
 
@@ -591,9 +592,7 @@ def test_code_listings_are_numbered_in_the_pdf(book_factory, tmp_path: Path) -> 
     from test_html import LISTINGS
 
     root = book_factory(LISTINGS)
-    status, stdout, stderr = build(root, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"))
-    assert status == 0, stdout + stderr
-    text = flat(pdf_text(next((tmp_path / "out").glob("*.pdf"))))
+    text = built_pdf_text(root, tmp_path)
     assert "Listing 1.1: A loop over tokens. for token in tokens:" in text
     assert "Listing 1.2: The cell that computes it. answer = 6 * 7" in text
     assert "See Listing 1.1 and Listing 1.2." in text
@@ -603,9 +602,7 @@ def test_theorem_like_blocks_in_the_pdf(book_factory, tmp_path: Path) -> None:
     from test_html import THEOREMS
 
     root = book_factory(THEOREMS)
-    status, stdout, stderr = build(root, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"))
-    assert status == 0, stdout + stderr
-    text = flat(pdf_text(next((tmp_path / "out").glob("*.pdf"))))
+    text = built_pdf_text(root, tmp_path)
     assert "Definition 1.1 (Ridge point). The arithmetic intensity" in text
     assert "Definition 1.2 (Roofline). A bound on attainable throughput. Theorem 1.1. Attainable" in text
     assert "See Definition 1.1, Definition 1.2 and Theorem 1.1." in text and "Back to Definition 1.2." in text
