@@ -492,7 +492,12 @@ CROSS_REFERENCED_CALLOUTS = {"ch.qmd": """
     Never show a stale number.
     :::
 
-    See @tip-cache, @tip-batch and @wrn-stale.
+    ::: {#def-ridge .callout-definition}
+    ## Ridge point
+    Where memory stops being the limit.
+    :::
+
+    See @tip-cache, @tip-batch, @wrn-stale and @def-ridge.
     """}
 
 
@@ -503,6 +508,7 @@ def test_callouts_with_an_id_are_numbered_and_referenced(book_factory, tmp_path)
     page = (tmp_path / "site" / "ch.html").read_text(encoding="utf-8").replace("\xa0", " ")
     labels = re.findall(r'<div id="([^"]+)" class="callout[^>]*>\s*<div class="callout-header">.*?'
                         r'<span class="callout-label">([^<]+)</span>', page, re.S)
-    assert labels == [("tip-cache", "Tip 1.1"), ("tip-batch", "Tip 1.2"), ("wrn-stale", "Warning 1.1")]
+    assert labels == [("tip-cache", "Tip 1.1"), ("tip-batch", "Tip 1.2"), ("wrn-stale", "Warning 1.1"),
+                      ("def-ridge", "Definition 1.1")]  # a callout of our own kind with a theorem-like id
     text = re.sub(r" ([,.;])", r"\1", " ".join(visible_text(page).split()))
-    assert "See Tip 1.1, Tip 1.2 and Warning 1.1." in text
+    assert "See Tip 1.1, Tip 1.2, Warning 1.1 and Definition 1.1." in text

@@ -616,4 +616,5 @@ def test_callouts_with_an_id_are_numbered_and_linked_in_the_pdf(book_factory, tm
     assert status == 0 and "0 warnings" in stdout, stdout + stderr  # every reference has its anchor
     text = flat(pdf_text(next((tmp_path / "out").glob("*.pdf"))))
     assert "TIP 1.1 · Cache it" in text and "TIP 1.2 · Batch it" in text and "WARNING 1.1" in text
-    assert "See Tip 1.1, Tip 1.2 and Warning 1.1." in text
+    assert "DEFINITION 1.1 · Ridge point" in text
+    assert "See Tip 1.1, Tip 1.2, Warning 1.1 and Definition 1.1." in text

@@ -123,7 +123,13 @@ end
 
 local function Div(div)
   local kind = div.identifier:match('^(%a+)%-')
-  if kind and THEOREM[kind] then return theorem(div) end
+  if kind and THEOREM[kind] then
+    for _, class in ipairs(div.classes) do
+      -- `::: {#def-x .callout-definition}`: a callout, labelled "Definition 1.2" by the callouts filter.
+      if class:match('^callout%-') then return nil end
+    end
+    return theorem(div)
+  end
   if not div.identifier:match('^fig%-') then return nil end
   local content = div.content
   local caption
