@@ -140,10 +140,14 @@ def safe_target(root: Path, request_path: str) -> Path | None:
     return candidate if candidate == root or candidate.is_relative_to(root) else None
 
 
-def watched_files(project: Path, excluded: list[Path]) -> dict[Path, tuple[int, int]]:
-    """(mtime, size) of every source file an edit to which should trigger a rebuild."""
+def watched_roots(project: Path) -> list[Path]:
+    """The project and the folders of the local libraries its chapters import (parses the book)."""
+    return [project] + sorted(_dependency_folders(project))
+
+
+def watched_files(roots: list[Path], excluded: list[Path]) -> dict[Path, tuple[int, int]]:
+    """(mtime, size) of every source file under ``roots`` an edit to which should trigger a rebuild."""
     files: dict[Path, tuple[int, int]] = {}
-    roots = [project] + sorted(_dependency_folders(project))
     excluded = [e.resolve() for e in excluded]
     for top in roots:
         for folder, dirs, names in os.walk(top):
@@ -167,18 +171,22 @@ def rebuild_on_change(project: Path, excluded: list[Path], build: Callable[[], N
 
     The snapshot a build is compared against is taken *before* that build
     starts, so a save that lands while a build runs (or between the first build
-    and the first poll) triggers another build instead of being absorbed.
+    and the first poll) triggers another build instead of being absorbed. The
+    folders to watch are found with it (that parses the book): a poll only
+    looks at files, and a new import comes with an edit, which rebuilds.
     """
-    seen = watched_files(project, excluded)
+    roots = watched_roots(project)
+    seen = watched_files(roots, excluded)
     build()
     while not stop.wait(poll_seconds):
-        current = watched_files(project, excluded)
+        current = watched_files(roots, excluded)
         if current == seen:
             continue
         changed = sorted({p for p in set(current) | set(seen) if current.get(p) != seen.get(p)})
         log.write(f"[{time.strftime('%H:%M:%S')}] changed: {', '.join(p.name for p in changed[:5])}\n")
         time.sleep(0.1)  # let an editor finish writing
-        seen = watched_files(project, excluded)
+        roots = watched_roots(project)
+        seen = watched_files(roots, excluded)
         build()
 
 
