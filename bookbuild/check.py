@@ -15,7 +15,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from .diagnostics import Diagnostic, error, warning
 from .cache import Cache
@@ -58,6 +58,7 @@ class CheckResult:
     chapters: list[LoadedChapter]
     executed: list[ExecutedChapter]
     groups: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    variables: dict[str, Any] = field(default_factory=dict)  # _variables.yml, for the {{< var >}} shortcode
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -122,7 +123,7 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
     bib_keys, bib_diagnostics = _bibliography(book)
     if bib_diagnostics:
         result.groups.setdefault(book.display_config, []).extend(bib_diagnostics)
-    variables, variable_diagnostics = load_variables(book.root)
+    result.variables, variable_diagnostics = load_variables(book.root)
     for problem in variable_diagnostics:
         result.groups.setdefault(problem.file, []).append(problem)
     for loaded in chapters:
@@ -138,7 +139,7 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
         group.extend(_reference_diagnostics(loaded, labels, bib_keys))
         group.extend(_file_diagnostics(loaded))
         group.extend(shortcode_diagnostics(loaded.chapter, loaded.shown,
-                                           ShortcodeContext(loaded.chapter.front_matter, book.config, variables)))
+                                           ShortcodeContext(loaded.chapter.front_matter, book.config, result.variables)))
         group = locate(group, [loaded]) + list(loaded.include_problems)
         group.sort(key=lambda d: (d.file != loaded.shown, d.file, d.line, d.col))
         result.groups[loaded.shown] = group
@@ -188,8 +189,8 @@ def _bibliography(book: Book) -> tuple[set[str], list[Diagnostic]]:
         else:
             problems.append(warning("bibliography-missing", book.display_config, _config_line(book, name),
                                     f"bibliography '{name}' does not exist", hint="fix the path under 'bibliography:'"))
-    styles = {book.csl(output_format) for output_format in ("html", "pdf")} - {None}
-    for style in sorted(s for s in styles if s is not None and not s.is_file()):
+    styles = {style for output_format in ("html", "pdf") if (style := book.csl(output_format)) is not None}
+    for style in sorted(s for s in styles if not s.is_file()):
         problems.append(error("csl-missing", book.display_config, _config_line(book, style.name),
                               f"citation style '{style.name}' does not exist",
                               hint="fix the path under 'csl:', or remove it for the default author-date style"))

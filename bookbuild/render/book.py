@@ -25,7 +25,7 @@ from ..diagnostics import Diagnostic, error
 from ..execute import ExecutedChapter
 from ..project import Book, ChapterEntry
 from ..references import xref_label
-from ..shortcodes import ShortcodeContext, expansions, load_variables
+from ..shortcodes import ShortcodeContext, expansions
 from . import theme
 from .assumptions import assumptions_chapter
 from .markdown import AssemblyInputs, assemble
@@ -111,7 +111,6 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
         executed[loaded.chapter.path] = generated
 
     say(f"preparing figures for {len(executed)} chapter(s)…")
-    variables, _ = load_variables(book.root)  # its problems are the check's to report
     markdown = {}
     for loaded in chapters:
         run = executed.get(loaded.chapter.path)
@@ -121,7 +120,7 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
             inputs = AssemblyInputs({}, {}, output_format=output_format)
         else:
             inputs = write_figures(loaded, run, problems)
-        context = ShortcodeContext(loaded.chapter.front_matter, book.config, variables, output_format)
+        context = ShortcodeContext(loaded.chapter.front_matter, book.config, checked.variables, output_format)
         inputs = dataclasses.replace(inputs, shortcodes=expansions(loaded.chapter, context))
         markdown[loaded.chapter.path] = assemble(run, inputs)
 

@@ -194,8 +194,9 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
             return build
         write_atomic(workdir / f"{JOBNAME}.tex", document)
 
-        inputs = _inputs_digest(workdir, chapters)
-        identifier = document_id(workdir, chapters)
+        texts, images = _document_inputs(workdir, chapters)
+        inputs = _inputs_digest(texts, images)
+        identifier = document_id(workdir, texts, images)
         write_atomic(workdir / PDF_ID_FILE, f"\\pdfvariable trailerid {{[<{identifier}> <{identifier}>]}}\n")
         result = _unchanged(workdir, inputs)
         if result is None:
@@ -220,9 +221,8 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
     return build
 
 
-def _inputs_digest(workdir: Path, chapters: list[ChapterTex]) -> str:
+def _inputs_digest(texts: list[str], images: list[tuple[str, str]]) -> str:
     """What the PDF depends on: the LaTeX files, every image they include, and the TeX engine."""
-    texts, images = _document_inputs(workdir, chapters)
     engine = shutil.which(latex_setup.ENGINE) or latex_setup.ENGINE
     try:
         stat = os.stat(os.path.realpath(engine))
@@ -232,9 +232,8 @@ def _inputs_digest(workdir: Path, chapters: list[ChapterTex]) -> str:
     return digest("pdf-inputs/1", identity, *texts, *[f"{path}:{digest_}" for path, digest_ in images])
 
 
-def document_id(workdir: Path, chapters: list[ChapterTex]) -> str:
+def document_id(workdir: Path, texts: list[str], images: list[tuple[str, str]]) -> str:
     """The PDF's /ID: a hash of the document's content that does not depend on where it is built."""
-    texts, images = _document_inputs(workdir, chapters)
     where = str(workdir)
     return digest("pdf-id/1", *[text.replace(where, "") for text in texts],
                   *[digest_ for _, digest_ in images])[:32].upper()
