@@ -22,7 +22,7 @@ from .cache import Cache
 from .execute import FIGURE_FORMATS, ChapterJob, ExecutedChapter, ExecutionResult
 from .execute.reuse import execute_with_cache
 from .includes import expand_includes
-from .lint import ends_with_table, lint_chapter
+from .lint import lint_chapter, prints_table_last
 from .project import Book, ChapterEntry, display_path
 from .qmd import Chapter, parse_chapter
 from .references import ChapterScan, bibliography_keys, is_local_path, resolve_local, scan_chapter
@@ -249,8 +249,7 @@ def _labelled_cell_outputs(loaded: LoadedChapter, run: ExecutedChapter) -> list[
                                  hint="draw the figure in this cell (plt.show() or leave the figure open), "
                                       "or drop the fig- label"))
         if label.startswith("tbl-"):
-            last = result.markdown[-1] if result.markdown else result.stdout if cell.option("output") == "asis" else ""
-            if not ends_with_table(last):
+            if not prints_table_last(cell, result):
                 found.append(warning("table-output", loaded.shown, cell.line,
                                      f"cell '{label}' has a table label but does not print a Markdown table, "
                                      "so the table gets no caption or number and references to it do not resolve",

@@ -17,8 +17,8 @@ import re
 from typing import Iterable
 
 from .diagnostics import Diagnostic, warning
-from .execute import InlineValue
-from .qmd import Chapter, LineIndex
+from .execute import CellResult, InlineValue
+from .qmd import Cell, Chapter, LineIndex
 
 DISPLAY_MATH = re.compile(r"\$\$.+?\$\$", re.S)
 INLINE_MATH = re.compile(r"(?<![\\$])\$(?![\s$])(?:[^$\\\n]|\\.)+?(?<![\s\\])\$(?!\d)")
@@ -38,6 +38,13 @@ def ends_with_table(markdown: str) -> bool:
     """True when a cell's Markdown output ends with a pipe or grid table (a caption can follow it)."""
     lines = markdown.strip().splitlines()
     return bool(lines) and TABLE_ROW.match(lines[-1]) is not None and len(lines) >= 2
+
+
+def prints_table_last(cell: Cell, result: CellResult) -> bool:
+    """True when what a cell leaves in the document last is a Markdown table: its last Markdown
+    display, or else its printed output with ``output: asis`` (as render/markdown.py lays them out)."""
+    last = result.markdown[-1] if result.markdown else result.stdout if cell.option("output") == "asis" else ""
+    return ends_with_table(last)
 
 
 def lint_chapter(chapter: Chapter, values: Iterable[InlineValue]) -> list[Diagnostic]:

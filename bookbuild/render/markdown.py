@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..execute import CellResult, ExecutedChapter
-from ..lint import ends_with_table, inlines_in_math
+from ..lint import inlines_in_math, prints_table_last
 from ..qmd import Cell, FencedBlock, InlineExpr, Span
 
 TIKZ_INFO = re.compile(r"^\{?\s*\.tikz\b")
@@ -128,7 +128,7 @@ def _cell_markdown(cell: Cell, result: CellResult | None, inputs: AssemblyInputs
     include = cell.option("include", True)
     if result is not None and output is not False and include is not False:
         outputs = cell_outputs(cell, result)
-        if outputs and cell.label and cell.label.startswith("tbl-") and ends_with_table(outputs[-1]):
+        if cell.label and cell.label.startswith("tbl-") and prints_table_last(cell, result):
             # The caption and label go right after the table the cell printed, as a reader writes them.
             caption = cell.option("tbl-cap") or ""
             outputs[-1] = f"{outputs[-1].rstrip()}\n\n: {caption} {{#{cell.label}}}"
