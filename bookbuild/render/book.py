@@ -24,7 +24,7 @@ from ..check import CheckResult, LoadedChapter, check_book, default_workers
 from ..diagnostics import Diagnostic, error
 from ..execute import ExecutedChapter
 from ..project import Book, ChapterEntry
-from ..references import xref_label
+from ..references import THEOREM_KINDS, XREF_KINDS, xref_label
 from ..shortcodes import ShortcodeContext, expansions
 from . import theme
 from .assumptions import assumptions_chapter
@@ -253,6 +253,8 @@ def filter_data(page: str, numbers: ChapterNumbers, targets: dict[str, Target], 
                             "href": f"#{label}" if single_document else t.href_from(page)}
                     for label, t in chosen.items()},
         "callouts": theme.callouts_json(),
+        "xref_kinds": list(XREF_KINDS),
+        "theorem_kinds": list(THEOREM_KINDS),
         "stack_color": theme.palette().get("primary", "#A51C30"),
     }
 

@@ -8,13 +8,10 @@ package.path = pandoc.path.directory(PANDOC_SCRIPT_FILE) .. '/?.lua;' .. package
 local book = require 'bookdata'
 
 local data
--- Theorem-like blocks (`::: {#def-x}`) are numbered by the build like the rest:
--- their target's text ("Definition 1.2") heads them.
-local THEOREM = {thm = true, lem = true, cor = true, prp = true, cnj = true, def = true, exm = true, exr = true}
-local XREF = {fig = true, tbl = true, eq = true, sec = true, lst = true}
-for kind in pairs(THEOREM) do XREF[kind] = true end
--- Callouts with an id (`::: {#tip-x .callout-tip}`): the callouts filter numbers their label.
-for _, kind in ipairs({'nte', 'tip', 'wrn', 'imp', 'cau'}) do XREF[kind] = true end
+-- The label prefixes a reference can point at (`fig`, `tbl`, …, callouts' `tip`,
+-- …) and those of theorem-like blocks (`::: {#def-x}`, headed by their
+-- target's text, "Definition 1.2"), as sets: from the build (references.py).
+local XREF, THEOREM = {}, {}
 local latex = book.format() == 'latex'
 
 local function target(label)
@@ -268,6 +265,10 @@ local function Cite(cite)
 end
 
 return {
-  {Meta = function(meta) data = book.load(meta) end},
+  {Meta = function(meta)
+    data = book.load(meta)
+    for _, kind in ipairs(data.xref_kinds) do XREF[kind] = true end
+    for _, kind in ipairs(data.theorem_kinds) do THEOREM[kind] = true end
+  end},
   {Header = Header, Div = Div, Figure = Figure, Para = Para, Table = Table, CodeBlock = CodeBlock, Cite = Cite},
 }
