@@ -38,6 +38,7 @@ values: $(STAMP)
 	@$(PY) -m bookbuild values --project $(PROJECT) $(CHAPTER)
 
 test: $(STAMP)
+	@bash scripts/install-test-packages.sh
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -8,7 +8,7 @@ import re
 
 from bookbuild.check import check_book
 from bookbuild.project import load_book
-from conftest import FIXTURE, REPO, build_site as build
+from conftest import FIXTURE, REPO, build_site as build, tiny_png
 
 TAG = re.compile(r"<[^>]+>")
 
@@ -186,7 +186,7 @@ def test_a_callout_title_is_no_section_and_notes_stay_out_of_titles(book_factory
         [^t]: Title note.
         [^p]: Picture note.
         """})
-    (root / "picture.png").write_bytes((FIXTURE / "images" / "png" / "tiny_ml.png").read_bytes())
+    (root / "picture.png").write_bytes(tiny_png())
     status, stdout, _ = build(root, tmp_path / "site")
     assert status == 0, stdout
     page = (tmp_path / "site" / "ch.html").read_text(encoding="utf-8")
@@ -320,7 +320,7 @@ SUBFIGURES_AND_CELL_TABLES = {"ch.qmd": """
 
 def subfigures_and_cell_tables_book(book_factory):
     root = book_factory(SUBFIGURES_AND_CELL_TABLES)
-    (root / "a.png").write_bytes((FIXTURE / "images" / "png" / "tiny_ml.png").read_bytes())
+    (root / "a.png").write_bytes(tiny_png())
     return root
 
 
@@ -351,7 +351,7 @@ def test_capitalised_references_and_reference_prefixes(book_factory, tmp_path):
 
         @Fig-pic starts a sentence; [Fig. -@fig-pic] is short; [see @fig-pic, left] has both.
         """})
-    (root / "a.png").write_bytes((FIXTURE / "images" / "png" / "tiny_ml.png").read_bytes())
+    (root / "a.png").write_bytes(tiny_png())
     page, text = built_page(root, tmp_path, "ch")
     assert "Figure 1.1 starts a sentence; Fig. 1.1 is short; see Figure 1.1, left has both." in text
     assert page.count('href="#fig-pic" class="xref"') == 3

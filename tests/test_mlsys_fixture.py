@@ -24,8 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-FIXTURES = ROOT / ".." / "shared" / "fixtures"
-CHAPTER = FIXTURES / "ml_systems.qmd"
+from conftest import FIXTURE, FIXTURE_CHAPTER  # noqa: E402
+
+CHAPTER = FIXTURE / FIXTURE_CHAPTER
+pytestmark = pytest.mark.needs_fixture
 
 CELL_START = "```{python}"
 FENCE = "```"

@@ -13,7 +13,9 @@ if str(ROOT) not in sys.path:
 
 from mlsys.palette import load_palette  # noqa: E402
 
-FIXTURE = ROOT / ".." / "shared" / "fixtures" / "ml_systems.qmd"
+from conftest import FIXTURE as FIXTURE_DIR, FIXTURE_CHAPTER  # noqa: E402
+
+FIXTURE_QMD = FIXTURE_DIR / FIXTURE_CHAPTER
 XCOLOR_BUILTINS = {
     "black", "white", "red", "green", "blue", "cyan", "magenta", "yellow", "gray", "grey",
     "darkgray", "lightgray", "brown", "lime", "olive", "orange", "pink", "purple", "teal", "violet", "none",
@@ -41,7 +43,7 @@ def _tikz_colour_names(text):
 
 
 def test_palette_covers_every_colour_the_fixture_tikz_uses():
-    used = _tikz_colour_names(FIXTURE.read_text(encoding="utf-8"))
+    used = _tikz_colour_names(FIXTURE_QMD.read_text(encoding="utf-8"))
     assert {"BlueLine", "BlueL", "GreenL", "VioletL2", "BackColor"} <= used
     missing = sorted(used - set(load_palette()))
     assert not missing, f"palette.yml lacks {missing}"

@@ -22,7 +22,7 @@ from bookbuild.cli import main
 from bookbuild.project import load_book
 from bookbuild.render import latex_setup
 from bookbuild.render.latex_run import compile_document, first_error
-from conftest import FIXTURE, REPO, snapshot
+from conftest import FIXTURE, REPO, snapshot, tiny_png
 
 FIXTURE_PDF = "machine-learning-systems.pdf"
 SCREENSHOTS = REPO / "_build" / "screenshots"
@@ -415,7 +415,7 @@ def test_notes_in_captions_are_kept_and_numbered_in_sequence(book_factory, tmp_p
         [^e]: Note echo.
         [^f]: Note foxtrot.
         """})
-    (root / "figure.png").write_bytes((FIXTURE / "images" / "png" / "tiny_ml.png").read_bytes())
+    (root / "figure.png").write_bytes(tiny_png())
     text = built_pdf_text(root, tmp_path)
     marks = {
         "bravo": r"Labelled table caption\s?(\d+)",

@@ -17,7 +17,9 @@ import pytest
 from bookbuild.render import tikz
 from bookbuild.render.tikz import TikzError, compile_all, compile_tikz, tikz_preamble
 
-FIXTURE_QMD = Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures" / "ml_systems.qmd"
+from conftest import FIXTURE, FIXTURE_CHAPTER
+
+FIXTURE_QMD = FIXTURE / FIXTURE_CHAPTER
 TIKZ_BLOCK = re.compile(r"^```\{\.tikz\}[ \t]*\n(.*?)^```[ \t]*$", re.S | re.M)
 
 SMALL = "\\begin{tikzpicture}\n\\draw[BlueLine] (0,0) -- (1,1) node[right] {small %s};\n\\end{tikzpicture}\n"
