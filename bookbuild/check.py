@@ -47,8 +47,10 @@ class LoadedChapter:
         """Labels, references, citations and images, found once when first needed."""
         return scan_chapter(self.chapter)
 
-    def job(self, extra_paths: tuple[str, ...] = ()) -> ChapterJob:
-        return ChapterJob(self.chapter, str(self.file), self.shown, extra_paths)
+    def job(self, extra_paths: tuple[str, ...] = (), root: Path | None = None,
+            writable: tuple[Path, ...] = ()) -> ChapterJob:
+        return ChapterJob(self.chapter, str(self.file), self.shown, extra_paths,
+                          root=str(root.resolve()) if root else "", writable=tuple(str(p) for p in writable))
 
 
 @dataclass
@@ -97,19 +99,23 @@ def locate(diagnostics: list[Diagnostic], chapters: list[LoadedChapter]) -> list
 def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inprocess", timeout: float = 120.0,
                workers: int | None = None, cache: Cache | None = None,
                figure_formats: tuple[str, ...] = FIGURE_FORMATS, extra_paths: tuple[str, ...] = (),
+               writable: tuple[Path, ...] = (),
                on_done: Callable[[ChapterJob, ExecutionResult], None] | None = None) -> CheckResult:
     """Parse the book, execute the selected chapters (reusing cached results when
     ``cache`` is given and they are still valid), and run the book-wide checks.
 
     ``extra_paths`` go first on the chapters' import path (to run a book against
-    another copy of its library, e.g. an older revision's).
+    another copy of its library, e.g. an older revision's). A cell that changes
+    files of the project is a warning, except under ``writable`` (the build's output
+    folder), the cache and the project's ``_build``.
     """
     selected = {entry.path for entry in book.select(names or [])}
     chapters = load_chapters(book)
     runnable = [c for c in chapters if c.entry.path in selected and not _blocks_execution(c.chapter)]
+    builds = tuple(p.resolve() for p in (*writable, *([cache.root] if cache else []), book.root / book.output_dir))
     with ThreadPoolExecutor(max_workers=1) as background:
         # Execution mostly waits on worker processes: scan the chapters meanwhile.
-        running = background.submit(execute_with_cache, [c.job(extra_paths) for c in runnable], cache, engine=engine,
+        running = background.submit(execute_with_cache, [c.job(extra_paths, book.root, builds) for c in runnable], cache, engine=engine,
                                     timeout=timeout, workers=workers or default_workers(),
                                     figure_formats=figure_formats, on_done=on_done)
         for loaded in chapters:

@@ -69,7 +69,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
 
     cache = Cache(cache_dir)
     prepared = prepare_book(book, names, write_figures, output_format="html", cache=cache, engine=engine,
-                            timeout=timeout, workers=workers, log=log)
+                            timeout=timeout, workers=workers, log=log, writable=(out_dir,))
     build = HtmlBuild(out_dir, prepared, cache=cache)
     jobs = prepared.rendered()
     images = {}

@@ -139,7 +139,7 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
 
         cache = Cache(cache_dir)
         prepared = prepare_book(book, names, write_figures, output_format="latex", cache=cache, engine=engine,
-                                timeout=timeout, workers=workers, log=log)
+                                timeout=timeout, workers=workers, log=log, writable=(out_dir,))
         build = PdfBuild(out_dir, prepared=prepared, workdir=workdir, cache=cache)
         jobs = prepared.rendered()
         build.chapters = len(jobs)
