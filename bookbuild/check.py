@@ -112,7 +112,8 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
     selected = {entry.path for entry in book.select(names or [])}
     chapters = load_chapters(book)
     runnable = [c for c in chapters if c.entry.path in selected and not _blocks_execution(c.chapter)]
-    builds = tuple(p.resolve() for p in (*writable, *([cache.root] if cache else []), book.root / book.output_dir))
+    builds = tuple(p.resolve() for p in (*writable, *([cache.root] if cache else []), book.root / book.output_dir)
+                   if p.resolve() != book.root.resolve())
     with ThreadPoolExecutor(max_workers=1) as background:
         # Execution mostly waits on worker processes: scan the chapters meanwhile.
         running = background.submit(execute_with_cache, [c.job(extra_paths, book.root, builds) for c in runnable], cache, engine=engine,

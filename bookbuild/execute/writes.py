@@ -23,7 +23,7 @@ WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 EVENTS = {"os.remove": ("removed", (0,)), "os.rmdir": ("removed", (0,)), "os.mkdir": ("created", (0,)),
           "os.rename": ("renamed", (0, 1)), "os.truncate": ("wrote", (0,)), "os.symlink": ("created", (1,)),
           "os.link": ("created", (1,))}
-SKIPPED_FOLDERS = {".git", "__pycache__", ".venv"}
+SKIPPED_FOLDERS = {".git", "__pycache__", ".venv", "node_modules"}  # not the book's sources
 HINT = ("a cell should only read the book's files: write scratch files under tempfile.mkdtemp() "
         "(or keep them in memory), and generated data into a folder outside the project")
 
