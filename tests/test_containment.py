@@ -297,3 +297,34 @@ def test_a_one_chapter_build_removes_nothing_and_a_changed_file_is_never_removed
     config.write_text(config.read_text().replace("    - b.qmd\n", ""))
     assert build_site(book, out)[0] == 0
     assert (out / "b.html").read_text() == "edited by hand"
+
+
+def tiny_png() -> bytes:
+    """A valid 1×1 PNG, so only containment keeps it out of the PDF."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+
+def test_the_pdf_leaves_out_an_image_that_is_a_symlink_out_of_the_project(tmp_path, monkeypatch):
+    from test_pdf import pdf_text
+
+    (tmp_path / "outside.png").write_bytes(tiny_png())
+    book = write_book(tmp_path / "book", {"ch.qmd": "# Pictures\n\n![Outside](pic.png)\n\n![Inside](real.png)\n"})
+    (book / "pic.png").symlink_to(tmp_path / "outside.png")
+    (book / "real.png").write_bytes(tiny_png())
+    monkeypatch.chdir(book)
+    stdout = io.StringIO()
+    status = main(["pdf", "--project", str(book), "--output-dir", str(tmp_path / "out"), "--no-install"],
+                  out=stdout, err=io.StringIO())
+    assert status == 1
+    assert ("ch.qmd:3:1: error[outside-project]: image 'pic.png' is outside the project: it resolves through a symlink "
+            f"to {(tmp_path / 'outside.png').resolve()}") in stdout.getvalue()
+    text = " ".join(pdf_text(next((tmp_path / "out").glob("*.pdf"))).split())
+    assert "image not available: pic.png Outside" in text
+    assert "image not available: real.png" not in text and "Inside" in text
