@@ -112,19 +112,20 @@ def _expand(file: Path, text: str, shown: str, root: Path, display: Callable[[Pa
             continue
         name = match["path"].strip("\"'")
         named = (root / name.lstrip("/")) if name.startswith("/") else (file.parent / name)
+        col = match.start("path") + 1
         outside = outside_reason(named, root, name)
         if outside:
             problems.append(error("outside-project", shown, n + 1, f"included file {outside}",
-                                  col=match.start("path") + 1, hint=OUTSIDE_HINT))
+                                  col=col, hint=OUTSIDE_HINT))
             continue
         target = named.resolve()
         if target in chain or len(chain) >= MAX_DEPTH:
             problems.append(error("include", shown, n + 1, f"'{name}' includes itself (through {len(chain)} file(s))",
-                                  hint="remove the include that closes the cycle"))
+                                  col=col, hint="remove the include that closes the cycle"))
             continue
         if not target.is_file():
             problems.append(error("include", shown, n + 1, f"included file '{name}' does not exist",
-                                  hint="fix the path; it is relative to the file that includes it"))
+                                  col=col, hint="fix the path; it is relative to the file that includes it"))
             continue
         flush(n)
         included = target.read_text(encoding="utf-8")

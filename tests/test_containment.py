@@ -129,6 +129,8 @@ def test_includes_and_images_reaching_outside_the_project_are_errors_and_stay_ou
         {{< include notes.qmd >}}
 
         See ![the password file](pic.png) here.
+
+        {{< include /etc/passwd >}}
         """})
     (book / "notes.qmd").symlink_to("/etc/passwd")
     (book / "pic.png").symlink_to("/etc/passwd")
@@ -148,6 +150,9 @@ def test_includes_and_images_reaching_outside_the_project_are_errors_and_stay_ou
     ]
     for file, line, col, severity, message, hint in expected:
         assert f"{file}:{line}:{col}: {severity}[outside-project]: {message}\n    help: {hint}" in stdout
+    # As in Quarto, an include's /path is relative to the project: this one names book/etc/passwd.
+    assert ("ch.qmd:9:13: error[include]: included file '/etc/passwd' does not exist\n"
+            "    help: fix the path; it is relative to the file that includes it") in stdout
     page = (out / "ch.html").read_text()
     assert "TOP-SECRET" not in page and "root:" not in page
     assert not (out / "pic.png").exists()
