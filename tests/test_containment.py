@@ -333,3 +333,26 @@ def test_the_pdf_leaves_out_an_image_that_is_a_symlink_out_of_the_project(tmp_pa
     text = " ".join(pdf_text(next((tmp_path / "out").glob("*.pdf"))).split())
     assert "image not available: pic.png Outside" in text
     assert "image not available: real.png" not in text and "Inside" in text
+
+
+def test_a_manifest_naming_files_outside_the_output_folder_is_never_followed(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    book = write_book(tmp_path / "book", {"a.qmd": "# A\n"})
+    out = tmp_path / "out"
+    out.mkdir()
+    digest = hashlib.sha256(b"precious").hexdigest()
+    (out / ".bookbuild-manifest.json").write_text(json.dumps({"files": {"../victim.txt": digest, str(victim): digest}}))
+    assert build_site(book, out)[0] == 0
+    assert victim.read_text() == "precious"
+
+
+def test_contained_refuses_a_name_that_leaves_its_folder(tmp_path):
+    from bookbuild.paths import OutsideError, contained
+
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "link").symlink_to(tmp_path)
+    assert contained(tmp_path / "out", "a/b.html") == tmp_path / "out" / "a" / "b.html"
+    for name in ("../x.html", "link/x.html", "/etc/x"):
+        with pytest.raises(OutsideError, match="would be written outside"):
+            contained(tmp_path / "out", name)
