@@ -60,7 +60,7 @@ def test_a_nested_project_with_dotdot_images_leaves_its_tree_alone_and_shows_its
 
     status, stdout, _ = build_site(book, book / "_build" / "html")  # the default place: inside the project
 
-    assert tree_hashes(top) == before  # the book's assets/logo.png was overwritten by top/assets/logo.png
+    assert tree_hashes(top) == before  # builds used to copy top/assets/logo.png over the book's assets/logo.png
     assert status == 1
     assert (f"index.qmd:3:1: error[outside-project]: image '../../assets/logo.png' is outside the project: "
             f"it resolves to {(top / 'assets' / 'logo.png').resolve()}\n    help: {HINT}") in stdout
