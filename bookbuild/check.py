@@ -23,9 +23,10 @@ from .execute import FIGURE_FORMATS, ChapterJob, ExecutedChapter, ExecutionResul
 from .execute.reuse import execute_with_cache
 from .includes import expand_includes
 from .lint import lint_chapter, prints_table_last
+from .paths import OUTSIDE_HINT, outside_reason
 from .project import Book, ChapterEntry, display_path
 from .qmd import Chapter, parse_chapter
-from .references import ChapterScan, bibliography_keys, is_local_path, resolve_local, scan_chapter
+from .references import ChapterScan, bibliography_keys, is_local_path, local_path, resolve_local, scan_chapter
 from .shortcodes import ShortcodeContext, load_variables, shortcode_diagnostics
 
 DATA_FILE_KEYS = ("quiz", "glossary", "concepts")
@@ -46,8 +47,10 @@ class LoadedChapter:
         """Labels, references, citations and images, found once when first needed."""
         return scan_chapter(self.chapter)
 
-    def job(self, extra_paths: tuple[str, ...] = ()) -> ChapterJob:
-        return ChapterJob(self.chapter, str(self.file), self.shown, extra_paths)
+    def job(self, extra_paths: tuple[str, ...] = (), root: Path | None = None,
+            writable: tuple[Path, ...] = ()) -> ChapterJob:
+        return ChapterJob(self.chapter, str(self.file), self.shown, extra_paths,
+                          root=str(root.resolve()) if root else "", writable=tuple(str(p) for p in writable))
 
 
 @dataclass
@@ -96,19 +99,24 @@ def locate(diagnostics: list[Diagnostic], chapters: list[LoadedChapter]) -> list
 def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inprocess", timeout: float = 120.0,
                workers: int | None = None, cache: Cache | None = None,
                figure_formats: tuple[str, ...] = FIGURE_FORMATS, extra_paths: tuple[str, ...] = (),
+               writable: tuple[Path, ...] = (),
                on_done: Callable[[ChapterJob, ExecutionResult], None] | None = None) -> CheckResult:
     """Parse the book, execute the selected chapters (reusing cached results when
     ``cache`` is given and they are still valid), and run the book-wide checks.
 
     ``extra_paths`` go first on the chapters' import path (to run a book against
-    another copy of its library, e.g. an older revision's).
+    another copy of its library, e.g. an older revision's). A cell that changes
+    files of the project is a warning, except under ``writable`` (the build's output
+    folder), the cache and the project's ``_build``.
     """
     selected = {entry.path for entry in book.select(names or [])}
     chapters = load_chapters(book)
     runnable = [c for c in chapters if c.entry.path in selected and not _blocks_execution(c.chapter)]
+    builds = tuple(p.resolve() for p in (*writable, *([cache.root] if cache else []), book.root / book.output_dir)
+                   if p.resolve() != book.root.resolve())
     with ThreadPoolExecutor(max_workers=1) as background:
         # Execution mostly waits on worker processes: scan the chapters meanwhile.
-        running = background.submit(execute_with_cache, [c.job(extra_paths) for c in runnable], cache, engine=engine,
+        running = background.submit(execute_with_cache, [c.job(extra_paths, book.root, builds) for c in runnable], cache, engine=engine,
                                     timeout=timeout, workers=workers or default_workers(),
                                     figure_formats=figure_formats, on_done=on_done)
         for loaded in chapters:
@@ -137,7 +145,7 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
             group.extend(_labelled_cell_outputs(loaded, run))
         group.extend(duplicate_labels(chapters, loaded))
         group.extend(_reference_diagnostics(loaded, labels, bib_keys))
-        group.extend(_file_diagnostics(loaded))
+        group.extend(_file_diagnostics(loaded, book.root))
         group.extend(shortcode_diagnostics(loaded.chapter, loaded.shown,
                                            ShortcodeContext(loaded.chapter.front_matter, book.config, result.variables)))
         group = locate(group, [loaded]) + list(loaded.include_problems)
@@ -217,16 +225,28 @@ def _reference_diagnostics(loaded: LoadedChapter, labels: dict[str, object], bib
     return found
 
 
-def _file_diagnostics(loaded: LoadedChapter) -> list[Diagnostic]:
+def _file_diagnostics(loaded: LoadedChapter, root: Path) -> list[Diagnostic]:
     found = []
     for image in loaded.scan.images:
-        if is_local_path(image.name) and not resolve_local(loaded.file, image.name).is_file():
+        if not is_local_path(image.name):
+            continue
+        outside = outside_reason(local_path(loaded.file, image.name), root, image.name)
+        if outside:
+            found.append(error("outside-project", loaded.shown, image.line, f"image {outside}",
+                               col=image.col, hint=OUTSIDE_HINT))
+        elif not resolve_local(loaded.file, image.name).is_file():
             found.append(warning("image-missing", loaded.shown, image.line, f"image '{image.name}' does not exist",
                                  col=image.col, hint="check the path; it is relative to the chapter's folder"))
     front = loaded.chapter.front_matter
     for key in DATA_FILE_KEYS:
         value = front.get(key)
-        if isinstance(value, str) and is_local_path(value) and not resolve_local(loaded.file, value).is_file():
+        if not isinstance(value, str) or not is_local_path(value):
+            continue
+        outside = outside_reason(local_path(loaded.file, value), root, value)
+        if outside:
+            found.append(error("outside-project", loaded.shown, _front_matter_line(loaded.chapter, key),
+                               f"{key} file {outside}", hint=OUTSIDE_HINT))
+        elif not resolve_local(loaded.file, value).is_file():
             found.append(warning("data-file-missing", loaded.shown, _front_matter_line(loaded.chapter, key),
                                  f"{key} file '{value}' named in the front matter does not exist",
                                  hint=f"add {value} beside the chapter, or remove the '{key}:' line"))

@@ -7,6 +7,7 @@ Exit status: 0 success, 1 the book has errors (or warnings under --strict),
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -235,11 +236,19 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
     """Entry point; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    keep_bytecode_out_of_the_source()
     try:
         return args.handler(args, out, err)
     except ConfigError as exc:
         _report_config_error(exc.diagnostic, err)
         return 2
+
+
+def keep_bytecode_out_of_the_source() -> None:
+    """No ``__pycache__`` beside the book's modules: not from this process (the theme, the
+    fingerprints), nor from the workers and Jupyter kernels it starts (they inherit the variable)."""
+    sys.dont_write_bytecode = True
+    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
 
 
 def _report_config_error(diagnostic: Diagnostic, err: TextIO) -> None:

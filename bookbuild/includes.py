@@ -7,8 +7,8 @@ so a diagnostic names the included file and its own line.
 
 An include must stand on a line of its own, outside code blocks; its path is
 relative to the file that includes it (``/path`` to the project). An included
-file may include others; a cycle, a missing file and an include inside a line
-are errors at the include.
+file may include others; a cycle, a missing file, a file outside the project
+(symlinks resolved) and an include inside a line are errors at the include.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from .diagnostics import Diagnostic, error
+from .paths import OUTSIDE_HINT, outside_reason
 
 INCLUDE_LINE = re.compile(r"^[ \t]*\{\{<[ \t]*include[ \t]+(?P<path>[^\s>]+)[ \t]*>\}\}[ \t]*$")
 INCLUDE_ANYWHERE = re.compile(r"\{\{<[ \t]*include\b")
@@ -110,15 +111,21 @@ def _expand(file: Path, text: str, shown: str, root: Path, display: Callable[[Pa
                                       hint="put {{< include file.qmd >}} on its own line"))
             continue
         name = match["path"].strip("\"'")
-        target = (root / name.lstrip("/")) if name.startswith("/") else (file.parent / name)
-        target = target.resolve()
+        named = (root / name.lstrip("/")) if name.startswith("/") else (file.parent / name)
+        col = match.start("path") + 1
+        outside = outside_reason(named, root, name)
+        if outside:
+            problems.append(error("outside-project", shown, n + 1, f"included file {outside}",
+                                  col=col, hint=OUTSIDE_HINT))
+            continue
+        target = named.resolve()
         if target in chain or len(chain) >= MAX_DEPTH:
             problems.append(error("include", shown, n + 1, f"'{name}' includes itself (through {len(chain)} file(s))",
-                                  hint="remove the include that closes the cycle"))
+                                  col=col, hint="remove the include that closes the cycle"))
             continue
         if not target.is_file():
             problems.append(error("include", shown, n + 1, f"included file '{name}' does not exist",
-                                  hint="fix the path; it is relative to the file that includes it"))
+                                  col=col, hint="fix the path; it is relative to the file that includes it"))
             continue
         flush(n)
         included = target.read_text(encoding="utf-8")

@@ -7,6 +7,7 @@ keeps its line: a listed chapter that does not exist is reported at that line.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 import yaml
 
 from .diagnostics import ConfigError, Diagnostic, error
+from .paths import OUTSIDE_HINT, outside_reason
 from .qmd import yaml_error_line, yaml_error_message
 
 CONFIG_NAME = "_quarto.yml"
@@ -29,6 +31,7 @@ class ChapterEntry:
     part: str | None = None  # the part's title, or the path of its page (``part: intro.qmd``)
     appendix: bool = False
     part_page: bool = False  # this file is a part's own page, not a chapter (it takes no number)
+    col: int = 1
 
     @property
     def name(self) -> str:
@@ -126,8 +129,12 @@ def load_book(root: Path) -> Book:
                                 hint="add 'book: chapters: [index.qmd, …]' to _quarto.yml"))
 
     present: list[ChapterEntry] = []
-    for entry in chapters:
-        if (root / entry.path).is_file():
+    for entry in [_normalized(e, root) for e in chapters]:
+        outside = outside_reason(root / entry.path, root, entry.path)
+        if outside:
+            diagnostics.append(error("outside-project", shown, entry.line, f"chapter {outside}",
+                                     col=entry.col, hint=OUTSIDE_HINT))
+        elif (root / entry.path).is_file():
             present.append(entry)
         else:
             diagnostics.append(error("chapter-missing", shown, entry.line, f"chapter '{entry.path}' is listed but does not exist",
@@ -153,6 +160,15 @@ def load_book(root: Path) -> Book:
         assumptions_title=_assumptions_title(config),
         diagnostics=tuple(diagnostics),
     )
+
+
+def _normalized(entry: ChapterEntry, root: Path) -> ChapterEntry:
+    """The entry with its path relative to the project, as a page path is made from it
+    (``/abs/book/ch.qmd`` or ``a/../ch.qmd`` would otherwise name a page outside the site)."""
+    if not os.path.isabs(entry.path) and ".." not in Path(entry.path).parts:
+        return entry
+    inside = os.path.relpath(os.path.abspath(root / entry.path), os.path.abspath(root))
+    return entry if inside.startswith(os.pardir) else dataclasses.replace(entry, path=Path(inside).as_posix())
 
 
 def _assumptions_title(config: dict[str, Any]) -> str | None:
@@ -183,14 +199,15 @@ def _entries(list_node: yaml.Node, appendix: bool, shown: str, diagnostics: list
     for item in list_node.value:
         line = item.start_mark.line + 1
         if isinstance(item, yaml.ScalarNode):
-            entries.append(ChapterEntry(item.value, line, part, appendix))
+            entries.append(ChapterEntry(item.value, line, part, appendix, col=item.start_mark.column + 1))
         elif isinstance(item, yaml.MappingNode):
             part_node = _child(item, "part")
             inner = _child(item, "chapters")
             title = part_node.value if isinstance(part_node, yaml.ScalarNode) else None
             if title and title.endswith(".qmd"):
                 # A part may be a page of its own (Quarto allows `part: intro.qmd`).
-                entries.append(ChapterEntry(title, part_node.start_mark.line + 1, title, appendix, part_page=True))
+                entries.append(ChapterEntry(title, part_node.start_mark.line + 1, title, appendix, part_page=True,
+                                            col=part_node.start_mark.column + 1))
             if inner is not None:
                 entries.extend(_entries(inner, appendix, shown, diagnostics, title or part))
             elif title is None:

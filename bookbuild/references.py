@@ -106,6 +106,11 @@ def is_local_path(src: str) -> bool:
     return not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", src)
 
 
+def local_path(chapter_file: Path, src: str) -> Path:
+    """An image or data path as the chapter names it, relative to the chapter's folder (not resolved)."""
+    return chapter_file.parent / src.split("#", 1)[0]
+
+
 def resolve_local(chapter_file: Path, src: str) -> Path:
-    """An image or data path as the chapter names it, relative to the chapter's folder."""
-    return (chapter_file.parent / src.split("#", 1)[0]).resolve()
+    """:func:`local_path`, resolved (symlinks followed)."""
+    return local_path(chapter_file, src).resolve()

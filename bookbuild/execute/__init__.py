@@ -10,11 +10,13 @@ import dataclasses
 import functools
 import os
 import sys
+from pathlib import Path
 from typing import Callable
 
 from .pool import ChapterJob, run_in_workers
 from .result import FIGURE_FORMATS, CellResult, ExecutedChapter, ExecutionResult, Figure, InlineValue
 from .runner import run_chapter
+from .writes import SourceWatch, watch_diagnostics
 
 ENGINES = ("inprocess", "jupyter")
 DEFAULT_TIMEOUT = 120.0
@@ -23,19 +25,30 @@ DEFAULT_TIMEOUT = 120.0
 def _run_inprocess(figure_formats: tuple[str, ...], job: ChapterJob) -> ExecutionResult:
     """Run in a worker, recording the files the cells read (the worker exits after).
 
-    Opened files come from an audit hook. Modules imported while the cells run
+    Opened files come from an audit hook, which also sees the cells that change
+    the source tree (each reported as a warning). Modules imported while the cells run
     are recorded too: an import the static scan cannot see (``importlib``,
     ``__import__``) loads from a cached ``.pyc`` and never opens its source.
     """
     opened: list[str] = []
+    watch = SourceWatch(Path(job.root), tuple(Path(p) for p in job.writable)) if job.root else None
 
     def record_open(event: str, args: tuple) -> None:
         if event == "open" and args and isinstance(args[0], (str, bytes)):
             opened.append(os.path.abspath(os.fsdecode(args[0])))
+        if watch is not None:
+            watch.hook(event, args)
+
+    def running(item: object) -> None:
+        if watch is not None:
+            watch.current = item  # type: ignore[assignment]
 
     already_loaded = set(sys.modules)
     sys.addaudithook(record_open)
-    result = run_chapter(job.chapter, job.source_file, job.shown_file, figure_formats)
+    result = run_chapter(job.chapter, job.source_file, job.shown_file, figure_formats, on_item=running)
+    if watch is not None and watch.changes:
+        changed = watch_diagnostics(list(watch.changes), watch.root, job.shown_file)
+        result = dataclasses.replace(result, diagnostics=(*result.diagnostics, *changed))
     for name, module in list(sys.modules.items()):
         source = getattr(module, "__file__", None) if name not in already_loaded else None
         if isinstance(source, str):

@@ -31,6 +31,7 @@ from .locate import inline_value_diagnostic, undefined_name
 from .pool import ChapterJob
 from .result import CellResult, ExecutionResult, Figure, InlineValue
 from .values import MARKDOWN, NOT_TEXT
+from .writes import TreeWatch, watch_diagnostics
 
 RESULT_MARKER = "__bookbuild_inline__"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -65,6 +66,8 @@ def run_chapter_jupyter(job: ChapterJob, timeout: float = DEFAULT_TIMEOUT) -> Ex
     # The kernel inherits this worker's environment: keep it from writing
     # __pycache__ beside the chapter's local modules.
     os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+    # The kernel is another process: the source tree is compared before and after each cell.
+    tree = TreeWatch(Path(job.root), tuple(Path(p) for p in job.writable)) if job.root else None
     chapter = job.chapter
     notebook, plan = _notebook(chapter.items)
     values: dict[int, InlineValue] = {}
@@ -76,7 +79,7 @@ def run_chapter_jupyter(job: ChapterJob, timeout: float = DEFAULT_TIMEOUT) -> Ex
             manager = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
             client = NotebookClient(notebook, km=manager, timeout=timeout, allow_errors=True, shutdown_kernel="immediate",
                                     resources={"metadata": {"path": str(Path(job.source_file).parent)}})
-            failed = _execute(client, notebook, plan, job, timeout, values, cells, diagnostics)
+            failed = _execute(client, notebook, plan, job, timeout, values, cells, diagnostics, tree)
     except RuntimeError as exc:
         diagnostics.append(error("engine-error", job.shown_file, 1, f"the Jupyter engine failed: {exc}",
                                  hint="run the check with --engine inprocess to compare; this is a bug in bookbuild"))
@@ -84,12 +87,15 @@ def run_chapter_jupyter(job: ChapterJob, timeout: float = DEFAULT_TIMEOUT) -> Ex
     ran = {c.index for c in cells}
     cells.extend(CellResult(c.index, ok=not failed, ran=False) for c in chapter.cells if c.index not in ran)
     cells.sort(key=lambda c: c.index)
+    if tree is not None:
+        diagnostics.extend(watch_diagnostics(tree.changes, tree.root, job.shown_file))
     all_values = tuple(values.get(i.index, InlineValue(i.index, None)) for i in chapter.inlines)
     return ExecutionResult(all_values, tuple(cells), tuple(diagnostics), time.perf_counter() - started)
 
 
 def _execute(client: NotebookClient, notebook: Any, plan: list[Any], job: ChapterJob, timeout: float,
-             values: dict[int, InlineValue], cells: list[CellResult], diagnostics: list[Diagnostic]) -> bool:
+             values: dict[int, InlineValue], cells: list[CellResult], diagnostics: list[Diagnostic],
+             tree: TreeWatch | None = None) -> bool:
     """Run the notebook cell by cell, stopping at the first failing chapter cell; True if one failed."""
     failed = False
     by_count: dict[int, Cell] = {}  # execution count -> chapter cell, to read IPython tracebacks
@@ -106,6 +112,8 @@ def _execute(client: NotebookClient, notebook: Any, plan: list[Any], job: Chapte
                                          hint="make the slow cell faster, or raise the limit with --timeout SECONDS"))
                 failed = True
                 break
+            if tree is not None:
+                tree.after(planned[0] if isinstance(planned, list) else planned)
             if planned is None and _error_text(nb_cell.outputs):
                 raise RuntimeError(f"the executor's set-up cell failed in the kernel: {_error_text(nb_cell.outputs)}")
             if isinstance(planned, Cell):

@@ -39,6 +39,8 @@ class ChapterJob:
     source_file: str
     shown_file: str
     extra_paths: tuple[str, ...] = ()  # first on the import path, before the chapter's folder
+    root: str = ""  # the project (resolved): cells that change files below it are reported
+    writable: tuple[str, ...] = ()  # the build's own folders there, where changes are not reported
 
 
 def imported_modules(chapters: Iterable[Chapter]) -> list[str]:

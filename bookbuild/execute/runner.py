@@ -16,7 +16,7 @@ import os
 import sys
 import time
 import warnings
-from typing import Any
+from typing import Any, Callable
 
 from ..diagnostics import Diagnostic
 from ..qmd import Chapter, Cell, InlineExpr
@@ -57,13 +57,15 @@ def compile_inline(inline: InlineExpr, source_file: str) -> Any:
 
 
 def run_chapter(chapter: Chapter, source_file: str, shown_file: str,
-                figure_formats: tuple[str, ...] = FIGURE_FORMATS) -> ExecutionResult:
+                figure_formats: tuple[str, ...] = FIGURE_FORMATS,
+                on_item: Callable[[Cell | InlineExpr], None] | None = None) -> ExecutionResult:
     """Execute ``chapter`` in a fresh namespace and evaluate its inline expressions.
 
     ``source_file`` is the chapter's absolute path (used as the code's file name,
     so tracebacks point into it); ``shown_file`` is how diagnostics name it.
     Cells stop at the first one that fails, as in Quarto; inline expressions
     after that point are left unevaluated rather than reported as cascades.
+    ``on_item`` is told which cell or expression is about to run.
     """
     started = time.perf_counter()
     namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
@@ -78,6 +80,8 @@ def run_chapter(chapter: Chapter, source_file: str, shown_file: str,
             if failed or not item.evaluates:
                 cells.append(CellResult(item.index, ok=not failed, ran=False))
                 continue
+            if on_item:
+                on_item(item)
             result, problem, tree = _run_cell(item, namespace, source_file, shown_file, figure_formats,
                                               skipped=len([c for c in evaluated_cells if c.index > item.index]))
             depends_on, constants = tracker.after_cell(item, namespace, tree)
@@ -88,6 +92,8 @@ def run_chapter(chapter: Chapter, source_file: str, shown_file: str,
         elif failed:
             values.append(InlineValue(item.index, None))
         else:
+            if on_item:
+                on_item(item)
             value, problem = _evaluate_inline(item, namespace, source_file, shown_file)
             values.append(dataclasses.replace(value, cells=tracker.inline_cells(item.expr)))
             if problem is not None:

@@ -92,12 +92,15 @@ def default_echo(book: Book, loaded: LoadedChapter) -> bool:
 
 def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWriter, *, output_format: str,
                  cache: Cache | None = None, engine: str = "inprocess", timeout: float = 120.0,
-                 workers: int | None = None, log: TextIO = sys.stderr) -> PreparedBook:
-    """Run the stages every format shares; ``write_figures`` handles the format's figures."""
+                 workers: int | None = None, log: TextIO = sys.stderr,
+                 writable: tuple[Path, ...] = ()) -> PreparedBook:
+    """Run the stages every format shares; ``write_figures`` handles the format's figures.
+
+    ``writable``: the build's output folder (a cell writing there is not reported)."""
     workers = workers or default_workers()
     say = progress(log)
     say("executing chapters…")
-    checked = check_book(book, names, engine=engine, timeout=timeout, workers=workers, cache=cache)
+    checked = check_book(book, names, engine=engine, timeout=timeout, workers=workers, cache=cache, writable=writable)
     reused = sum(1 for e in checked.executed if e.reused)
     if reused:
         say(f"reused the results of {reused} of {len(checked.executed)} chapter(s): their code and imports are unchanged")

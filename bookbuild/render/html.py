@@ -22,10 +22,12 @@ from ..cache import Cache
 from ..check import LoadedChapter, default_workers
 from ..diagnostics import Diagnostic, error, plural
 from ..execute import ExecutedChapter
-from ..files import copy_atomic, write_atomic
+from ..files import write_atomic
 from ..ledger import LedgerEntry, chapter_ledger, ledger_json, load_ledger
+from ..outputs import OutputFolder
+from ..paths import contained, outside_reason, resolved
 from ..project import Book
-from ..references import is_local_path
+from ..references import is_local_path, local_path, resolve_local
 from . import latex_setup, site, theme
 from .book import Build, citation_style, cited_keys, default_echo, filter_data, page_of, parallel, prepare_book, progress, render_chapter
 from .site import ChapterPage
@@ -37,6 +39,7 @@ HTML_FILTERS = ["conditional", "crossref", "citeproc", "latex-commands", "callou
 BODY_MARKER = "<!-- bookbuild:body -->"
 PARTS_TEMPLATE = f"$if(toc)$$table-of-contents$$endif$\n{BODY_MARKER}\n$body$\n"
 FIG_LABEL_BEFORE = re.compile(r"\{#(fig-[^\s}]+)[^}]*\}\s*$")
+SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")  # a figure's file name comes from its label: no folders in it
 
 
 @dataclass
@@ -59,14 +62,20 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     workers = workers or default_workers()
     say = progress(log)
 
+    output = OutputFolder(out_dir)
+
     def write_figures(loaded: LoadedChapter, executed: ExecutedChapter, problems: list[Diagnostic]) -> AssemblyInputs:
-        return _figures(book, loaded, executed, out_dir, cache_dir, workers, problems)
+        return _figures(book, loaded, executed, output, cache_dir, workers, problems)
 
     cache = Cache(cache_dir)
     prepared = prepare_book(book, names, write_figures, output_format="html", cache=cache, engine=engine,
-                            timeout=timeout, workers=workers, log=log)
+                            timeout=timeout, workers=workers, log=log, writable=(out_dir,))
     build = HtmlBuild(out_dir, prepared, cache=cache)
     jobs = prepared.rendered()
+    images = {}
+    for loaded, ast, page, _ in jobs:
+        images[page.page] = site_images(book.root, loaded, page.page)
+        rewrite_image_urls(ast, {url: link for url, (_, link) in images[page.page].items()})
     say(f"rendering {plural(len(jobs), 'page')}…")
     rendered = parallel(workers, [
         lambda j=j: _render_chapter(book, j[0], j[1], j[2],
@@ -76,18 +85,22 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     for (loaded, _, page, _), result in zip(jobs, rendered):
         if isinstance(result, PandocError):
             build.diagnostics.append(error("pandoc", loaded.shown, 1, f"pandoc failed: {result}"))
+            output.keep(page.page)
             continue
         body, toc = result
         entries = chapter_ledger(prepared.executed[loaded.chapter.path])
         article = body + site.provenance_script(entries)
-        write_atomic(out_dir / page.page, site.page_html(book_title=book.title, page=page.page, title=page.title,
-                                                         entries=prepared.pages, article=article, toc=toc))
-        _copy_images(loaded, out_dir, page.page)
+        output.write(page.page, site.page_html(book_title=book.title, page=page.page, title=page.title,
+                                               entries=prepared.pages, article=article, toc=toc))
+        for source, link in images[page.page].values():
+            output.copy(source, posixpath.normpath(posixpath.join(posixpath.dirname(page.page), link)))
         write_atomic(_page_record(cache_dir, "search", page), json.dumps(site.search_entries(page.page, page.title, body)))
         write_atomic(_page_record(cache_dir, "ledger", page), ledger_json(entries))
         build.pages.append(page.page)
 
-    _write_site_files(book, prepared.pages, out_dir, cache_dir)
+    _write_site_files(book, prepared.pages, output, cache_dir)
+    # A whole-book build removes what earlier builds wrote and this one did not (a removed chapter's page).
+    output.finish(prune=not names)
     build.seconds = time.perf_counter() - started
     return build
 
@@ -107,7 +120,7 @@ def _render_chapter(book: Book, loaded: LoadedChapter, ast: dict[str, Any], page
     return body.strip(), toc.replace('class="header-section-number"', 'class="toc-section-number"').strip()
 
 
-def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, out_dir: Path, cache_dir: Path,
+def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, output: OutputFolder, cache_dir: Path,
              workers: int, problems: list[Diagnostic]) -> AssemblyInputs:
     """Write the chapter's matplotlib figures and compile its TikZ blocks to SVG; return their URLs."""
     page = page_of(loaded.entry.path)
@@ -119,8 +132,8 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, out_d
             if figure.svg is None:
                 continue
             cell_info = loaded.chapter.cells[cell.index]
-            name = f"{cell_info.label or f'cell-{cell.index + 1}'}-{figure.number}.svg"
-            write_atomic(out_dir / folder / name, figure.svg)
+            name = SAFE_NAME.sub("-", f"{cell_info.label or f'cell-{cell.index + 1}'}-{figure.number}") + ".svg"
+            output.write(f"{folder}/{name}", figure.svg)
             figure_paths[(cell.index, figure.number)] = f"{rel_folder}/{name}"
     blocks = [b for b in loaded.chapter.blocks if TIKZ_INFO.match(b.info)]
     tikz_paths: dict[int, str | None] = {}
@@ -136,7 +149,7 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, out_d
                 tikz_paths[block.span.start] = None
             else:
                 name = result.name if result.name.startswith("tikz") else f"tikz-{result.name}"
-                copy_atomic(result, out_dir / folder / name)
+                output.copy(result, f"{folder}/{name}")
                 tikz_paths[block.span.start] = f"{rel_folder}/{name}"
     return AssemblyInputs(figure_paths, tikz_paths, echo=default_echo(book, loaded), output_format="html",
                           mark_values=True)
@@ -161,26 +174,55 @@ def figure_label_before(text: str, offset: int) -> str | None:
     return match.group(1) if match else None
 
 
-def _copy_images(loaded: LoadedChapter, out_dir: Path, page: str) -> None:
-    page_dir = posixpath.dirname(page)
+def site_images(root: Path, loaded: LoadedChapter, page: str) -> dict[str, tuple[Path, str]]:
+    """The chapter's local images that exist inside the project: URL as written -> (file, link from the page).
+
+    An image is placed in the site at its path in the project, so an image outside
+    the chapter's folder (``../assets/x.png``) lands inside the output folder, not
+    beside it; the link is rewritten to match (unchanged for one beside the chapter).
+    Images outside the project are not copied (the check reports them).
+    """
+    placed = {}
     for image in loaded.scan.images:
-        if not is_local_path(image.name):
+        if not is_local_path(image.name) or outside_reason(local_path(loaded.file, image.name), root, image.name):
             continue
-        source = (loaded.file.parent / image.name).resolve()
+        source = resolve_local(loaded.file, image.name)
         if source.is_file():
-            copy_atomic(source, out_dir / page_dir / image.name)
+            in_site = source.relative_to(resolved(root)).as_posix()
+            placed[image.name] = (source, posixpath.relpath(in_site, posixpath.dirname(page) or "."))
+    return placed
+
+
+def rewrite_image_urls(ast: dict[str, Any], links: dict[str, str]) -> None:
+    """Point the AST's images at their place in the site (``links``: URL as written -> new URL), in place."""
+    changed = {url: link for url, link in links.items() if url != link}
+    if not changed:
+        return
+
+    def visit(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                visit(item)
+        elif isinstance(node, dict):
+            if node.get("t") == "Image" and node["c"][2][0] in changed:
+                node["c"][2][0] = changed[node["c"][2][0]]
+            for value in node.values():
+                if isinstance(value, (list, dict)):
+                    visit(value)
+
+    visit(ast.get("blocks", []))
 
 
 def _page_record(cache_dir: Path, kind: str, page: ChapterPage) -> Path:
     """Where a page's search records or ledger are kept, so a one-chapter build can still
     write the whole book's search index and ledger."""
-    return cache_dir / kind / (page.page.replace("/", "__") + ".json")
+    return contained(cache_dir, f"{kind}/{page.page.replace('/', '__')}.json")
 
 
-def _write_site_files(book: Book, pages: list[ChapterPage], out_dir: Path, cache_dir: Path) -> None:
+def _write_site_files(book: Book, pages: list[ChapterPage], output: OutputFolder, cache_dir: Path) -> None:
     """Assets, the search index of every page built so far, and a landing page if needed."""
     for asset in theme.asset_files():
-        copy_atomic(asset, out_dir / "assets" / asset.name)
+        output.copy(asset, f"assets/{asset.name}")
     records: list[dict[str, str]] = []
     ledger: list[LedgerEntry] = []
     for page in pages:
@@ -190,9 +232,9 @@ def _write_site_files(book: Book, pages: list[ChapterPage], out_dir: Path, cache
         stored = _page_record(cache_dir, "ledger", page)
         if stored.is_file():
             ledger.extend(load_ledger(stored.read_text(encoding="utf-8")))
-    write_atomic(out_dir / "search-index.js", site.search_index_js(records))
-    write_atomic(out_dir / "values.json", ledger_json(ledger))
+    output.write("search-index.js", site.search_index_js(records))
+    output.write("values.json", ledger_json(ledger))
     if not any(p.page == "index.html" for p in pages):
         article = site.landing_article(book.title, book.subtitle, book.author, pages)
-        write_atomic(out_dir / "index.html", site.page_html(book_title=book.title, page="index.html", title=book.title,
-                                                            entries=pages, article=article, toc=""))
+        output.write("index.html", site.page_html(book_title=book.title, page="index.html", title=book.title,
+                                                  entries=pages, article=article, toc=""))

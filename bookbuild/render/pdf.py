@@ -37,6 +37,7 @@ from ..check import LoadedChapter, default_workers
 from ..diagnostics import ConfigError, Diagnostic, error, plural, warning
 from ..execute import ExecutedChapter
 from ..files import write_atomic
+from ..paths import contained, outside_reason
 from ..project import Book
 from ..references import bibliography_keys, is_local_path, xref_kind
 from . import latex_setup, theme
@@ -138,7 +139,7 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
 
         cache = Cache(cache_dir)
         prepared = prepare_book(book, names, write_figures, output_format="latex", cache=cache, engine=engine,
-                                timeout=timeout, workers=workers, log=log)
+                                timeout=timeout, workers=workers, log=log, writable=(out_dir,))
         build = PdfBuild(out_dir, prepared=prepared, workdir=workdir, cache=cache)
         jobs = prepared.rendered()
         build.chapters = len(jobs)
@@ -165,14 +166,14 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
                     style["icon_pdf"] = icons[kind]
             data["absent"] = {label: True for label in sorted(referenced & absent)}
             problems: list[Diagnostic] = []
-            ready = latex_ast(loaded, ast, cited, problems, workdir / "images", numeric=numeric)
+            ready = latex_ast(loaded, ast, cited, problems, workdir / "images", numeric=numeric, root=book.root)
             try:
                 highlighting, body = _pandoc_latex(loaded, ready, data, bib_files, csl, cache)
             except PandocError as exc:
                 return None, [*problems, error("pandoc", loaded.shown, 1, f"pandoc failed: {exc}")]
             name = f"chapters/{n:02d}-{re.sub(r'[^A-Za-z0-9_-]+', '-', loaded.entry.name)}.tex"
             head = "" if body.startswith(SOURCE_MARKER) else f"{SOURCE_MARKER}1 {loaded.shown}\n"
-            write_atomic(workdir / name, f"{head}{body.strip()}\n")
+            write_atomic(contained(workdir, name), f"{head}{body.strip()}\n")
             return ChapterTex(loaded, name, numbers.chapter, page.part, highlighting, page.part_page, page.appendix), problems
 
         converted = parallel(workers, [lambda n=n, j=j: convert(n, j) for n, j in enumerate(jobs)])
@@ -214,7 +215,7 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
         else:
             build.pages = result.pages
             build.diagnostics.extend(_log_diagnostics(book, chapters, result))
-            target = out_dir / pdf_name(book, names)
+            target = contained(out_dir, pdf_name(book, names))
             write_atomic(target, (workdir / f"{JOBNAME}.pdf").read_bytes())
             build.pdf = target
     build.seconds = time.perf_counter() - started
@@ -292,7 +293,7 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, workd
                                         "it is left out of the PDF"))
                 continue
             name = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{info.label or f'cell-{cell.index + 1}'}-{figure.number}") + ".pdf"
-            write_atomic(folder / name, figure.pdf)
+            write_atomic(contained(folder, name), figure.pdf)
             paths[(cell.index, figure.number)] = (folder / name).as_posix()
     return AssemblyInputs(paths, {}, echo=default_echo(book, loaded), output_format="latex")
 
@@ -300,14 +301,14 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, workd
 # --------------------------------------------------------------------------- the chapter AST
 
 def latex_ast(loaded: LoadedChapter, ast: dict[str, Any], cited: list[str], problems: list[Diagnostic],
-              images: Path, *, numeric: bool = False) -> dict[str, Any]:
+              images: Path, *, numeric: bool = False, root: Path | None = None) -> dict[str, Any]:
     """A copy of the chapter's AST ready for LaTeX: images resolved (SVGs converted into ``images``),
     source markers, the book's citations (``cited``, in the book's order)."""
     ready = copy.deepcopy(ast)
     if loaded.entry.part_page:
         # A part's page: \part carries its title, its text follows.
         ready["blocks"] = _without_title(ready["blocks"])
-    _resolve_images(loaded, ready, problems, images)
+    _resolve_images(loaded, ready, problems, images, root)
     ready["blocks"] = _with_markers(loaded, ready["blocks"])
     meta = ready.setdefault("meta", {})
     meta["suppress-bibliography"] = {"t": "MetaBool", "c": True}
@@ -363,9 +364,10 @@ def _cite(key: str) -> dict[str, Any]:
     return {"t": "Cite", "c": [[citation], [{"t": "Str", "c": f"@{key}"}]]}
 
 
-def _resolve_images(loaded: LoadedChapter, ast: dict[str, Any], problems: list[Diagnostic], images: Path) -> None:
+def _resolve_images(loaded: LoadedChapter, ast: dict[str, Any], problems: list[Diagnostic], images: Path,
+                    root: Path | None) -> None:
     """Local images become absolute paths (nothing is copied), SVGs converted PDFs in ``images``;
-    those LaTeX cannot include become a placeholder."""
+    those LaTeX cannot include, or that lie outside the project, become a placeholder."""
     def fixed(image: dict[str, Any]) -> dict[str, Any]:
         url = image["c"][2][0]
         if not is_local_path(url):
@@ -373,7 +375,10 @@ def _resolve_images(loaded: LoadedChapter, ast: dict[str, Any], problems: list[D
                                     f"image '{url}' is not a local file: the PDF shows a placeholder",
                                     hint="download it into the book and refer to the file"))
             return _placeholder(url)
-        path = Path(url) if os.path.isabs(url) else (loaded.file.parent / url.split("#", 1)[0]).resolve()
+        named = Path(url) if os.path.isabs(url) else loaded.file.parent / url.split("#", 1)[0]
+        if root is not None and outside_reason(named, root, url):
+            return _placeholder(url)  # the check's error names the image's line
+        path = named.resolve()
         if not path.is_file():
             return _placeholder(url)  # `make check` reports the missing file
         if path.suffix.lower() == ".svg":
