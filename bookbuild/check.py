@@ -117,12 +117,10 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
     by_path = {c.chapter.path: e for c, e in zip(runnable, executed)}
 
     result = CheckResult(book, chapters, executed)
-    if book.diagnostics:
-        result.groups[book.display_config] = list(book.diagnostics)
     labels = defined_labels(chapters)
     bib_keys, bib_diagnostics = _bibliography(book)
-    if bib_diagnostics:
-        result.groups.setdefault(book.display_config, []).extend(bib_diagnostics)
+    for problem in [*book.diagnostics, *bib_diagnostics]:  # each in the configuration file it is about
+        result.groups.setdefault(problem.file, []).append(problem)
     result.variables, variable_diagnostics = load_variables(book.root)
     for problem in variable_diagnostics:
         result.groups.setdefault(problem.file, []).append(problem)
@@ -187,21 +185,20 @@ def _bibliography(book: Book) -> tuple[set[str], list[Diagnostic]]:
         if path.is_file():
             keys |= bibliography_keys(path.read_text(encoding="utf-8", errors="replace"))
         else:
-            problems.append(warning("bibliography-missing", book.display_config, _config_line(book, name),
+            file, line = book.locate_item("bibliography", name)
+            problems.append(warning("bibliography-missing", file, line,
                                     f"bibliography '{name}' does not exist", hint="fix the path under 'bibliography:'"))
-    styles = {style for output_format in ("html", "pdf") if (style := book.csl(output_format)) is not None}
-    for style in sorted(s for s in styles if not s.is_file()):
-        problems.append(error("csl-missing", book.display_config, _config_line(book, style.name),
-                              f"citation style '{style.name}' does not exist",
-                              hint="fix the path under 'csl:', or remove it for the default author-date style"))
+    styles = {}
+    for output_format in ("html", "pdf"):
+        style = book.csl(output_format)
+        if style is not None and style not in styles:
+            own = book.locate("format", output_format, "csl")
+            styles[style] = own if own != (book.display_config, 1) else book.locate("csl")
+    for style, (file, line) in sorted(styles.items()):
+        if not style.is_file():
+            problems.append(error("csl-missing", file, line, f"citation style '{style.name}' does not exist",
+                                  hint="fix the path under 'csl:', or remove it for the default author-date style"))
     return keys, problems
-
-
-def _config_line(book: Book, needle: str) -> int:
-    for number, row in enumerate(book.config_file.read_text(encoding="utf-8").splitlines(), start=1):
-        if needle in row:
-            return number
-    return 1
 
 
 def _reference_diagnostics(loaded: LoadedChapter, labels: dict[str, object], bib_keys: set[str]) -> list[Diagnostic]:
