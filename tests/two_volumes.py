@@ -78,6 +78,15 @@ BIB = """\
 }
 """
 
+# A chapter's own bibliography, beside it, named in its front matter.
+CHAPTER_BIB = """\
+@misc{lee2022,
+  author = {Lee, Cy},
+  title = {Wide Clusters},
+  year = {2022}
+}
+"""
+
 CHAPTERS = {
     "index.qmd": """\
         # Preface {.unnumbered}
@@ -113,13 +122,17 @@ CHAPTERS = {
         Quokkaframe is the word to search for.
         """,
     "contents/vol2/scale/scale.qmd": """\
+        ---
+        bibliography: scale.bib
+        ---
+
         # Scale {#sec-scale}
 
         ```{python}
         nodes = f"{2 ** 10}"
         ```
 
-        Scaling to `{python} nodes` nodes follows @jones2021.
+        Scaling to `{python} nodes` nodes follows @jones2021 and @lee2022.
 
         ![The scale diagram](assets/scale.png){#fig-scale}
         """,
@@ -145,7 +158,7 @@ def png(rgb: tuple[int, int, int], size: int = 8) -> bytes:
 def write_two_volume_book(root: Path) -> Path:
     """Write the book under ``root`` and return it."""
     files = {"_quarto.yml": CONFIG, "config/shared.yml": SHARED, "_quarto-vol1.yml": VOL1, "_quarto-vol2.yml": VOL2,
-             "contents/shared/backmatter/references.bib": BIB,
+             "contents/shared/backmatter/references.bib": BIB, "contents/vol2/scale/scale.bib": CHAPTER_BIB,
              **{name: textwrap.dedent(text) for name, text in CHAPTERS.items()}}
     for name, text in files.items():
         path = root / name
