@@ -189,19 +189,19 @@ def _bibliography(book: Book) -> tuple[set[str], list[Diagnostic]]:
         if path.is_file():
             keys |= bibliography_keys(path.read_text(encoding="utf-8", errors="replace"))
         else:
-            file, line = book.locate_item("bibliography", name)
-            problems.append(warning("bibliography-missing", file, line,
-                                    f"bibliography '{name}' does not exist", hint="fix the path under 'bibliography:'"))
+            file, line, col = book.locate_item("bibliography", name)
+            problems.append(warning("bibliography-missing", file, line, f"bibliography '{name}' does not exist",
+                                    col=col, hint="fix the path under 'bibliography:'"))
     styles = {}
     for output_format in ("html", "pdf"):
         style = book.csl(output_format)
         if style is not None and style not in styles:
             own = book.locate("format", output_format, "csl")
-            styles[style] = own if own != (book.display_config, 1) else book.locate("csl")
-    for style, (file, line) in sorted(styles.items()):
+            styles[style] = own if own != (book.display_config, 1, 1) else book.locate("csl")
+    for style, (file, line, col) in sorted(styles.items()):
         if not style.is_file():
             problems.append(error("csl-missing", file, line, f"citation style '{style.name}' does not exist",
-                                  hint="fix the path under 'csl:', or remove it for the default author-date style"))
+                                  col=col, hint="fix the path under 'csl:', or remove it for the default author-date style"))
     return keys, problems
 
 

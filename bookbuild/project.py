@@ -30,6 +30,7 @@ class ChapterEntry:
     appendix: bool = False
     part_page: bool = False  # this file is a part's own page, not a chapter (it takes no number)
     file: str = CONFIG_NAME  # the configuration file (as diagnostics show it) that lists this entry
+    col: int = 1
 
     @property
     def name(self) -> str:
@@ -58,33 +59,28 @@ class Book:
     config_node: yaml.MappingNode | None = field(default=None, compare=False, repr=False)  # merged, with file marks
     config_files: tuple[Path, ...] = ()  # every configuration file read, in merge order
 
-    def locate(self, *keys: str) -> tuple[str, int]:
-        """(file, line) of a key path in the merged configuration (``locate("format", "pdf", "csl")``):
-        the file that set it last. ``(_quarto.yml, 1)`` when the key is absent."""
+    def locate(self, *keys: str) -> tuple[str, int, int]:
+        """(file, line, column) of a key path in the merged configuration (``locate("format", "pdf", "csl")``):
+        the file that set it last. ``(_quarto.yml, 1, 1)`` when the key is absent."""
         found = None
         node: yaml.Node | None = self.config_node
         for key in keys:
             found = child(node, key)
             if found is None:
-                return self.display_config, 1
+                return self.display_config, 1, 1
             node = found[1]
-        if found is None:
-            return self.display_config, 1
-        file, line, _ = where(found[0])
-        return file, line
+        return where(found[0]) if found is not None else (self.display_config, 1, 1)
 
-    def locate_item(self, key: str, value: str) -> tuple[str, int]:
-        """(file, line) of the list item ``value`` under top-level ``key`` (e.g. one bibliography file)."""
+    def locate_item(self, key: str, value: str) -> tuple[str, int, int]:
+        """(file, line, column) of the list item ``value`` under top-level ``key`` (e.g. one bibliography file)."""
         found = child(self.config_node, key)
         if found is None:
-            return self.display_config, 1
+            return self.display_config, 1, 1
         items = found[1].value if isinstance(found[1], yaml.SequenceNode) else [found[1]]
         for item in items:
             if isinstance(item, yaml.ScalarNode) and str(item.value) == value:
-                file, line, _ = where(item)
-                return file, line
-        file, line, _ = where(found[0])
-        return file, line
+                return where(item)
+        return where(found[0])
 
     def csl(self, output_format: str) -> Path | None:
         """The citation style file (``csl:``, the format's own first), or None for Pandoc's default."""
@@ -160,7 +156,7 @@ def load_book(root: Path, profile: str | None = None, environ: dict[str, str] | 
             present.append(entry)
         else:
             diagnostics.append(error("chapter-missing", entry.file, entry.line, f"chapter '{entry.path}' is listed but does not exist",
-                                     hint=f"create {entry.path} or remove it from the chapter list"))
+                                     col=entry.col, hint=f"create {entry.path} or remove it from the chapter list"))
 
     bibliography = config.get("bibliography") or []
     if isinstance(bibliography, str):
@@ -225,7 +221,7 @@ def _check_types(node: yaml.MappingNode) -> None:
                 _type_error(found, path, "a file name or a list of file names", hint)
     for path, hint in TEXT_KEYS.items():
         found = _located(node, path)
-        if found and not _is_null(found[1]) and not _is_text(found[1]):
+        if found and not isinstance(found[1], yaml.ScalarNode):  # a number is text enough (title: 1984)
             _type_error(found, path, "text", hint)
     found = _located(node, ("format",))
     if found and not _is_null(found[1]):
@@ -292,7 +288,7 @@ def _entries(list_node: yaml.Node, appendix: bool, part: str | None = None) -> l
     for item in list_node.value:
         file, line, col = where(item)
         if _is_text(item):
-            entries.append(ChapterEntry(item.value, line, part, appendix, file=file))
+            entries.append(ChapterEntry(item.value, line, part, appendix, file=file, col=col))
         elif isinstance(item, yaml.MappingNode):
             found = _child(item, "part")
             part_node = found[1] if found else None
@@ -300,8 +296,8 @@ def _entries(list_node: yaml.Node, appendix: bool, part: str | None = None) -> l
             title = str(part_node.value) if isinstance(part_node, yaml.ScalarNode) and not _is_null(part_node) else None
             if title and title.endswith(".qmd"):
                 # A part may be a page of its own (Quarto allows `part: intro.qmd`).
-                entries.append(ChapterEntry(title, where(part_node)[1], title, appendix, part_page=True,
-                                            file=where(part_node)[0]))
+                part_file, part_line, part_col = where(part_node)
+                entries.append(ChapterEntry(title, part_line, title, appendix, part_page=True, file=part_file, col=part_col))
             if inner is not None:
                 entries.extend(_entries(inner, appendix, title or part))
             elif title is None:

@@ -215,6 +215,25 @@ def test_a_fragment_that_is_not_a_mapping(book):
                                           "mapping (key: value lines), not the text 'just text'")
 
 
+def test_a_config_file_that_is_not_utf8(book):
+    (book / "_quarto-vol2.yml").write_bytes(b"book:\n  title: \"Volume \xe9\"\n")
+    assert config_error(book, "vol2") == ("_quarto-vol2.yml:2:1: error[config-encoding]: _quarto-vol2.yml is not UTF-8 "
+                                          "text (invalid continuation byte)")
+
+
+def test_a_missing_citation_style_is_reported_where_it_is_named(book):
+    edit(book / "_quarto-vol2.yml", """\
+        book:
+          chapters: [contents/vol2/scale/scale.qmd]
+        format:
+          pdf:
+            csl: styles/ieee.csl
+        """)
+    status, out, _ = run("check", "--project", ".", "--profile", "vol2")
+    assert status == 1
+    assert "_quarto-vol2.yml:5:5: error[csl-missing]: citation style 'ieee.csl' does not exist" in out
+
+
 def test_malformed_yaml_in_a_profile_file(book):
     edit(book / "_quarto-vol2.yml", "book:\n  title: [unclosed\n  chapters: []\n")
     head = config_error(book, "vol2")
@@ -230,14 +249,14 @@ def test_a_missing_chapter_is_reported_in_the_profile_that_lists_it(book):
         """)
     status, out, _ = run("check", "--project", ".", "--profile", "vol2")
     assert status == 1
-    assert ("_quarto-vol2.yml:4:1: error[chapter-missing]: chapter 'contents/vol2/gone/gone.qmd' is listed "
+    assert ("_quarto-vol2.yml:4:7: error[chapter-missing]: chapter 'contents/vol2/gone/gone.qmd' is listed "
             "but does not exist") in out
 
 
 def test_a_missing_bibliography_is_reported_in_the_fragment_that_names_it(book):
     (book / "contents/shared/backmatter/references.bib").unlink()
     status, out, _ = run("check", "--project", ".")
-    assert ("config/shared.yml:4:1: warning[bibliography-missing]: bibliography "
+    assert ("config/shared.yml:4:5: warning[bibliography-missing]: bibliography "
             "'contents/shared/backmatter/references.bib' does not exist") in out
 
 
@@ -263,6 +282,8 @@ TYPE_ERRORS = [
      "_quarto-vol1.yml:3:7: error[config-type]: a chapter entry must be a file name or a 'part:' group, not the number 5"),
     ("config/shared.yml", "bibliography: [refs.bib, 7]\n",
      "config/shared.yml:1:1: error[config-type]: 'bibliography:' must be a file name or a list of file names, not a list"),
+    ("_quarto-vol1.yml", "book:\n  title: {a: 1}\n",
+     "_quarto-vol1.yml:2:3: error[config-type]: 'book: title:' must be text, not a mapping"),
     ("config/shared.yml", "project:\n  output-dir: [a]\n",
      "config/shared.yml:2:3: error[config-type]: 'project: output-dir:' must be text, not a list"),
 ]
