@@ -208,7 +208,6 @@ def test_a_fragment_that_is_not_a_mapping(book):
     edit(book / "config/shared.yml", "- just\n- a list\n")
     assert config_error(book) == ("config/shared.yml:1:1: error[config-type]: shared.yml must be a YAML mapping "
                                   "(key: value lines), not a list")
-    edit(book / "_quarto-vol2.yml", "just text\n")
     write_two_volume_book(book)  # shared.yml back
     edit(book / "_quarto-vol2.yml", "just text\n")
     assert config_error(book, "vol2") == ("_quarto-vol2.yml:1:1: error[config-type]: _quarto-vol2.yml must be a YAML "
