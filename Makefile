@@ -1,5 +1,5 @@
 # The commands authors type. Each is a thin wrapper over `python -m bookbuild`.
-#   make html | pdf | check | test | bench      PROJECT=dir  OUT=dir  CHAPTER=name
+#   make html | pdf | check | test | bench      PROJECT=dir  OUT=dir  CHAPTER=name  PROFILE=name
 # The first run creates .venv and installs the project into it.
 
 PYTHON_BOOTSTRAP ?= python3
@@ -13,6 +13,7 @@ ENGINE  ?= inprocess
 
 OUT_ARG   = $(if $(OUT),--output-dir $(OUT),)
 CACHE_ARG = $(if $(CACHE),--cache-dir $(CACHE),)
+PROFILE_ARG = $(if $(PROFILE),--profile $(PROFILE),)
 
 .PHONY: html pdf check preview values test bench clean venv
 
@@ -23,19 +24,19 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 html: $(STAMP)
-	@$(PY) -m bookbuild html --project $(PROJECT) $(OUT_ARG) $(CACHE_ARG) $(CHAPTER)
+	@$(PY) -m bookbuild html --project $(PROJECT) $(PROFILE_ARG) $(OUT_ARG) $(CACHE_ARG) $(CHAPTER)
 
 pdf: $(STAMP)
-	@$(PY) -m bookbuild pdf --project $(PROJECT) $(OUT_ARG) $(CACHE_ARG) $(CHAPTER)
+	@$(PY) -m bookbuild pdf --project $(PROJECT) $(PROFILE_ARG) $(OUT_ARG) $(CACHE_ARG) $(CHAPTER)
 
 check: $(STAMP)
-	@$(PY) -m bookbuild check --project $(PROJECT) --engine $(ENGINE) $(CHAPTER)
+	@$(PY) -m bookbuild check --project $(PROJECT) $(PROFILE_ARG) --engine $(ENGINE) $(CHAPTER)
 
 preview: $(STAMP)
-	@$(PY) -m bookbuild preview --project $(PROJECT) $(OUT_ARG) $(CACHE_ARG) $(if $(PORT),--port $(PORT),) $(CHAPTER)
+	@$(PY) -m bookbuild preview --project $(PROJECT) $(PROFILE_ARG) $(OUT_ARG) $(CACHE_ARG) $(if $(PORT),--port $(PORT),) $(CHAPTER)
 
 values: $(STAMP)
-	@$(PY) -m bookbuild values --project $(PROJECT) $(CHAPTER)
+	@$(PY) -m bookbuild values --project $(PROJECT) $(PROFILE_ARG) $(CHAPTER)
 
 test: $(STAMP)
 	@bash scripts/install-test-packages.sh

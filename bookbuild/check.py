@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import posixpath
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from .lint import lint_chapter, prints_table_last
 from .paths import OUTSIDE_HINT, outside_reason
 from .project import Book, ChapterEntry, display_path
 from .qmd import Chapter, parse_chapter
-from .references import ChapterScan, bibliography_keys, is_local_path, local_path, resolve_local, scan_chapter
+from .references import ChapterScan, bibliography_keys, chapter_source, is_local_path, local_path, resolve_local, scan_chapter
 from .shortcodes import ShortcodeContext, load_variables, shortcode_diagnostics
 
 DATA_FILE_KEYS = ("quiz", "glossary", "concepts")
@@ -125,12 +126,10 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
     by_path = {c.chapter.path: e for c, e in zip(runnable, executed)}
 
     result = CheckResult(book, chapters, executed)
-    if book.diagnostics:
-        result.groups[book.display_config] = list(book.diagnostics)
     labels = defined_labels(chapters)
     bib_keys, bib_diagnostics = _bibliography(book)
-    if bib_diagnostics:
-        result.groups.setdefault(book.display_config, []).extend(bib_diagnostics)
+    for problem in [*book.diagnostics, *bib_diagnostics]:  # each in the configuration file it is about
+        result.groups.setdefault(problem.file, []).append(problem)
     result.variables, variable_diagnostics = load_variables(book.root)
     for problem in variable_diagnostics:
         result.groups.setdefault(problem.file, []).append(problem)
@@ -144,8 +143,11 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
             group.extend(lint_chapter(loaded.chapter, run.values))
             group.extend(_labelled_cell_outputs(loaded, run))
         group.extend(duplicate_labels(chapters, loaded))
-        group.extend(_reference_diagnostics(loaded, labels, bib_keys))
+        own_keys, own_problems = _chapter_bibliography(loaded)
+        group.extend(own_problems)
+        group.extend(_reference_diagnostics(loaded, labels, bib_keys | own_keys))
         group.extend(_file_diagnostics(loaded, book.root))
+        group.extend(_link_diagnostics(loaded, book))
         group.extend(shortcode_diagnostics(loaded.chapter, loaded.shown,
                                            ShortcodeContext(loaded.chapter.front_matter, book.config, result.variables)))
         group = locate(group, [loaded]) + list(loaded.include_problems)
@@ -195,21 +197,47 @@ def _bibliography(book: Book) -> tuple[set[str], list[Diagnostic]]:
         if path.is_file():
             keys |= bibliography_keys(path.read_text(encoding="utf-8", errors="replace"))
         else:
-            problems.append(warning("bibliography-missing", book.display_config, _config_line(book, name),
-                                    f"bibliography '{name}' does not exist", hint="fix the path under 'bibliography:'"))
-    styles = {style for output_format in ("html", "pdf") if (style := book.csl(output_format)) is not None}
-    for style in sorted(s for s in styles if not s.is_file()):
-        problems.append(error("csl-missing", book.display_config, _config_line(book, style.name),
-                              f"citation style '{style.name}' does not exist",
-                              hint="fix the path under 'csl:', or remove it for the default author-date style"))
+            file, line, col = book.locate_item("bibliography", name)
+            problems.append(warning("bibliography-missing", file, line, f"bibliography '{name}' does not exist",
+                                    col=col, hint="fix the path under 'bibliography:'"))
+    styles = {}
+    for output_format in ("html", "pdf"):
+        style = book.csl(output_format)
+        if style is not None and style not in styles:
+            own = book.locate("format", output_format, "csl")
+            styles[style] = own if own != (book.display_config, 1, 1) else book.locate("csl")
+    for style, (file, line, col) in sorted(styles.items()):
+        if not style.is_file():
+            problems.append(error("csl-missing", file, line, f"citation style '{style.name}' does not exist",
+                                  col=col, hint="fix the path under 'csl:', or remove it for the default author-date style"))
     return keys, problems
 
 
-def _config_line(book: Book, needle: str) -> int:
-    for number, row in enumerate(book.config_file.read_text(encoding="utf-8").splitlines(), start=1):
-        if needle in row:
-            return number
-    return 1
+def chapter_bibliographies(book: Book, loaded: LoadedChapter) -> list[Path]:
+    """The bibliography files a chapter cites from: the book's (relative to the project), then
+    its own front matter's ``bibliography:`` (relative to the chapter, as in Quarto)."""
+    files = [(book.root / name).resolve() for name in book.bibliography]
+    return files + [path for path in _own_bibliographies(loaded) if path not in files]
+
+
+def _own_bibliographies(loaded: LoadedChapter) -> list[Path]:
+    value = loaded.chapter.front_matter.get("bibliography")
+    names = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return [resolve_local(loaded.file, str(name)) for name in names if isinstance(name, str) and is_local_path(name)]
+
+
+def _chapter_bibliography(loaded: LoadedChapter) -> tuple[set[str], list[Diagnostic]]:
+    """The keys of the chapter's own bibliographies, and a warning for each that is missing."""
+    keys: set[str] = set()
+    problems = []
+    for path in _own_bibliographies(loaded):
+        if path.is_file():
+            keys |= bibliography_keys(path.read_text(encoding="utf-8", errors="replace"))
+        else:
+            problems.append(warning("bibliography-missing", loaded.shown, _front_matter_line(loaded.chapter, "bibliography"),
+                                    f"bibliography '{display_path(path)}' named in the front matter does not exist",
+                                    hint="the path is relative to the chapter's folder"))
+    return keys, problems
 
 
 def _reference_diagnostics(loaded: LoadedChapter, labels: dict[str, object], bib_keys: set[str]) -> list[Diagnostic]:
@@ -250,6 +278,24 @@ def _file_diagnostics(loaded: LoadedChapter, root: Path) -> list[Diagnostic]:
             found.append(warning("data-file-missing", loaded.shown, _front_matter_line(loaded.chapter, key),
                                  f"{key} file '{value}' named in the front matter does not exist",
                                  hint=f"add {value} beside the chapter, or remove the '{key}:' line"))
+    return found
+
+
+def _link_diagnostics(loaded: LoadedChapter, book: Book) -> list[Diagnostic]:
+    """A link to a ``.qmd`` must name a chapter of this book (of this profile): otherwise it leads nowhere."""
+    chapters = {posixpath.normpath(entry.path) for entry in book.chapters}
+    found = []
+    for link in loaded.scan.links:
+        target = chapter_source(loaded.entry.path, link.name)
+        if target is None or target[0] in chapters:
+            continue
+        exists = (book.root / target[0]).is_file()
+        profile = f" (profile {', '.join(book.profiles)})" if book.profiles else ""
+        found.append(warning("link-not-in-book", loaded.shown, link.line,
+                             f"link to '{link.name}': " + (f"{target[0]} is not a chapter of this book{profile}" if exists
+                                                           else f"{target[0]} does not exist"),
+                             col=link.col, hint="links to .qmd files are resolved from the chapter's folder; "
+                                                "link to a chapter the book lists, or to the other book's web address"))
     return found
 
 

@@ -17,7 +17,7 @@ from .cache import Cache
 from .check import CheckResult, check_book, locate
 from .diagnostics import ConfigError, Diagnostic, exit_status, format_json, plural
 from .execute import DEFAULT_TIMEOUT, ENGINES, FIGURE_FORMATS, ChapterJob, ExecutionResult
-from .project import display_path, load_book
+from .project import Book, display_path, load_book
 
 if TYPE_CHECKING:  # the renderers load Pandoc's wrapper: import them only when building
     from .render.book import Build
@@ -88,16 +88,26 @@ def _build_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
 
 
-def output_dirs(args: argparse.Namespace, book_root: Path, fmt: str) -> tuple[Path, Path]:
-    """(output folder, cache folder) from the arguments and their defaults."""
-    out = (args.output_dir or book_root / "_build" / fmt).resolve()
+def output_dirs(args: argparse.Namespace, book: Book, fmt: str) -> tuple[Path, Path]:
+    """(output folder, cache folder) from the arguments and their defaults.
+
+    The default output folder is ``<output-dir>/<format>`` in the project, with the
+    active profiles' names in between (``_build/vol2/html``, see ``Book.output_dir``)."""
+    out = (args.output_dir or book.root / book.output_dir / fmt).resolve()
     cache = (args.cache_dir or out.parent / ".bookbuild-cache").resolve()
     return out, cache
 
 
 def _project_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project", type=Path, default=Path("."), metavar="DIR", help="the book's folder (with _quarto.yml)")
+    _profile_argument(parser)
     parser.add_argument("chapters", nargs="*", metavar="CHAPTER", help="only these chapters (file name, with or without .qmd)")
+
+
+def _profile_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--profile", default=None, metavar="NAME[,NAME]",
+                        help="the project profiles to use: _quarto-NAME.yml merged over _quarto.yml "
+                             "(default: $QUARTO_PROFILE, else 'profile: default:')")
 
 
 def _positive_float(text: str) -> float:
@@ -109,7 +119,7 @@ def _positive_float(text: str) -> float:
 
 def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     started = time.perf_counter()
-    book = load_book(args.project)
+    book = load_book(args.project, args.profile)
 
     def progress(job: ChapterJob, result: ExecutionResult) -> None:
         if args.format == "text":
@@ -156,8 +166,8 @@ def report_build(build: "Build", outcome: str, args: argparse.Namespace, out: Te
 def run_html(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .render.html import build_html
 
-    book = load_book(args.project)
-    out_dir, cache_dir = output_dirs(args, book.root, "html")
+    book = load_book(args.project, args.profile)
+    out_dir, cache_dir = output_dirs(args, book, "html")
     build = build_html(book, out_dir, cache_dir, args.chapters, engine=args.engine, timeout=args.timeout,
                        workers=args.jobs, log=err)
     return report_build(build, f"built {plural(len(build.pages), 'page')} into {display_path(out_dir)}", args, out, err)
@@ -166,8 +176,8 @@ def run_html(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def run_pdf(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .render.pdf import build_pdf
 
-    book = load_book(args.project)
-    out_dir, cache_dir = output_dirs(args, book.root, "pdf")
+    book = load_book(args.project, args.profile)
+    out_dir, cache_dir = output_dirs(args, book, "pdf")
     build = build_pdf(book, out_dir, cache_dir, args.chapters, engine=args.engine, timeout=args.timeout,
                       workers=args.jobs, allow_install=not args.no_install, log=err)
     made = (f"built {display_path(build.pdf)} ({plural(build.pages, 'page')}, {build.passes} LaTeX pass{'' if build.passes == 1 else 'es'})"
@@ -178,16 +188,17 @@ def run_pdf(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def run_preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .preview import serve
 
-    book = load_book(args.project)
-    out_dir, cache_dir = output_dirs(args, book.root, "html")
-    serve(book.root, out_dir, cache_dir, args.port, out, list(args.chapters))
+    book = load_book(args.project, args.profile)
+    out_dir, cache_dir = output_dirs(args, book, "html")
+    profile = ["--profile", ",".join(book.profiles)] if book.profiles else []
+    serve(book.root, out_dir, cache_dir, args.port, out, [*profile, *args.chapters])
     return 0
 
 
 def run_values(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .ledger import book_ledger, format_table, ledger_json
 
-    book = load_book(args.project)
+    book = load_book(args.project, args.profile)
     cache = Cache(args.cache_dir.resolve()) if args.cache_dir else None
     result = check_book(book, args.chapters, cache=cache, figure_formats=FIGURE_FORMATS if cache else ("svg",))
     entries = book_ledger(result.executed)

@@ -1,8 +1,10 @@
 """Read ``_quarto.yml`` into a :class:`Book`: chapters (with parts) in order, bibliography, formats.
 
 The file keeps Quarto's schema, so authors who have Quarto can still render the
-book with it. YAML is composed into nodes first so that every chapter entry
-keeps its line: a listed chapter that does not exist is reported at that line.
+book with it. The configuration (with its metadata files and profiles, merged by
+:mod:`bookbuild.config`) stays a tree of YAML nodes, so every chapter entry and
+key keeps its file and line: a listed chapter that does not exist, or a key of
+the wrong type, is reported there.
 """
 
 from __future__ import annotations
@@ -15,11 +17,9 @@ from typing import Any
 
 import yaml
 
+from .config import CONFIG_NAME, NULL_TAG, MergedConfig, child, construct, describe, load_config, where
 from .diagnostics import ConfigError, Diagnostic, error
 from .paths import OUTSIDE_HINT, outside_reason
-from .qmd import yaml_error_line, yaml_error_message
-
-CONFIG_NAME = "_quarto.yml"
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class ChapterEntry:
     part: str | None = None  # the part's title, or the path of its page (``part: intro.qmd``)
     appendix: bool = False
     part_page: bool = False  # this file is a part's own page, not a chapter (it takes no number)
+    file: str = CONFIG_NAME  # the configuration file (as diagnostics show it) that lists this entry
     col: int = 1
 
     @property
@@ -56,6 +57,32 @@ class Book:
     config: dict[str, Any]
     diagnostics: tuple[Diagnostic, ...] = field(default=())
     assumptions_title: str | None = None  # generate the assumptions appendix under this title
+    profiles: tuple[str, ...] = ()  # the active profiles, in order (the first-listed wins)
+    config_node: yaml.MappingNode | None = field(default=None, compare=False, repr=False)  # merged, with file marks
+    config_files: tuple[Path, ...] = ()  # every configuration file read, in merge order
+
+    def locate(self, *keys: str) -> tuple[str, int, int]:
+        """(file, line, column) of a key path in the merged configuration (``locate("format", "pdf", "csl")``):
+        the file that set it last. ``(_quarto.yml, 1, 1)`` when the key is absent."""
+        found = None
+        node: yaml.Node | None = self.config_node
+        for key in keys:
+            found = child(node, key)
+            if found is None:
+                return self.display_config, 1, 1
+            node = found[1]
+        return where(found[0]) if found is not None else (self.display_config, 1, 1)
+
+    def locate_item(self, key: str, value: str) -> tuple[str, int, int]:
+        """(file, line, column) of the list item ``value`` under top-level ``key`` (e.g. one bibliography file)."""
+        found = child(self.config_node, key)
+        if found is None:
+            return self.display_config, 1, 1
+        items = found[1].value if isinstance(found[1], yaml.SequenceNode) else [found[1]]
+        for item in items:
+            if isinstance(item, yaml.ScalarNode) and str(item.value) == value:
+                return where(item)
+        return where(found[0])
 
     def csl(self, output_format: str) -> Path | None:
         """The citation style file (``csl:``, the format's own first), or None for Pandoc's default."""
@@ -99,32 +126,29 @@ def display_path(path: Path) -> str:
     return str(absolute) if relative.startswith(os.path.join(os.pardir, os.pardir)) else relative
 
 
-def load_book(root: Path) -> Book:
-    """Read ``root/_quarto.yml``. Raises ConfigError when it is missing or not valid YAML."""
+def load_book(root: Path, profile: str | None = None, environ: dict[str, str] | None = None) -> Book:
+    """Read ``root/_quarto.yml`` with its metadata files and active profiles (``profile``: the
+    ``--profile`` names; else ``QUARTO_PROFILE``; else ``profile: default:``).
+
+    Raises ConfigError when a file is missing, unreadable or not valid YAML, or a
+    key has the wrong type; each names the file and line it is about.
+    """
+    # Each file is checked on its own, as Quarto validates each against its schema: merged, a
+    # scalar would join a list and hide the mistake.
+    merged = load_config(root, display_path, profile, environ, validate=_check_types)
     config_file = root / CONFIG_NAME
     shown = display_path(config_file)
-    if not config_file.is_file():
-        raise ConfigError(error("config", shown, 1, f"no {CONFIG_NAME} in {display_path(root)}",
-                                hint="pass --project DIR pointing at a folder with a Quarto book config"))
-    text = config_file.read_text(encoding="utf-8")
-    try:
-        node = yaml.compose(text)
-        config = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        line, col = yaml_error_line(exc, 1)
-        raise ConfigError(error("yaml", shown, line, f"malformed {CONFIG_NAME}: {yaml_error_message(exc)}", col=col)) from exc
-    if not isinstance(config, dict) or node is None:
-        raise ConfigError(error("config", shown, 1, f"{CONFIG_NAME} must be a YAML mapping"))
+    node, config = merged.node, merged.data
 
     book_cfg = config.get("book") or {}
-    book_node = _child(node, "book")
+    book_node = _value(node, "book")
     chapters: list[ChapterEntry] = []
     diagnostics: list[Diagnostic] = []
     for key, appendix in (("chapters", False), ("appendices", True)):
-        list_node = _child(book_node, key)
-        if list_node is not None:
-            chapters.extend(_entries(list_node, appendix, shown, diagnostics))
-    if not chapters and not diagnostics:
+        list_node = _value(book_node, key)
+        if list_node is not None and not _is_null(list_node):
+            chapters.extend(_entries(list_node, appendix))
+    if not chapters:
         raise ConfigError(error("config", shown, 1, "the book lists no chapters",
                                 hint="add 'book: chapters: [index.qmd, …]' to _quarto.yml"))
 
@@ -132,19 +156,18 @@ def load_book(root: Path) -> Book:
     for entry in [_normalized(e, root) for e in chapters]:
         outside = outside_reason(root / entry.path, root, entry.path)
         if outside:
-            diagnostics.append(error("outside-project", shown, entry.line, f"chapter {outside}",
+            diagnostics.append(error("outside-project", entry.file, entry.line, f"chapter {outside}",
                                      col=entry.col, hint=OUTSIDE_HINT))
         elif (root / entry.path).is_file():
             present.append(entry)
         else:
-            diagnostics.append(error("chapter-missing", shown, entry.line, f"chapter '{entry.path}' is listed but does not exist",
-                                     hint=f"create {entry.path} or remove it from the chapter list"))
+            diagnostics.append(error("chapter-missing", entry.file, entry.line, f"chapter '{entry.path}' is listed but does not exist",
+                                     col=entry.col, hint=f"create {entry.path} or remove it from the chapter list"))
 
     bibliography = config.get("bibliography") or []
     if isinstance(bibliography, str):
         bibliography = [bibliography]
     formats = config.get("format") or {}
-    project_cfg = config.get("project") or {}
     return Book(
         root=root,
         config_file=config_file,
@@ -155,10 +178,13 @@ def load_book(root: Path) -> Book:
         bibliography=tuple(str(b) for b in bibliography),
         formats=formats if isinstance(formats, dict) else {str(formats): {}},
         execute=config.get("execute") or {},
-        output_dir=str(project_cfg.get("output-dir") or "_build"),
+        output_dir=_output_dir(node, merged),
         config=config,
         assumptions_title=_assumptions_title(config),
         diagnostics=tuple(diagnostics),
+        profiles=merged.profiles,
+        config_node=node,
+        config_files=merged.files,
     )
 
 
@@ -169,6 +195,89 @@ def _normalized(entry: ChapterEntry, root: Path) -> ChapterEntry:
         return entry
     inside = os.path.relpath(os.path.abspath(root / entry.path), os.path.abspath(root))
     return entry if inside.startswith(os.pardir) else dataclasses.replace(entry, path=Path(inside).as_posix())
+def _output_dir(node: yaml.MappingNode, merged: MergedConfig) -> str:
+    """``project: output-dir`` (default ``_build``), with the profiles' names below it unless a
+    profile's own file chose the folder: two profiles never share an output folder by default."""
+    chosen = _child(_value(node, "project"), "output-dir")
+    base = str(construct(chosen[1])) if chosen is not None and not _is_null(chosen[1]) else "_build"
+    if not merged.profiles or (chosen is not None and where(chosen[1])[0] in merged.profile_files):
+        return base
+    return os.path.join(base, "+".join(merged.profiles))
+
+
+#: Keys whose value must be a mapping, a list of text (or one text), or text, and the hint for each.
+MAPPING_KEYS = {("project",): "e.g. project: {type: book, output-dir: _build}",
+                ("book",): "e.g. book: {title: My book, chapters: [index.qmd]}",
+                ("execute",): "e.g. execute: {echo: false}",
+                ("bookbuild",): "e.g. bookbuild: {assumptions-appendix: true}"}
+TEXT_LIST_KEYS = {("bibliography",): "e.g. bibliography: references.bib, or a list of .bib files"}
+TEXT_KEYS = {("project", "output-dir"): "e.g. output-dir: _build", ("csl",): "e.g. csl: ieee.csl",
+             ("book", "title"): 'e.g. title: "My book"'}
+
+
+def _check_types(node: yaml.MappingNode) -> None:
+    """A ConfigError at the key's line for a value of the wrong kind (a traceback otherwise, later)."""
+    for key in ("chapters", "appendices"):
+        found = _located(node, ("book", key))
+        if found and not _is_null(found[1]):
+            _entries(found[1], False)
+    for path, hint in MAPPING_KEYS.items():
+        found = _located(node, path)
+        if found and not isinstance(found[1], yaml.MappingNode) and not _is_null(found[1]):
+            _type_error(found, path, "a mapping", hint)
+    for path, hint in TEXT_LIST_KEYS.items():
+        found = _located(node, path)
+        if found and not _is_null(found[1]):
+            value = found[1]
+            items = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            if not all(_is_text(item) for item in items):
+                _type_error(found, path, "a file name or a list of file names", hint)
+    for path, hint in TEXT_KEYS.items():
+        found = _located(node, path)
+        if found and not isinstance(found[1], yaml.ScalarNode):  # a number is text enough (title: 1984)
+            _type_error(found, path, "text", hint)
+    found = _located(node, ("format",))
+    if found and not _is_null(found[1]):
+        value = found[1]
+        if not (isinstance(value, yaml.MappingNode) or _is_text(value)):
+            _type_error(found, ("format",), "a format name or a mapping of formats", "e.g. format: {html: {toc: true}}")
+        for key, options in value.value if isinstance(value, yaml.MappingNode) else ():
+            if not (isinstance(options, yaml.MappingNode) or _is_null(options) or _is_text(options)):
+                _type_error((key, options), ("format", key.value), "a mapping of options (or 'default')",
+                            "e.g. html: {toc: true}")
+
+
+def _type_error(found: tuple[yaml.Node, yaml.Node], path: tuple[str, ...], expected: str, hint: str) -> None:
+    key, value = found
+    file, line, col = where(key)
+    name = ": ".join(path)
+    raise ConfigError(error("config-type", file, line, f"'{name}:' must be {expected}, not {describe(value)}",
+                            col=col, hint=hint))
+
+
+def _located(node: yaml.Node | None, path: tuple[str, ...]) -> tuple[yaml.Node, yaml.Node] | None:
+    """The (key, value) nodes at a key path, or None when a key on the way is absent (or not a mapping)."""
+    found = None
+    for key in path:
+        found = _child(node, key)
+        if found is None:
+            return None
+        node = found[1]
+    return found
+
+
+def _value(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    found = _child(node, key)
+    return found[1] if found is not None else None
+
+
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == NULL_TAG
+
+
+def _is_text(node: yaml.Node) -> bool:
+    """A scalar that is not empty, true/false, or a number (YAML ``5`` is not a file name)."""
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str"
 
 
 def _assumptions_title(config: dict[str, Any]) -> str | None:
@@ -180,38 +289,38 @@ def _assumptions_title(config: dict[str, Any]) -> str | None:
     return str(wanted) if isinstance(wanted, str) and wanted.strip() else None
 
 
-def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    if not isinstance(node, yaml.MappingNode):
-        return None
-    for key_node, value_node in node.value:
-        if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
-            return value_node
-    return None
+def _entries(list_node: yaml.Node, appendix: bool, part: str | None = None) -> list[ChapterEntry]:
+    """Flatten a chapter list; ``- part: Title`` groups carry their title to their chapters.
 
-
-def _entries(list_node: yaml.Node, appendix: bool, shown: str, diagnostics: list[Diagnostic],
-             part: str | None = None) -> list[ChapterEntry]:
-    """Flatten a chapter list; ``- part: Title`` groups carry their title to their chapters."""
+    Each entry keeps the file and line it was listed at (a profile or metadata file, maybe)."""
     if not isinstance(list_node, yaml.SequenceNode):
-        diagnostics.append(error("config", shown, list_node.start_mark.line + 1, "the chapter list must be a YAML list"))
-        return []
+        file, line, col = where(list_node)
+        raise ConfigError(error("config-type", file, line, f"the chapter list must be a YAML list, not {describe(list_node)}",
+                                col=col, hint="e.g. chapters: [index.qmd, intro.qmd], or one '- file.qmd' per line"))
     entries: list[ChapterEntry] = []
     for item in list_node.value:
-        line = item.start_mark.line + 1
-        if isinstance(item, yaml.ScalarNode):
-            entries.append(ChapterEntry(item.value, line, part, appendix, col=item.start_mark.column + 1))
+        file, line, col = where(item)
+        if _is_text(item):
+            entries.append(ChapterEntry(item.value, line, part, appendix, file=file, col=col))
         elif isinstance(item, yaml.MappingNode):
-            part_node = _child(item, "part")
-            inner = _child(item, "chapters")
-            title = part_node.value if isinstance(part_node, yaml.ScalarNode) else None
+            found = _child(item, "part")
+            part_node = found[1] if found else None
+            inner = _value(item, "chapters")
+            title = str(part_node.value) if isinstance(part_node, yaml.ScalarNode) and not _is_null(part_node) else None
             if title and title.endswith(".qmd"):
                 # A part may be a page of its own (Quarto allows `part: intro.qmd`).
-                entries.append(ChapterEntry(title, part_node.start_mark.line + 1, title, appendix, part_page=True,
-                                            col=part_node.start_mark.column + 1))
+                part_file, part_line, part_col = where(part_node)
+                entries.append(ChapterEntry(title, part_line, title, appendix, part_page=True, file=part_file, col=part_col))
             if inner is not None:
-                entries.extend(_entries(inner, appendix, shown, diagnostics, title or part))
+                entries.extend(_entries(inner, appendix, title or part))
             elif title is None:
-                diagnostics.append(error("config", shown, line, "a chapter entry must be a file name or a 'part:' group"))
+                raise ConfigError(error("config-type", file, line, "a chapter entry must be a file name or a 'part:' group",
+                                        col=col, hint="e.g. '- part: Foundations' with its own 'chapters:' list"))
         else:
-            diagnostics.append(error("config", shown, line, "a chapter entry must be a file name or a 'part:' group"))
+            raise ConfigError(error("config-type", file, line, f"a chapter entry must be a file name or a 'part:' group, "
+                                    f"not {describe(item)}", col=col, hint="e.g. '- intro.qmd'"))
     return entries
+
+
+def _child(node: yaml.Node | None, key: str) -> tuple[yaml.Node, yaml.Node] | None:
+    return child(node, key)

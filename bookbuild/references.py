@@ -8,9 +8,11 @@ but not trailing punctuation (``@sec-intro.`` refers to ``sec-intro``).
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from .qmd import Chapter, LineIndex
 
@@ -25,6 +27,7 @@ LABEL_ATTR = re.compile(r"\{#(?P<label>(?:" + "|".join(XREF_KINDS) + r")-[^\s}]+
 AT_KEY = re.compile(r"(?<![\w@\\])@(?P<key>[\w][\w:.#$%&+?<>~/-]*)")
 TRAILING_PUNCT = re.compile(r"[:.#$%&+?<>~/-]+$")
 IMAGE = re.compile(r"!\[(?:[^\]\[]|\[[^\]]*\])*\]\((?P<src><[^>]+>|[^)\s]+)")
+LINK = re.compile(r"(?<!!)\[(?:[^\]\[]|\[[^\]]*\])*\]\((?P<href><[^>]+>|[^)\s]+)")
 BIB_KEY = re.compile(r"^\s*@\w+\s*\{\s*(?P<key>[^,\s]+)\s*,", re.M)
 
 
@@ -59,6 +62,7 @@ class ChapterScan:
     xrefs: tuple[Located, ...]
     citations: tuple[Located, ...]
     images: tuple[Located, ...]
+    links: tuple[Located, ...] = ()  # link targets, ``[text](target)``
 
 
 def scan_chapter(chapter: Chapter) -> ChapterScan:
@@ -93,7 +97,8 @@ def scan_chapter(chapter: Chapter) -> ChapterScan:
         else:
             citations.append(at(match.start(), key))
     images = [at(m.start(), m["src"].strip("<>")) for m in IMAGE.finditer(prose)]
-    return ChapterScan(tuple(labels), tuple(xrefs), tuple(citations), tuple(images))
+    links = [at(m.start(), m["href"].strip("<>")) for m in LINK.finditer(prose)]
+    return ChapterScan(tuple(labels), tuple(xrefs), tuple(citations), tuple(images), tuple(links))
 
 
 def bibliography_keys(text: str) -> set[str]:
@@ -114,3 +119,15 @@ def local_path(chapter_file: Path, src: str) -> Path:
 def resolve_local(chapter_file: Path, src: str) -> Path:
     """:func:`local_path`, resolved (symlinks followed)."""
     return local_path(chapter_file, src).resolve()
+
+
+def chapter_source(from_path: str, url: str) -> tuple[str, str] | None:
+    """(project path of the linked ``.qmd``, fragment) for a relative link to a ``.qmd``, else None."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
+        return None
+    path = unquote(parts.path)
+    if not path.endswith(".qmd"):
+        return None
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(from_path), path))
+    return joined, parts.fragment

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..cache import Cache
-from ..check import LoadedChapter, default_workers
+from ..check import LoadedChapter, chapter_bibliographies, default_workers
 from ..diagnostics import Diagnostic, error, plural
 from ..execute import ExecutedChapter
 from ..files import write_atomic
@@ -31,6 +31,7 @@ from ..references import is_local_path, local_path, resolve_local
 from . import latex_setup, site, theme
 from .book import Build, citation_style, cited_keys, default_echo, filter_data, page_of, parallel, prepare_book, progress, render_chapter
 from .site import ChapterPage
+from .links import book_chapter_targets, with_chapter_links
 from .markdown import TIKZ_INFO, AssemblyInputs
 from .pandoc import PandocError
 from .tikz import TikzError, compile_all
@@ -77,6 +78,9 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
         images[page.page] = site_images(book.root, loaded, page.page)
         rewrite_image_urls(ast, {url: link for url, (_, link) in images[page.page].items()})
     say(f"rendering {plural(len(jobs), 'page')}…")
+    targets = book_chapter_targets([c.entry.path for c in prepared.chapters], [p.page for p in prepared.pages], prepared.asts)
+    jobs = [(loaded, with_chapter_links(ast, loaded.entry.path, page.page, targets, single_document=False), page, numbers)
+            for loaded, ast, page, numbers in jobs]
     rendered = parallel(workers, [
         lambda j=j: _render_chapter(book, j[0], j[1], j[2],
                                     filter_data(j[2].page, j[3], prepared.targets, referenced=cited_keys(j[1])), cache)
@@ -112,7 +116,7 @@ def _render_chapter(book: Book, loaded: LoadedChapter, ast: dict[str, Any], page
                "--metadata", "reference-section-title=References", "--metadata", f"pagetitle={page.title}"]
     try:
         output = render_chapter("pandoc-html", ast, data, template=PARTS_TEMPLATE, filters=HTML_FILTERS, options=options,
-                                bibliographies=[(book.root / bib).resolve() for bib in book.bibliography],
+                                bibliographies=[b for b in chapter_bibliographies(book, loaded) if b.is_file()],
                                 folder=loaded.file.parent, cache=cache, csl=citation_style(book, "html"))
     except PandocError as exc:
         return exc

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Iterator, TextIO
 
 from ..cache import Cache, digest, file_digest
-from ..check import LoadedChapter, default_workers
+from ..check import LoadedChapter, chapter_bibliographies, default_workers
 from ..diagnostics import ConfigError, Diagnostic, error, plural, warning
 from ..execute import ExecutedChapter
 from ..files import write_atomic
@@ -43,6 +43,7 @@ from ..references import bibliography_keys, is_local_path, xref_kind
 from . import latex_setup, theme
 from .book import Build, PreparedBook, citation_style, cited_in_order, cited_keys, default_echo, filter_data, parallel, prepare_book, progress, render_chapter
 from .latex_run import LatexError, LatexResult, compile_document, log_warnings
+from .links import book_chapter_targets, with_chapter_links
 from .markdown import AssemblyInputs
 from .pandoc import PandocError, pandoc_version, run_pandoc
 from .site import APPENDICES_TITLE
@@ -130,7 +131,7 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
     workers = workers or default_workers()
     say = progress(log)
     check_setup(book, log, allow_install=allow_install)
-    workdir = cache_dir / "pdf" / digest(str(book.root.resolve()), *sorted(names or []))[:16]
+    workdir = cache_dir / "pdf" / digest(str(book.root.resolve()), *book.profiles, *sorted(names or []))[:16]
     workdir.mkdir(parents=True, exist_ok=True)
 
     with _locked(workdir):
@@ -144,7 +145,9 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
         jobs = prepared.rendered()
         build.chapters = len(jobs)
         say(f"converting {plural(len(jobs), 'chapter')} to LaTeX…")
-        bib_files = [(book.root / b).resolve() for b in book.bibliography]
+        # One bibliography at the back: the book's and every chapter's own.
+        bib_files = list(dict.fromkeys(path for loaded in prepared.chapters for path in chapter_bibliographies(book, loaded)
+                                       if path.is_file()))
         csl = citation_style(book, "pdf")
         known_keys = set().union(*[bibliography_keys(p.read_text(encoding="utf-8", errors="replace"))
                                    for p in bib_files if p.is_file()])
@@ -156,6 +159,8 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
         absent = {label for label, target in prepared.targets.items() if target.page not in rendered_pages}
 
         icons = _callout_icons(workdir / "icons")
+        chapter_targets = book_chapter_targets([c.entry.path for c in prepared.chapters],
+                                               [p.page for p in prepared.pages], prepared.asts)
 
         def convert(n: int, job: tuple[LoadedChapter, dict[str, Any], Any, Any]) -> tuple[ChapterTex | None, list[Diagnostic]]:
             loaded, ast, page, numbers = job
@@ -166,7 +171,8 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
                     style["icon_pdf"] = icons[kind]
             data["absent"] = {label: True for label in sorted(referenced & absent)}
             problems: list[Diagnostic] = []
-            ready = latex_ast(loaded, ast, cited, problems, workdir / "images", numeric=numeric, root=book.root)
+            linked = with_chapter_links(ast, loaded.entry.path, page.page, chapter_targets, single_document=True)
+            ready = latex_ast(loaded, linked, cited, problems, workdir / "images", numeric=numeric, root=book.root)
             try:
                 highlighting, body = _pandoc_latex(loaded, ready, data, bib_files, csl, cache)
             except PandocError as exc:

@@ -275,6 +275,13 @@
 
   var prepared = null;
 
+  // Index URLs are relative to the site's root, where search-index.js is: resolve them
+  // against that script's address, so results work from pages in nested folders.
+  function siteUrl(url) {
+    var script = doc.querySelector('script[src$="search-index.js"]');
+    try { return new URL(url, script ? script.src : window.location.href).href; } catch (e) { return url; }
+  }
+
   function searchIndex() {
     if (prepared) return prepared;
     var raw = window.BOOK_SEARCH_INDEX;
@@ -461,7 +468,7 @@
         var a = doc.createElement("a");
         a.className = "search-result";
         a.id = "search-result-" + k;
-        a.href = e.url;
+        a.href = siteUrl(e.url);
         a.setAttribute("role", "option");
         a.setAttribute("aria-selected", "false");
         var title = doc.createElement("span");

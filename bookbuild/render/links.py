@@ -1,0 +1,63 @@
+"""Links from one chapter to another, as authors write them (``[x](../frame/frame.qmd#sec-more)``),
+pointed at the other chapter's output: its page on the website, its anchor in the PDF.
+
+A link is resolved against the linking chapter's folder, as Quarto does; one to a
+``.qmd`` that is not a chapter of this book (another volume's, say) is left as
+written (the check warns about it).
+"""
+
+from __future__ import annotations
+
+import copy
+import posixpath
+from dataclasses import dataclass
+from typing import Any
+from ..references import chapter_source
+from .numbering import walk
+from .site import relative
+
+
+@dataclass(frozen=True)
+class ChapterTarget:
+    """Where a chapter ends up: its page, and the id of its title (the PDF's anchor for it)."""
+
+    page: str
+    anchor: str | None
+
+
+def title_anchor(ast: dict[str, Any]) -> str | None:
+    """The id of the chapter's first level-1 heading."""
+    for block in ast.get("blocks", []):
+        if block.get("t") == "Header" and block["c"][0] == 1:
+            return block["c"][1][0] or None
+    return None
+
+
+def with_chapter_links(ast: dict[str, Any], from_path: str, from_page: str, chapters: dict[str, ChapterTarget], *,
+                       single_document: bool) -> dict[str, Any]:
+    """A copy of ``ast`` whose links to chapters of the book point at their pages (HTML) or anchors (PDF).
+
+    ``chapters`` maps each chapter's normalised project path to its target. In a
+    single document a link to a chapter without a title id keeps only its text.
+    """
+    ready = copy.deepcopy(ast)
+    for element in walk(ready.get("blocks", [])):
+        if element["t"] != "Link":
+            continue
+        found = chapter_source(from_path, element["c"][2][0])
+        target = chapters.get(found[0]) if found else None
+        if target is None:
+            continue
+        fragment = found[1]
+        if not single_document:
+            element["c"][2][0] = relative(from_page, target.page) + (f"#{fragment}" if fragment else "")
+        elif fragment or target.anchor:
+            element["c"][2][0] = f"#{fragment or target.anchor}"
+        else:  # nowhere to land in the PDF: the words stay, the link goes
+            element["t"], element["c"] = "Span", [["", [], []], element["c"][1]]
+    return ready
+
+
+def book_chapter_targets(paths: list[str], pages: list[str], asts: list[dict[str, Any]]) -> dict[str, ChapterTarget]:
+    """Normalised chapter path -> its target, for every chapter of the book."""
+    return {posixpath.normpath(path): ChapterTarget(page, title_anchor(ast)) for path, page, ast in zip(paths, pages, asts)}
