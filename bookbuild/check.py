@@ -15,11 +15,12 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from .diagnostics import Diagnostic, error, warning
 from .cache import Cache
 from .execute import FIGURE_FORMATS, ChapterJob, ExecutedChapter, ExecutionResult
+from .execute.context import CellContext, chapter_context
 from .execute.reuse import execute_with_cache
 from .includes import expand_includes
 from .lint import lint_chapter, prints_table_last
@@ -46,8 +47,15 @@ class LoadedChapter:
         """Labels, references, citations and images, found once when first needed."""
         return scan_chapter(self.chapter)
 
-    def job(self, extra_paths: tuple[str, ...] = ()) -> ChapterJob:
-        return ChapterJob(self.chapter, str(self.file), self.shown, extra_paths)
+    def job(self, book: Book, environ: Mapping[str, str] | None = None) -> ChapterJob:
+        """The chapter to run, in the context its cells see (``environ``: the command's environment)."""
+        return ChapterJob(self.chapter, str(self.file), self.shown, cell_context(book, self.file, environ))
+
+
+def cell_context(book: Book, chapter_file: Path, environ: Mapping[str, str] | None = None) -> CellContext:
+    """Where the cells of ``chapter_file`` run, by the book's rules (execute-dir, _environment, PYTHONPATH)."""
+    return chapter_context(book.root, chapter_file, execute_dir=book.execute_dir,
+                           book_environment=book.environment, external=environ)
 
 
 @dataclass
@@ -95,20 +103,20 @@ def locate(diagnostics: list[Diagnostic], chapters: list[LoadedChapter]) -> list
 
 def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inprocess", timeout: float = 120.0,
                workers: int | None = None, cache: Cache | None = None,
-               figure_formats: tuple[str, ...] = FIGURE_FORMATS, extra_paths: tuple[str, ...] = (),
+               figure_formats: tuple[str, ...] = FIGURE_FORMATS, environ: Mapping[str, str] | None = None,
                on_done: Callable[[ChapterJob, ExecutionResult], None] | None = None) -> CheckResult:
     """Parse the book, execute the selected chapters (reusing cached results when
     ``cache`` is given and they are still valid), and run the book-wide checks.
 
-    ``extra_paths`` go first on the chapters' import path (to run a book against
-    another copy of its library, e.g. an older revision's).
+    ``environ`` is the environment the cells start from (default: this process's;
+    see :func:`bookbuild.execute.context.chapter_context`).
     """
     selected = {entry.path for entry in book.select(names or [])}
     chapters = load_chapters(book)
     runnable = [c for c in chapters if c.entry.path in selected and not _blocks_execution(c.chapter)]
     with ThreadPoolExecutor(max_workers=1) as background:
         # Execution mostly waits on worker processes: scan the chapters meanwhile.
-        running = background.submit(execute_with_cache, [c.job(extra_paths) for c in runnable], cache, engine=engine,
+        running = background.submit(execute_with_cache, [c.job(book, environ) for c in runnable], cache, engine=engine,
                                     timeout=timeout, workers=workers or default_workers(),
                                     figure_formats=figure_formats, on_done=on_done)
         for loaded in chapters:

@@ -15,6 +15,8 @@ from typing import Any
 import yaml
 
 from .diagnostics import ConfigError, Diagnostic, error
+from .environment import load_environment
+from .palette import Palette, default_palette, load_palette
 from .qmd import yaml_error_line, yaml_error_message
 
 CONFIG_NAME = "_quarto.yml"
@@ -53,6 +55,9 @@ class Book:
     config: dict[str, Any]
     diagnostics: tuple[Diagnostic, ...] = field(default=())
     assumptions_title: str | None = None  # generate the assumptions appendix under this title
+    palette: Palette = field(default_factory=default_palette)
+    environment: tuple[tuple[str, str], ...] = ()  # variables the _environment files set for execution
+    execute_dir: str = "file"  # `project: execute-dir:` (file: the chapter's folder; project: the project's)
 
     def csl(self, output_format: str) -> Path | None:
         """The citation style file (``csl:``, the format's own first), or None for Pandoc's default."""
@@ -96,8 +101,12 @@ def display_path(path: Path) -> str:
     return str(absolute) if relative.startswith(os.path.join(os.pardir, os.pardir)) else relative
 
 
-def load_book(root: Path) -> Book:
-    """Read ``root/_quarto.yml``. Raises ConfigError when it is missing or not valid YAML."""
+def load_book(root: Path, profiles: tuple[str, ...] = ()) -> Book:
+    """Read ``root/_quarto.yml`` and the ``_environment`` files (``profiles``: the active ones).
+
+    Raises ConfigError when the config is missing or not valid YAML, when its
+    palette is missing or malformed, or when an ``_environment`` line is bad.
+    """
     config_file = root / CONFIG_NAME
     shown = display_path(config_file)
     if not config_file.is_file():
@@ -152,7 +161,33 @@ def load_book(root: Path) -> Book:
         config=config,
         assumptions_title=_assumptions_title(config),
         diagnostics=tuple(diagnostics),
+        palette=_palette(root, config, node, shown),
+        environment=load_environment(root, profiles, display=display_path),
+        execute_dir=_execute_dir(project_cfg, node, shown),
     )
+
+
+def _palette(root: Path, config: dict[str, Any], node: yaml.Node, shown: str) -> Palette:
+    """``bookbuild: palette: file.yml`` (relative to the project), or the engine's default."""
+    options = config.get("bookbuild")
+    setting = options.get("palette") if isinstance(options, dict) else None
+    value_node = _child(_child(node, "bookbuild"), "palette")
+    line = value_node.start_mark.line + 1 if value_node is not None else 1
+    if setting is not None and (not isinstance(setting, str) or not setting.strip()):
+        raise ConfigError(error("config", shown, line, "'bookbuild: palette:' must be the path of a YAML file",
+                                hint="e.g. palette: assets/palette.yml (relative to the project folder)"))
+    return load_palette(root, setting, shown, line, display_path)
+
+
+def _execute_dir(project_cfg: Any, node: yaml.Node, shown: str) -> str:
+    """``project: execute-dir: file | project``, as in Quarto (default: file)."""
+    value = project_cfg.get("execute-dir", "file") if isinstance(project_cfg, dict) else "file"
+    if value not in ("file", "project"):
+        value_node = _child(_child(node, "project"), "execute-dir")
+        line = value_node.start_mark.line + 1 if value_node is not None else 1
+        raise ConfigError(error("config", shown, line, f"'execute-dir' must be 'file' or 'project', not {value!r}",
+                                hint="file: cells run in their chapter's folder; project: in the project folder"))
+    return str(value)
 
 
 def _assumptions_title(config: dict[str, Any]) -> str | None:
