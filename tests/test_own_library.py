@@ -285,3 +285,33 @@ def test_a_bad_environment_line_is_an_error_at_its_file_and_line(book_factory, t
     assert (Path(d.file).name, d.line, d.message) == (
         "_environment-vol2", 1, "bad line in _environment-vol2: '1ST' is not a variable name "
                                 "(letters, digits and _, not starting with a digit)")
+
+
+CALLOUT = {"index.qmd": "# Colours\n\n::: {.callout-note}\nA note.\n:::\n"}
+
+
+def test_the_books_palette_colours_its_callouts_and_the_default_serves_a_book_without_one(book_factory, tmp_path):
+    plain = book_factory(CALLOUT)
+    status, stdout, stderr = build_site(plain, tmp_path / "plain")
+    assert status == 0, stdout + stderr
+    assert "--callout-color: #006395" in (tmp_path / "plain" / "index.html").read_text()  # BlueLine of the default
+    own = book_factory(CALLOUT, "bookbuild:\n  palette: assets/colours.yml\n")
+    write(own / "assets/colours.yml", 'BlueLine: "#123456"\n')
+    status, stdout, stderr = build_site(own, tmp_path / "own")
+    assert status == 0, stdout + stderr
+    assert "--callout-color: #123456" in (tmp_path / "own" / "index.html").read_text()
+
+
+def test_a_missing_or_malformed_palette_is_an_error_at_its_line(book_factory, tmp_path):
+    root = book_factory(CALLOUT, "bookbuild:\n  palette: colours.yml\n")
+    done = run_bookbuild(["check", "--project", str(root)], root, clean_environment())
+    assert done.returncode == 2
+    assert done.stderr == ("_quarto.yml:8:1: error[palette-missing]: palette 'colours.yml' does not exist\n"
+                           "    help: the path under 'bookbuild: palette:' is relative to the project folder\n")
+    write(root / "colours.yml", 'primary: "#A51C30"\nBlueLine: blue\n')
+    done = run_bookbuild(["html", "--project", str(root), "--output-dir", str(tmp_path / "out")], root,
+                         clean_environment())
+    assert done.returncode == 2
+    assert done.stderr == ("colours.yml:2:1: error[palette]: colour 'BlueLine' must be '#RRGGBB', got 'blue'\n"
+                           "    help: quote the value: a bare # starts a YAML comment\n")
+    assert not (tmp_path / "out").exists()
