@@ -315,3 +315,26 @@ def test_a_missing_or_malformed_palette_is_an_error_at_its_line(book_factory, tm
     assert done.stderr == ("colours.yml:2:1: error[palette]: colour 'BlueLine' must be '#RRGGBB', got 'blue'\n"
                            "    help: quote the value: a bare # starts a YAML comment\n")
     assert not (tmp_path / "out").exists()
+
+
+def test_the_preview_watches_the_books_library_wherever_its_environment_puts_it(book_factory, tmp_path, monkeypatch):
+    from bookbuild.preview import watched_files, watched_roots
+
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    root = book_factory({"a.qmd": "# A\n\n```{python}\nimport farlib\nx_str = farlib.X\n```\n\n`{python} x_str`\n"})
+    write(tmp_path / "shared-lib/farlib.py", 'X = "far"\n')
+    write(root / "_environment", "PYTHONPATH=../shared-lib\n")
+    roots = watched_roots(root)
+    assert roots == [root, (tmp_path / "shared-lib").resolve()]
+    files = watched_files(roots, [])
+    assert (tmp_path / "shared-lib/farlib.py").resolve() in files and root.resolve() / "_environment" in files
+
+
+def test_diff_values_points_pythonpath_entries_of_the_repository_into_the_exported_revision(tmp_path):
+    from bookbuild.valuediff import rebased_environment
+
+    repo, tree = tmp_path / "repo", tmp_path / "rev0"
+    (repo / "lib").mkdir(parents=True)
+    environ = {"PYTHONPATH": os.pathsep.join([str(repo / "lib"), "/opt/elsewhere"]), "HOME": "/root"}
+    moved = rebased_environment(repo, tree, environ)
+    assert moved == {"PYTHONPATH": os.pathsep.join([str(tree / "lib"), "/opt/elsewhere"]), "HOME": "/root"}
