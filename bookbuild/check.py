@@ -16,11 +16,12 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from .diagnostics import Diagnostic, error, warning
 from .cache import Cache
 from .execute import FIGURE_FORMATS, ChapterJob, ExecutedChapter, ExecutionResult
+from .execute.context import CellContext, chapter_context
 from .execute.reuse import execute_with_cache
 from .includes import expand_includes
 from .lint import lint_chapter, prints_table_last
@@ -48,10 +49,18 @@ class LoadedChapter:
         """Labels, references, citations and images, found once when first needed."""
         return scan_chapter(self.chapter)
 
-    def job(self, extra_paths: tuple[str, ...] = (), root: Path | None = None,
-            writable: tuple[Path, ...] = ()) -> ChapterJob:
-        return ChapterJob(self.chapter, str(self.file), self.shown, extra_paths,
-                          root=str(root.resolve()) if root else "", writable=tuple(str(p) for p in writable))
+    def job(self, book: Book, environ: Mapping[str, str] | None = None, writable: tuple[Path, ...] = ()) -> ChapterJob:
+        """The chapter to run, in the context its cells see (``environ``: the command's environment).
+
+        A cell that changes files of the project is reported, except under ``writable``."""
+        return ChapterJob(self.chapter, str(self.file), self.shown, cell_context(book, self.file, environ),
+                          root=str(book.root.resolve()), writable=tuple(str(p) for p in writable))
+
+
+def cell_context(book: Book, chapter_file: Path, environ: Mapping[str, str] | None = None) -> CellContext:
+    """Where the cells of ``chapter_file`` run, by the book's rules (execute-dir, _environment, PYTHONPATH)."""
+    return chapter_context(book.root, chapter_file, execute_dir=book.execute_dir,
+                           book_environment=book.environment, external=environ, profiles=book.profiles)
 
 
 @dataclass
@@ -99,14 +108,14 @@ def locate(diagnostics: list[Diagnostic], chapters: list[LoadedChapter]) -> list
 
 def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inprocess", timeout: float = 120.0,
                workers: int | None = None, cache: Cache | None = None,
-               figure_formats: tuple[str, ...] = FIGURE_FORMATS, extra_paths: tuple[str, ...] = (),
+               figure_formats: tuple[str, ...] = FIGURE_FORMATS, environ: Mapping[str, str] | None = None,
                writable: tuple[Path, ...] = (),
                on_done: Callable[[ChapterJob, ExecutionResult], None] | None = None) -> CheckResult:
     """Parse the book, execute the selected chapters (reusing cached results when
     ``cache`` is given and they are still valid), and run the book-wide checks.
 
-    ``extra_paths`` go first on the chapters' import path (to run a book against
-    another copy of its library, e.g. an older revision's). A cell that changes
+    ``environ`` is the environment the cells start from (default: this process's;
+    see :func:`bookbuild.execute.context.chapter_context`). A cell that changes
     files of the project is a warning, except under ``writable`` (the build's output
     folder), the cache and the project's ``_build``.
     """
@@ -117,7 +126,7 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
                    if p.resolve() != book.root.resolve())
     with ThreadPoolExecutor(max_workers=1) as background:
         # Execution mostly waits on worker processes: scan the chapters meanwhile.
-        running = background.submit(execute_with_cache, [c.job(extra_paths, book.root, builds) for c in runnable], cache, engine=engine,
+        running = background.submit(execute_with_cache, [c.job(book, environ, builds) for c in runnable], cache, engine=engine,
                                     timeout=timeout, workers=workers or default_workers(),
                                     figure_formats=figure_formats, on_done=on_done)
         for loaded in chapters:

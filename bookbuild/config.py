@@ -214,6 +214,9 @@ def load_config(root: Path, shown: Callable[[Path], str], profile_arg: str | Non
         path = next((p for p in (root / f"_quarto-{name}.yml", root / f"_quarto-{name}.yaml") if p.is_file()),
                     root / f"_quarto-{name}.yml")
         if not path.is_file():
+            # A profile may set only execution variables; with neither file it is a typo.
+            if (root / f"_environment-{name}").is_file():
+                continue
             raise ConfigError(error("profile-missing", at[0], at[1],
                                     f"profile '{name}' (from {source}) has no configuration file _quarto-{name}.yml",
                                     col=at[2], hint=f"create {shown(path)}, or fix the profile's name"))

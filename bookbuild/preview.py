@@ -26,7 +26,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable, TextIO
 
-from .check import load_chapters
+from .check import cell_context, load_chapters
 from .execute.fingerprint import local_dependencies
 from .project import load_book
 
@@ -156,7 +156,7 @@ def watched_files(roots: list[Path], excluded: list[Path]) -> dict[Path, tuple[i
                        and not any((here / d).resolve() == e for e in excluded)]
             for name in names:
                 path = here / name
-                if path.suffix in WATCHED_SUFFIXES:
+                if path.suffix in WATCHED_SUFFIXES or name.startswith("_environment"):
                     try:
                         info = path.stat()
                     except OSError:
@@ -191,7 +191,7 @@ def rebuild_on_change(project: Path, excluded: list[Path], build: Callable[[], N
 
 
 def _dependency_folders(project: Path) -> set[Path]:
-    """Folders of the local libraries the chapters import (e.g. mlsys outside the project)."""
+    """Folders of the local libraries the chapters import (e.g. one on PYTHONPATH outside the project)."""
     try:
         book = load_book(project)
         chapters = load_chapters(book)
@@ -199,7 +199,7 @@ def _dependency_folders(project: Path) -> set[Path]:
         return set()
     folders = set()
     for loaded in chapters:
-        for path in local_dependencies(loaded.chapter, [str(loaded.file.parent)]):
+        for path in local_dependencies(loaded.chapter, cell_context(book, loaded.file).sys_path()):
             if not path.is_relative_to(project.resolve()):
                 folders.add(path.parent)
     return folders

@@ -19,6 +19,8 @@ import yaml
 
 from .config import CONFIG_NAME, NULL_TAG, MergedConfig, child, construct, describe, load_config, where
 from .diagnostics import ConfigError, Diagnostic, error
+from .environment import load_environment
+from .palette import Palette, default_palette, load_palette
 from .paths import OUTSIDE_HINT, outside_reason
 
 
@@ -83,6 +85,9 @@ class Book:
             if isinstance(item, yaml.ScalarNode) and str(item.value) == value:
                 return where(item)
         return where(found[0])
+    palette: Palette = field(default_factory=default_palette)
+    environment: tuple[tuple[str, str], ...] = ()  # variables the _environment files set for execution
+    execute_dir: str = "file"  # `project: execute-dir:` (file: the chapter's folder; project: the project's)
 
     def csl(self, output_format: str) -> Path | None:
         """The citation style file (``csl:``, the format's own first), or None for Pandoc's default."""
@@ -185,7 +190,38 @@ def load_book(root: Path, profile: str | None = None, environ: dict[str, str] | 
         profiles=merged.profiles,
         config_node=node,
         config_files=merged.files,
+        palette=_palette(root, config, node),
+        environment=load_environment(root, merged.profiles, external=environ, display=display_path),
+        execute_dir=_execute_dir(config, node),
     )
+
+
+def _palette(root: Path, config: dict[str, Any], node: yaml.Node) -> Palette:
+    """``bookbuild: palette: file.yml`` (relative to the project), or the engine's default."""
+    options = config.get("bookbuild")
+    setting = options.get("palette") if isinstance(options, dict) else None
+    file, line, _ = _where_set(root, node, ("bookbuild", "palette"))
+    if setting is not None and (not isinstance(setting, str) or not setting.strip()):
+        raise ConfigError(error("config", file, line, "'bookbuild: palette:' must be the path of a YAML file",
+                                hint="e.g. palette: assets/palette.yml (relative to the project folder)"))
+    return load_palette(root, setting, file, line, display_path)
+
+
+def _execute_dir(config: dict[str, Any], node: yaml.Node) -> str:
+    """``project: execute-dir: file | project``, as in Quarto (default: file)."""
+    project_cfg = config.get("project")
+    value = project_cfg.get("execute-dir", "file") if isinstance(project_cfg, dict) else "file"
+    if value not in ("file", "project"):
+        file, line, col = _where_set(Path("."), node, ("project", "execute-dir"))
+        raise ConfigError(error("config", file, line, f"'execute-dir' must be 'file' or 'project', not {value!r}",
+                                col=col, hint="file: cells run in their chapter's folder; project: in the project folder"))
+    return str(value)
+
+
+def _where_set(root: Path, node: yaml.Node, path: tuple[str, ...]) -> tuple[str, int, int]:
+    """(file, line, column) of the value at a key path: the configuration file that set it."""
+    found = _located(node, path)
+    return where(found[1]) if found is not None else (display_path(root / CONFIG_NAME), 1, 1)
 
 
 def _normalized(entry: ChapterEntry, root: Path) -> ChapterEntry:

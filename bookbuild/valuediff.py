@@ -2,21 +2,24 @@
 
 Each revision is exported from git into a temporary folder (``git archive``,
 nothing in the working tree is touched) and checked with the engine of the
-working tree; its own copy of the book's library comes first on the import
-path, so the values are the ones that revision computes. Values are matched by
+working tree. Its cells find their library by the usual rules (their folder,
+the revision's own ``_environment``, ``PYTHONPATH``), and an entry of
+``PYTHONPATH`` inside the repository points into the exported copy, so the
+values are the ones that revision computes with its own library. Values are matched by
 chapter, expression and occurrence, and each change lists the constants behind
 the value whose figures differ between the two revisions.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tarfile
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Mapping, TextIO
 
 from .check import check_book
 from .diagnostics import ConfigError, error, plural
@@ -66,10 +69,24 @@ def export_revision(repo: Path, revision: str, target: Path) -> None:
     archive.unlink()
 
 
-def revision_ledger(tree: Path, project: Path, log: TextIO) -> dict[Key, LedgerEntry]:
+def rebased_environment(repo: Path, tree: Path, environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` with each ``PYTHONPATH`` entry inside ``repo`` moved to the same place in ``tree``."""
+    moved = dict(environ)
+    if "PYTHONPATH" in environ:
+        entries = []
+        for entry in environ["PYTHONPATH"].split(os.pathsep):
+            absolute = Path(entry).resolve() if entry else None
+            if absolute is not None and absolute.is_relative_to(repo.resolve()):
+                absolute = tree / absolute.relative_to(repo.resolve())
+            entries.append(str(absolute) if absolute is not None else entry)
+        moved["PYTHONPATH"] = os.pathsep.join(entries)
+    return moved
+
+
+def revision_ledger(tree: Path, project: Path, log: TextIO, environ: Mapping[str, str] | None = None) -> dict[Key, LedgerEntry]:
     """The ledger of the book at ``tree/project``, keyed for matching across revisions."""
     book = load_book(tree / project)
-    result = check_book(book, extra_paths=(str(tree),), figure_formats=("svg",))
+    result = check_book(book, figure_formats=("svg",), environ=environ)
     for diagnostic in result.diagnostics:
         if diagnostic.is_error:
             log.write(diagnostic.format_text() + "\n")
@@ -96,7 +113,7 @@ def diff_revisions(project: Path, rev_a: str, rev_b: str | None, log: TextIO) ->
                 tree.mkdir()
                 export_revision(repo, revision, tree)
             log.write(f"  checking {revision or 'the working tree'}…\n")
-            ledgers.append(revision_ledger(tree, relative, log))
+            ledgers.append(revision_ledger(tree, relative, log, rebased_environment(repo, tree, os.environ)))
     before, after = ledgers
     changes = []
     for key in sorted(set(before) | set(after), key=lambda k: (k[0], (after.get(k) or before[k]).line)):

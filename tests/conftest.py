@@ -66,6 +66,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if needs_fixture(item):
             item.add_marker(skip)
 
+# The shared fixture's chapter imports this repository's mlsys but brings no library
+# of its own: like anyone who builds it, the tests say where it is with PYTHONPATH
+# (tests of a book's own library remove it: see test_own_library.py).
+os.environ["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))])
+
 
 def write_book(root: Path, chapters: dict[str, str], extra_config: str = "") -> Path:
     """Write a minimal Quarto book with the given chapters (name -> text, dedented)."""

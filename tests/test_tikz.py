@@ -14,10 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from bookbuild.palette import Palette
+from bookbuild.project import load_book
 from bookbuild.render import tikz
 from bookbuild.render.tikz import TikzError, compile_all, compile_tikz, tikz_preamble
 
-from conftest import FIXTURE, FIXTURE_CHAPTER
+from conftest import FIXTURE, FIXTURE_CHAPTER, REPO
+
+#: This repository's book names mlsys/palette.yml in its _quarto.yml.
+PALETTE = load_book(REPO).palette
 
 FIXTURE_QMD = FIXTURE / FIXTURE_CHAPTER
 TIKZ_BLOCK = re.compile(r"^```\{\.tikz\}[ \t]*\n(.*?)^```[ \t]*$", re.S | re.M)
@@ -41,7 +46,7 @@ def tikz_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def fixture_svgs(tikz_cache: Path) -> list[Path | TikzError]:
-    return compile_all(fixture_blocks(), tikz_cache, workers=2)
+    return compile_all(fixture_blocks(), tikz_cache, PALETTE, workers=2)
 
 
 def no_subprocess(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,15 +81,15 @@ def test_second_compile_is_a_cache_hit(fixture_svgs: list[Path], tikz_cache: Pat
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     mtimes = [path.stat().st_mtime_ns for path in fixture_svgs]
     no_subprocess(monkeypatch)
-    again = compile_all(fixture_blocks(), tikz_cache)
+    again = compile_all(fixture_blocks(), tikz_cache, PALETTE)
     assert again == fixture_svgs
-    assert compile_tikz(fixture_blocks()[0], tikz_cache) == fixture_svgs[0]
+    assert compile_tikz(fixture_blocks()[0], tikz_cache, PALETTE) == fixture_svgs[0]
     assert [path.stat().st_mtime_ns for path in again] == mtimes
 
 
 def test_undefined_control_sequence_is_reported(fixture_svgs: list[Path], tikz_cache: Path) -> None:
     with pytest.raises(TikzError) as info:
-        compile_tikz("\\begin{tikzpicture}\\foo\\end{tikzpicture}", tikz_cache)
+        compile_tikz("\\begin{tikzpicture}\\foo\\end{tikzpicture}", tikz_cache, PALETTE)
     assert "Undefined control sequence" in info.value.message
     assert "l.1 \\begin{tikzpicture}\\foo" in info.value.message
     assert "Undefined control sequence" in info.value.log_excerpt
@@ -94,33 +99,33 @@ def test_undefined_control_sequence_is_reported(fixture_svgs: list[Path], tikz_c
 def test_error_line_counts_lines_of_the_figure(fixture_svgs: list[Path], tikz_cache: Path) -> None:
     code = "\\begin{tikzpicture}\n\\draw (0,0) -- (1,0);\n\\draw[draw=NoSuchColour] (0,0) -- (1,1);\n\\end{tikzpicture}\n"
     with pytest.raises(TikzError) as info:
-        compile_tikz(code, tikz_cache)
+        compile_tikz(code, tikz_cache, PALETTE)
     assert "Undefined color `NoSuchColour'" in info.value.message
     assert info.value.message.endswith(" l.3 \\draw[draw=NoSuchColour] (0,0) -- (1,1);")
 
 
 def test_garbled_cache_entry_is_rebuilt(fixture_svgs: list[Path], tikz_cache: Path) -> None:
     code = SMALL % "garbled"
-    path = compile_tikz(code, tikz_cache)
+    path = compile_tikz(code, tikz_cache, PALETTE)
     whole = path.read_bytes()
     path.write_bytes(whole[: len(whole) // 2])  # e.g. a build killed while copying
-    assert compile_tikz(code, tikz_cache) == path
+    assert compile_tikz(code, tikz_cache, PALETTE) == path
     assert without_fonts(path.read_bytes()) == without_fonts(whole)
     path.write_bytes(b"")
-    assert without_fonts(compile_tikz(code, tikz_cache).read_bytes()) == without_fonts(whole)
+    assert without_fonts(compile_tikz(code, tikz_cache, PALETTE).read_bytes()) == without_fonts(whole)
 
 
 def test_endless_loop_times_out(fixture_svgs: list[Path], tikz_cache: Path) -> None:
     start = time.monotonic()
     with pytest.raises(TikzError) as info:
-        compile_tikz("\\def\\x{\\x}\\x\n\\begin{tikzpicture}\\end{tikzpicture}", tikz_cache, timeout=2)
+        compile_tikz("\\def\\x{\\x}\\x\n\\begin{tikzpicture}\\end{tikzpicture}", tikz_cache, PALETTE, timeout=2)
     assert "timed out" in info.value.message
     assert time.monotonic() - start < 15
 
 
 def test_errors_and_results_keep_their_order(fixture_svgs: list[Path], tikz_cache: Path) -> None:
     good = fixture_blocks()[1]
-    results = compile_all([good, "\\begin{tikzpicture}\\foo\\end{tikzpicture}", good], tikz_cache)
+    results = compile_all([good, "\\begin{tikzpicture}\\foo\\end{tikzpicture}", good], tikz_cache, PALETTE)
     assert results[0] == results[2] == fixture_svgs[1]
     assert isinstance(results[1], TikzError)
 
@@ -128,16 +133,16 @@ def test_errors_and_results_keep_their_order(fixture_svgs: list[Path], tikz_cach
 def test_missing_programs_name_the_debian_packages(tikz_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(TikzError) as info:
-        compile_tikz(SMALL % "no latex", tikz_cache)
+        compile_tikz(SMALL % "no latex", tikz_cache, PALETTE)
     assert "apt-get install" in info.value.message and "texlive-pictures" in info.value.message
 
 
 def test_preamble_colours_come_from_the_palette() -> None:
     import yaml
 
-    palette = yaml.safe_load((Path(tikz.__file__).parents[2] / "mlsys" / "palette.yml").read_text(encoding="utf-8"))
+    palette = yaml.safe_load((REPO / "mlsys" / "palette.yml").read_text(encoding="utf-8"))
     theme = (Path(tikz.__file__).parents[1] / "theme" / "tikz-preamble.tex").read_text(encoding="utf-8")
-    preamble = tikz_preamble()
+    preamble = tikz_preamble(PALETTE)
     assert preamble.startswith(theme.rstrip("\n"))
     theme_code = re.sub(r"(?<!\\)%.*", "", theme)
     assert "\\definecolor" not in theme_code and "\\colorlet" not in theme_code  # no colours of its own
@@ -146,12 +151,21 @@ def test_preamble_colours_come_from_the_palette() -> None:
     assert "\\begin{document}" not in preamble
 
 
+def test_the_palette_is_part_of_every_figure_key(tikz_cache: Path) -> None:
+    """A colour changed in the book's palette recompiles the figures (a new file in the cache)."""
+    first = compile_tikz(SMALL % "palette", tikz_cache, PALETTE)
+    recoloured = Palette(tuple((name, "#000000" if name == "BlueLine" else value) for name, value in PALETTE.colours))
+    second = compile_tikz(SMALL % "palette", tikz_cache, recoloured)
+    assert second != first
+    assert without_fonts(second.read_bytes()) != without_fonts(first.read_bytes())
+
+
 def test_changed_preamble_recompiles_and_broken_format_falls_back(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    first = compile_tikz(SMALL % "one", tmp_path)
-    changed = tikz_preamble() + "% a change to the theme\n"
-    monkeypatch.setattr(tikz, "tikz_preamble", lambda: changed)
-    second = compile_tikz(SMALL % "one", tmp_path)
+    first = compile_tikz(SMALL % "one", tmp_path, PALETTE)
+    changed = tikz_preamble(PALETTE) + "% a change to the theme\n"
+    monkeypatch.setattr(tikz, "tikz_preamble", lambda palette: changed)
+    second = compile_tikz(SMALL % "one", tmp_path, PALETTE)
     assert second != first and without_fonts(second.read_bytes()) == without_fonts(first.read_bytes())
     # The old dumped preamble was replaced by the new one.
     formats = list(tmp_path.glob("*.fmt"))
@@ -159,6 +173,6 @@ def test_changed_preamble_recompiles_and_broken_format_falls_back(tmp_path: Path
     # A format file that no longer loads (TeX upgraded under it, disk damage) is not
     # fatal: the figure is compiled with the plain preamble and the bad file removed.
     formats[0].write_bytes(b"garbage")
-    third = compile_tikz(SMALL % "two", tmp_path)
+    third = compile_tikz(SMALL % "two", tmp_path, PALETTE)
     assert third.read_text(encoding="utf-8").rstrip().endswith("</svg>")
     assert not formats[0].exists()

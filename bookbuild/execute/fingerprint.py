@@ -5,14 +5,18 @@ The key of a chapter's execution hashes:
 - its code: every cell's source and options and every inline expression, in
   document order (not the prose: a prose-only edit never re-executes);
 - the source of every local module its cells import, transitively (all files
-  of a local package such as ``mlsys``; a local module's own local imports);
+  of a local package such as the book's library; a local module's own local
+  imports), found along the cells' own import path (their folder, then
+  ``PYTHONPATH``: see :mod:`bookbuild.execute.context`);
+- where the cells run: working directory, import path, ``_environment`` variables;
 - the interpreter, the versions of the key packages and the executor's own code.
 
 Data files the cells open, and local modules they import in ways the static
 scan cannot see (``importlib.import_module``), are recorded while they run and
 checked on reuse.
-Local means not part of the Python installation: the book's own library (even
-when installed in editable mode) and modules beside the chapter.
+Local means not part of the Python installation: the book's own library
+(wherever its ``PYTHONPATH`` puts it, or installed in editable mode) and
+modules beside the chapter.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ from __future__ import annotations
 import ast
 import importlib.machinery
 import importlib.metadata
-import importlib.util
 import json
 import sys
 import sysconfig
@@ -83,16 +86,18 @@ def imported_names(code: str) -> set[str]:
     return names
 
 
-def local_dependencies(chapter: Chapter, search_path: list[str]) -> list[Path]:
+def local_dependencies(chapter: Chapter, import_path: list[str]) -> list[Path]:
     """The local files the chapter's cells import, transitively, sorted.
 
-    ``search_path`` goes first on the import path (the chapter's folder, as in its worker).
+    ``import_path`` is the cells' whole ``sys.path`` (``CellContext.sys_path()``):
+    a module is found where the cells would find it, and nowhere else.
     """
     pending = set().union(*(imported_names(cell.code) for cell in chapter.cells)) if chapter.cells else set()
     seen_names: set[str] = set()
     files: set[Path] = set()
     saved = list(sys.path)
-    sys.path[:0] = search_path
+    sys.path[:] = import_path
+    importlib.invalidate_caches()
     try:
         while pending:
             name = pending.pop()
@@ -112,9 +117,11 @@ def local_dependencies(chapter: Chapter, search_path: list[str]) -> list[Path]:
 def _module_files(name: str) -> list[Path]:
     """A local module's file, or every source/data file of a local package."""
     try:
-        # The import path first (not sys.modules: this process may hold another copy),
-        # then the other finders (an editable install's).
-        spec = importlib.machinery.PathFinder.find_spec(name) or importlib.util.find_spec(name)
+        # The import path first, then the other finders (an editable install's); never
+        # sys.modules: this process may hold another copy, which the cells would not see.
+        spec = importlib.machinery.PathFinder.find_spec(name) or next(
+            (found for finder in sys.meta_path if finder is not importlib.machinery.PathFinder
+             and hasattr(finder, "find_spec") and (found := finder.find_spec(name, None)) is not None), None)
     except (ImportError, ValueError):
         return []
     if spec is None:
@@ -145,10 +152,10 @@ def environment_fingerprint() -> str:
     return digest(*parts)
 
 
-def execution_key(chapter: Chapter, source_file: str, engine: str, dependencies: list[Path]) -> str:
-    """The cache key of one chapter's execution."""
+def execution_key(chapter: Chapter, source_file: str, engine: str, dependencies: list[Path], context: str = "") -> str:
+    """The cache key of one chapter's execution (``context``: ``CellContext.fingerprint()``)."""
     return digest("execution", environment_fingerprint(), engine, source_file, chapter.path, code_fingerprint(chapter),
-                  *[f"{path}={file_digest(path)}" for path in dependencies])
+                  context, *[f"{path}={file_digest(path)}" for path in dependencies])
 
 
 def opened_data_files(paths: list[str], exclude: set[Path]) -> list[str]:

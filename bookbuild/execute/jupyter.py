@@ -16,7 +16,6 @@ import os
 import re
 import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import nbformat
@@ -55,6 +54,12 @@ def __bookbuild_inline(__exprs):
         __out.append({{"kind": __kind, "text": __text}})
     print("{marker}" + __json.dumps(__out))
 
+# The cells' import path, exactly as the in-process engine gives it (context.py): a bare
+# kernel would put PYTHONPATH first and its working directory just before site-packages.
+import sys as __sys
+__sys.path[:] = {sys_path}
+del __sys
+
 get_ipython().run_line_magic("matplotlib", "inline")
 get_ipython().run_line_magic("config", "InlineBackend.figure_formats = ['svg', 'pdf']")
 '''
@@ -63,13 +68,13 @@ get_ipython().run_line_magic("config", "InlineBackend.figure_formats = ['svg', '
 def run_chapter_jupyter(job: ChapterJob, timeout: float = DEFAULT_TIMEOUT) -> ExecutionResult:
     """Execute a chapter in a fresh IPython kernel (one kernel per chapter, like Quarto)."""
     started = time.perf_counter()
-    # The kernel inherits this worker's environment: keep it from writing
-    # __pycache__ beside the chapter's local modules.
+    # The kernel inherits this worker's environment (the cells' context, entered by
+    # the pool): keep it from writing __pycache__ beside the chapter's local modules.
     os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
     # The kernel is another process: the source tree is compared before and after each cell.
     tree = TreeWatch(Path(job.root), tuple(Path(p) for p in job.writable)) if job.root else None
     chapter = job.chapter
-    notebook, plan = _notebook(chapter.items)
+    notebook, plan = _notebook(chapter.items, job.context.sys_path())
     values: dict[int, InlineValue] = {}
     cells: list[CellResult] = []
     diagnostics: list[Diagnostic] = []
@@ -78,7 +83,7 @@ def run_chapter_jupyter(job: ChapterJob, timeout: float = DEFAULT_TIMEOUT) -> Ex
         with tempfile.TemporaryDirectory(prefix="bookbuild-kernel-") as sockets:
             manager = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
             client = NotebookClient(notebook, km=manager, timeout=timeout, allow_errors=True, shutdown_kernel="immediate",
-                                    resources={"metadata": {"path": str(Path(job.source_file).parent)}})
+                                    resources={"metadata": {"path": job.context.cwd}})
             failed = _execute(client, notebook, plan, job, timeout, values, cells, diagnostics, tree)
     except RuntimeError as exc:
         diagnostics.append(error("engine-error", job.shown_file, 1, f"the Jupyter engine failed: {exc}",
@@ -137,10 +142,11 @@ def _execute(client: NotebookClient, notebook: Any, plan: list[Any], job: Chapte
     return failed
 
 
-def _notebook(items: list[Cell | InlineExpr]) -> tuple[Any, list[Any]]:
+def _notebook(items: list[Cell | InlineExpr], sys_path: list[str]) -> tuple[Any, list[Any]]:
     """Notebook cells, and for each the Cell it runs, the inline batch it evaluates, or None."""
     values_source = inspect.getsource(values_module).split('"""', 2)[2]
-    nb_cells = [nbformat.v4.new_code_cell(BOOTSTRAP.format(values_source=values_source, marker=RESULT_MARKER))]
+    nb_cells = [nbformat.v4.new_code_cell(BOOTSTRAP.format(values_source=values_source, marker=RESULT_MARKER,
+                                                           sys_path=json.dumps(sys_path)))]
     plan: list[Any] = [None]
     batch: list[InlineExpr] = []
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import ast
 import importlib
 import multiprocessing
-import os
 import sys
 import time
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import Callable, Iterable
 
 from ..diagnostics import Diagnostic, error
 from ..qmd import Chapter
+from .context import CellContext, enter, interpreter_path
 from .result import ExecutionResult
 from .fingerprint import is_local
 from .runner import prepare_headless
@@ -33,12 +33,12 @@ from .runner import prepare_headless
 
 @dataclass(frozen=True)
 class ChapterJob:
-    """A chapter to run: the parsed chapter, its absolute file, and its name in diagnostics."""
+    """A chapter to run: the parsed chapter, its absolute file, its name in diagnostics, and where its cells run."""
 
     chapter: Chapter
     source_file: str
     shown_file: str
-    extra_paths: tuple[str, ...] = ()  # first on the import path, before the chapter's folder
+    context: CellContext
     root: str = ""  # the project (resolved): cells that change files below it are reported
     writable: tuple[str, ...] = ()  # the build's own folders there, where changes are not reported
 
@@ -67,9 +67,10 @@ def preload(jobs: list[ChapterJob]) -> None:
     it will report the failure at its own line.
     """
     prepare_headless()
-    folders = [path for job in jobs for path in job.extra_paths] + [str(Path(job.source_file).parent) for job in jobs]
+    # Each worker finds its own chapter's modules again if these differ (context.enter).
+    folders = [path for job in jobs for path in job.context.search_path]
     saved_path = list(sys.path)
-    sys.path[:0] = [f for f in dict.fromkeys(folders) if f not in sys.path]
+    sys.path[:] = list(dict.fromkeys([*folders, *interpreter_path()]))
     try:
         for name in imported_modules(job.chapter for job in jobs):
             try:
@@ -118,9 +119,7 @@ RunChapter = Callable[[ChapterJob], ExecutionResult]
 
 
 def _worker(run: RunChapter, job: ChapterJob, conn: Connection) -> None:
-    folder = str(Path(job.source_file).parent)
-    os.chdir(folder)  # Quarto runs a chapter in its own folder: relative paths resolve there.
-    sys.path[:0] = [*job.extra_paths, folder]
+    enter(job.context)
     conn.send(run(job))
     conn.close()
 

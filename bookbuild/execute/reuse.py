@@ -44,8 +44,9 @@ def execute_with_cache(jobs: list[ChapterJob], cache: Cache | None, *, engine: s
     dependencies: list[list[Path]] = []
     reused: dict[int, ExecutedChapter] = {}
     for n, job in enumerate(jobs):
-        deps = local_dependencies(job.chapter, [*job.extra_paths, str(Path(job.source_file).parent)])
-        key = execution_key(job.chapter, job.source_file, f"{engine}:{','.join(figure_formats)}", deps)
+        deps = local_dependencies(job.chapter, job.context.sys_path())
+        key = execution_key(job.chapter, job.source_file, f"{engine}:{','.join(figure_formats)}", deps,
+                            job.context.fingerprint())
         keys.append(key)
         dependencies.append(deps)
         entry = _load(cache, key)

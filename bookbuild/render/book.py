@@ -23,6 +23,7 @@ from ..cache import Cache, digest, file_digest
 from ..check import CheckResult, LoadedChapter, check_book, default_workers
 from ..diagnostics import Diagnostic, error
 from ..execute import ExecutedChapter
+from ..palette import Palette
 from ..project import Book, ChapterEntry
 from ..references import THEOREM_KINDS, XREF_KINDS, xref_label
 from ..shortcodes import ShortcodeContext, expansions
@@ -237,8 +238,8 @@ def cited_in_order(ast: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-def filter_data(page: str, numbers: ChapterNumbers, targets: dict[str, Target], *, referenced: set[str] | None = None,
-                single_document: bool = False) -> dict[str, Any]:
+def filter_data(page: str, numbers: ChapterNumbers, targets: dict[str, Target], palette: Palette, *,
+                referenced: set[str] | None = None, single_document: bool = False) -> dict[str, Any]:
     """What the Lua filters need for one chapter: header numbers, link targets, callout styles.
 
     Only the targets the chapter refers to (``referenced``; all when None) and
@@ -255,10 +256,10 @@ def filter_data(page: str, numbers: ChapterNumbers, targets: dict[str, Target], 
         "targets": {label: {"kind": t.kind, "number": t.number, "text": t.text, "page": t.page,
                             "href": f"#{label}" if single_document else t.href_from(page)}
                     for label, t in chosen.items()},
-        "callouts": theme.callouts_json(),
+        "callouts": theme.callouts_json(palette),
         "xref_kinds": list(XREF_KINDS),
         "theorem_kinds": list(THEOREM_KINDS),
-        "stack_color": theme.palette().get("primary", "#A51C30"),
+        "stack_color": palette.get("primary", "#A51C30"),
     }
 
 

@@ -83,7 +83,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
             for loaded, ast, page, numbers in jobs]
     rendered = parallel(workers, [
         lambda j=j: _render_chapter(book, j[0], j[1], j[2],
-                                    filter_data(j[2].page, j[3], prepared.targets, referenced=cited_keys(j[1])), cache)
+                                    filter_data(j[2].page, j[3], prepared.targets, book.palette, referenced=cited_keys(j[1])), cache)
         for j in jobs])
 
     for (loaded, _, page, _), result in zip(jobs, rendered):
@@ -143,7 +143,7 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, outpu
     tikz_paths: dict[int, str | None] = {}
     if blocks:
         _ensure_tex_for_tikz()
-        results = compile_all([b.code for b in blocks], cache_dir / "tikz", workers=workers)
+        results = compile_all([b.code for b in blocks], cache_dir / "tikz", book.palette, workers=workers)
         for block, result in zip(blocks, results):
             if isinstance(result, TikzError):
                 label = figure_label_before(loaded.chapter.text, block.span.start)

@@ -38,6 +38,7 @@ from ..diagnostics import ConfigError, Diagnostic, error, plural, warning
 from ..execute import ExecutedChapter
 from ..files import write_atomic
 from ..paths import contained, outside_reason
+from ..palette import Palette
 from ..project import Book
 from ..references import bibliography_keys, is_local_path, xref_kind
 from . import latex_setup, theme
@@ -48,7 +49,7 @@ from .markdown import AssemblyInputs
 from .pandoc import PandocError, pandoc_version, run_pandoc
 from .site import APPENDICES_TITLE
 from .svg import SvgError, svg_to_pdf
-from .tikz import TikzError, tikz_preamble
+from .tikz import tikz_preamble
 
 LATEX_FILTERS = ["conditional", "crossref", "citeproc", "latex-commands", "latex-book", "callouts", "layout"]
 PREAMBLE_FILE = theme.THEME_DIR / "latex-preamble.tex"
@@ -158,14 +159,15 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
         rendered_pages = {page.page for _, _, page, _ in jobs}
         absent = {label for label, target in prepared.targets.items() if target.page not in rendered_pages}
 
-        icons = _callout_icons(workdir / "icons")
+        icons = _callout_icons(workdir / "icons", book.palette)
         chapter_targets = book_chapter_targets([c.entry.path for c in prepared.chapters],
                                                [p.page for p in prepared.pages], prepared.asts)
 
         def convert(n: int, job: tuple[LoadedChapter, dict[str, Any], Any, Any]) -> tuple[ChapterTex | None, list[Diagnostic]]:
             loaded, ast, page, numbers = job
             referenced = cited_keys(ast)
-            data = filter_data(page.page, numbers, prepared.targets, referenced=referenced, single_document=True)
+            data = filter_data(page.page, numbers, prepared.targets, book.palette, referenced=referenced,
+                               single_document=True)
             for kind, style in [*data["callouts"]["kinds"].items(), ("default", data["callouts"]["default"])]:
                 if kind in icons:
                     style["icon_pdf"] = icons[kind]
@@ -193,12 +195,7 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
 
         bibliography = _bibliography(cited, bib_files, csl, cache) if cited else ""
         write_atomic(workdir / "bibliography.tex", bibliography)
-        try:
-            document = book_document(book, chapters, prepared, has_bibliography=bool(bibliography))
-        except TikzError as exc:
-            build.diagnostics.append(error("latex-setup", book.display_config, 1, str(exc)))
-            build.seconds = time.perf_counter() - started
-            return build
+        document = book_document(book, chapters, prepared, has_bibliography=bool(bibliography))
         write_atomic(workdir / f"{JOBNAME}.tex", document)
 
         texts, images = _document_inputs(workdir, chapters)
@@ -338,10 +335,10 @@ def is_numeric_style(csl: Path | None) -> bool:
     return bool(citation and "citation-number" in citation.group(0))
 
 
-def _callout_icons(folder: Path) -> dict[str, str]:
+def _callout_icons(folder: Path, palette: Palette) -> dict[str, str]:
     """Kind -> a PDF of its callout icon in the callout's colour (none when the SVG cannot be converted:
     the box is then drawn without it)."""
-    kinds, default = theme.callout_styles()
+    kinds, default = theme.callout_styles(palette)
     icons = {}
     for kind, style in [*kinds.items(), ("default", default)]:
         if not style.icon_svg:
@@ -599,9 +596,9 @@ def _authors(author: Any) -> list[str]:
     return [str(author)]
 
 
-def preamble(highlighting: str = "") -> str:
+def preamble(palette: Palette, highlighting: str = "") -> str:
     """The book's preamble: theme/latex-preamble.tex with the TikZ set-up, palette and highlighting put in."""
-    tikz = "\n".join(row for row in tikz_preamble().splitlines() if not TIKZ_ONLY.match(row.strip()))
+    tikz = "\n".join(row for row in tikz_preamble(palette).splitlines() if not TIKZ_ONLY.match(row.strip()))
     parts = {TIKZ_MARKER: "% The TikZ set-up of theme/tikz-preamble.tex and the book palette:\n" + tikz,
              HIGHLIGHT_MARKER: highlighting}
     rows = PREAMBLE_FILE.read_text(encoding="utf-8").splitlines()
@@ -629,7 +626,7 @@ def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook
     kinds = {kind for numbers, loaded in zip(prepared.numbers, prepared.chapters) if loaded.chapter.path in rendered
              for kind, _ in numbers.labels.values()}
     author_list = " \\\\ ".join(latex_escape(a) for a in authors)
-    rows = [_class_line(book), preamble(highlighting), f"\\input{{{PDF_ID_FILE}}}", ""]
+    rows = [_class_line(book), preamble(book.palette, highlighting), f"\\input{{{PDF_ID_FILE}}}", ""]
     title, subtitle = latex_escape(book.title), latex_escape(str(book.subtitle or ""))
     rows.append(f"\\hypersetup{{pdftitle={{{title}}}, pdfauthor={{{latex_escape(', '.join(authors))}}}}}")
     rows += ["", "\\begin{document}", "\\frontmatter", f"\\booktitlepage{{{title}}}{{{subtitle}}}{{{author_list}}}",

@@ -1,29 +1,24 @@
 """The book's look, from one place: palette, callout styles, CSS/JS assets, LaTeX preamble.
 
-The palette is the file ``mlsys/palette.yml`` that matplotlib figures use too;
-callout kinds (label, palette colour, icon) are ``theme/callouts.yml``. HTML and
-LaTeX both read them through this module, so a colour changes everywhere at once.
+The palette is the book's (``Book.palette``: the file ``bookbuild: palette:``
+names, over the engine's default, see :mod:`bookbuild.palette`); callout kinds
+(label, palette colour, icon) are ``theme/callouts.yml``. HTML and LaTeX both
+read them through this module, so a colour changes everywhere at once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ..palette import Palette
+
 THEME_DIR = Path(__file__).resolve().parent.parent / "theme"
 HTML_ASSETS = ("book.css", "book.js")
-
-
-@lru_cache(maxsize=1)
-def palette() -> dict[str, str]:
-    """Colour name -> ``#RRGGBB`` from the book palette."""
-    text = resources.files("mlsys").joinpath("palette.yml").read_text(encoding="utf-8")
-    return {str(name): str(value) for name, value in (yaml.safe_load(text) or {}).items()}
 
 
 @dataclass(frozen=True)
@@ -39,12 +34,12 @@ class CalloutStyle:
         return {"label": self.label, "color": self.color, "latex_color": self.color_name, "icon_svg": self.icon_svg}
 
 
-@lru_cache(maxsize=1)
-def callout_styles() -> tuple[dict[str, CalloutStyle], CalloutStyle]:
-    """(kind -> style, default style) from ``theme/callouts.yml``."""
+@lru_cache(maxsize=4)
+def callout_styles(palette: Palette) -> tuple[dict[str, CalloutStyle], CalloutStyle]:
+    """(kind -> style, default style) from ``theme/callouts.yml``, coloured from ``palette``."""
     config = yaml.safe_load((THEME_DIR / "callouts.yml").read_text(encoding="utf-8")) or {}
     kinds_cfg = config.get("kinds", {k: v for k, v in config.items() if k != "default"})
-    colours = palette()
+    colours = palette.as_dict()
 
     def style(kind: str, entry: dict[str, Any]) -> CalloutStyle:
         name = str(entry.get("color", "primary"))
@@ -59,9 +54,9 @@ def callout_styles() -> tuple[dict[str, CalloutStyle], CalloutStyle]:
     return kinds, default
 
 
-def callouts_json() -> dict[str, Any]:
+def callouts_json(palette: Palette) -> dict[str, Any]:
     """The callout styles as the Lua filters read them."""
-    kinds, default = callout_styles()
+    kinds, default = callout_styles(palette)
     return {"kinds": {kind: s.to_json() for kind, s in kinds.items()}, "default": default.to_json()}
 
 
