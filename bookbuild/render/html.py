@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..cache import Cache
+from ..cache import Cache, digest
 from ..check import LoadedChapter, default_workers
 from ..diagnostics import Diagnostic, error, plural
 from ..execute import ExecutedChapter
@@ -36,6 +36,8 @@ from .tikz import TikzError, compile_all
 HTML_FILTERS = ["conditional", "crossref", "citeproc", "latex-commands", "callouts", "layout"]
 BODY_MARKER = "<!-- bookbuild:body -->"
 PARTS_TEMPLATE = f"$if(toc)$$table-of-contents$$endif$\n{BODY_MARKER}\n$body$\n"
+#: Cache stages of the records a page leaves for later one-chapter builds (search entries, value ledger).
+PAGE_RECORDS = ("search", "ledger")
 FIG_LABEL_BEFORE = re.compile(r"\{#(fig-[^\s}]+)[^}]*\}\s*$")
 
 
@@ -60,14 +62,15 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     say = progress(log)
 
     def write_figures(loaded: LoadedChapter, executed: ExecutedChapter, problems: list[Diagnostic]) -> AssemblyInputs:
-        return _figures(book, loaded, executed, out_dir, cache_dir, workers, problems)
+        return _figures(book, loaded, executed, out_dir, cache, workers, problems)
 
-    cache = Cache(cache_dir)
+    cache = Cache(cache_dir, log=log)
     prepared = prepare_book(book, names, write_figures, output_format="html", cache=cache, engine=engine,
                             timeout=timeout, workers=workers, log=log)
     build = HtmlBuild(out_dir, prepared, cache=cache)
     jobs = prepared.rendered()
     say(f"rendering {plural(len(jobs), 'page')}…")
+    fresh: dict[str, tuple[str, str]] = {}  # page -> (search records, ledger) of the pages built now
     rendered = parallel(workers, [
         lambda j=j: _render_chapter(book, j[0], j[1], j[2],
                                     filter_data(j[2].page, j[3], prepared.targets, referenced=cited_keys(j[1])), cache)
@@ -83,11 +86,12 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
         write_atomic(out_dir / page.page, site.page_html(book_title=book.title, page=page.page, title=page.title,
                                                          entries=prepared.pages, article=article, toc=toc))
         _copy_images(loaded, out_dir, page.page)
-        write_atomic(_page_record(cache_dir, "search", page), json.dumps(site.search_entries(page.page, page.title, body)))
-        write_atomic(_page_record(cache_dir, "ledger", page), ledger_json(entries))
+        fresh[page.page] = (json.dumps(site.search_entries(page.page, page.title, body)), ledger_json(entries))
+        for kind, text in zip(PAGE_RECORDS, fresh[page.page]):
+            cache.put(kind, _page_key(book, page), text.encode("utf-8"))
         build.pages.append(page.page)
 
-    _write_site_files(book, prepared.pages, out_dir, cache_dir)
+    _write_site_files(book, prepared.pages, out_dir, cache, fresh)
     build.seconds = time.perf_counter() - started
     return build
 
@@ -107,7 +111,7 @@ def _render_chapter(book: Book, loaded: LoadedChapter, ast: dict[str, Any], page
     return body.strip(), toc.replace('class="header-section-number"', 'class="toc-section-number"').strip()
 
 
-def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, out_dir: Path, cache_dir: Path,
+def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, out_dir: Path, cache: Cache,
              workers: int, problems: list[Diagnostic]) -> AssemblyInputs:
     """Write the chapter's matplotlib figures and compile its TikZ blocks to SVG; return their URLs."""
     page = page_of(loaded.entry.path)
@@ -126,7 +130,8 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, out_d
     tikz_paths: dict[int, str | None] = {}
     if blocks:
         _ensure_tex_for_tikz()
-        results = compile_all([b.code for b in blocks], cache_dir / "tikz", workers=workers)
+        results = compile_all([b.code for b in blocks], cache.root / "tikz", workers=workers,
+                              on_store_error=cache.cannot_write)
         for block, result in zip(blocks, results):
             if isinstance(result, TikzError):
                 label = figure_label_before(loaded.chapter.text, block.span.start)
@@ -171,25 +176,48 @@ def _copy_images(loaded: LoadedChapter, out_dir: Path, page: str) -> None:
             copy_atomic(source, out_dir / page_dir / image.name)
 
 
-def _page_record(cache_dir: Path, kind: str, page: ChapterPage) -> Path:
-    """Where a page's search records or ledger are kept, so a one-chapter build can still
-    write the whole book's search index and ledger."""
-    return cache_dir / kind / (page.page.replace("/", "__") + ".json")
+def _page_key(book: Book, page: ChapterPage) -> str:
+    """The cache key of a page's records: the project and the page, so books sharing a cache never mix."""
+    return digest("page-records/1", str(book.root.resolve()), page.page)
 
 
-def _write_site_files(book: Book, pages: list[ChapterPage], out_dir: Path, cache_dir: Path) -> None:
+def _stored_records(book: Book, page: ChapterPage, cache: Cache) -> tuple[str, str] | None:
+    """A page's (search records, ledger) from an earlier build, so a one-chapter build can still
+    write the whole book's search index and ledger; None when missing or damaged (counted so)."""
+    texts = []
+    for kind in PAGE_RECORDS:
+        key = _page_key(book, page)
+        payload = cache.get(kind, key)
+        try:
+            if payload is None:
+                return None
+            texts.append(payload.decode("utf-8"))
+            _parse_records(kind, texts[-1])
+        except (ValueError, KeyError, TypeError, AttributeError):  # a valid checksum over records that do not parse
+            cache.discard(kind, key, counted_hit=True)
+            return None
+    return texts[0], texts[1]
+
+
+def _parse_records(kind: str, text: str) -> list[Any]:
+    records = json.loads(text) if kind == "search" else load_ledger(text)
+    if not isinstance(records, list) or (kind == "search" and not all(isinstance(r, dict) for r in records)):
+        raise ValueError(f"{kind} records must be a list")
+    return records
+
+
+def _write_site_files(book: Book, pages: list[ChapterPage], out_dir: Path, cache: Cache,
+                      fresh: dict[str, tuple[str, str]]) -> None:
     """Assets, the search index of every page built so far, and a landing page if needed."""
     for asset in theme.asset_files():
         copy_atomic(asset, out_dir / "assets" / asset.name)
     records: list[dict[str, str]] = []
     ledger: list[LedgerEntry] = []
     for page in pages:
-        stored = _page_record(cache_dir, "search", page)
-        if stored.is_file():
-            records.extend(json.loads(stored.read_text(encoding="utf-8")))
-        stored = _page_record(cache_dir, "ledger", page)
-        if stored.is_file():
-            ledger.extend(load_ledger(stored.read_text(encoding="utf-8")))
+        stored = fresh.get(page.page) or _stored_records(book, page, cache)
+        if stored is not None:
+            records.extend(_parse_records("search", stored[0]))
+            ledger.extend(_parse_records("ledger", stored[1]))
     write_atomic(out_dir / "search-index.js", site.search_index_js(records))
     write_atomic(out_dir / "values.json", ledger_json(ledger))
     if not any(p.page == "index.html" for p in pages):

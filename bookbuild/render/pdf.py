@@ -129,14 +129,14 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
     workers = workers or default_workers()
     say = progress(log)
     check_setup(book, log, allow_install=allow_install)
-    workdir = cache_dir / "pdf" / digest(str(book.root.resolve()), *sorted(names or []))[:16]
-    workdir.mkdir(parents=True, exist_ok=True)
+    cache = Cache(cache_dir, log=log)
+    # In the cache when it can be written; else (after the cache's one warning) a private temporary folder.
+    workdir = cache.folder("pdf", digest(str(book.root.resolve()), *sorted(names or []))[:16])
 
     with _locked(workdir):
         def write_figures(loaded: LoadedChapter, executed: ExecutedChapter, problems: list[Diagnostic]) -> AssemblyInputs:
             return _figures(book, loaded, executed, workdir, problems)
 
-        cache = Cache(cache_dir)
         prepared = prepare_book(book, names, write_figures, output_format="latex", cache=cache, engine=engine,
                                 timeout=timeout, workers=workers, log=log)
         build = PdfBuild(out_dir, prepared=prepared, workdir=workdir, cache=cache)
@@ -205,7 +205,8 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
             stamp = workdir / STAMP
             stamp.unlink(missing_ok=True)
             if result.ok and result.settled:
-                write_atomic(stamp, json.dumps({"inputs": inputs, "pages": result.pages}))
+                pdf_digest = file_digest(workdir / f"{JOBNAME}.pdf")
+                write_atomic(stamp, json.dumps({"inputs": inputs, "pages": result.pages, "pdf": pdf_digest}))
         else:
             say("the LaTeX document is unchanged since the last build: not typesetting it again")
         build.passes = result.passes
@@ -248,16 +249,19 @@ def _document_inputs(workdir: Path, chapters: list[ChapterTex]) -> tuple[list[st
 
 
 def _unchanged(workdir: Path, inputs: str) -> LatexResult | None:
-    """The previous run's result when the document and its images are exactly as then (and its PDF is there)."""
+    """The previous run's result when the document and its images are exactly as then (and its PDF
+    is there, with the digest it had then)."""
     try:
         stamp = json.loads((workdir / STAMP).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if stamp.get("inputs") != inputs or not (workdir / f"{JOBNAME}.pdf").is_file():
+    if not isinstance(stamp, dict) or stamp.get("inputs") != inputs \
+            or stamp.get("pdf") != file_digest(workdir / f"{JOBNAME}.pdf"):
         return None
     log = (workdir / f"{JOBNAME}.log").read_text(encoding="utf-8", errors="replace") \
         if (workdir / f"{JOBNAME}.log").is_file() else ""
-    return LatexResult(ok=True, passes=0, pages=int(stamp.get("pages", 0)), log=log)
+    pages = stamp.get("pages", 0)
+    return LatexResult(ok=True, passes=0, pages=pages if isinstance(pages, int) else 0, log=log)
 
 
 @contextlib.contextmanager
@@ -558,7 +562,10 @@ def _bibliography(keys: list[str], bib_files: list[Path], csl: Path | None, cach
                  *([file_digest(csl)] if csl else []))
     cached = cache.get("pandoc-latex", key)
     if cached is not None:
-        return cached.decode("utf-8")
+        try:
+            return cached.decode("utf-8")
+        except UnicodeDecodeError:
+            cache.discard("pandoc-latex", key, counted_hit=True)
     text = run_pandoc(args, source)
     cache.put("pandoc-latex", key, text.encode("utf-8"))
     return text
