@@ -302,3 +302,22 @@ def test_an_output_folder_that_cannot_be_written_is_a_diagnostic(book_factory, t
     assert re.fullmatch(rf"{re.escape(str(out))}:1:1: error\[output-not-writable\]: cannot write the output folder: "
                         rf"{re.escape(str(out))}(/\S*)?: {reason}", line), line
     assert "help: free some space" in stderr and "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("disk", ["read-only", "full"])
+def test_a_pdf_build_goes_on_when_its_cache_cannot_be_written(book_factory, tmp_path: Path, tmpfs, disk: str) -> None:
+    import io
+
+    root = small_book(book_factory, figure=True)
+    cache = tmpfs(tmp_path / "cache", "ro,size=64k" if disk == "read-only" else "size=64k")
+    if disk == "full":
+        fill(cache, leave=8192)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    status = main(["pdf", "--project", str(root), "--output-dir", str(tmp_path / "out"), "--cache-dir", str(cache),
+                   "--no-install"], out=stdout, err=stderr)
+    assert status == 0, stdout.getvalue() + stderr.getvalue()
+    reason = "Read-only file system" if disk == "read-only" else "No space left on device"
+    assert cache_warnings(stderr.getvalue()) == [f"warning: the cache folder {cache} cannot be written ({reason}): "
+                                                 "the build goes on without storing results"]
+    [pdf] = list((tmp_path / "out").glob("*.pdf"))
+    assert pdf.read_bytes().startswith(b"%PDF")

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import errno
+import functools
 import json
 import os
 import re
@@ -32,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, TextIO
 
-from ..cache import Cache, digest, file_digest
+from ..cache import Cache, digest, file_digest, temporary_folder
 from ..check import LoadedChapter, default_workers
 from ..diagnostics import ConfigError, Diagnostic, error, plural, warning
 from ..execute import ExecutedChapter
@@ -124,15 +126,45 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
               engine: str = "inprocess", timeout: float = 120.0, workers: int | None = None,
               latex_timeout: float = LATEX_TIMEOUT, allow_install: bool = True,
               log: TextIO = sys.stderr) -> PdfBuild:
-    """Build the book (or the named chapters, keeping the book's numbering) into ``out_dir/<name>.pdf``."""
+    """Build the book (or the named chapters, keeping the book's numbering) into ``out_dir/<name>.pdf``.
+
+    The LaTeX working folder is in the cache when it can be written; else (after the
+    cache's one warning: read-only, or full when the build tries) a private temporary folder.
+    """
     started = time.perf_counter()
-    workers = workers or default_workers()
-    say = progress(log)
     check_setup(book, log, allow_install=allow_install)
     cache = Cache(cache_dir, log=log)
-    # In the cache when it can be written; else (after the cache's one warning) a private temporary folder.
     workdir = cache.folder("pdf", digest(str(book.root.resolve()), *sorted(names or []))[:16])
+    run = functools.partial(_build_pdf, book, out_dir, cache, names, engine=engine, timeout=timeout,
+                            workers=workers or default_workers(), latex_timeout=latex_timeout, log=log, started=started)
+    try:
+        return run(workdir)
+    except OSError as exc:
+        if not (workdir.is_relative_to(cache.root) and _about(exc, workdir)):
+            raise
+        cache.cannot_write(exc)
+        cache.stats.clear()  # the summary describes the build that finishes
+        return run(temporary_folder("bookbuild-work-"))
 
+
+def _about(exc: OSError, folder: Path) -> bool:
+    """The error is about a file in ``folder``."""
+    return any(isinstance(name, str) and Path(name).is_relative_to(folder) for name in (exc.filename, exc.filename2))
+
+
+def _disk_full(folder: Path) -> bool:
+    """Almost no space is left where ``folder`` is (LaTeX then fails without saying why)."""
+    try:
+        info = os.statvfs(folder)
+    except OSError:
+        return False
+    return info.f_bavail * info.f_frsize < (1 << 20)
+
+
+def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None, workdir: Path, *,
+               engine: str, timeout: float, workers: int, latex_timeout: float, log: TextIO,
+               started: float) -> PdfBuild:
+    say = progress(log)
     with _locked(workdir):
         def write_figures(loaded: LoadedChapter, executed: ExecutedChapter, problems: list[Diagnostic]) -> AssemblyInputs:
             return _figures(book, loaded, executed, workdir, problems)
@@ -202,6 +234,8 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
         if result is None:
             say(f"typesetting with {latex_setup.ENGINE} in {workdir}…")
             result = compile_document(workdir, JOBNAME, timeout=latex_timeout, say=say)
+            if not result.ok and not result.timed_out and _disk_full(workdir):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(workdir))
             stamp = workdir / STAMP
             stamp.unlink(missing_ok=True)
             if result.ok and result.settled:
