@@ -224,13 +224,15 @@ def open_default_cache(project_root: Path, log: TextIO, variant: str = "") -> Pa
     """The project's default cache folder, created with mode 0700; when it is not private (or cannot be
     made), a warning and a fresh private temporary folder, so the build goes on without a cache."""
     folder = default_cache_dir(project_root, variant)
+    reason, where = None, folder
     try:
-        for level in (folder.parent, folder):
+        for level in (folder.parent, folder):  # bookbuild/ too: its owner could swap the project's folder
             level.mkdir(mode=0o700, parents=True, exist_ok=True)
-        reason = not_private(folder.parent) or not_private(folder)
-        where = folder.parent if not_private(folder.parent) else folder
+            reason, where = not_private(level), level
+            if reason:
+                break
     except OSError as exc:
-        reason, where = exc.strerror or str(exc), folder
+        reason = exc.strerror or str(exc)
     if reason is None:
         return folder
     log.write(f"warning: not using the cache folder {where}: {reason}; building without a cache "

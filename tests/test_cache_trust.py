@@ -139,6 +139,7 @@ def test_a_damaged_tikz_svg_is_recompiled(book_factory, tmp_path: Path, damage: 
 
     status, stdout, stderr = build_site(root, site, "--cache-dir", str(cache))
     assert status == 0, stdout + stderr
+    assert "tikz: 0 reused, 1 computed (1 damaged entry rebuilt)" in cache_line(stderr)
     fonts = re.compile(rb"url\(data:[^)]*\)")  # dvisvgm stamps embedded fonts with the time of the run
     assert fonts.sub(b"", published.read_bytes()) == fonts.sub(b"", good)
     assert fonts.sub(b"", svg.read_bytes()) == fonts.sub(b"", good)

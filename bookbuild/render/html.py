@@ -130,8 +130,7 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, out_d
     tikz_paths: dict[int, str | None] = {}
     if blocks:
         _ensure_tex_for_tikz()
-        results = compile_all([b.code for b in blocks], cache.root / "tikz", workers=workers,
-                              on_store_error=cache.cannot_write)
+        results = compile_all([b.code for b in blocks], cache.root / "tikz", workers=workers, cache=cache)
         for block, result in zip(blocks, results):
             if isinstance(result, TikzError):
                 label = figure_label_before(loaded.chapter.text, block.span.start)

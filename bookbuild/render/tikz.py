@@ -14,7 +14,8 @@ a digest of its whole content and checked against it before use; a damaged one
 is rebuilt. Files are written atomically (temporary file + ``os.replace``), so
 concurrent builds sharing a cache never see half-written SVGs. A cache folder
 that cannot be written only costs speed: the figure is compiled into a private
-temporary folder and the caller told once (``on_store_error``).
+temporary folder, and the build's :class:`~bookbuild.cache.Cache` (when given) warns once;
+it also counts the figures reused, compiled and found damaged.
 
 Speed: the preamble (TikZ, pgfplots and their libraries) takes most of a LaTeX
 run, so it is dumped once into a format file (``mylatexformat``), kept in the
@@ -50,7 +51,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
-from ..cache import read_verified, remove_verified, temporary_folder, write_verified
+from ..cache import Cache, read_verified, remove_verified, temporary_folder, write_verified
 from .texprocess import TexTimeout, read_log, run_program
 
 __all__ = ["COMPILER_VERSION", "TikzError", "compile_all", "compile_tikz", "tikz_preamble"]
@@ -191,6 +192,11 @@ def _cached(path: Path) -> bool:
     """A cached SVG that matches its stored digest and is complete."""
     data = read_verified(path)
     return data is not None and _valid_svg(data)
+
+
+def _lookup(path: Path) -> str:
+    """``hit``, ``miss`` or ``damaged``: how the cache stands for one figure (for the build's summary)."""
+    return "hit" if _cached(path) else "damaged" if path.exists() else "miss"
 
 
 _verified_formats: dict[Path, tuple[int, int]] = {}  # format file -> (size, mtime) when its digest last matched
@@ -398,11 +404,12 @@ def compile_tikz(code: str, cache_dir: Path, *, timeout: float = 60.0) -> Path:
 
 
 def compile_all(codes: list[str], cache_dir: Path, *, workers: int = 2, timeout: float = 60.0,
-                on_store_error: Callable[[OSError], None] | None = None) -> list[Path | TikzError]:
+                cache: Cache | None = None) -> list[Path | TikzError]:
     """Compile many TikZ blocks in parallel; results (SVG path or error) in input order.
 
-    Identical blocks are compiled once. ``timeout`` applies to each figure.
-    ``on_store_error`` is called when a compiled figure cannot be stored in ``cache_dir``.
+    Identical blocks are compiled once. ``timeout`` applies to each figure. The
+    build's ``cache`` (whose folder holds ``cache_dir``) counts hits, misses and
+    damaged figures, and warns when a figure cannot be stored.
     """
     cache_dir = Path(cache_dir)
     try:
@@ -412,8 +419,11 @@ def compile_all(codes: list[str], cache_dir: Path, *, workers: int = 2, timeout:
     unique = list(dict.fromkeys(_normalize(code) for code in codes))
 
     def one(code: str) -> Path | TikzError:
+        if cache is not None:
+            cache.stats[f"tikz.{_lookup(_svg_path(code, preamble, cache_dir))}"] += 1
         try:
-            return _compile_cached(code, preamble, cache_dir, timeout, on_store_error=on_store_error)
+            return _compile_cached(code, preamble, cache_dir, timeout,
+                                   on_store_error=cache.cannot_write if cache is not None else None)
         except TikzError as exc:
             return exc
 
