@@ -174,21 +174,27 @@ def test_two_books_with_outputs_under_one_parent_never_share_records(book_factor
     assert "alpha preface" in index and "omega" not in index
 
 
-@pytest.mark.parametrize("problem", ["world-writable", "foreign-owner"])
-def test_a_default_cache_folder_that_is_not_private_is_refused(book_factory, tmp_path: Path, problem: str) -> None:
+@pytest.mark.parametrize("problem", ["world-writable", "foreign-owner", "parent-world-writable"])
+def test_a_default_cache_folder_that_is_not_private_is_refused(book_factory, tmp_path: Path, monkeypatch,
+                                                              problem: str) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     root = small_book(book_factory)
     folder = default_cache_dir(root)
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, mode=0o700)
+    refused = folder
     if problem == "world-writable":
         folder.chmod(0o777)
         reason = "others can write it (mode 777)"
-    else:
-        folder.chmod(0o700)
+    elif problem == "foreign-owner":
         os.chown(folder, 54321, 54321)
         reason = "it is owned by another user (uid 54321)"
+    else:
+        refused = folder.parent
+        refused.chmod(0o777)
+        reason = "others can write it (mode 777)"
     status, stdout, stderr = build_site(root, tmp_path / "site")
     assert status == 0, stdout + stderr
-    assert f"warning: not using the cache folder {folder}: {reason}; building without a cache" in stderr
+    assert f"warning: not using the cache folder {refused}: {reason}; building without a cache" in stderr
     assert list(folder.iterdir()) == []  # nothing stored in it
     assert "The alpha answer is" in (tmp_path / "site" / "ch.html").read_text(encoding="utf-8")
 

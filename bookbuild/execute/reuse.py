@@ -90,4 +90,8 @@ def _store(cache: Cache, key: str, job: ChapterJob, executed: ExecutedChapter, d
     data = opened_data_files(list(executed.opened), set(dependencies) | {Path(job.source_file).resolve()})
     result = ExecutionResult(executed.values, executed.cells, executed.diagnostics, executed.seconds, executed.opened)
     data_files = [[path, file_digest(Path(path))] for path in data]
-    cache.put(STAGE, key, result_to_json(result, positions=position_signature(job.chapter), data_files=data_files))
+    try:
+        payload = result_to_json(result, positions=position_signature(job.chapter), data_files=data_files)
+    except (TypeError, ValueError):  # a value JSON cannot hold: not cached, run again next time
+        return
+    cache.put(STAGE, key, payload)
