@@ -7,15 +7,17 @@ Exit status: 0 success, 1 the book has errors (or warnings under --strict),
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence, TextIO
+from typing import TYPE_CHECKING, Iterator, Sequence, TextIO
 
-from .cache import Cache
+from .cache import Cache, open_default_cache, project_cache_dirs
 from .check import CheckResult, check_book, locate
-from .diagnostics import ConfigError, Diagnostic, exit_status, format_json, plural
+from .diagnostics import ConfigError, Diagnostic, error, exit_status, format_json, plural
+from .files import unwritable_folder
 from .execute import DEFAULT_TIMEOUT, ENGINES, FIGURE_FORMATS, ChapterJob, ExecutionResult
 from .project import Book, display_path, load_book
 
@@ -80,7 +82,8 @@ def _build_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output-dir", type=Path, default=None, metavar="DIR",
                         help="where to write the output (default: _build/<format> in the project)")
     parser.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
-                        help="where to keep build caches (default: .bookbuild-cache beside the output folder)")
+                        help="where to keep build caches (default: a folder of this project under $XDG_CACHE_HOME or ~/.cache, "
+                             "bookbuild/<digest of the project's path>)")
     parser.add_argument("--engine", choices=ENGINES, default="inprocess", help="how to execute chapters")
     parser.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help="stop a chapter that runs longer than this")
@@ -88,13 +91,14 @@ def _build_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
 
 
-def output_dirs(args: argparse.Namespace, book: Book, fmt: str) -> tuple[Path, Path]:
-    """(output folder, cache folder) from the arguments and their defaults.
+def output_dirs(args: argparse.Namespace, book: Book, fmt: str, log: TextIO) -> tuple[Path, Path]:
+    """(output folder, cache folder) from the arguments and their defaults (see :func:`open_default_cache`).
 
     The default output folder is ``<output-dir>/<format>`` in the project, with the
-    active profiles' names in between (``_build/vol2/html``, see ``Book.output_dir``)."""
+    active profiles' names in between (``_build/vol2/html``, see ``Book.output_dir``);
+    each set of profiles has a cache folder of its own too."""
     out = (args.output_dir or book.root / book.output_dir / fmt).resolve()
-    cache = (args.cache_dir or out.parent / ".bookbuild-cache").resolve()
+    cache = args.cache_dir.resolve() if args.cache_dir else open_default_cache(book.root, log, "+".join(book.profiles))
     return out, cache
 
 
@@ -167,9 +171,10 @@ def run_html(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .render.html import build_html
 
     book = load_book(args.project, args.profile)
-    out_dir, cache_dir = output_dirs(args, book, "html")
-    build = build_html(book, out_dir, cache_dir, args.chapters, engine=args.engine, timeout=args.timeout,
-                       workers=args.jobs, log=err)
+    out_dir, cache_dir = output_dirs(args, book, "html", err)
+    with output_errors(out_dir):
+        build = build_html(book, out_dir, cache_dir, args.chapters, engine=args.engine, timeout=args.timeout,
+                           workers=args.jobs, log=err)
     return report_build(build, f"built {plural(len(build.pages), 'page')} into {display_path(out_dir)}", args, out, err)
 
 
@@ -177,19 +182,45 @@ def run_pdf(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .render.pdf import build_pdf
 
     book = load_book(args.project, args.profile)
-    out_dir, cache_dir = output_dirs(args, book, "pdf")
-    build = build_pdf(book, out_dir, cache_dir, args.chapters, engine=args.engine, timeout=args.timeout,
-                      workers=args.jobs, allow_install=not args.no_install, log=err)
+    out_dir, cache_dir = output_dirs(args, book, "pdf", err)
+    with output_errors(out_dir):
+        build = build_pdf(book, out_dir, cache_dir, args.chapters, engine=args.engine, timeout=args.timeout,
+                          workers=args.jobs, allow_install=not args.no_install, log=err)
     made = (f"built {display_path(build.pdf)} ({plural(build.pages, 'page')}, {build.passes} LaTeX pass{'' if build.passes == 1 else 'es'})"
             if build.pdf else f"no PDF built ({plural(build.chapters, 'chapter')} prepared)")
     return report_build(build, made, args, out, err)
+
+
+@contextlib.contextmanager
+def output_errors(out_dir: Path) -> Iterator[None]:
+    """An output folder that cannot be written (read-only, full) is a ConfigError naming the path and the
+    reason, found before the build when it can be, and never a traceback when it shows up during it."""
+    problem = unwritable_folder(out_dir)
+    if problem is not None:
+        raise _output_error(out_dir, problem)
+    try:
+        yield
+    except OSError as exc:
+        # A copy's error names the source and then the target: the target is what could not be written.
+        written = [Path(name) for name in (exc.filename2, exc.filename) if isinstance(name, str)]
+        inside = [path for path in written if path.is_relative_to(out_dir) or out_dir.is_relative_to(path)]
+        if not inside:
+            raise
+        raise _output_error(out_dir, exc, inside[0]) from exc
+
+
+def _output_error(out_dir: Path, exc: OSError, path: Path | None = None) -> ConfigError:
+    return ConfigError(error(
+        "output-not-writable", display_path(out_dir), 1,
+        f"cannot write the output folder: {path or exc.filename}: {exc.strerror or exc}",
+        hint="free some space or make the folder writable, or build elsewhere with OUT= / --output-dir"))
 
 
 def run_preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .preview import serve
 
     book = load_book(args.project, args.profile)
-    out_dir, cache_dir = output_dirs(args, book, "html")
+    out_dir, cache_dir = output_dirs(args, book, "html", err)
     profile = ["--profile", ",".join(book.profiles)] if book.profiles else []
     serve(book.root, out_dir, cache_dir, args.port, out, [*profile, *args.chapters])
     return 0
@@ -218,15 +249,17 @@ def run_diff_values(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def run_clean(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Delete ``_build`` (outputs and caches) of the project; nothing else."""
+    """Delete ``_build`` (outputs) and the project's default cache folders; nothing else."""
     import shutil
 
-    target = (args.project / "_build").resolve()
-    if target.is_dir():
-        shutil.rmtree(target)
-        out.write(f"removed {display_path(target)}\n")
-    else:
-        out.write(f"nothing to remove: {display_path(target)} does not exist\n")
+    removed = 0
+    for target in [(args.project / "_build").resolve(), *project_cache_dirs(args.project)]:
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+            out.write(f"removed {display_path(target)}\n")
+            removed += 1
+    if not removed:
+        out.write(f"nothing to remove: {display_path((args.project / '_build').resolve())} does not exist\n")
     return 0
 
 

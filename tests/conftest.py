@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -70,6 +71,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # of its own: like anyone who builds it, the tests say where it is with PYTHONPATH
 # (tests of a book's own library remove it: see test_own_library.py).
 os.environ["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hermetic caches: builds without --cache-dir (and the builds they start) use a session folder,
+    never the user's ~/.cache."""
+    folder = tempfile.mkdtemp(prefix="bookbuild-test-cache-")
+    config._bookbuild_cache_home = folder  # type: ignore[attr-defined]
+    os.environ["XDG_CACHE_HOME"] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = getattr(config, "_bookbuild_cache_home", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def write_book(root: Path, chapters: dict[str, str], extra_config: str = "") -> Path:

@@ -17,6 +17,7 @@ import pytest
 from bookbuild.palette import Palette
 from bookbuild.project import load_book
 from bookbuild.render import tikz
+from bookbuild.cache import read_verified, write_verified
 from bookbuild.render.tikz import TikzError, compile_all, compile_tikz, tikz_preamble
 
 from conftest import FIXTURE, FIXTURE_CHAPTER, REPO
@@ -170,9 +171,15 @@ def test_changed_preamble_recompiles_and_broken_format_falls_back(tmp_path: Path
     # The old dumped preamble was replaced by the new one.
     formats = list(tmp_path.glob("*.fmt"))
     assert len(formats) == 1
-    # A format file that no longer loads (TeX upgraded under it, disk damage) is not
-    # fatal: the figure is compiled with the plain preamble and the bad file removed.
+    # A damaged format file (disk damage, a curious editor) does not match its stored
+    # digest: it is never loaded, but dumped again.
     formats[0].write_bytes(b"garbage")
     third = compile_tikz(SMALL % "two", tmp_path, PALETTE)
     assert third.read_text(encoding="utf-8").rstrip().endswith("</svg>")
+    assert formats[0].read_bytes() != b"garbage" and read_verified(formats[0]) is not None
+    # One that matches its digest but no longer loads (TeX upgraded under it) is not
+    # fatal either: the figure is compiled with the plain preamble and the file removed.
+    write_verified(formats[0], b"garbage")
+    fourth = compile_tikz(SMALL % "three", tmp_path, PALETTE)
+    assert fourth.read_text(encoding="utf-8").rstrip().endswith("</svg>")
     assert not formats[0].exists()

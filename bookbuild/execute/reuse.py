@@ -11,13 +11,13 @@ reference behaviour and always runs.
 from __future__ import annotations
 
 import functools
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from ..cache import Cache, file_digest
 from . import FIGURE_FORMATS, execute_chapters
+from .encoding import result_from_json, result_to_json
 from .fingerprint import execution_key, local_dependencies, opened_data_files, position_signature
 from .pool import ChapterJob
 from .result import ExecutedChapter, ExecutionResult
@@ -70,12 +70,15 @@ def _load(cache: Cache, key: str) -> _Entry | None:
     if payload is None:
         return None
     try:
-        entry = pickle.loads(payload)
-    except Exception:  # noqa: BLE001 - an unreadable entry is a cache miss
-        cache.stats[f"{STAGE}.damaged"] += 1
-        cache.path(STAGE, key).unlink(missing_ok=True)
+        result, extra = result_from_json(payload)
+        positions = extra["positions"]
+        data_files = tuple((str(path), str(digest)) for path, digest in extra["data_files"])
+        if not isinstance(positions, str):
+            raise ValueError("positions must be a string")
+    except (ValueError, KeyError, TypeError):  # an unreadable entry (another version, garbled) is a cache miss
+        cache.discard(STAGE, key, counted_hit=True)
         return None
-    return entry if isinstance(entry, _Entry) else None
+    return _Entry(result, positions, data_files)
 
 
 def _still_valid(entry: _Entry, job: ChapterJob) -> bool:
@@ -87,5 +90,9 @@ def _still_valid(entry: _Entry, job: ChapterJob) -> bool:
 def _store(cache: Cache, key: str, job: ChapterJob, executed: ExecutedChapter, dependencies: list[Path]) -> None:
     data = opened_data_files(list(executed.opened), set(dependencies) | {Path(job.source_file).resolve()})
     result = ExecutionResult(executed.values, executed.cells, executed.diagnostics, executed.seconds, executed.opened)
-    entry = _Entry(result, position_signature(job.chapter), tuple((path, file_digest(Path(path))) for path in data))
-    cache.put(STAGE, key, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+    data_files = [[path, file_digest(Path(path))] for path in data]
+    try:
+        payload = result_to_json(result, positions=position_signature(job.chapter), data_files=data_files)
+    except (TypeError, ValueError):  # a value JSON cannot hold: not cached, run again next time
+        return
+    cache.put(STAGE, key, payload)

@@ -160,7 +160,7 @@ def parse_markdown(markdown: str, folder: Path, cache: Cache | None) -> dict[str
             try:
                 return json.loads(payload)
             except ValueError:
-                cache.path("pandoc-ast", key).unlink(missing_ok=True)
+                cache.discard("pandoc-ast", key, counted_hit=True)
     ast = markdown_to_ast(markdown, cwd=folder)
     if cache is not None:
         cache.put("pandoc-ast", key, json.dumps(ast).encode("utf-8"))
@@ -190,7 +190,10 @@ def render_chapter(stage: str, ast: dict[str, Any], data: dict[str, Any], *, tem
                  *[file_digest(path) for path in bibliographies], *([file_digest(csl)] if csl else []))
     cached = cache.get(stage, key)
     if cached is not None:
-        return cached.decode("utf-8")
+        try:
+            return cached.decode("utf-8")
+        except UnicodeDecodeError:
+            cache.discard(stage, key, counted_hit=True)
     with tempfile.TemporaryDirectory(prefix="bookbuild-") as scratch:
         template_file, data_file = Path(scratch) / "parts.template", Path(scratch) / "data.json"
         template_file.write_text(template, encoding="utf-8")

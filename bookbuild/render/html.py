@@ -18,14 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..cache import Cache
+from ..cache import Cache, digest
 from ..check import LoadedChapter, chapter_bibliographies, default_workers
 from ..diagnostics import Diagnostic, error, plural
 from ..execute import ExecutedChapter
-from ..files import write_atomic
 from ..ledger import LedgerEntry, chapter_ledger, ledger_json, load_ledger
 from ..outputs import OutputFolder
-from ..paths import contained, outside_reason, resolved
+from ..paths import outside_reason, resolved
 from ..project import Book
 from ..references import is_local_path, local_path, resolve_local
 from . import latex_setup, site, theme
@@ -39,6 +38,8 @@ from .tikz import TikzError, compile_all
 HTML_FILTERS = ["conditional", "crossref", "citeproc", "latex-commands", "callouts", "layout"]
 BODY_MARKER = "<!-- bookbuild:body -->"
 PARTS_TEMPLATE = f"$if(toc)$$table-of-contents$$endif$\n{BODY_MARKER}\n$body$\n"
+#: Cache stages of the records a page leaves for later one-chapter builds (search entries, value ledger).
+PAGE_RECORDS = ("search", "ledger")
 FIG_LABEL_BEFORE = re.compile(r"\{#(fig-[^\s}]+)[^}]*\}\s*$")
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")  # a figure's file name comes from its label: no folders in it
 
@@ -66,9 +67,9 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     output = OutputFolder(out_dir)
 
     def write_figures(loaded: LoadedChapter, executed: ExecutedChapter, problems: list[Diagnostic]) -> AssemblyInputs:
-        return _figures(book, loaded, executed, output, cache_dir, workers, problems)
+        return _figures(book, loaded, executed, output, cache, workers, problems)
 
-    cache = Cache(cache_dir)
+    cache = Cache(cache_dir, log=log)
     prepared = prepare_book(book, names, write_figures, output_format="html", cache=cache, engine=engine,
                             timeout=timeout, workers=workers, log=log, writable=(out_dir,))
     build = HtmlBuild(out_dir, prepared, cache=cache)
@@ -81,6 +82,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     targets = book_chapter_targets([c.entry.path for c in prepared.chapters], [p.page for p in prepared.pages], prepared.asts)
     jobs = [(loaded, with_chapter_links(ast, loaded.entry.path, page.page, targets, single_document=False), page, numbers)
             for loaded, ast, page, numbers in jobs]
+    fresh: dict[str, tuple[str, str]] = {}  # page -> (search records, ledger) of the pages built now
     rendered = parallel(workers, [
         lambda j=j: _render_chapter(book, j[0], j[1], j[2],
                                     filter_data(j[2].page, j[3], prepared.targets, book.palette, referenced=cited_keys(j[1])), cache)
@@ -98,11 +100,12 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
                                                entries=prepared.pages, article=article, toc=toc))
         for source, link in images[page.page].values():
             output.copy(source, posixpath.normpath(posixpath.join(posixpath.dirname(page.page), link)))
-        write_atomic(_page_record(cache_dir, "search", page), json.dumps(site.search_entries(page.page, page.title, body)))
-        write_atomic(_page_record(cache_dir, "ledger", page), ledger_json(entries))
+        fresh[page.page] = (json.dumps(site.search_entries(page.page, page.title, body)), ledger_json(entries))
+        for kind, text in zip(PAGE_RECORDS, fresh[page.page]):
+            cache.put(kind, _page_key(book, page), text.encode("utf-8"))
         build.pages.append(page.page)
 
-    _write_site_files(book, prepared.pages, output, cache_dir)
+    _write_site_files(book, prepared.pages, output, cache, fresh)
     # A whole-book build removes what earlier builds wrote and this one did not (a removed chapter's page).
     output.finish(prune=not names)
     build.seconds = time.perf_counter() - started
@@ -124,7 +127,7 @@ def _render_chapter(book: Book, loaded: LoadedChapter, ast: dict[str, Any], page
     return body.strip(), toc.replace('class="header-section-number"', 'class="toc-section-number"').strip()
 
 
-def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, output: OutputFolder, cache_dir: Path,
+def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, output: OutputFolder, cache: Cache,
              workers: int, problems: list[Diagnostic]) -> AssemblyInputs:
     """Write the chapter's matplotlib figures and compile its TikZ blocks to SVG; return their URLs."""
     page = page_of(loaded.entry.path)
@@ -143,7 +146,7 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, outpu
     tikz_paths: dict[int, str | None] = {}
     if blocks:
         _ensure_tex_for_tikz()
-        results = compile_all([b.code for b in blocks], cache_dir / "tikz", book.palette, workers=workers)
+        results = compile_all([b.code for b in blocks], cache.root / "tikz", book.palette, workers=workers, cache=cache)
         for block, result in zip(blocks, results):
             if isinstance(result, TikzError):
                 label = figure_label_before(loaded.chapter.text, block.span.start)
@@ -217,25 +220,48 @@ def rewrite_image_urls(ast: dict[str, Any], links: dict[str, str]) -> None:
     visit(ast.get("blocks", []))
 
 
-def _page_record(cache_dir: Path, kind: str, page: ChapterPage) -> Path:
-    """Where a page's search records or ledger are kept, so a one-chapter build can still
-    write the whole book's search index and ledger."""
-    return contained(cache_dir, f"{kind}/{page.page.replace('/', '__')}.json")
+def _page_key(book: Book, page: ChapterPage) -> str:
+    """The cache key of a page's records: the project and the page, so books sharing a cache never mix."""
+    return digest("page-records/1", str(book.root.resolve()), page.page)
 
 
-def _write_site_files(book: Book, pages: list[ChapterPage], output: OutputFolder, cache_dir: Path) -> None:
+def _stored_records(book: Book, page: ChapterPage, cache: Cache) -> tuple[str, str] | None:
+    """A page's (search records, ledger) from an earlier build, so a one-chapter build can still
+    write the whole book's search index and ledger; None when missing or damaged (counted so)."""
+    texts = []
+    for kind in PAGE_RECORDS:
+        key = _page_key(book, page)
+        payload = cache.get(kind, key)
+        try:
+            if payload is None:
+                return None
+            texts.append(payload.decode("utf-8"))
+            _parse_records(kind, texts[-1])
+        except (ValueError, KeyError, TypeError, AttributeError):  # a valid checksum over records that do not parse
+            cache.discard(kind, key, counted_hit=True)
+            return None
+    return texts[0], texts[1]
+
+
+def _parse_records(kind: str, text: str) -> list[Any]:
+    records = json.loads(text) if kind == "search" else load_ledger(text)
+    if not isinstance(records, list) or (kind == "search" and not all(isinstance(r, dict) for r in records)):
+        raise ValueError(f"{kind} records must be a list")
+    return records
+
+
+def _write_site_files(book: Book, pages: list[ChapterPage], output: OutputFolder, cache: Cache,
+                      fresh: dict[str, tuple[str, str]]) -> None:
     """Assets, the search index of every page built so far, and a landing page if needed."""
     for asset in theme.asset_files():
         output.copy(asset, f"assets/{asset.name}")
     records: list[dict[str, str]] = []
     ledger: list[LedgerEntry] = []
     for page in pages:
-        stored = _page_record(cache_dir, "search", page)
-        if stored.is_file():
-            records.extend(json.loads(stored.read_text(encoding="utf-8")))
-        stored = _page_record(cache_dir, "ledger", page)
-        if stored.is_file():
-            ledger.extend(load_ledger(stored.read_text(encoding="utf-8")))
+        stored = fresh.get(page.page) or _stored_records(book, page, cache)
+        if stored is not None:
+            records.extend(_parse_records("search", stored[0]))
+            ledger.extend(_parse_records("ledger", stored[1]))
     output.write("search-index.js", site.search_index_js(records))
     output.write("values.json", ledger_json(ledger))
     if not any(p.page == "index.html" for p in pages):

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import errno
+import functools
 import json
 import os
 import re
@@ -32,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, TextIO
 
-from ..cache import Cache, digest, file_digest
+from ..cache import Cache, digest, file_digest, temporary_folder
 from ..check import LoadedChapter, chapter_bibliographies, default_workers
 from ..diagnostics import ConfigError, Diagnostic, error, plural, warning
 from ..execute import ExecutedChapter
@@ -127,19 +129,49 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
               engine: str = "inprocess", timeout: float = 120.0, workers: int | None = None,
               latex_timeout: float = LATEX_TIMEOUT, allow_install: bool = True,
               log: TextIO = sys.stderr) -> PdfBuild:
-    """Build the book (or the named chapters, keeping the book's numbering) into ``out_dir/<name>.pdf``."""
-    started = time.perf_counter()
-    workers = workers or default_workers()
-    say = progress(log)
-    check_setup(book, log, allow_install=allow_install)
-    workdir = cache_dir / "pdf" / digest(str(book.root.resolve()), *book.profiles, *sorted(names or []))[:16]
-    workdir.mkdir(parents=True, exist_ok=True)
+    """Build the book (or the named chapters, keeping the book's numbering) into ``out_dir/<name>.pdf``.
 
+    The LaTeX working folder is in the cache when it can be written; else (after the
+    cache's one warning: read-only, or full when the build tries) a private temporary folder.
+    """
+    started = time.perf_counter()
+    check_setup(book, log, allow_install=allow_install)
+    cache = Cache(cache_dir, log=log)
+    workdir = cache.folder("pdf", digest(str(book.root.resolve()), *book.profiles, *sorted(names or []))[:16])
+    run = functools.partial(_build_pdf, book, out_dir, cache, names, engine=engine, timeout=timeout,
+                            workers=workers or default_workers(), latex_timeout=latex_timeout, log=log, started=started)
+    try:
+        return run(workdir)
+    except OSError as exc:
+        if not (workdir.is_relative_to(cache.root) and _about(exc, workdir)):
+            raise
+        cache.cannot_write(exc)
+        cache.stats.clear()  # the summary describes the build that finishes
+        return run(temporary_folder("bookbuild-work-"))
+
+
+def _about(exc: OSError, folder: Path) -> bool:
+    """The error is about a file in ``folder``."""
+    return any(isinstance(name, str) and Path(name).is_relative_to(folder) for name in (exc.filename, exc.filename2))
+
+
+def _disk_full(folder: Path) -> bool:
+    """Almost no space is left where ``folder`` is (LaTeX then fails without saying why)."""
+    try:
+        info = os.statvfs(folder)
+    except OSError:
+        return False
+    return info.f_bavail * info.f_frsize < (1 << 20)
+
+
+def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None, workdir: Path, *,
+               engine: str, timeout: float, workers: int, latex_timeout: float, log: TextIO,
+               started: float) -> PdfBuild:
+    say = progress(log)
     with _locked(workdir):
         def write_figures(loaded: LoadedChapter, executed: ExecutedChapter, problems: list[Diagnostic]) -> AssemblyInputs:
             return _figures(book, loaded, executed, workdir, problems)
 
-        cache = Cache(cache_dir)
         prepared = prepare_book(book, names, write_figures, output_format="latex", cache=cache, engine=engine,
                                 timeout=timeout, workers=workers, log=log, writable=(out_dir,))
         build = PdfBuild(out_dir, prepared=prepared, workdir=workdir, cache=cache)
@@ -206,10 +238,13 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
         if result is None:
             say(f"typesetting with {latex_setup.ENGINE} in {workdir}…")
             result = compile_document(workdir, JOBNAME, timeout=latex_timeout, say=say)
+            if not result.ok and not result.timed_out and _disk_full(workdir):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(workdir))
             stamp = workdir / STAMP
             stamp.unlink(missing_ok=True)
             if result.ok and result.settled:
-                write_atomic(stamp, json.dumps({"inputs": inputs, "pages": result.pages}))
+                pdf_digest = file_digest(workdir / f"{JOBNAME}.pdf")
+                write_atomic(stamp, json.dumps({"inputs": inputs, "pages": result.pages, "pdf": pdf_digest}))
         else:
             say("the LaTeX document is unchanged since the last build: not typesetting it again")
         build.passes = result.passes
@@ -252,16 +287,19 @@ def _document_inputs(workdir: Path, chapters: list[ChapterTex]) -> tuple[list[st
 
 
 def _unchanged(workdir: Path, inputs: str) -> LatexResult | None:
-    """The previous run's result when the document and its images are exactly as then (and its PDF is there)."""
+    """The previous run's result when the document and its images are exactly as then (and its PDF
+    is there, with the digest it had then)."""
     try:
         stamp = json.loads((workdir / STAMP).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if stamp.get("inputs") != inputs or not (workdir / f"{JOBNAME}.pdf").is_file():
+    if not isinstance(stamp, dict) or stamp.get("inputs") != inputs \
+            or stamp.get("pdf") != file_digest(workdir / f"{JOBNAME}.pdf"):
         return None
     log = (workdir / f"{JOBNAME}.log").read_text(encoding="utf-8", errors="replace") \
         if (workdir / f"{JOBNAME}.log").is_file() else ""
-    return LatexResult(ok=True, passes=0, pages=int(stamp.get("pages", 0)), log=log)
+    pages = stamp.get("pages", 0)
+    return LatexResult(ok=True, passes=0, pages=pages if isinstance(pages, int) else 0, log=log)
 
 
 @contextlib.contextmanager
@@ -566,7 +604,10 @@ def _bibliography(keys: list[str], bib_files: list[Path], csl: Path | None, cach
                  *([file_digest(csl)] if csl else []))
     cached = cache.get("pandoc-latex", key)
     if cached is not None:
-        return cached.decode("utf-8")
+        try:
+            return cached.decode("utf-8")
+        except UnicodeDecodeError:
+            cache.discard("pandoc-latex", key, counted_hit=True)
     text = run_pandoc(args, source)
     cache.put("pandoc-latex", key, text.encode("utf-8"))
     return text

@@ -3,8 +3,9 @@ Debian's ``librsvg2-bin``, the converter Pandoc uses too) turns each into a
 vector PDF.
 
 Conversions are content-addressed in a folder of the PDF build's cache: the
-file name is a hash of the SVG's bytes, so an unchanged image is converted once.
-The converter runs with no standard input and a time limit; its output is
+file name is a hash of the SVG's bytes, so an unchanged image is converted once;
+each conversion is stored with a digest of its content and used only while it
+matches (a damaged one is converted again). The converter runs with no standard input and a time limit; its output is
 written atomically.
 """
 
@@ -14,8 +15,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ..cache import file_digest
-from ..files import write_atomic
+from ..cache import file_digest, read_verified, write_verified
 
 CONVERTER = "rsvg-convert"
 DEBIAN_PACKAGE = "librsvg2-bin"
@@ -29,7 +29,7 @@ class SvgError(Exception):
 def svg_to_pdf(svg: Path, folder: Path, timeout: float = TIMEOUT) -> Path:
     """The PDF version of ``svg`` in ``folder`` (converted now, or cached from before)."""
     target = folder / f"{file_digest(svg)[:24]}.pdf"
-    if target.is_file() and target.stat().st_size > 0:
+    if read_verified(target) is not None:
         return target
     converter = shutil.which(CONVERTER)
     if converter is None:
@@ -43,5 +43,5 @@ def svg_to_pdf(svg: Path, folder: Path, timeout: float = TIMEOUT) -> Path:
         reason = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
         raise SvgError(f"{CONVERTER} could not read it: {reason[-1] if reason else f'exit status {done.returncode}'}")
     folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(target, done.stdout)
+    write_verified(target, done.stdout)
     return target

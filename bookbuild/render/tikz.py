@@ -9,9 +9,13 @@ followed by one ``\\definecolor`` per colour of the book's palette
 Results are content-addressed in a cache folder: the SVG's file name is a hash of
 the figure code, the full preamble and :data:`COMPILER_VERSION`, so an unchanged
 figure is never recompiled, and a change to the preamble or the palette
-recompiles every figure. Cached files are checked before use; a truncated one is
-rebuilt. Files are written atomically (temporary file + ``os.replace``), so
-concurrent builds sharing a cache never see half-written SVGs.
+recompiles every figure. Each cached file (SVG or dumped preamble) is stored with
+a digest of its whole content and checked against it before use; a damaged one
+is rebuilt. Files are written atomically (temporary file + ``os.replace``), so
+concurrent builds sharing a cache never see half-written SVGs. A cache folder
+that cannot be written only costs speed: the figure is compiled into a private
+temporary folder, and the build's :class:`~bookbuild.cache.Cache` (when given) warns once;
+it also counts the figures reused, compiled and found damaged.
 
 Speed: the preamble (TikZ, pgfplots and their libraries) takes most of a LaTeX
 run, so it is dumped once into a format file (``mylatexformat``), kept in the
@@ -45,8 +49,9 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable
 
-from ..files import write_atomic
+from ..cache import Cache, read_verified, remove_verified, temporary_folder, write_verified
 from ..palette import Palette
 from .texprocess import TexTimeout, read_log, run_program
 
@@ -161,10 +166,50 @@ def _valid_svg(data: bytes) -> bool:
 
 
 def _cached(path: Path) -> bool:
+    """A cached SVG that matches its stored digest and is complete."""
+    data = read_verified(path)
+    return data is not None and _valid_svg(data)
+
+
+def _lookup(path: Path) -> str:
+    """``hit``, ``miss`` or ``damaged``: how the cache stands for one figure (for the build's summary)."""
+    return "hit" if _cached(path) else "damaged" if path.exists() else "miss"
+
+
+_verified_formats: dict[Path, tuple[int, int]] = {}  # format file -> (size, mtime) when its digest last matched
+
+
+def _format_intact(fmt: Path) -> bool:
+    """The dumped preamble matches its stored digest (hashed once per process while unchanged)."""
     try:
-        return _valid_svg(path.read_bytes())
+        info = fmt.stat()
     except OSError:
         return False
+    if _verified_formats.get(fmt) == (info.st_size, info.st_mtime_ns):
+        return True
+    if read_verified(fmt) is None:
+        return False
+    _verified_formats[fmt] = (info.st_size, info.st_mtime_ns)
+    return True
+
+
+@functools.lru_cache(maxsize=1)
+def _scratch() -> Path:
+    """Where figures go when the cache folder cannot be written (removed at exit)."""
+    return temporary_folder("bookbuild-tikz-")
+
+
+def _store(target: Path, data: bytes, on_store_error: Callable[[OSError], None] | None) -> Path:
+    """Put a compiled SVG in the cache; when that fails, in the scratch folder (the caller is told)."""
+    try:
+        write_verified(target, data)
+        return target
+    except OSError as exc:
+        if on_store_error is not None:
+            on_store_error(exc)
+        fallback = _scratch() / target.name
+        fallback.write_bytes(data)
+        return fallback
 
 
 # --------------------------------------------------------------------------- processes
@@ -235,7 +280,7 @@ def _format(preamble: str, cache_dir: Path, latex: str, timeout: float) -> Path 
     with _format_lock:
         if stem in _broken_formats:
             return None
-        if fmt.is_file() and fmt.stat().st_size > 0:
+        if _format_intact(fmt):
             return stem
         try:
             with tempfile.TemporaryDirectory(prefix="bookbuild-tikzfmt-") as tmp:
@@ -248,14 +293,13 @@ def _format(preamble: str, cache_dir: Path, latex: str, timeout: float) -> Path 
                 if rc != 0 or not built.is_file():
                     _broken_formats.add(stem)
                     return None
-                write_atomic(fmt, built.read_bytes())
+                write_verified(fmt, built.read_bytes())
         except (TexTimeout, OSError):
             _broken_formats.add(stem)
             return None
         for old in cache_dir.glob(f"{_FORMAT_PREFIX}*.fmt"):  # formats of older preambles
             if old != fmt:
-                with contextlib.suppress(OSError):
-                    old.unlink()
+                remove_verified(old)
         return stem
 
 
@@ -300,13 +344,14 @@ def _compile(code: str, preamble: str, fmt: Path | None, work: Path, deadline: f
 
 
 def _compile_cached(code: str, preamble: str, cache_dir: Path, timeout: float,
-                    use_format: bool = True) -> Path:
+                    use_format: bool = True, on_store_error: Callable[[OSError], None] | None = None) -> Path:
     target = _svg_path(code, preamble, cache_dir)
     if _cached(target):
         return target
     latex = _program("latex")
     _program("dvisvgm")
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):  # a folder that cannot be made is reported when storing fails
+        cache_dir.mkdir(parents=True, exist_ok=True)
     fmt = _format(preamble, cache_dir, latex, timeout) if use_format else None
     deadline = time.monotonic() + timeout
     code = _normalize(code)
@@ -319,11 +364,9 @@ def _compile_cached(code: str, preamble: str, cache_dir: Path, timeout: float,
             assert fmt is not None
             with _format_lock:
                 _broken_formats.add(fmt)
-                with contextlib.suppress(OSError):  # let the next build make a fresh one
-                    fmt.with_suffix(".fmt").unlink()
-            return _compile_cached(code, preamble, cache_dir, timeout, use_format=False)
-    write_atomic(target, data)
-    return target
+                remove_verified(fmt.with_suffix(".fmt"))  # let the next build make a fresh one
+            return _compile_cached(code, preamble, cache_dir, timeout, use_format=False, on_store_error=on_store_error)
+    return _store(target, data, on_store_error)
 
 
 def compile_tikz(code: str, cache_dir: Path, palette: Palette, *, timeout: float = 60.0) -> Path:
@@ -337,19 +380,24 @@ def compile_tikz(code: str, cache_dir: Path, palette: Palette, *, timeout: float
     return _compile_cached(code, tikz_preamble(palette), Path(cache_dir), timeout)
 
 
-def compile_all(codes: list[str], cache_dir: Path, palette: Palette, *, workers: int = 2,
-                timeout: float = 60.0) -> list[Path | TikzError]:
+def compile_all(codes: list[str], cache_dir: Path, palette: Palette, *, workers: int = 2, timeout: float = 60.0,
+                cache: Cache | None = None) -> list[Path | TikzError]:
     """Compile many TikZ blocks in parallel; results (SVG path or error) in input order.
 
-    Identical blocks are compiled once. ``timeout`` applies to each figure.
+    Identical blocks are compiled once. ``timeout`` applies to each figure. The
+    build's ``cache`` (whose folder holds ``cache_dir``) counts hits, misses and
+    damaged figures, and warns when a figure cannot be stored.
     """
     cache_dir = Path(cache_dir)
     preamble = tikz_preamble(palette)
     unique = list(dict.fromkeys(_normalize(code) for code in codes))
 
     def one(code: str) -> Path | TikzError:
+        if cache is not None:
+            cache.stats[f"tikz.{_lookup(_svg_path(code, preamble, cache_dir))}"] += 1
         try:
-            return _compile_cached(code, preamble, cache_dir, timeout)
+            return _compile_cached(code, preamble, cache_dir, timeout,
+                                   on_store_error=cache.cannot_write if cache is not None else None)
         except TikzError as exc:
             return exc
 
