@@ -51,10 +51,6 @@ def needs_fixture(item: pytest.Item) -> bool:
     return any(_reads_fixture(f, seen) for f in functions if f is not None)
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "needs_fixture: the test reads the shared acceptance fixture")
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Without ../shared/fixtures (a clone outside this layout) the tests that read it are
     skipped with the reason; under CI=true its absence fails the run instead."""
@@ -67,6 +63,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if needs_fixture(item):
             item.add_marker(skip)
 
+
 # The shared fixture's chapter imports this repository's mlsys but brings no library
 # of its own: like anyone who builds it, the tests say where it is with PYTHONPATH
 # (tests of a book's own library remove it: see test_own_library.py).
@@ -76,6 +73,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, os.environ.
 def pytest_configure(config: pytest.Config) -> None:
     """Hermetic caches: builds without --cache-dir (and the builds they start) use a session folder,
     never the user's ~/.cache."""
+    config.addinivalue_line("markers", "needs_fixture: the test reads the shared acceptance fixture")
     folder = tempfile.mkdtemp(prefix="bookbuild-test-cache-")
     config._bookbuild_cache_home = folder  # type: ignore[attr-defined]
     os.environ["XDG_CACHE_HOME"] = folder

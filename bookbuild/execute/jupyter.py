@@ -16,6 +16,7 @@ import os
 import re
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import nbformat
