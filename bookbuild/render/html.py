@@ -26,12 +26,14 @@ from ..files import copy_atomic, write_atomic
 from ..ledger import LedgerEntry, chapter_ledger, ledger_json, load_ledger
 from ..project import Book
 from ..references import is_local_path
-from . import latex_setup, site, theme
+from .. import useroptions
+from . import latex_setup, site, theme, userfilters, userstyles
 from .book import Build, citation_style, cited_keys, default_echo, filter_data, page_of, parallel, prepare_book, progress, render_chapter
 from .site import ChapterPage
 from .markdown import TIKZ_INFO, AssemblyInputs
 from .pandoc import PandocError
 from .tikz import TikzError, compile_all
+from .userfilters import FilterError
 
 HTML_FILTERS = ["conditional", "crossref", "citeproc", "latex-commands", "callouts", "layout"]
 BODY_MARKER = "<!-- bookbuild:body -->"
@@ -75,36 +77,59 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
 
     for (loaded, _, page, _), result in zip(jobs, rendered):
         if isinstance(result, PandocError):
-            build.diagnostics.append(error("pandoc", loaded.shown, 1, f"pandoc failed: {result}"))
+            problem = (result.diagnostic if isinstance(result, FilterError)
+                       else error("pandoc", loaded.shown, 1, f"pandoc failed: {result}"))
+            if problem not in build.diagnostics:  # a failing filter fails on every page alike
+                build.diagnostics.append(problem)
             continue
-        body, toc = result
+        body, toc, said = result
         entries = chapter_ledger(prepared.executed[loaded.chapter.path])
         article = body + site.provenance_script(entries)
+        extras = _page_extras(book, loaded, page.page, said, out_dir, build.diagnostics, log)
         write_atomic(out_dir / page.page, site.page_html(book_title=book.title, page=page.page, title=page.title,
-                                                         entries=prepared.pages, article=article, toc=toc))
+                                                         entries=prepared.pages, article=article, toc=toc, **extras))
         _copy_images(loaded, out_dir, page.page)
         write_atomic(_page_record(cache_dir, "search", page), json.dumps(site.search_entries(page.page, page.title, body)))
         write_atomic(_page_record(cache_dir, "ledger", page), ledger_json(entries))
         build.pages.append(page.page)
 
-    _write_site_files(book, prepared.pages, out_dir, cache_dir)
+    _write_site_files(book, prepared.pages, out_dir, cache_dir, build.diagnostics, log)
     build.seconds = time.perf_counter() - started
     return build
 
 
+def _page_extras(book: Book, loaded: LoadedChapter | None, page: str, said: list[dict[str, Any]], out_dir: Path,
+                 diagnostics: list[Diagnostic], log: TextIO) -> dict[str, str]:
+    """The book's own styles, includes and filters' dependencies for one page (copied into ``out_dir``);
+    what the filters said goes into ``diagnostics`` (each once) and ``log``."""
+    specs, _ = useroptions.includes(book, "html", loaded.chapter if loaded else None, loaded.file if loaded else None)
+    heard = userfilters.report(said)
+    for row in heard.output:
+        log.write(f"  {row}\n")
+    dependencies, problems = userstyles.html_dependencies(page, heard.dependencies, out_dir)
+    diagnostics.extend(d for d in [*heard.diagnostics, *problems] if d not in diagnostics)
+    parts = userstyles.placed(specs, "html")
+    head = "\n".join(part for part in (userstyles.html_styles(book.root, page, specs, out_dir), dependencies, parts.head)
+                     if part)
+    return {"head": head, "before_body": parts.before_body, "after_body": parts.after_body}
+
+
 def _render_chapter(book: Book, loaded: LoadedChapter, ast: dict[str, Any], page: ChapterPage,
-                    data: dict[str, Any], cache: Cache) -> tuple[str, str] | PandocError:
-    """The chapter's article HTML and table of contents, from Pandoc or the cache."""
+                    data: dict[str, Any], cache: Cache) -> tuple[str, str, list[dict[str, Any]]] | PandocError:
+    """The chapter's article HTML, table of contents and what its user filters said, from Pandoc or the cache."""
+    user, _ = useroptions.filters(book, "html", loaded.chapter, loaded.file)
+    said: list[dict[str, Any]] = []
     options = ["--to", "html5", "--toc", "--toc-depth=3", "--mathml", "--wrap=none",
                "--metadata", "reference-section-title=References", "--metadata", f"pagetitle={page.title}"]
     try:
         output = render_chapter("pandoc-html", ast, data, template=PARTS_TEMPLATE, filters=HTML_FILTERS, options=options,
                                 bibliographies=[(book.root / bib).resolve() for bib in book.bibliography],
-                                folder=loaded.file.parent, cache=cache, csl=citation_style(book, "html"))
+                                folder=loaded.file.parent, cache=cache, csl=citation_style(book, "html"),
+                                user_filters=user, messages=said)
     except PandocError as exc:
         return exc
     toc, _, body = output.partition(BODY_MARKER)
-    return body.strip(), toc.replace('class="header-section-number"', 'class="toc-section-number"').strip()
+    return body.strip(), toc.replace('class="header-section-number"', 'class="toc-section-number"').strip(), said
 
 
 def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, out_dir: Path, cache_dir: Path,
@@ -177,7 +202,8 @@ def _page_record(cache_dir: Path, kind: str, page: ChapterPage) -> Path:
     return cache_dir / kind / (page.page.replace("/", "__") + ".json")
 
 
-def _write_site_files(book: Book, pages: list[ChapterPage], out_dir: Path, cache_dir: Path) -> None:
+def _write_site_files(book: Book, pages: list[ChapterPage], out_dir: Path, cache_dir: Path,
+                      diagnostics: list[Diagnostic], log: TextIO) -> None:
     """Assets, the search index of every page built so far, and a landing page if needed."""
     for asset in theme.asset_files():
         copy_atomic(asset, out_dir / "assets" / asset.name)
@@ -194,5 +220,6 @@ def _write_site_files(book: Book, pages: list[ChapterPage], out_dir: Path, cache
     write_atomic(out_dir / "values.json", ledger_json(ledger))
     if not any(p.page == "index.html" for p in pages):
         article = site.landing_article(book.title, book.subtitle, book.author, pages)
+        extras = _page_extras(book, None, "index.html", [], out_dir, diagnostics, log)
         write_atomic(out_dir / "index.html", site.page_html(book_title=book.title, page="index.html", title=book.title,
-                                                            entries=pages, article=article, toc=""))
+                                                            entries=pages, article=article, toc="", **extras))
