@@ -39,7 +39,8 @@ from ..execute import ExecutedChapter
 from ..files import write_atomic
 from ..project import Book
 from ..references import bibliography_keys, is_local_path, xref_kind
-from . import latex_setup, theme
+from .. import useroptions
+from . import latex_setup, theme, userfilters, userstyles
 from .book import Build, PreparedBook, citation_style, cited_in_order, cited_keys, default_echo, filter_data, parallel, prepare_book, progress, render_chapter
 from .latex_run import LatexError, LatexResult, compile_document, log_warnings
 from .markdown import AssemblyInputs
@@ -47,6 +48,7 @@ from .pandoc import PandocError, pandoc_version, run_pandoc
 from .site import APPENDICES_TITLE
 from .svg import SvgError, svg_to_pdf
 from .tikz import TikzError, tikz_preamble
+from .userfilters import FilterError
 
 LATEX_FILTERS = ["conditional", "crossref", "citeproc", "latex-commands", "latex-book", "callouts", "layout"]
 PREAMBLE_FILE = theme.THEME_DIR / "latex-preamble.tex"
@@ -167,9 +169,15 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
             problems: list[Diagnostic] = []
             ready = latex_ast(loaded, ast, cited, problems, workdir / "images", numeric=numeric)
             try:
-                highlighting, body = _pandoc_latex(loaded, ready, data, bib_files, csl, cache)
+                highlighting, body, said = _pandoc_latex(book, loaded, ready, data, bib_files, csl, cache)
+            except FilterError as exc:
+                return None, [*problems, exc.diagnostic]
             except PandocError as exc:
                 return None, [*problems, error("pandoc", loaded.shown, 1, f"pandoc failed: {exc}")]
+            heard = userfilters.report(said)
+            problems += heard.diagnostics
+            for row in heard.output:
+                say(row)
             name = f"chapters/{n:02d}-{re.sub(r'[^A-Za-z0-9_-]+', '-', loaded.entry.name)}.tex"
             head = "" if body.startswith(SOURCE_MARKER) else f"{SOURCE_MARKER}1 {loaded.shown}\n"
             write_atomic(workdir / name, f"{head}{body.strip()}\n")
@@ -178,7 +186,8 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
         converted = parallel(workers, [lambda n=n, j=j: convert(n, j) for n, j in enumerate(jobs)])
         chapters = [c for c, _ in converted if c is not None]
         for _, problems in converted:
-            build.diagnostics.extend(problems)
+            # A user filter's warning or failure is the same in every chapter: report it once.
+            build.diagnostics.extend(d for d in problems if d not in build.diagnostics)
         if len(chapters) < len(jobs):
             say("not typesetting: Pandoc failed on a chapter")
             build.seconds = time.perf_counter() - started
@@ -529,14 +538,17 @@ def _with_markers(loaded: LoadedChapter, blocks: list[dict[str, Any]]) -> list[d
 
 # --------------------------------------------------------------------------- Pandoc
 
-def _pandoc_latex(loaded: LoadedChapter, ast: dict[str, Any], data: dict[str, Any],
-                  bib_files: list[Path], csl: Path | None, cache: Cache) -> tuple[str, str]:
-    """(highlighting macros, LaTeX body) of one chapter, from Pandoc or the cache."""
+def _pandoc_latex(book: Book, loaded: LoadedChapter, ast: dict[str, Any], data: dict[str, Any], bib_files: list[Path],
+                  csl: Path | None, cache: Cache) -> tuple[str, str, list[dict[str, Any]]]:
+    """(highlighting macros, LaTeX body, what the book's own filters said) of one chapter, from Pandoc or the cache."""
+    user, _ = useroptions.filters(book, "latex", loaded.chapter, loaded.file)
+    said: list[dict[str, Any]] = []
     output = render_chapter("pandoc-latex", ast, data, template=PARTS_TEMPLATE, filters=LATEX_FILTERS,
                             options=["--to", "latex", "--top-level-division=chapter", "--wrap=preserve"],
-                            bibliographies=bib_files, folder=loaded.file.parent, cache=cache, csl=csl)
+                            bibliographies=bib_files, folder=loaded.file.parent, cache=cache, csl=csl,
+                            user_filters=user, messages=said)
     highlighting, _, body = output.partition(BODY_MARKER)
-    return highlighting.strip(), body.strip()
+    return highlighting.strip(), body.strip(), said
 
 
 def _bibliography(keys: list[str], bib_files: list[Path], csl: Path | None, cache: Cache) -> str:
@@ -618,11 +630,14 @@ def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook
     kinds = {kind for numbers, loaded in zip(prepared.numbers, prepared.chapters) if loaded.chapter.path in rendered
              for kind, _ in numbers.labels.values()}
     author_list = " \\\\ ".join(latex_escape(a) for a in authors)
-    rows = [_class_line(book), preamble(highlighting), f"\\input{{{PDF_ID_FILE}}}", ""]
+    specs, _ = useroptions.includes(book, "latex")
+    own = userstyles.latex_parts(specs)  # the book's own include-in-header, header-includes, before/after body
+    rows = [_class_line(book), preamble(highlighting), *_own("include-in-header / header-includes", own.head),
+            f"\\input{{{PDF_ID_FILE}}}", ""]
     title, subtitle = latex_escape(book.title), latex_escape(str(book.subtitle or ""))
     rows.append(f"\\hypersetup{{pdftitle={{{title}}}, pdfauthor={{{latex_escape(', '.join(authors))}}}}}")
     rows += ["", "\\begin{document}", "\\frontmatter", f"\\booktitlepage{{{title}}}{{{subtitle}}}{{{author_list}}}",
-             "\\booklist{\\tableofcontents}"]
+             *_own("include-before-body", own.before_body), "\\booklist{\\tableofcontents}"]
     if "fig" in kinds:
         rows.append("\\booklist{\\listoffigures}")
     if "tbl" in kinds:
@@ -646,8 +661,13 @@ def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook
     rows += ["", "\\backmatter"]
     if has_bibliography:
         rows += ["\\addchap{References}", "\\input{bibliography.tex}"]
-    rows += ["\\printindex", "\\end{document}", ""]
+    rows += ["\\printindex", *_own("include-after-body", own.after_body), "\\end{document}", ""]
     return "\n".join(rows)
+
+
+def _own(key: str, text: str) -> list[str]:
+    """The book's own LaTeX for one place in book.tex, marked by the key it came from (nothing when empty)."""
+    return [f"% the book's {key}:", text] if text.strip() else []
 
 
 # --------------------------------------------------------------------------- diagnostics
