@@ -31,6 +31,7 @@ ANCHORS = {
     "pre-render": "latex-commands",  # numbered and cited, before the format's own rendering
     "post-render": None, "pre-finalize": None, "post-finalize": None,
 }
+LUA_LOCATION = re.compile(r"^(\S+?\.lua):(\d+):\s*(.*)$")
 FAILED_FILTER = re.compile(r"Error running (?:Lua )?filter (\S+?):?\s*$", re.M)
 
 Step = Union[str, FilterSpec]
@@ -128,18 +129,18 @@ def failure(exc: PandocError, wrappers: dict[str, FilterSpec]) -> PandocError:
         spec = next((s for s in wrappers.values() if str(s.path) in text), None)
         if spec is None:
             return exc
-    lua = _lua_message(text, spec)
-    where = re.match(rf"{re.escape(str(spec.path))}:(\d+):\s*(.*)", lua, re.S)
-    line, message = (int(where.group(1)), where.group(2)) if where else (1, lua)
-    return FilterError(error("filter-failed", display_path(spec.path), line, f"Lua filter failed: {message.strip()}",
+    line, message = _lua_message(text, spec)
+    return FilterError(error("filter-failed", display_path(spec.path), line, f"Lua filter failed: {message}",
                              hint=f"fix the filter (listed at {spec.entry.file}:{spec.entry.line})"))
 
 
-def _lua_message(text: str, spec: FilterSpec) -> str:
-    """The Lua error message in Pandoc's report: the first line that names the filter file (else the text after the heading)."""
+def _lua_message(text: str, spec: FilterSpec) -> tuple[int, str]:
+    """(line, message) of the Lua error in Pandoc's report: the first line naming the filter file
+    (Lua shortens a long path to ``...tail``), else the first line after the heading, at line 1."""
     rows = [row.strip() for row in text.splitlines()]
-    named = next((row for row in rows if row.startswith(str(spec.path) + ":")), None)
-    if named:
-        return named
+    for row in rows:
+        where = LUA_LOCATION.match(row)
+        if where and str(spec.path).endswith(where.group(1).removeprefix("...")):
+            return int(where.group(2)), where.group(3).strip()
     rest = [row for row in rows if row and not FAILED_FILTER.match(row) and not row.startswith("stack traceback")]
-    return rest[0] if rest else text.strip()
+    return 1, rest[0] if rest else text.strip()

@@ -15,9 +15,12 @@ from __future__ import annotations
 import functools
 import html
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
+
+import yaml
 
 from ..diagnostics import Diagnostic, error
 from ..files import copy_atomic
@@ -58,9 +61,14 @@ def placed(specs: Sequence[IncludeSpec], output_format: str) -> Placed:
 
 @functools.lru_cache(maxsize=64)
 def markdown_as(text: str, output_format: str) -> str:
-    """``header-includes`` Markdown in the output format (raw blocks of another format dropped)."""
-    return run_pandoc(["--from", "markdown", "--to", "html5" if output_format == "html" else "latex", "--wrap=preserve"],
-                      text).strip()
+    """``header-includes`` in the output format, as Pandoc's own templates render it: Markdown metadata,
+    whose raw blocks of another format are dropped."""
+    with tempfile.TemporaryDirectory(prefix="bookbuild-") as scratch:
+        template = Path(scratch) / "header.template"
+        template.write_text("$for(header-includes)$\n$header-includes$\n$endfor$\n", encoding="utf-8")
+        document = "---\n" + yaml.safe_dump({"header-includes": text}, allow_unicode=True) + "---\n"
+        return run_pandoc(["--from", "markdown", "--to", "html5" if output_format == "html" else "latex",
+                           "--standalone", "--template", str(template), "--wrap=preserve"], document).strip()
 
 
 def html_styles(root: Path, page: str, specs: Sequence[IncludeSpec], out_dir: Path) -> str:
