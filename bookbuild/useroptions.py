@@ -27,6 +27,9 @@ FORMAT_KEYS = {"html": "html", "latex": "pdf"}
 ENTRY_POINTS = ("pre-ast", "post-ast", "pre-quarto", "post-quarto", "pre-render", "post-render",
                 "pre-finalize", "post-finalize")
 QUARTO_MARKER = "quarto"
+#: Filters whose work the engine does itself (extensions, from their configuration; Pandoc's citeproc):
+#: listing them runs nothing more.
+ENGINE_EXTENSIONS = frozenset({"custom-numbered-blocks", "diagram", "citeproc"})
 INCLUDE_KEYS = ("include-in-header", "include-before-body", "include-after-body")
 
 
@@ -151,6 +154,11 @@ def filters(book: Book, output_format: str, chapter: Chapter | None = None, chap
         else:
             problems.append(error("config", entry.file, entry.line, "a filter entry must be a file path or {path: …, at: …}"))
             continue
+        if _is_extension_name(name):
+            found, problem = _extension_filters(book, entry, name)
+            problems += [problem] if problem else []
+            specs += [FilterSpec(path, at, entry) for path in found]
+            continue
         path, problem = resolve_file(book, entry, name, "filter", "filters")
         if problem is not None:
             problems.append(problem)
@@ -160,6 +168,39 @@ def filters(book: Book, output_format: str, chapter: Chapter | None = None, chap
         else:
             specs.append(FilterSpec(path, at, entry))
     return specs, problems
+
+
+def _is_extension_name(name: str) -> bool:
+    """``fontawesome`` or ``quarto-ext/fontawesome`` names an extension; ``x.lua`` or ``dir/x.lua`` a file."""
+    return not name.endswith(".lua") and name.count("/") <= 1 and not name.startswith(".")
+
+
+def _extension_filters(book: Book, entry: Entry, name: str) -> tuple[list[Path], Diagnostic | None]:
+    """The Lua filters an extension in ``_extensions/`` contributes (none for those the engine provides itself)."""
+    if name.rsplit("/", 1)[-1] in ENGINE_EXTENSIONS:
+        return [], None
+    folder = book.root.resolve() / "_extensions"
+    manifests = sorted([*folder.glob(f"{name}/_extension.y*ml"), *folder.glob(f"*/{name}/_extension.y*ml")])
+    if not manifests:
+        return [], error("filter-missing", entry.file, entry.line,
+                         f"filter '{name}' is neither a file nor an extension installed in _extensions/",
+                         hint="give the filter's path (with .lua), or install the extension (quarto add …)")
+    manifest = manifests[0]
+    try:
+        data = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        return [], error("config", display_path(manifest), 1, f"malformed extension manifest: {exc}")
+    listed = ((data.get("contributes") or {}).get("filters") or []) if isinstance(data, dict) else []
+    paths = []
+    for item in listed:
+        path = item.get("path") if isinstance(item, dict) else item
+        if isinstance(path, str) and path.endswith(".lua"):
+            paths.append((manifest.parent / path).resolve())
+    missing = next((p for p in paths if not p.is_file()), None)
+    if missing is not None:
+        return [], error("filter-missing", display_path(manifest), 1,
+                         f"extension '{name}' lists filter '{display_path(missing)}', which does not exist")
+    return paths, None
 
 
 def resolve_file(book: Book, entry: Entry, name: str, what: str, key: str) -> tuple[Path, Diagnostic | None]:

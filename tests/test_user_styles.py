@@ -171,6 +171,18 @@ def test_a_chapters_own_filters_apply_to_it_alone(book_factory, tmp_path: Path) 
     assert "quiet there" in (out / "other.html").read_text(encoding="utf-8")
 
 
+def test_an_extensions_filters_run_and_the_engines_own_are_not_run_twice(book_factory, tmp_path: Path) -> None:
+    root = book_factory({"ch.qmd": CHAPTER}, "filters:\n  - shouting\n  - custom-numbered-blocks\n  - diagram\n")
+    write(root, "_extensions/someone/shouting/_extension.yml", "title: Shouting\ncontributes:\n  filters:\n    - shout.lua\n")
+    write(root, "_extensions/someone/shouting/shout.lua", SHOUT)
+    page, stdout, _ = html_of(root, tmp_path)
+    assert "IT LOUD" in page and "0 errors, 0 warnings" in stdout
+    write(root, "_quarto.yml", (root / "_quarto.yml").read_text().replace("shouting", "whispering"))
+    (problem,) = [d for d in check_book(load_book(root)).diagnostics if d.is_error]
+    assert (Path(problem.file).name, problem.line, problem.message) == (
+        "_quarto.yml", 8, "filter 'whispering' is neither a file nor an extension installed in _extensions/")
+
+
 def test_an_edited_filter_renders_again(book_factory, tmp_path: Path) -> None:
     root = book_factory({"ch.qmd": CHAPTER}, "filters:\n  - shout.lua\n")
     filter_file = write(root, "shout.lua", SHOUT)
