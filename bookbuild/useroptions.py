@@ -17,7 +17,7 @@ from typing import Any, Iterable, Sequence
 
 import yaml
 
-from .diagnostics import Diagnostic, error
+from .diagnostics import Diagnostic, error, warning
 from .project import Book, display_path
 from .qmd import Chapter
 
@@ -252,12 +252,72 @@ def _include(book: Book, entry: Entry) -> tuple[IncludeSpec | None, Diagnostic |
     return (None, problem) if problem else (IncludeSpec(entry.key, entry, path=path), None)
 
 
+# --------------------------------------------------------------------------- theme
+
+@dataclass(frozen=True)
+class Theme:
+    """The SCSS files of ``theme:`` (HTML), for the light look and the dark one (empty: no dark theme)."""
+
+    light: tuple[Path, ...] = ()
+    dark: tuple[Path, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.light or self.dark)
+
+
+def theme(book: Book) -> tuple[Theme, list[Diagnostic]]:
+    """``theme:`` (a file, a list, or ``{light:, dark:}``) book-wide, its ``.scss`` files resolved.
+
+    A built-in Quarto theme name (``cosmo``) is a warning: the engine's own theme stands in for it.
+    """
+    modes: dict[str, list[Path]] = {"light": [], "dark": []}
+    problems: list[Diagnostic] = []
+    config = _compose(book.config_file.read_text(encoding="utf-8"))
+    for scope in _scopes(config, "html"):
+        value = _child(scope, "theme")
+        if isinstance(value, yaml.MappingNode):
+            parts = [(mode, _child(value, mode)) for mode in modes]
+        else:
+            parts = [("light", value)]
+        for mode, node in parts:
+            for entry in _values_of(node, "theme", book):
+                path = _theme_file(book, entry, problems)
+                if path is not None:
+                    modes[mode].append(path)
+    return Theme(tuple(modes["light"]), tuple(modes["dark"])), problems
+
+
+def _values_of(node: yaml.Node | None, key: str, book: Book) -> list[Entry]:
+    if node is None:
+        return []
+    items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    return [Entry(key, _python(item), book.display_config, item.start_mark.line + 1, book.root) for item in items]
+
+
+def _theme_file(book: Book, entry: Entry, problems: list[Diagnostic]) -> Path | None:
+    name = entry.value
+    if not isinstance(name, str):
+        problems.append(error("config", entry.file, entry.line, "a theme entry must be a theme name or an .scss file"))
+        return None
+    if not name.endswith((".scss", ".css")):
+        problems.append(warning("theme-builtin", entry.file, entry.line,
+                                f"built-in theme '{name}' is not supported by bookbuild; the engine's own theme is used",
+                                hint="give .scss files with /*-- scss:defaults --*/ and /*-- scss:rules --*/ sections"))
+        return None
+    path, problem = resolve_file(book, entry, name, "theme", "theme")
+    if problem is not None:
+        problems.append(problem)
+        return None
+    return path
+
+
 # --------------------------------------------------------------------------- the check
 
 def file_diagnostics(book: Book, chapters: Iterable[tuple[Chapter, Path]] = ()) -> list[Diagnostic]:
     """Every problem with the book's filters, styles and includes (each once), for ``make check`` and the builds."""
     found: list[Diagnostic] = []
     targets: Sequence[tuple[Chapter | None, Path | None]] = [(None, None), *chapters]
+    found += theme(book)[1]
     for chapter, file in targets:
         for output_format in FORMAT_KEYS:
             for reader in (filters, includes):

@@ -318,3 +318,67 @@ format:
     ]
     hint = next(d.hint for d in result.diagnostics if d.code == "filter-missing")
     assert hint == f"fix the path under 'filters:' (relative to the project folder: {root})"
+
+
+# --------------------------------------------------------------------------- SCSS themes
+
+THEME = """\
+/*-- scss:defaults --*/
+$primary: #0b6e4f;
+$shout-color: darken($primary, 10%);
+
+/*-- scss:rules --*/
+.shout {
+  color: $shout-color;
+}
+"""
+
+
+def test_an_scss_theme_sets_the_books_colours_and_adds_its_rules(book_factory, tmp_path: Path) -> None:
+    root = book_factory({"ch.qmd": CHAPTER + "    See [a link](https://example.org).\n"},
+                        "format:\n  html:\n    theme: [cosmo, styles/theme.scss]\n    css: styles/own.css\n")
+    write(root, "styles/theme.scss", THEME)
+    write(root, "styles/own.css", "p { letter-spacing: 0; }\n")
+    page, stdout, out = html_of(root, tmp_path)
+    head = page.split("</head>", 1)[0]
+    assert head.index("assets/book.css") < head.index("site_libs/bookbuild/theme.css") < head.index("styles/own.css")
+    assert ("_quarto.yml:9:1: warning[theme-builtin]: built-in theme 'cosmo' is not supported by bookbuild; "
+            "the engine's own theme is used") in stdout
+    with Browser() as browser:
+        browser.open(out / "ch.html")
+        assert browser.evaluate("getComputedStyle(document.querySelector('.shout')).color") == "rgb(6, 64, 46)"
+        # $primary is the site's brand and link colour.
+        assert browser.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--brand').trim()") \
+            == "#0b6e4f"
+        assert browser.evaluate("getComputedStyle(document.querySelector('article a[href^=\\'https\\']')).color") \
+            == "rgb(11, 110, 79)"
+
+
+def test_a_light_and_dark_theme_follow_the_readers_choice(book_factory, tmp_path: Path) -> None:
+    root = book_factory({"ch.qmd": CHAPTER}, """\
+format:
+  html:
+    theme:
+      light: styles/theme.scss
+      dark: styles/dark.scss
+""")
+    write(root, "styles/theme.scss", THEME)
+    write(root, "styles/dark.scss", THEME.replace("darken($primary, 10%)", "lighten($primary, 40%)"))
+    _, _, out = html_of(root, tmp_path)
+    shout = "getComputedStyle(document.querySelector('.shout')).color"
+    with Browser() as browser:
+        browser.open(out / "ch.html")
+        browser.evaluate("document.documentElement.dataset.theme = 'light'")
+        light = browser.evaluate(shout)
+        browser.evaluate("document.documentElement.dataset.theme = 'dark'")
+        dark = browser.evaluate(shout)
+    assert (light, dark) == ("rgb(6, 64, 46)", "rgb(87, 238, 191)")
+
+
+def test_an_scss_error_points_at_the_theme_file_line(book_factory, tmp_path: Path) -> None:
+    root = book_factory({"ch.qmd": CHAPTER}, "theme: styles/theme.scss\n")
+    theme_file = write(root, "styles/theme.scss", THEME.replace("color: $shout-color", "color: $no-such-colour"))
+    status, stdout, _ = build_site(root, tmp_path / "site", "--cache-dir", str(tmp_path / "cache"))
+    assert status == 1
+    assert (f"{theme_file.resolve()}:7:10: error[theme-scss]: SCSS theme does not compile: "
+            'Undefined variable: "$no-such-colour".') in stdout.splitlines()

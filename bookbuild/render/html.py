@@ -27,7 +27,7 @@ from ..ledger import LedgerEntry, chapter_ledger, ledger_json, load_ledger
 from ..project import Book
 from ..references import is_local_path
 from .. import useroptions
-from . import latex_setup, site, theme, userfilters, userstyles
+from . import latex_setup, scsstheme, site, theme, userfilters, userstyles
 from .book import Build, citation_style, cited_keys, default_echo, filter_data, page_of, parallel, prepare_book, progress, render_chapter
 from .site import ChapterPage
 from .markdown import TIKZ_INFO, AssemblyInputs
@@ -68,6 +68,8 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     prepared = prepare_book(book, names, write_figures, output_format="html", cache=cache, engine=engine,
                             timeout=timeout, workers=workers, log=log)
     build = HtmlBuild(out_dir, prepared, cache=cache)
+    theme_css, problems = scsstheme.write_theme(useroptions.theme(book)[0], out_dir)
+    build.diagnostics.extend(problems)
     jobs = prepared.rendered()
     say(f"rendering {plural(len(jobs), 'page')}…")
     rendered = parallel(workers, [
@@ -85,7 +87,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
         body, toc, said = result
         entries = chapter_ledger(prepared.executed[loaded.chapter.path])
         article = body + site.provenance_script(entries)
-        extras = _page_extras(book, loaded, page.page, said, out_dir, build.diagnostics, log)
+        extras = _page_extras(book, loaded, page.page, said, out_dir, build.diagnostics, log, theme_css)
         write_atomic(out_dir / page.page, site.page_html(book_title=book.title, page=page.page, title=page.title,
                                                          entries=prepared.pages, article=article, toc=toc, **extras))
         _copy_images(loaded, out_dir, page.page)
@@ -93,14 +95,14 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
         write_atomic(_page_record(cache_dir, "ledger", page), ledger_json(entries))
         build.pages.append(page.page)
 
-    _write_site_files(book, prepared.pages, out_dir, cache_dir, build.diagnostics, log)
+    _write_site_files(book, prepared.pages, out_dir, cache_dir, build.diagnostics, log, theme_css)
     build.seconds = time.perf_counter() - started
     return build
 
 
 def _page_extras(book: Book, loaded: LoadedChapter | None, page: str, said: list[dict[str, Any]], out_dir: Path,
-                 diagnostics: list[Diagnostic], log: TextIO) -> dict[str, str]:
-    """The book's own styles, includes and filters' dependencies for one page (copied into ``out_dir``);
+                 diagnostics: list[Diagnostic], log: TextIO, theme_css: str | None) -> dict[str, str]:
+    """The book's own theme, styles, includes and filters' dependencies for one page (copied into ``out_dir``);
     what the filters said goes into ``diagnostics`` (each once) and ``log``."""
     specs, _ = useroptions.includes(book, "html", loaded.chapter if loaded else None, loaded.file if loaded else None)
     heard = userfilters.report(said)
@@ -109,8 +111,9 @@ def _page_extras(book: Book, loaded: LoadedChapter | None, page: str, said: list
     dependencies, problems = userstyles.html_dependencies(page, heard.dependencies, out_dir)
     diagnostics.extend(d for d in [*heard.diagnostics, *problems] if d not in diagnostics)
     parts = userstyles.placed(specs, "html")
-    head = "\n".join(part for part in (userstyles.html_styles(book.root, page, specs, out_dir), dependencies, parts.head)
-                     if part)
+    theme_link = f'<link rel="stylesheet" href="{site.relative(page, theme_css)}">' if theme_css else ""
+    head = "\n".join(part for part in (theme_link, userstyles.html_styles(book.root, page, specs, out_dir), dependencies,
+                                        parts.head) if part)
     return {"head": head, "before_body": parts.before_body, "after_body": parts.after_body}
 
 
@@ -203,7 +206,7 @@ def _page_record(cache_dir: Path, kind: str, page: ChapterPage) -> Path:
 
 
 def _write_site_files(book: Book, pages: list[ChapterPage], out_dir: Path, cache_dir: Path,
-                      diagnostics: list[Diagnostic], log: TextIO) -> None:
+                      diagnostics: list[Diagnostic], log: TextIO, theme_css: str | None) -> None:
     """Assets, the search index of every page built so far, and a landing page if needed."""
     for asset in theme.asset_files():
         copy_atomic(asset, out_dir / "assets" / asset.name)
@@ -220,6 +223,6 @@ def _write_site_files(book: Book, pages: list[ChapterPage], out_dir: Path, cache
     write_atomic(out_dir / "values.json", ledger_json(ledger))
     if not any(p.page == "index.html" for p in pages):
         article = site.landing_article(book.title, book.subtitle, book.author, pages)
-        extras = _page_extras(book, None, "index.html", [], out_dir, diagnostics, log)
+        extras = _page_extras(book, None, "index.html", [], out_dir, diagnostics, log, theme_css)
         write_atomic(out_dir / "index.html", site.page_html(book_title=book.title, page="index.html", title=book.title,
                                                             entries=pages, article=article, toc="", **extras))
