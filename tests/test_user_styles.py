@@ -37,6 +37,19 @@ return {{Span = function(el)
 end}}
 """
 
+INCLUDING = """\
+function Pandoc(doc)
+  if quarto.doc.is_format('html') then
+    quarto.doc.include_text('in-header', '<meta name="included-by-a-filter" content="head">')
+    quarto.doc.include_text('after-body', '<div id="filter-after-body">end</div>')
+  else
+    quarto.doc.use_latex_package('xspace')
+    quarto.doc.include_text('in-header', '\\\\newcommand{\\\\fromfilter}{filter-macro\\\\xspace}')
+    quarto.doc.include_text('before-body', 'Included by a filter: \\\\fromfilter.')
+  end
+end
+"""
+
 CHAPTER = """
     # Styles
 
@@ -81,6 +94,7 @@ def test_the_pdf_gets_the_filters_and_the_includes(book_factory, tmp_path: Path)
 filters:
   - filters/shout.lua
   - filters/per-format.lua
+  - filters/including.lua
 format:
   pdf:
     include-in-header:
@@ -95,7 +109,9 @@ format:
     write(root, "filters/shout.lua", SHOUT)
     write(root, "filters/per-format.lua", PER_FORMAT)
     write(root, "parts/after.tex", "After the body, from a file.\n")
+    write(root, "filters/including.lua", INCLUDING)
     text = built_pdf_text(root, tmp_path)
+    assert "Included by a filter: filter-macro." in text  # \\xspace, from the package the filter asked for
     assert "Say IT LOUD and shown-in-pdf." in text
     assert "shown-in-html" not in text and "only-for-html" not in text
     assert "Before the body: expanded-from-the-preamble, from-header-includes." in text
@@ -139,6 +155,16 @@ filters:
     probes = re.findall(r"probe-([a-z-]+):cites=(\d),conditional=(\d)", article(html_of(root, tmp_path)[0]))
     assert probes == [("first", "1", "1"), ("after-conditional", "1", "0"), ("before-rendering", "0", "0"),
                       ("last", "0", "0")]
+
+
+def test_filters_include_text_in_the_page(book_factory, tmp_path: Path) -> None:
+    root = book_factory({"ch.qmd": CHAPTER, "two.qmd": "# Two\n"}, "filters:\n  - including.lua\n")
+    write(root, "including.lua", INCLUDING)
+    page, _, out = html_of(root, tmp_path)
+    head, body = page.split("</head>", 1)
+    assert head.count('<meta name="included-by-a-filter" content="head">') == 1
+    assert body.endswith('<div id="filter-after-body">end</div>\n</body>\n</html>\n')
+    assert "filter-after-body" in (out / "two.html").read_text(encoding="utf-8")
 
 
 def test_where_each_entry_point_goes_in_the_chain(tmp_path: Path) -> None:
@@ -297,6 +323,7 @@ def test_missing_files_are_errors_at_their_config_line(book_factory) -> None:
 filters:
   - filters/absent.lua
   - ../outside.lua
+  - {path: filters/absent.lua, at: sometime}
 css: styles/gone.css
 format:
   pdf:
@@ -311,9 +338,10 @@ format:
     assert found == [
         ("_quarto.yml", 8, "filter-missing", "filter 'filters/absent.lua' does not exist"),
         ("_quarto.yml", 9, "filter-outside", "filter '../outside.lua' is outside the project"),
-        ("_quarto.yml", 10, "stylesheet-missing", "stylesheet 'styles/gone.css' does not exist"),
-        ("_quarto.yml", 13, "include-missing", "include 'parts/none.tex' does not exist"),
-        ("_quarto.yml", 16, "include-missing", "include 'parts/neither.tex' does not exist"),
+        ("_quarto.yml", 10, "filter-entry-point", "filter 'filters/absent.lua': unknown entry point 'at: sometime'"),
+        ("_quarto.yml", 11, "stylesheet-missing", "stylesheet 'styles/gone.css' does not exist"),
+        ("_quarto.yml", 14, "include-missing", "include 'parts/none.tex' does not exist"),
+        ("_quarto.yml", 17, "include-missing", "include 'parts/neither.tex' does not exist"),
         ("ch.qmd", 5, "stylesheet-missing", "stylesheet 'nowhere.css' does not exist"),
     ]
     hint = next(d.hint for d in result.diagnostics if d.code == "filter-missing")

@@ -114,7 +114,9 @@ def _page_extras(book: Book, loaded: LoadedChapter | None, page: str, said: list
     theme_link = f'<link rel="stylesheet" href="{site.relative(page, theme_css)}">' if theme_css else ""
     head = "\n".join(part for part in (theme_link, userstyles.html_styles(book.root, page, specs, out_dir), dependencies,
                                         parts.head) if part)
-    return {"head": head, "before_body": parts.before_body, "after_body": parts.after_body}
+    return {"head": "\n".join(part for part in (head, heard.included("in-header")) if part),
+            "before_body": "\n".join(part for part in (parts.before_body, heard.included("before-body")) if part),
+            "after_body": "\n".join(part for part in (parts.after_body, heard.included("after-body")) if part)}
 
 
 def _render_chapter(book: Book, loaded: LoadedChapter, ast: dict[str, Any], page: ChapterPage,

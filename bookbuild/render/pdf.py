@@ -157,6 +157,7 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
         absent = {label for label, target in prepared.targets.items() if target.page not in rendered_pages}
 
         icons = _callout_icons(workdir / "icons")
+        included_by: dict[int, dict[str, list[str]]] = {}  # what the book's filters included, by chapter
 
         def convert(n: int, job: tuple[LoadedChapter, dict[str, Any], Any, Any]) -> tuple[ChapterTex | None, list[Diagnostic]]:
             loaded, ast, page, numbers = job
@@ -178,12 +179,17 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
             problems += heard.diagnostics
             for row in heard.output:
                 say(row)
+            included_by[n] = heard.includes
             name = f"chapters/{n:02d}-{re.sub(r'[^A-Za-z0-9_-]+', '-', loaded.entry.name)}.tex"
             head = "" if body.startswith(SOURCE_MARKER) else f"{SOURCE_MARKER}1 {loaded.shown}\n"
             write_atomic(workdir / name, f"{head}{body.strip()}\n")
             return ChapterTex(loaded, name, numbers.chapter, page.part, highlighting, page.part_page, page.appendix), problems
 
         converted = parallel(workers, [lambda n=n, j=j: convert(n, j) for n, j in enumerate(jobs)])
+        included: dict[str, list[str]] = {place: [] for place in userfilters.INCLUDE_PLACES}
+        for n in sorted(included_by):  # in book order, whichever chapter finished first
+            for place, texts in included_by[n].items():
+                included[place] += [text for text in texts if text not in included[place]]
         chapters = [c for c, _ in converted if c is not None]
         for _, problems in converted:
             # A user filter's warning or failure is the same in every chapter: report it once.
@@ -196,7 +202,8 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
         bibliography = _bibliography(cited, bib_files, csl, cache) if cited else ""
         write_atomic(workdir / "bibliography.tex", bibliography)
         try:
-            document = book_document(book, chapters, prepared, has_bibliography=bool(bibliography))
+            document = book_document(book, chapters, prepared, has_bibliography=bool(bibliography),
+                                     included={place: "\n".join(texts) for place, texts in included.items()})
         except TikzError as exc:
             build.diagnostics.append(error("latex-setup", book.display_config, 1, str(exc)))
             build.seconds = time.perf_counter() - started
@@ -622,8 +629,11 @@ def _class_line(book: Book) -> str:
             f"\\documentclass[{','.join(options)}]{{{documentclass}}}\n")
 
 
-def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook, *, has_bibliography: bool) -> str:
-    """``book.tex``: preamble, title page, contents, lists, the chapters with their parts, bibliography, index."""
+def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook, *, has_bibliography: bool,
+                  included: dict[str, str] | None = None) -> str:
+    """``book.tex``: preamble, title page, contents, lists, the chapters with their parts, bibliography, index.
+
+    ``included``: what the book's filters included (``quarto.doc.include_text``) by place."""
     highlighting = next((c.highlighting for c in chapters if c.highlighting), "")
     authors = _authors(book.author)
     rendered = {c.loaded.chapter.path for c in chapters}
@@ -632,12 +642,15 @@ def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook
     author_list = " \\\\ ".join(latex_escape(a) for a in authors)
     specs, _ = useroptions.includes(book, "latex")
     own = userstyles.latex_parts(specs)  # the book's own include-in-header, header-includes, before/after body
+    by_filters = included or {}
     rows = [_class_line(book), preamble(highlighting), *_own("include-in-header / header-includes", own.head),
+            *_own("filters' in-header includes", by_filters.get("in-header", "")),
             f"\\input{{{PDF_ID_FILE}}}", ""]
     title, subtitle = latex_escape(book.title), latex_escape(str(book.subtitle or ""))
     rows.append(f"\\hypersetup{{pdftitle={{{title}}}, pdfauthor={{{latex_escape(', '.join(authors))}}}}}")
     rows += ["", "\\begin{document}", "\\frontmatter", f"\\booktitlepage{{{title}}}{{{subtitle}}}{{{author_list}}}",
-             *_own("include-before-body", own.before_body), "\\booklist{\\tableofcontents}"]
+             *_own("include-before-body", own.before_body),
+             *_own("filters' before-body includes", by_filters.get("before-body", "")), "\\booklist{\\tableofcontents}"]
     if "fig" in kinds:
         rows.append("\\booklist{\\listoffigures}")
     if "tbl" in kinds:
@@ -661,7 +674,8 @@ def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook
     rows += ["", "\\backmatter"]
     if has_bibliography:
         rows += ["\\addchap{References}", "\\input{bibliography.tex}"]
-    rows += ["\\printindex", *_own("include-after-body", own.after_body), "\\end{document}", ""]
+    rows += ["\\printindex", *_own("include-after-body", own.after_body),
+             *_own("filters' after-body includes", by_filters.get("after-body", "")), "\\end{document}", ""]
     return "\n".join(rows)
 
 

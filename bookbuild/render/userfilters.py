@@ -34,6 +34,8 @@ ANCHORS = {
 LUA_LOCATION = re.compile(r"^(\S+?\.lua):(\d+):\s*(.*)$")
 FAILED_FILTER = re.compile(r"Error running (?:Lua )?filter (\S+?):?\s*$", re.M)
 
+INCLUDE_PLACES = ("in-header", "before-body", "after-body")  # quarto.doc.include_text locations
+
 Step = Union[str, FilterSpec]
 
 
@@ -52,6 +54,11 @@ class FilterReport:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     output: list[str] = field(default_factory=list)  # quarto.log.output text
     dependencies: list[dict[str, Any]] = field(default_factory=list)  # quarto.doc.add_html_dependency
+    includes: dict[str, list[str]] = field(default_factory=lambda: {place: [] for place in INCLUDE_PLACES})
+
+    def included(self, place: str) -> str:
+        """What the filters included at ``in-header``, ``before-body`` or ``after-body`` (each text once)."""
+        return "\n".join(self.includes[place])
 
 
 def chain(engine: Sequence[str], user: Sequence[FilterSpec]) -> list[Step]:
@@ -105,8 +112,8 @@ def report(messages: list[dict[str, Any]]) -> FilterReport:
         if kind == "unsupported":
             result.diagnostics.append(warning(
                 "filter-quarto-api", file, line, f"{message.get('name')} is not supported by bookbuild; it does nothing",
-                hint="bookbuild's quarto module has quarto.doc.is_format, quarto.doc.add_html_dependency, "
-                     "quarto.log.output/warning/error and quarto.utils.resolve_path"))
+                hint="bookbuild's quarto module has quarto.doc.is_format, add_html_dependency, include_text, "
+                     "include_file, use_latex_package, quarto.log.output/warning/error and quarto.utils.resolve_path"))
         elif kind in ("warning", "error"):
             make = warning if kind == "warning" else error
             result.diagnostics.append(make("filter-log", file, line, str(message.get("message", ""))))
@@ -114,6 +121,12 @@ def report(messages: list[dict[str, Any]]) -> FilterReport:
             result.output.append(f"{file}:{line}: {message.get('message', '')}")
         elif kind == "dependency":
             result.dependencies.append(message)
+        elif kind == "include":
+            place, text = str(message.get("location")), str(message.get("text", ""))
+            if place not in result.includes:
+                place = "in-header"  # as Quarto reads an unknown location
+            if text not in result.includes[place]:
+                result.includes[place].append(text)
     return result
 
 

@@ -108,6 +108,22 @@ function M.new(filter_file)
             stylesheets = paths(dependency.stylesheets), scripts = paths(dependency.scripts),
             head = dependency.head and tostring(dependency.head) or '', file = file or filter_file, line = line or 1})
     end,
+    include_text = function(location, text)
+      send({kind = 'include', location = tostring(location), text = tostring(text)})
+    end,
+    include_file = function(location, path)
+      local handle = io.open(resolve_path(path), 'r')
+      if not handle then error('quarto.doc.include_file: cannot read ' .. resolve_path(path), 2) end
+      local text = handle:read('a')
+      handle:close()
+      send({kind = 'include', location = tostring(location), text = text})
+    end,
+    use_latex_package = function(package, options)
+      if FORMAT:match('latex') then
+        local with = options and ('[' .. tostring(options) .. ']') or ''
+        send({kind = 'include', location = 'in-header', text = '\\usepackage' .. with .. '{' .. tostring(package) .. '}'})
+      end
+    end,
   }, 'quarto.doc')
 
   return guarded({
