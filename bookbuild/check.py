@@ -27,7 +27,7 @@ from .project import Book, ChapterEntry, display_path
 from .qmd import Chapter, parse_chapter
 from .references import ChapterScan, bibliography_keys, is_local_path, resolve_local, scan_chapter
 from .shortcodes import ShortcodeContext, load_variables, shortcode_diagnostics
-from .useroptions import file_diagnostics
+from .useroptions import option_diagnostics
 
 DATA_FILE_KEYS = ("quiz", "glossary", "concepts")
 
@@ -127,7 +127,7 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
     result.variables, variable_diagnostics = load_variables(book.root)
     for problem in variable_diagnostics:
         result.groups.setdefault(problem.file, []).append(problem)
-    for problem in file_diagnostics(book):
+    for problem in option_diagnostics(book):
         result.groups.setdefault(problem.file, []).append(problem)
     for loaded in chapters:
         if loaded.entry.path not in selected:
@@ -141,7 +141,7 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
         group.extend(duplicate_labels(chapters, loaded))
         group.extend(_reference_diagnostics(loaded, labels, bib_keys))
         group.extend(_file_diagnostics(loaded))
-        group.extend(d for d in file_diagnostics(book, [(loaded.chapter, loaded.file)]) if d.file == loaded.shown)
+        group.extend(option_diagnostics(book, (loaded.chapter, loaded.file)))
         group.extend(shortcode_diagnostics(loaded.chapter, loaded.shown,
                                            ShortcodeContext(loaded.chapter.front_matter, book.config, result.variables)))
         group = locate(group, [loaded]) + list(loaded.include_problems)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import yaml
 
@@ -313,15 +313,13 @@ def _theme_file(book: Book, entry: Entry, problems: list[Diagnostic]) -> Path | 
 
 # --------------------------------------------------------------------------- the check
 
-def file_diagnostics(book: Book, chapters: Iterable[tuple[Chapter, Path]] = ()) -> list[Diagnostic]:
-    """Every problem with the book's filters, styles and includes (each once), for ``make check`` and the builds."""
-    found: list[Diagnostic] = []
-    targets: Sequence[tuple[Chapter | None, Path | None]] = [(None, None), *chapters]
-    found += theme(book)[1]
-    for chapter, file in targets:
-        for output_format in FORMAT_KEYS:
-            for reader in (filters, includes):
-                _, problems = reader(book, output_format, chapter, file)
-                own = [p for p in problems if chapter is None or p.file == chapter.path]
-                found += [p for p in own if p not in found]
+def option_diagnostics(book: Book, chapter: tuple[Chapter, Path] | None = None) -> list[Diagnostic]:
+    """Every problem with the book-wide filters, theme, styles and includes, or (given ``chapter``, its
+    parsed text and file) with that chapter's own, each once: for ``make check`` and the builds."""
+    found: list[Diagnostic] = [] if chapter else theme(book)[1]
+    for output_format in FORMAT_KEYS:
+        for reader in (filters, includes):
+            _, problems = reader(book, output_format, *(chapter or (None, None)))
+            own = [p for p in problems if chapter is None or p.file == chapter[0].path]
+            found += [p for p in own if p not in found]
     return found
