@@ -3,7 +3,7 @@
 Each user filter runs through a small generated wrapper that gives it the
 ``quarto`` global (``filters/quarto.lua``), points ``PANDOC_SCRIPT_FILE`` at the
 filter itself and then runs it, so it behaves as when Pandoc loads it directly.
-What the module reports (warnings, ``quarto.log`` output, HTML dependencies)
+What the module reports (warnings, ``quarto.log`` output, HTML dependencies, included text)
 comes back on Pandoc's stderr as marked JSON lines; a filter that fails becomes
 an error at the filter file's line.
 """
