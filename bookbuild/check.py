@@ -30,6 +30,7 @@ from .project import Book, ChapterEntry, display_path
 from .qmd import Chapter, parse_chapter
 from .references import ChapterScan, bibliography_keys, chapter_source, is_local_path, local_path, resolve_local, scan_chapter
 from .shortcodes import ShortcodeContext, load_variables, shortcode_diagnostics
+from .useroptions import option_diagnostics
 
 DATA_FILE_KEYS = ("quiz", "glossary", "concepts")
 
@@ -142,6 +143,8 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
     result.variables, variable_diagnostics = load_variables(book.root)
     for problem in variable_diagnostics:
         result.groups.setdefault(problem.file, []).append(problem)
+    for problem in option_diagnostics(book):
+        result.groups.setdefault(problem.file, []).append(problem)
     for loaded in chapters:
         if loaded.entry.path not in selected:
             continue
@@ -157,6 +160,7 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
         group.extend(_reference_diagnostics(loaded, labels, bib_keys | own_keys))
         group.extend(_file_diagnostics(loaded, book.root))
         group.extend(_link_diagnostics(loaded, book))
+        group.extend(option_diagnostics(book, (loaded.chapter, loaded.file)))
         group.extend(shortcode_diagnostics(loaded.chapter, loaded.shown,
                                            ShortcodeContext(loaded.chapter.front_matter, book.config, result.variables)))
         group = locate(group, [loaded]) + list(loaded.include_problems)

@@ -34,8 +34,8 @@ HOST = "127.0.0.1"
 STATUS_PATH = "/__bookbuild__/status"
 POLL_SECONDS = 0.4
 IGNORED_DIRS = {".git", ".venv", "__pycache__", ".pytest_cache", "node_modules", "_build", ".bookbuild-cache"}
-WATCHED_SUFFIXES = {".qmd", ".md", ".yml", ".yaml", ".bib", ".py", ".tex", ".css", ".js", ".lua", ".csv", ".json",
-                    ".png", ".jpg", ".jpeg", ".svg"}
+WATCHED_SUFFIXES = {".qmd", ".md", ".yml", ".yaml", ".bib", ".py", ".tex", ".css", ".scss", ".html", ".js", ".lua",
+                    ".csv", ".json", ".png", ".jpg", ".jpeg", ".svg"}
 
 RELOAD_SCRIPT = """<script>
 (function () {

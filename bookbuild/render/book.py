@@ -17,7 +17,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, Sequence, TextIO
 
 from ..cache import Cache, digest, file_digest
 from ..check import CheckResult, LoadedChapter, check_book, default_workers
@@ -27,7 +27,8 @@ from ..palette import Palette
 from ..project import Book, ChapterEntry
 from ..references import THEOREM_KINDS, XREF_KINDS, xref_label
 from ..shortcodes import ShortcodeContext, expansions
-from . import theme
+from ..useroptions import FilterSpec
+from . import theme, userfilters
 from .assumptions import assumptions_chapter
 from .markdown import AssemblyInputs, assemble
 from .numbering import ChapterNumbers, Target, appendix_letter, book_targets, number_chapter, walk
@@ -176,24 +177,34 @@ def citation_style(book: Book, output_format: str) -> Path | None:
 
 def render_chapter(stage: str, ast: dict[str, Any], data: dict[str, Any], *, template: str, filters: list[str],
                    options: list[str], bibliographies: list[Path], folder: Path, cache: Cache,
-                   csl: Path | None = None) -> str:
+                   csl: Path | None = None, user_filters: Sequence[FilterSpec] = (),
+                   messages: list[dict[str, Any]] | None = None) -> str:
     """Pandoc's output for one chapter's AST through the book's filters, from the cache when it can.
 
     The key covers everything Pandoc sees: the AST, the filter data (numbers, the
     targets this chapter refers to, callout styles), the template, the options,
-    the filters' source, the bibliographies, the citation style and Pandoc's version. Raises PandocError.
+    the filters' source (the book's own ``user_filters`` too, placed at their
+    entry points), the bibliographies, the citation style and Pandoc's version.
+    What the user filters report is put into ``messages`` (kept with the output
+    in the cache). Raises PandocError (a FilterError when a user filter failed).
     """
     source = json.dumps(ast, sort_keys=True)
     data_text = json.dumps(data, sort_keys=True)
     key = digest(stage, pandoc_version(), template, source, data_text, *options,
                  *[file_digest(FILTERS_DIR / f"{name}.lua") for name in [*filters, "bookdata"] if name != "citeproc"],
+                 *userfilters.digests(user_filters),
                  *[file_digest(path) for path in bibliographies], *([file_digest(csl)] if csl else []))
     cached = cache.get(stage, key)
-    if cached is not None:
+    said = cache.get(f"{stage}-messages", key) if user_filters else b"[]"
+    if cached is not None and said is not None:
         try:
-            return cached.decode("utf-8")
+            text = cached.decode("utf-8")
         except UnicodeDecodeError:
             cache.discard(stage, key, counted_hit=True)
+        else:
+            if messages is not None:
+                messages.extend(json.loads(said))
+            return text
     with tempfile.TemporaryDirectory(prefix="bookbuild-") as scratch:
         template_file, data_file = Path(scratch) / "parts.template", Path(scratch) / "data.json"
         template_file.write_text(template, encoding="utf-8")
@@ -204,8 +215,27 @@ def render_chapter(stage: str, ast: dict[str, Any], data: dict[str, Any], *, tem
             args += ["--bibliography", str(path)]
         if csl:
             args += ["--csl", str(csl)]
-        output = run_pandoc([*args, *filter_args(filters)], source, cwd=folder)
+        steps: list[str | Path] = []
+        wrappers: dict[str, FilterSpec] = {}
+        for n, step in enumerate(userfilters.chain(filters, user_filters)):
+            if isinstance(step, str):
+                steps.append(step)
+                continue
+            wrapper = Path(scratch) / f"user-{n}-{step.path.name}"
+            wrapper.write_text(userfilters.wrapper(step), encoding="utf-8")
+            wrappers[str(wrapper)] = step
+            steps.append(wrapper)
+        stderr: list[str] = []
+        try:
+            output = run_pandoc([*args, *filter_args(steps)], source, cwd=folder, stderr=stderr)
+        except PandocError as exc:
+            raise userfilters.failure(exc, wrappers) from exc
+    said_list = userfilters.read_messages("".join(stderr))
+    if messages is not None:
+        messages.extend(said_list)
     cache.put(stage, key, output.encode("utf-8"))
+    if user_filters:
+        cache.put(f"{stage}-messages", key, json.dumps(said_list).encode("utf-8"))
     return output
 
 

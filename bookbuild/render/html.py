@@ -27,13 +27,15 @@ from ..outputs import OutputFolder
 from ..paths import outside_reason, resolved
 from ..project import Book
 from ..references import is_local_path, local_path, resolve_local
-from . import latex_setup, site, theme
+from .. import useroptions
+from . import latex_setup, scsstheme, site, theme, userfilters, userstyles
 from .book import Build, citation_style, cited_keys, default_echo, filter_data, page_of, parallel, prepare_book, progress, render_chapter
 from .site import ChapterPage
 from .links import book_chapter_targets, with_chapter_links
 from .markdown import TIKZ_INFO, AssemblyInputs
 from .pandoc import PandocError
 from .tikz import TikzError, compile_all
+from .userfilters import FilterError
 
 HTML_FILTERS = ["conditional", "crossref", "citeproc", "latex-commands", "callouts", "layout"]
 BODY_MARKER = "<!-- bookbuild:body -->"
@@ -73,6 +75,8 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     prepared = prepare_book(book, names, write_figures, output_format="html", cache=cache, engine=engine,
                             timeout=timeout, workers=workers, log=log, writable=(out_dir,))
     build = HtmlBuild(out_dir, prepared, cache=cache)
+    theme_css, problems = scsstheme.write_theme(useroptions.theme(book)[0], out_dir)
+    build.diagnostics.extend(problems)
     jobs = prepared.rendered()
     images = {}
     for loaded, ast, page, _ in jobs:
@@ -90,14 +94,18 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
 
     for (loaded, _, page, _), result in zip(jobs, rendered):
         if isinstance(result, PandocError):
-            build.diagnostics.append(error("pandoc", loaded.shown, 1, f"pandoc failed: {result}"))
+            problem = (result.diagnostic if isinstance(result, FilterError)
+                       else error("pandoc", loaded.shown, 1, f"pandoc failed: {result}"))
+            if problem not in build.diagnostics:  # a failing filter fails on every page alike
+                build.diagnostics.append(problem)
             output.keep(page.page)
             continue
-        body, toc = result
+        body, toc, said = result
         entries = chapter_ledger(prepared.executed[loaded.chapter.path])
         article = body + site.provenance_script(entries)
+        extras = _page_extras(book, loaded, page.page, said, out_dir, build.diagnostics, log, theme_css)
         output.write(page.page, site.page_html(book_title=book.title, page=page.page, title=page.title,
-                                               entries=prepared.pages, article=article, toc=toc))
+                                               entries=prepared.pages, article=article, toc=toc, **extras))
         for source, link in images[page.page].values():
             output.copy(source, posixpath.normpath(posixpath.join(posixpath.dirname(page.page), link)))
         fresh[page.page] = (json.dumps(site.search_entries(page.page, page.title, body)), ledger_json(entries))
@@ -105,26 +113,48 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
             cache.put(kind, _page_key(book, page), text.encode("utf-8"))
         build.pages.append(page.page)
 
-    _write_site_files(book, prepared.pages, output, cache, fresh)
+    _write_site_files(book, prepared.pages, output, cache, fresh, build.diagnostics, log, theme_css)
     # A whole-book build removes what earlier builds wrote and this one did not (a removed chapter's page).
     output.finish(prune=not names)
     build.seconds = time.perf_counter() - started
     return build
 
 
+def _page_extras(book: Book, loaded: LoadedChapter | None, page: str, said: list[dict[str, Any]], out_dir: Path,
+                 diagnostics: list[Diagnostic], log: TextIO, theme_css: str | None) -> dict[str, str]:
+    """The book's own theme, styles, includes and filters' dependencies for one page (copied into ``out_dir``);
+    what the filters said goes into ``diagnostics`` (each once) and ``log``."""
+    specs, _ = useroptions.includes(book, "html", loaded.chapter if loaded else None, loaded.file if loaded else None)
+    heard = userfilters.report(said)
+    for row in heard.output:
+        log.write(f"  {row}\n")
+    dependencies, problems = userstyles.html_dependencies(page, heard.dependencies, out_dir)
+    diagnostics.extend(d for d in [*heard.diagnostics, *problems] if d not in diagnostics)
+    parts = userstyles.placed(specs, "html")
+    theme_link = f'<link rel="stylesheet" href="{site.relative(page, theme_css)}">' if theme_css else ""
+    head = "\n".join(part for part in (theme_link, userstyles.html_styles(book.root, page, specs, out_dir), dependencies,
+                                        parts.head) if part)
+    return {"head": "\n".join(part for part in (head, heard.included("in-header")) if part),
+            "before_body": "\n".join(part for part in (parts.before_body, heard.included("before-body")) if part),
+            "after_body": "\n".join(part for part in (parts.after_body, heard.included("after-body")) if part)}
+
+
 def _render_chapter(book: Book, loaded: LoadedChapter, ast: dict[str, Any], page: ChapterPage,
-                    data: dict[str, Any], cache: Cache) -> tuple[str, str] | PandocError:
-    """The chapter's article HTML and table of contents, from Pandoc or the cache."""
+                    data: dict[str, Any], cache: Cache) -> tuple[str, str, list[dict[str, Any]]] | PandocError:
+    """The chapter's article HTML, table of contents and what its user filters said, from Pandoc or the cache."""
+    user, _ = useroptions.filters(book, "html", loaded.chapter, loaded.file)
+    said: list[dict[str, Any]] = []
     options = ["--to", "html5", "--toc", "--toc-depth=3", "--mathml", "--wrap=none",
                "--metadata", "reference-section-title=References", "--metadata", f"pagetitle={page.title}"]
     try:
         output = render_chapter("pandoc-html", ast, data, template=PARTS_TEMPLATE, filters=HTML_FILTERS, options=options,
                                 bibliographies=[b for b in chapter_bibliographies(book, loaded) if b.is_file()],
-                                folder=loaded.file.parent, cache=cache, csl=citation_style(book, "html"))
+                                folder=loaded.file.parent, cache=cache, csl=citation_style(book, "html"),
+                                user_filters=user, messages=said)
     except PandocError as exc:
         return exc
     toc, _, body = output.partition(BODY_MARKER)
-    return body.strip(), toc.replace('class="header-section-number"', 'class="toc-section-number"').strip()
+    return body.strip(), toc.replace('class="header-section-number"', 'class="toc-section-number"').strip(), said
 
 
 def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, output: OutputFolder, cache: Cache,
@@ -251,7 +281,8 @@ def _parse_records(kind: str, text: str) -> list[Any]:
 
 
 def _write_site_files(book: Book, pages: list[ChapterPage], output: OutputFolder, cache: Cache,
-                      fresh: dict[str, tuple[str, str]]) -> None:
+                      fresh: dict[str, tuple[str, str]], diagnostics: list[Diagnostic], log: TextIO,
+                      theme_css: str | None) -> None:
     """Assets, the search index of every page built so far, and a landing page if needed."""
     for asset in theme.asset_files():
         output.copy(asset, f"assets/{asset.name}")
@@ -266,5 +297,6 @@ def _write_site_files(book: Book, pages: list[ChapterPage], output: OutputFolder
     output.write("values.json", ledger_json(ledger))
     if not any(p.page == "index.html" for p in pages):
         article = site.landing_article(book.title, book.subtitle, book.author, pages)
+        extras = _page_extras(book, None, "index.html", [], output.root, diagnostics, log, theme_css)
         output.write("index.html", site.page_html(book_title=book.title, page="index.html", title=book.title,
-                                                  entries=pages, article=article, toc=""))
+                                                  entries=pages, article=article, toc="", **extras))

@@ -44,8 +44,9 @@ def pandoc_version() -> str:
     return run_pandoc(["--version"], "").splitlines()[0]
 
 
-def run_pandoc(args: list[str], stdin: str, *, cwd: Path | None = None, timeout: float = DEFAULT_TIMEOUT) -> str:
-    """Run pandoc with ``args`` on ``stdin``; return its standard output."""
+def run_pandoc(args: list[str], stdin: str, *, cwd: Path | None = None, timeout: float = DEFAULT_TIMEOUT,
+               stderr: list[str] | None = None) -> str:
+    """Run pandoc with ``args`` on ``stdin``; return its standard output (its stderr into ``stderr`` when given)."""
     command = [pandoc_binary(), *args]
     try:
         done = subprocess.run(command, input=stdin, capture_output=True, text=True, encoding="utf-8",
@@ -54,6 +55,8 @@ def run_pandoc(args: list[str], stdin: str, *, cwd: Path | None = None, timeout:
         raise PandocError(f"pandoc did not finish within {timeout:g} s") from exc
     if done.returncode != 0:
         raise PandocError(done.stderr.strip() or f"pandoc exited with status {done.returncode}")
+    if stderr is not None:
+        stderr.append(done.stderr)
     return done.stdout
 
 
@@ -62,14 +65,16 @@ def markdown_to_ast(markdown: str, *, cwd: Path) -> dict[str, Any]:
     return json.loads(run_pandoc(["--from", MARKDOWN_FORMAT, "--to", "json"], markdown, cwd=cwd))
 
 
-def filter_args(names: list[str]) -> list[str]:
-    """``--lua-filter`` arguments for the book's filters, by file stem, in order.
+def filter_args(names: list[str | Path]) -> list[str]:
+    """``--lua-filter`` arguments for the engine's filters, by file stem, in order (a Path: that file).
 
     ``citeproc`` in the list places Pandoc's citation processor at that point.
     """
     args: list[str] = []
     for name in names:
-        if name == "citeproc":
+        if isinstance(name, Path):
+            args += ["--lua-filter", str(name)]
+        elif name == "citeproc":
             args.append("--citeproc")
         else:
             args += ["--lua-filter", str(FILTERS_DIR / f"{name}.lua")]

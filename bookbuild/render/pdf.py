@@ -43,7 +43,8 @@ from ..paths import contained, outside_reason
 from ..palette import Palette
 from ..project import Book
 from ..references import bibliography_keys, is_local_path, xref_kind
-from . import latex_setup, theme
+from .. import useroptions
+from . import latex_setup, theme, userfilters, userstyles
 from .book import Build, PreparedBook, citation_style, cited_in_order, cited_keys, default_echo, filter_data, parallel, prepare_book, progress, render_chapter
 from .latex_run import LatexError, LatexResult, compile_document, log_warnings
 from .links import book_chapter_targets, with_chapter_links
@@ -51,7 +52,8 @@ from .markdown import AssemblyInputs
 from .pandoc import PandocError, pandoc_version, run_pandoc
 from .site import APPENDICES_TITLE
 from .svg import SvgError, svg_to_pdf
-from .tikz import tikz_preamble
+from .tikz import TikzError, tikz_preamble
+from .userfilters import FilterError
 
 LATEX_FILTERS = ["conditional", "crossref", "citeproc", "latex-commands", "latex-book", "callouts", "layout"]
 PREAMBLE_FILE = theme.THEME_DIR / "latex-preamble.tex"
@@ -194,6 +196,7 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
         icons = _callout_icons(workdir / "icons", book.palette)
         chapter_targets = book_chapter_targets([c.entry.path for c in prepared.chapters],
                                                [p.page for p in prepared.pages], prepared.asts)
+        included_by: dict[int, dict[str, list[str]]] = {}  # what the book's filters included, by chapter
 
         def convert(n: int, job: tuple[LoadedChapter, dict[str, Any], Any, Any]) -> tuple[ChapterTex | None, list[Diagnostic]]:
             loaded, ast, page, numbers = job
@@ -208,18 +211,30 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
             linked = with_chapter_links(ast, loaded.entry.path, page.page, chapter_targets, single_document=True)
             ready = latex_ast(loaded, linked, cited, problems, workdir / "images", numeric=numeric, root=book.root)
             try:
-                highlighting, body = _pandoc_latex(loaded, ready, data, bib_files, csl, cache)
+                highlighting, body, said = _pandoc_latex(book, loaded, ready, data, bib_files, csl, cache)
+            except FilterError as exc:
+                return None, [*problems, exc.diagnostic]
             except PandocError as exc:
                 return None, [*problems, error("pandoc", loaded.shown, 1, f"pandoc failed: {exc}")]
+            heard = userfilters.report(said)
+            problems += heard.diagnostics
+            for row in heard.output:
+                say(row)
+            included_by[n] = heard.includes
             name = f"chapters/{n:02d}-{re.sub(r'[^A-Za-z0-9_-]+', '-', loaded.entry.name)}.tex"
             head = "" if body.startswith(SOURCE_MARKER) else f"{SOURCE_MARKER}1 {loaded.shown}\n"
             write_atomic(contained(workdir, name), f"{head}{body.strip()}\n")
             return ChapterTex(loaded, name, numbers.chapter, page.part, highlighting, page.part_page, page.appendix), problems
 
         converted = parallel(workers, [lambda n=n, j=j: convert(n, j) for n, j in enumerate(jobs)])
+        included: dict[str, list[str]] = {place: [] for place in userfilters.INCLUDE_PLACES}
+        for n in sorted(included_by):  # in book order, whichever chapter finished first
+            for place, texts in included_by[n].items():
+                included[place] += [text for text in texts if text not in included[place]]
         chapters = [c for c, _ in converted if c is not None]
         for _, problems in converted:
-            build.diagnostics.extend(problems)
+            # A user filter's warning or failure is the same in every chapter: report it once.
+            build.diagnostics.extend(d for d in problems if d not in build.diagnostics)
         if len(chapters) < len(jobs):
             say("not typesetting: Pandoc failed on a chapter")
             build.seconds = time.perf_counter() - started
@@ -227,7 +242,13 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
 
         bibliography = _bibliography(cited, bib_files, csl, cache) if cited else ""
         write_atomic(workdir / "bibliography.tex", bibliography)
-        document = book_document(book, chapters, prepared, has_bibliography=bool(bibliography))
+        try:
+            document = book_document(book, chapters, prepared, has_bibliography=bool(bibliography),
+                                     included={place: "\n".join(texts) for place, texts in included.items()})
+        except TikzError as exc:
+            build.diagnostics.append(error("latex-setup", book.display_config, 1, str(exc)))
+            build.seconds = time.perf_counter() - started
+            return build
         write_atomic(workdir / f"{JOBNAME}.tex", document)
 
         texts, images = _document_inputs(workdir, chapters)
@@ -575,14 +596,17 @@ def _with_markers(loaded: LoadedChapter, blocks: list[dict[str, Any]]) -> list[d
 
 # --------------------------------------------------------------------------- Pandoc
 
-def _pandoc_latex(loaded: LoadedChapter, ast: dict[str, Any], data: dict[str, Any],
-                  bib_files: list[Path], csl: Path | None, cache: Cache) -> tuple[str, str]:
-    """(highlighting macros, LaTeX body) of one chapter, from Pandoc or the cache."""
+def _pandoc_latex(book: Book, loaded: LoadedChapter, ast: dict[str, Any], data: dict[str, Any], bib_files: list[Path],
+                  csl: Path | None, cache: Cache) -> tuple[str, str, list[dict[str, Any]]]:
+    """(highlighting macros, LaTeX body, what the book's own filters said) of one chapter, from Pandoc or the cache."""
+    user, _ = useroptions.filters(book, "latex", loaded.chapter, loaded.file)
+    said: list[dict[str, Any]] = []
     output = render_chapter("pandoc-latex", ast, data, template=PARTS_TEMPLATE, filters=LATEX_FILTERS,
                             options=["--to", "latex", "--top-level-division=chapter", "--wrap=preserve"],
-                            bibliographies=bib_files, folder=loaded.file.parent, cache=cache, csl=csl)
+                            bibliographies=bib_files, folder=loaded.file.parent, cache=cache, csl=csl,
+                            user_filters=user, messages=said)
     highlighting, _, body = output.partition(BODY_MARKER)
-    return highlighting.strip(), body.strip()
+    return highlighting.strip(), body.strip(), said
 
 
 def _bibliography(keys: list[str], bib_files: list[Path], csl: Path | None, cache: Cache) -> str:
@@ -659,19 +683,28 @@ def _class_line(book: Book) -> str:
             f"\\documentclass[{','.join(options)}]{{{documentclass}}}\n")
 
 
-def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook, *, has_bibliography: bool) -> str:
-    """``book.tex``: preamble, title page, contents, lists, the chapters with their parts, bibliography, index."""
+def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook, *, has_bibliography: bool,
+                  included: dict[str, str] | None = None) -> str:
+    """``book.tex``: preamble, title page, contents, lists, the chapters with their parts, bibliography, index.
+
+    ``included``: what the book's filters included (``quarto.doc.include_text``) by place."""
     highlighting = next((c.highlighting for c in chapters if c.highlighting), "")
     authors = _authors(book.author)
     rendered = {c.loaded.chapter.path for c in chapters}
     kinds = {kind for numbers, loaded in zip(prepared.numbers, prepared.chapters) if loaded.chapter.path in rendered
              for kind, _ in numbers.labels.values()}
     author_list = " \\\\ ".join(latex_escape(a) for a in authors)
-    rows = [_class_line(book), preamble(book.palette, highlighting), f"\\input{{{PDF_ID_FILE}}}", ""]
+    specs, _ = useroptions.includes(book, "latex")
+    own = userstyles.latex_parts(specs)  # the book's own include-in-header, header-includes, before/after body
+    by_filters = included or {}
+    rows = [_class_line(book), preamble(book.palette, highlighting), *_own("include-in-header / header-includes", own.head),
+            *_own("filters' in-header includes", by_filters.get("in-header", "")),
+            f"\\input{{{PDF_ID_FILE}}}", ""]
     title, subtitle = latex_escape(book.title), latex_escape(str(book.subtitle or ""))
     rows.append(f"\\hypersetup{{pdftitle={{{title}}}, pdfauthor={{{latex_escape(', '.join(authors))}}}}}")
     rows += ["", "\\begin{document}", "\\frontmatter", f"\\booktitlepage{{{title}}}{{{subtitle}}}{{{author_list}}}",
-             "\\booklist{\\tableofcontents}"]
+             *_own("include-before-body", own.before_body),
+             *_own("filters' before-body includes", by_filters.get("before-body", "")), "\\booklist{\\tableofcontents}"]
     if "fig" in kinds:
         rows.append("\\booklist{\\listoffigures}")
     if "tbl" in kinds:
@@ -695,8 +728,14 @@ def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook
     rows += ["", "\\backmatter"]
     if has_bibliography:
         rows += ["\\addchap{References}", "\\input{bibliography.tex}"]
-    rows += ["\\printindex", "\\end{document}", ""]
+    rows += ["\\printindex", *_own("include-after-body", own.after_body),
+             *_own("filters' after-body includes", by_filters.get("after-body", "")), "\\end{document}", ""]
     return "\n".join(rows)
+
+
+def _own(key: str, text: str) -> list[str]:
+    """The book's own LaTeX for one place in book.tex, marked by the key it came from (nothing when empty)."""
+    return [f"% the book's {key}:", text] if text.strip() else []
 
 
 # --------------------------------------------------------------------------- diagnostics

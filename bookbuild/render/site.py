@@ -84,8 +84,10 @@ def page_nav(entries: list[ChapterPage], current: str) -> str:
     return f'<nav class="page-nav" aria-label="Previous and next chapter">{"".join(links)}</nav>'
 
 
-def page_html(*, book_title: str, page: str, title: str, entries: list[ChapterPage], article: str, toc: str) -> str:
-    """A complete HTML page in the site's shell."""
+def page_html(*, book_title: str, page: str, title: str, entries: list[ChapterPage], article: str, toc: str,
+              head: str = "", before_body: str = "", after_body: str = "") -> str:
+    """A complete HTML page in the site's shell; ``head`` (the book's own styles and includes) comes after
+    the engine's CSS and scripts, ``before_body`` / ``after_body`` at the start and end of the body."""
     root = relative(page, "index.html")
     assets = posixpath.dirname(relative(page, "assets/book.css"))
     search = relative(page, "search-index.js")
@@ -102,9 +104,9 @@ def page_html(*, book_title: str, page: str, title: str, entries: list[ChapterPa
 <link rel="stylesheet" href="{assets}/book.css">
 <script src="{assets}/book.js" defer></script>
 <script src="{search}" defer></script>
-</head>
+{_lines(head)}</head>
 <body>
-<header class="topbar">
+{_lines(before_body)}<header class="topbar">
 <button class="sidebar-toggle" type="button" aria-controls="sidebar" aria-expanded="false" aria-label="Chapters">☰</button>
 <a class="book-title" href="{root}">{html.escape(book_title)}</a>
 <div class="search"><input type="search" id="search-input" placeholder="Search the book" aria-label="Search the book" autocomplete="off">
@@ -121,9 +123,14 @@ def page_html(*, book_title: str, page: str, title: str, entries: list[ChapterPa
 </main>
 {toc_html}
 </div>
-</body>
+{_lines(after_body)}</body>
 </html>
 """
+
+
+def _lines(markup: str) -> str:
+    """Markup on lines of its own in the page (nothing when empty)."""
+    return markup.strip("\n") + "\n" if markup.strip() else ""
 
 
 def landing_article(book_title: str, subtitle: str | None, author: object, entries: list[ChapterPage]) -> str:
