@@ -245,3 +245,21 @@ def test_jupyter_engine_locates_a_failed_check(book_factory):
     for engine in ("jupyter", "inprocess"):
         (diag,) = run(root, engine=engine).diagnostics
         assert (diag.code, diag.line, diag.message) == ("check-failed", 9, "x should exceed 2"), engine
+
+
+@pytest.mark.parametrize("engine", ["inprocess", "jupyter"])
+def test_a_module_the_cells_cannot_find_says_where_they_look(book_factory, engine):
+    root = book_factory({"ch.qmd": """
+        # Chapter
+
+        ```{python}
+        #| label: setup
+        from mybooklib.units import GB
+        ```
+        """})
+    problem = next(d for d in run(root, engine=engine).diagnostics if d.is_error)
+    assert (problem.code, problem.line, problem.cell) == ("cell-error", 5, "setup")
+    assert problem.message == "ModuleNotFoundError: No module named 'mybooklib'"
+    assert problem.hint.startswith("'mybooklib' is not on the cells' import path (the chapter's folder, then PYTHONPATH, "
+                                   "then the installed packages): install it, or name the folder that holds it in the "
+                                   "project's _environment file (PYTHONPATH=lib) or in PYTHONPATH")

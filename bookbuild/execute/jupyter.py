@@ -27,7 +27,7 @@ from nbclient.exceptions import CellTimeoutError
 from ..diagnostics import Diagnostic, error
 from ..qmd import Cell, InlineExpr
 from . import values as values_module
-from .locate import inline_value_diagnostic, undefined_name
+from .locate import inline_value_diagnostic, missing_module_hint, undefined_name
 from .pool import ChapterJob
 from .result import CellResult, ExecutionResult, Figure, InlineValue
 from .values import MARKDOWN, NOT_TEXT
@@ -36,6 +36,7 @@ from .writes import TreeWatch, watch_diagnostics
 RESULT_MARKER = "__bookbuild_inline__"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 CELL_LINE = re.compile(r"Cell In\s*\[(\d+)\], line (\d+)")
+MISSING_MODULE = re.compile(r"No module named '([^']+)'")
 DEFAULT_TIMEOUT = 120.0
 
 BOOTSTRAP = '''
@@ -200,7 +201,9 @@ def _cell_error(cell: Cell, output: Any, shown_file: str, by_count: dict[int, Ce
     if name == "CheckFailed":
         return error("check-failed", shown_file, line, message or "a check failed", cell=cell.label)
     code = "cell-syntax" if name in ("SyntaxError", "IndentationError") else "cell-error"
-    return error(code, shown_file, line, f"{name}: {message}" if message else name, cell=cell.label)
+    missing = MISSING_MODULE.match(message) if name == "ModuleNotFoundError" else None
+    return error(code, shown_file, line, f"{name}: {message}" if message else name, cell=cell.label,
+                 hint=missing_module_hint(missing.group(1)) if missing else None)
 
 
 def _error_text(outputs: list[Any]) -> str:

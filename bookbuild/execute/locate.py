@@ -71,9 +71,19 @@ def cell_exception(exc: BaseException, cell: Cell, source_file: str, shown_file:
     after = f"; the {skipped} cell{'s' if skipped != 1 else ''} after it did not run" if skipped else ""
     if code == "check-failed":
         hint = "the prose's claim no longer holds for the computed values: fix the inputs or the claim" + after
+    elif isinstance(exc, ModuleNotFoundError) and exc.name:
+        hint = missing_module_hint(exc.name) + after
     else:
         hint = f"fix the cell starting at line {cell.line}" + after
     return error(code, shown_file, line or cell.line, describe(exc), cell=cell.label, detail=detail, hint=hint)
+
+
+def missing_module_hint(module: str) -> str:
+    """Where the cells look for modules, and how a book puts its own library there (both engines)."""
+    top = module.split(".")[0]
+    return (f"'{top}' is not on the cells' import path (the chapter's folder, then PYTHONPATH, then the installed "
+            f"packages): install it, or name the folder that holds it in the project's _environment file "
+            f"(PYTHONPATH=lib) or in PYTHONPATH")
 
 
 def cell_syntax_error(exc: SyntaxError, cell: Cell, shown_file: str) -> Diagnostic:
