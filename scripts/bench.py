@@ -37,6 +37,90 @@ def timed(command: list[str], runs: int, cwd: Path = REPO) -> list[float]:
     return times
 
 
+# One section of a generated large chapter: our own synthetic prose about a training
+# cluster, with what a real chapter has (a cell, inline values in prose, a callout, a
+# table, an equation, a footnote, an echoed cell's printed output, cross-references
+# back to the section before). ``{n}`` numbers the section, ``{p}`` the one before.
+LARGE_SECTION = """
+## Link budget of group {n} {{#sec-group-{n}}}
+
+```{{python}}
+#| label: group-{n}
+link_{n} = 100 + {n} % 7 * 25
+batch_{n} = 32 * (1 + {n} % 4)
+step_{n} = batch_{n} * 0.75 / link_{n} * 1000
+link_str_{n} = f"{{link_{n}}} Gb/s"
+batch_str_{n} = f"{{batch_{n}:,}}"
+step_str_{n} = f"{{step_{n}:.1f}} ms"
+```
+
+Group {n} of the cluster streams its gradients over a `{{python}} link_str_{n}` link.
+With a batch of `{{python}} batch_str_{n}` samples per replica, each step waits
+`{{python}} step_str_{n}` for the exchange to finish, which is *longer* than the
+group before it (@sec-group-{p}) whenever its link is slower, as @eq-step-{p}
+predicts. The **ratio** of the two, `{{python}} f"{{step_{n} / step_{p}:.2f}}"`, is what
+the scheduler reads before it places a job.[^note-{n}]
+
+[^note-{n}]: The exchange time of group {n} assumes `{{python}} link_str_{n}` of
+    usable bandwidth, which is an upper bound.
+
+$$
+t_{{\\text{{step}}}} = \\frac{{B \\cdot s}}{{W}}
+$$ {{#eq-step-{n}}}
+
+::: {{.callout-note}}
+## What `{{python}} step_str_{n}` means for group {n}
+
+A step of `{{python}} step_str_{n}` at `{{python}} batch_str_{n}` samples leaves the
+accelerators idle for part of each step; @tbl-group-{n} lists the budget.
+:::
+
+| quantity | group {n} | group {p} |
+|----------|-----------|-----------|
+| link     | `{{python}} link_str_{n}` | `{{python}} link_str_{p}` |
+| batch    | `{{python}} batch_str_{n}` | `{{python}} batch_str_{p}` |
+| step     | `{{python}} step_str_{n}` | `{{python}} step_str_{p}` |
+
+: The budget of group {n} {{#tbl-group-{n}}}
+
+```{{python}}
+#| echo: true
+print(f"group {n}: {{step_str_{n}}} per step")
+```
+
+Doubling the link of group {n} to `{{python}} f"{{2 * link_{n}}} Gb/s"` would halve
+its wait to `{{python}} f"{{step_{n} / 2:.1f}} ms"`; see [the budget](#tbl-group-{n})
+and @tbl-group-{p} for the neighbour.
+"""
+
+
+def make_large_chapter(target_bytes: int) -> str:
+    """A chapter of about ``target_bytes`` of our own synthetic prose (see LARGE_SECTION).
+
+    Each section is about 1.8 KB with 17 inline values, two cells, a heading,
+    a callout, a table, an equation, a footnote and cross-references.
+    """
+    head = '# A large chapter {#sec-large}\n\n```{python}\nstep_0 = 1.0\nlink_str_0 = "100 Gb/s"\n' \
+           'batch_str_0 = "32"\nstep_str_0 = "1.0 ms"\n```\n\n$$ t = 1 $$ {#eq-step-0}\n\n' \
+           '| a | b |\n|---|---|\n| 1 | 2 |\n\n: The first table {#tbl-group-0}\n\n## Group 0 {#sec-group-0}\n\nText.\n'
+    parts, size, n = [head], len(head), 0
+    while size < target_bytes:
+        n += 1
+        section = LARGE_SECTION.format(n=n, p=n - 1)
+        parts.append(section)
+        size += len(section.encode("utf-8"))
+    return "".join(parts)
+
+
+def make_large_book(root: Path, target_bytes: int) -> Path:
+    """A one-chapter book whose chapter is about ``target_bytes`` long."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "large.qmd").write_text(make_large_chapter(target_bytes), encoding="utf-8")
+    (root / "_quarto.yml").write_text("project:\n  type: book\nbook:\n  title: Large\n  chapters:\n    - large.qmd\n",
+                                      encoding="utf-8")
+    return root
+
+
 def make_big_book(root: Path, chapters: int) -> Path:
     """A book of ``chapters`` copies of the fixture chapter, labels renamed apart."""
     text = (FIXTURE / "ml_systems.qmd").read_text(encoding="utf-8")
