@@ -10,6 +10,7 @@ issues are printed beside the figures; nothing here fails a build.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import statistics
@@ -193,6 +194,48 @@ def bench_pdf(python: str) -> None:
         print("  " + next((line for line in pages.splitlines() if line.startswith("Pages:")), "Pages: ?"))
 
 
+def measured(command: list[str], cwd: Path = REPO, timeout: float = 900) -> tuple[float, float, float, str]:
+    """One run of a command: (wall-clock s, CPU s of it and its children, peak RSS in MB of the
+    largest process in its tree, its stderr's tail). CPU time is what to compare on a loaded machine."""
+    with tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
+        deadline = started + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                process.kill()
+                pid, status, usage = os.wait4(process.pid, 0)
+                break
+            time.sleep(0.05)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        tail = err.read().decode("utf-8", "replace")[-2000:]
+    if process.returncode not in (0, 1):
+        tail = f"exit status {process.returncode}: {tail}"
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, tail
+
+
+def bench_large_chapters(python: str, sizes_mb: tuple[float, ...] = (1, 2.5, 10)) -> None:
+    """HTML builds of one generated chapter of each size (cold cache, one run each): time and peak memory."""
+    print("\nmake html of one large generated chapter (cold cache, one run each)")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"  load average before: {load:.1f}; CPU s is the steadier figure when others share the machine")
+    for size in sizes_mb:
+        with tempfile.TemporaryDirectory(prefix="bookbuild-bench-large-") as scratch:
+            root = make_large_book(Path(scratch) / "book", int(size * 1_000_000))
+            values = (root / "large.qmd").read_text(encoding="utf-8").count("`{python} ")
+            wall, cpu, peak, tail = measured([python, "-m", "bookbuild", "html", "--project", str(root),
+                                              "--output-dir", f"{scratch}/out", "--cache-dir", f"{scratch}/cache"])
+            failed = f"  FAILED: {tail.strip().splitlines()[-1] if tail.strip() else ''}" if tail.startswith("exit") else ""
+            target = "  target: < 60 s and < 2 GB" if size >= 10 else ""
+            print(f"  {size:>4g} MB chapter ({values} values){'':<22} {wall:7.2f} s wall, {cpu:7.2f} s CPU, "
+                  f"peak {peak:6.0f} MB{target}{failed}")
+
+
 def report(name: str, times: list[float], baseline: list[float] | None = None, target: str = "") -> None:
     median = statistics.median(times)
     ratio = f"  {statistics.median(baseline) / median:5.1f}x faster than baseline" if baseline else ""
@@ -204,7 +247,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement (Jupyter: fewer)")
     parser.add_argument("--chapters", type=int, default=20, help="chapters in the generated book")
+    parser.add_argument("--large", type=float, nargs="*", default=[1, 2.5, 10],
+                        help="sizes in MB of the generated large chapters to build (none: skip)")
+    parser.add_argument("--only-large", action="store_true", help="run only the large-chapter builds")
     args = parser.parse_args()
+    if args.only_large:
+        bench_large_chapters(sys.executable, tuple(args.large))
+        return
     python = sys.executable
     check = [python, "-m", "bookbuild", "check"]
 
@@ -217,6 +266,7 @@ def main() -> None:
     report("  inprocess engine", inprocess, jupyter, "<= 1.5 s")
 
     bench_html(python, args.runs)
+    bench_large_chapters(python, tuple(args.large))
     bench_pdf(python)
 
     with tempfile.TemporaryDirectory(prefix="bookbuild-bench-") as scratch:
