@@ -4,7 +4,7 @@ The baseline is measured in the same run: the Jupyter engine (one kernel per
 chapter, as Quarto runs a book) against our in-process engine. Targets from the
 issues are printed beside the figures; nothing here fails a build.
 
-    python scripts/bench.py [--runs N] [--quick]
+    python scripts/bench.py [--runs N] [--large MB ...] [--only-large]
 """
 
 from __future__ import annotations
