@@ -42,7 +42,7 @@ def test_a_two_megabyte_chapter_builds_with_every_value_marked(tmp_path):
     assert f'<a href="#tbl-group-{sections - 1}" class="xref">Table 1.{sections}</a>' in page
 
 
-def test_values_with_brackets_are_marked_too(book_factory, tmp_path):
+def test_values_with_brackets_or_after_a_bang_are_marked_too(book_factory, tmp_path):
     root = book_factory({"ch.qmd": """
         # Brackets
 
@@ -50,11 +50,14 @@ def test_values_with_brackets_are_marked_too(book_factory, tmp_path):
         closing = "a]b"
         opening = "[c"
         pair = "[d] e"
+        seven = "7"
         ```
 
         One `{python} closing`, two `{python} opening`, three `{python} pair`, and [a link `{python} pair`](#x).
+        Wow!`{python} seven` and 10^`{python} seven`^.
         """})
     status, stdout, _ = build_site(root, tmp_path / "site", "--cache-dir", str(tmp_path / "cache"))
     assert status == 0, stdout
     page = (tmp_path / "site" / "ch.html").read_text(encoding="utf-8")
-    assert COMPUTED.findall(page) == [("0", "a]b"), ("1", "[c"), ("2", "[d] e"), ("3", "[d] e")]
+    assert COMPUTED.findall(page) == [("0", "a]b"), ("1", "[c"), ("2", "[d] e"), ("3", "[d] e"), ("4", "7"), ("5", "7")]
+    assert "Wow!<span" in page

@@ -59,7 +59,7 @@ def assemble(executed: ExecutedChapter, inputs: AssemblyInputs) -> str:
         elif isinstance(item, InlineExpr):
             value = _inline_text(item, values.get(item.index))
             if inputs.mark_values and item.index not in unmarkable:
-                value = marked_value(value, item.index)
+                value = marked_value(value, item.index, before=text[item.span.start - 1 : item.span.start])
             pieces.append(value)
         elif isinstance(item, Cell):
             pieces.append(_cell_markdown(item, results.get(item.index), inputs))
@@ -90,16 +90,17 @@ def separate_note_definitions(markdown: str) -> str:
     return INDEX_BEFORE_NOTE.sub(lambda m: m.group(1).rstrip() + "\n\n", markdown)
 
 
-def marked_value(text: str, index: int) -> str:
+def marked_value(text: str, index: int, before: str = "") -> str:
     """A value wrapped in a ``computed`` span that says which inline it is (``data-value``).
 
     A native Markdown span, ``[text]{.computed data-value="N"}``: Pandoc reads it
     into the same Span as the raw HTML ``<span class="computed" …>`` would be, in
     linear time, where each raw HTML span costs it a search ahead for its closing
     tag (a chapter of 2.5 MB took 7 GB). Text whose brackets would end the span
-    early keeps the raw HTML form.
+    early, or a value right after ``!``, ``^`` or ``\\`` (``![``, ``^[`` and ``\\[``
+    mean something else), keeps the raw HTML form.
     """
-    if _brackets_balanced(text):
+    if before not in ("!", "^", "\\") and _brackets_balanced(text):
         return f'[{text}]{{.computed data-value="{index}"}}'
     return f'<span class="computed" data-value="{index}">{text}</span>'
 
