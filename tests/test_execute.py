@@ -245,3 +245,43 @@ def test_jupyter_engine_locates_a_failed_check(book_factory):
     for engine in ("jupyter", "inprocess"):
         (diag,) = run(root, engine=engine).diagnostics
         assert (diag.code, diag.line, diag.message) == ("check-failed", 9, "x should exceed 2"), engine
+
+
+def test_a_value_is_traced_to_the_cell_that_last_rebound_its_name(book_factory):
+    """Provenance reads from a cell's syntax which names it may bind; names rebound out of
+    sight (a function declared ``global``, ``globals()``, ``except … as``) are still traced."""
+    from bookbuild.execute.runner import run_chapter
+    from bookbuild.qmd import parse_chapter
+
+    text = """
+```{python}
+a = 1
+b = 2
+x = 0
+def bump():
+    global b
+    b = b + 10
+def set_a():
+    globals()["a"] = 5
+```
+
+```{python}
+bump()
+```
+
+```{python}
+set_a()
+```
+
+```{python}
+try:
+    raise ValueError
+except ValueError as x:
+    pass
+c = 3
+```
+
+B is `{python} str(b)`, A is `{python} str(a)`, C is `{python} str(c)`.
+"""
+    result = run_chapter(parse_chapter("ch.qmd", text), "/tmp/ch.qmd", "ch.qmd")
+    assert [(v.text, v.cells) for v in result.values] == [("12", (1,)), ("5", (2,)), ("3", (3,))]

@@ -77,6 +77,8 @@ class ProvenanceTracker:
                         self.imported_from[alias.asname or alias.name] = (node.module, alias.name)
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 bound.add(node.name)
+                # A function that reaches the namespace dynamically may be called by any later cell.
+                self._scan_all = self._scan_all or any(_dynamic(inner) for inner in ast.walk(node))
             elif isinstance(node, (ast.Global, ast.Nonlocal)):
                 self._declared_global.update(node.names)
                 self._scan_all = self._scan_all or any(isinstance(n, ast.Delete) for n in ast.walk(tree))
@@ -132,6 +134,12 @@ class ProvenanceTracker:
         except SyntaxError:
             return ()
         return tuple(sorted({self.defined_by[n] for n in loaded_names(tree) if n in self.defined_by}))
+
+
+def _dynamic(node: ast.AST) -> bool:
+    """Whether a node reaches the namespace without naming what it binds (see DYNAMIC_NAMESPACE)."""
+    return (isinstance(node, ast.Name) and node.id in DYNAMIC_NAMESPACE) \
+        or (isinstance(node, ast.Attribute) and node.attr in DYNAMIC_NAMESPACE)
 
 
 def _from_module(module: str, attribute: str) -> list[ConstantUse]:
