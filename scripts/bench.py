@@ -221,6 +221,8 @@ def measured(command: list[str], cwd: Path = REPO, timeout: float = 900) -> tupl
 
 def bench_large_chapters(python: str, sizes_mb: tuple[float, ...] = (1, 2.5, 10)) -> None:
     """HTML builds of one generated chapter of each size (cold cache, one run each): time and peak memory."""
+    if not sizes_mb:
+        return
     print("\nmake html of one large generated chapter (cold cache, one run each)")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"  load average before: {load:.1f}; CPU s is the steadier figure when others share the machine")
