@@ -87,7 +87,10 @@ def book_ledger(executed: Iterable[ExecutedChapter]) -> list[LedgerEntry]:
 
 
 def ledger_json(entries: list[LedgerEntry]) -> str:
-    return json.dumps({"values": [e.to_json() for e in entries]}, indent=1, ensure_ascii=False) + "\n"
+    """``{"values": [...]}`` with one entry per line: readable in a diff, and written by
+    json's C encoder (``indent`` would switch to its pure-Python one, seconds for a big chapter)."""
+    rows = ",\n".join(json.dumps(e.to_json(), ensure_ascii=False) for e in entries)
+    return '{"values": [\n' + rows + "\n]}\n" if rows else '{"values": []}\n'
 
 
 def load_ledger(text: str) -> list[LedgerEntry]:

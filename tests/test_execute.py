@@ -263,3 +263,43 @@ def test_a_module_the_cells_cannot_find_says_where_they_look(book_factory, engin
     assert problem.hint.startswith("'mybooklib' is not on the cells' import path (the chapter's folder, then PYTHONPATH, "
                                    "then the installed packages): install it, or name the folder that holds it in the "
                                    "project's _environment file (PYTHONPATH=lib) or in PYTHONPATH")
+
+
+def test_a_value_is_traced_to_the_cell_that_last_rebound_its_name(book_factory):
+    """Provenance reads from a cell's syntax which names it may bind; names rebound out of
+    sight (a function declared ``global``, ``globals()``, ``except … as``) are still traced."""
+    from bookbuild.execute.runner import run_chapter
+    from bookbuild.qmd import parse_chapter
+
+    text = """
+```{python}
+a = 1
+b = 2
+x = 0
+def bump():
+    global b
+    b = b + 10
+def set_a():
+    globals()["a"] = 5
+```
+
+```{python}
+bump()
+```
+
+```{python}
+set_a()
+```
+
+```{python}
+try:
+    raise ValueError
+except ValueError as x:
+    pass
+c = 3
+```
+
+B is `{python} str(b)`, A is `{python} str(a)`, C is `{python} str(c)`.
+"""
+    result = run_chapter(parse_chapter("ch.qmd", text), "/tmp/ch.qmd", "ch.qmd")
+    assert [(v.text, v.cells) for v in result.values] == [("12", (1,)), ("5", (2,)), ("3", (3,))]

@@ -16,6 +16,7 @@ Tracked while a chapter runs (in-process engine):
 from __future__ import annotations
 
 import ast
+import itertools
 import sys
 import types
 from typing import Any, Iterable
@@ -24,6 +25,9 @@ from ..qmd import Cell
 from .result import ConstantUse
 
 SKIPPED_NAMES = {"__builtins__", "__name__", "display"}
+# Names through which code can bind or delete globals without naming them in its syntax.
+DYNAMIC_NAMESPACE = {"globals", "vars", "locals", "exec", "eval", "setattr", "delattr", "__dict__", "modules",
+                     "__builtins__", "builtins"}
 
 
 def loaded_names(tree: ast.AST) -> set[str]:
@@ -38,6 +42,8 @@ class ProvenanceTracker:
         self.defined_by: dict[str, int] = {}
         self.imported_from: dict[str, tuple[str, str]] = {}  # name -> (module, attribute)
         self._snapshot: dict[str, Any] = {}
+        self._declared_global: set[str] = set()  # names functions defined so far may rebind
+        self._scan_all = False  # once a function may delete globals, every cell scans the whole namespace
 
     def after_cell(self, cell: Cell, namespace: dict[str, Any],
                    tree: ast.AST | None) -> tuple[tuple[int, ...], tuple[ConstantUse, ...]]:
@@ -48,25 +54,47 @@ class ProvenanceTracker:
         reads: set[str] = set()
         imported_here: set[str] = set()
         chains: list[ast.Attribute] = []
+        bound: set[str] = set()  # names the cell's code may bind, read from its syntax
+        dynamic = False
         for node in ast.walk(tree):  # one pass collects everything below
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                reads.add(node.id)
+            if isinstance(node, ast.Name):
+                if isinstance(node.ctx, ast.Load):
+                    reads.add(node.id)
+                    dynamic = dynamic or node.id in DYNAMIC_NAMESPACE
+                elif isinstance(node.ctx, ast.Del):
+                    dynamic = True
+                else:
+                    bound.add(node.id)
             elif isinstance(node, ast.Attribute):
                 chains.append(node)
+                dynamic = dynamic or node.attr in DYNAMIC_NAMESPACE
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 for alias in node.names:
                     imported_here.add(alias.asname or alias.name)
+                    bound.add((alias.asname or alias.name).split(".")[0])
+                    dynamic = dynamic or alias.name == "*"
                     if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                         self.imported_from[alias.asname or alias.name] = (node.module, alias.name)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bound.add(node.name)
+                # A function that reaches the namespace dynamically may be called by any later cell.
+                self._scan_all = self._scan_all or any(_dynamic(inner) for inner in ast.walk(node))
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                self._declared_global.update(node.names)
+                self._scan_all = self._scan_all or any(isinstance(n, ast.Delete) for n in ast.walk(tree))
+            elif isinstance(node, ast.ExceptHandler) and node.name:
+                dynamic = True  # ``except E as name`` deletes the name when the block ends
+            elif isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
+                bound.add(node.name)
+            elif isinstance(node, ast.MatchMapping) and node.rest:
+                bound.add(node.rest)
         # Imported names (functions, units, constants) are not values a cell computed:
         # they make no dependency between cells (constants are traced separately).
         computed = reads - imported_here - set(self.imported_from)
         depends = tuple(sorted({self.defined_by[n] for n in computed if n in self.defined_by} - {cell.index}))
-        changed = [name for name, value in namespace.items()
-                   if name not in SKIPPED_NAMES and (name not in self._snapshot or self._snapshot[name] is not value)]
+        changed = self._changed(namespace, bound | self._declared_global, whole=dynamic or self._scan_all)
         for name in changed:
             self.defined_by[name] = cell.index
-        self._snapshot = dict(namespace)
         records: list[ConstantUse] = []
         for name in sorted(reads):
             if name in self.imported_from:
@@ -76,6 +104,29 @@ class ProvenanceTracker:
             records += _from_object_and_members(namespace.get(name))
         return depends, _unique(records)
 
+    def _changed(self, namespace: dict[str, Any], candidates: set[str], *, whole: bool) -> list[str]:
+        """The names the cell (re)bound: those among ``candidates`` whose object changed, and
+        any new name. Looking only at the candidates keeps a cell's cost independent of
+        how many names the cells above it defined; code that reaches the namespace
+        dynamically (``globals()``, ``exec``, ``del``, ``import *``) makes it look at every name.
+        """
+        snapshot = self._snapshot
+        if not whole and len(namespace) >= len(snapshot):
+            # Without deletions (those are in ``whole``), new names are the last ones inserted.
+            fresh = len(namespace) - len(snapshot)
+            tail = list(itertools.islice(reversed(namespace), fresh)) if fresh else []
+            if all(name not in snapshot for name in tail):
+                names = dict.fromkeys([*sorted(n for n in candidates if n in namespace), *reversed(tail)])
+                changed = [name for name in names if name not in SKIPPED_NAMES
+                           and (name not in snapshot or snapshot[name] is not namespace[name])]
+                for name in names:
+                    snapshot[name] = namespace[name]
+                return changed
+        changed = [name for name, value in namespace.items()
+                   if name not in SKIPPED_NAMES and (name not in snapshot or snapshot[name] is not value)]
+        self._snapshot = dict(namespace)
+        return changed
+
     def inline_cells(self, expr: str) -> tuple[int, ...]:
         """The cells that last defined the names an inline expression reads."""
         try:
@@ -83,6 +134,12 @@ class ProvenanceTracker:
         except SyntaxError:
             return ()
         return tuple(sorted({self.defined_by[n] for n in loaded_names(tree) if n in self.defined_by}))
+
+
+def _dynamic(node: ast.AST) -> bool:
+    """Whether a node reaches the namespace without naming what it binds (see DYNAMIC_NAMESPACE)."""
+    return (isinstance(node, ast.Name) and node.id in DYNAMIC_NAMESPACE) \
+        or (isinstance(node, ast.Attribute) and node.attr in DYNAMIC_NAMESPACE)
 
 
 def _from_module(module: str, attribute: str) -> list[ConstantUse]:

@@ -36,13 +36,23 @@ def prepare_headless() -> None:
 
 
 def parse_cell(cell: Cell) -> ast.Module:
-    """A cell's syntax tree, with the ``.qmd``'s own line numbers.
+    """A cell's syntax tree, with the ``.qmd``'s own line numbers (a SyntaxError's too).
 
-    Blank lines stand in for the file above the cell, so every line number (and
-    a SyntaxError's) is already a file line. The name given is not a file: given
-    a real path, CPython would take an error's text from that file.
+    The tree is shifted after parsing, not padded with blank lines before it:
+    padding made each cell cost as much as the file above it (quadratic in a
+    chapter's length). The name given is not a file: given a real path, CPython
+    would take an error's text from that file.
     """
-    return ast.parse("\n" * (cell.code_line - 1) + cell.code, filename=f"<cell {cell.label or cell.index}>")
+    shift = cell.code_line - 1
+    try:
+        tree = ast.parse(cell.code, filename=f"<cell {cell.label or cell.index}>")
+    except SyntaxError as exc:
+        if exc.lineno is not None:
+            exc.lineno += shift
+        if getattr(exc, "end_lineno", None) is not None:
+            exc.end_lineno += shift
+        raise
+    return ast.increment_lineno(tree, shift)
 
 
 def compile_cell(tree: ast.Module, source_file: str) -> Any:
@@ -73,7 +83,7 @@ def run_chapter(chapter: Chapter, source_file: str, shown_file: str,
     cells: list[CellResult] = []
     diagnostics: list[Diagnostic] = []
     failed = False
-    evaluated_cells = [c for c in chapter.cells if c.evaluates]
+    evaluated_after = _evaluated_after(chapter)
     tracker = ProvenanceTracker()
     for item in chapter.items:
         if isinstance(item, Cell):
@@ -83,7 +93,7 @@ def run_chapter(chapter: Chapter, source_file: str, shown_file: str,
             if on_item:
                 on_item(item)
             result, problem, tree = _run_cell(item, namespace, source_file, shown_file, figure_formats,
-                                              skipped=len([c for c in evaluated_cells if c.index > item.index]))
+                                              skipped=evaluated_after[item.index])
             depends_on, constants = tracker.after_cell(item, namespace, tree)
             cells.append(dataclasses.replace(result, depends_on=depends_on, constants=constants))
             if problem is not None:
@@ -99,6 +109,15 @@ def run_chapter(chapter: Chapter, source_file: str, shown_file: str,
             if problem is not None:
                 diagnostics.append(problem)
     return ExecutionResult(tuple(values), tuple(cells), tuple(diagnostics), time.perf_counter() - started)
+
+
+def _evaluated_after(chapter: Chapter) -> dict[int, int]:
+    """For each cell, how many evaluated cells come after it (counted once, not per cell)."""
+    after, count = {}, 0
+    for cell in reversed(chapter.cells):
+        after[cell.index] = count
+        count += cell.evaluates
+    return after
 
 
 def _run_cell(cell: Cell, namespace: dict[str, Any], source_file: str, shown_file: str,

@@ -32,7 +32,7 @@ from . import theme, userfilters
 from .assumptions import assumptions_chapter
 from .markdown import AssemblyInputs, assemble
 from .numbering import ChapterNumbers, Target, appendix_letter, book_targets, number_chapter, walk
-from .pandoc import FILTERS_DIR, PandocError, filter_args, markdown_to_ast, pandoc_version, run_pandoc
+from .pandoc import FILTERS_DIR, PandocError, filter_args, markdown_to_json, pandoc_version, run_pandoc
 from .site import ChapterPage
 
 
@@ -162,10 +162,10 @@ def parse_markdown(markdown: str, folder: Path, cache: Cache | None) -> dict[str
                 return json.loads(payload)
             except ValueError:
                 cache.discard("pandoc-ast", key, counted_hit=True)
-    ast = markdown_to_ast(markdown, cwd=folder)
+    text = markdown_to_json(markdown, cwd=folder)
     if cache is not None:
-        cache.put("pandoc-ast", key, json.dumps(ast).encode("utf-8"))
-    return ast
+        cache.put("pandoc-ast", key, text.encode("utf-8"))
+    return json.loads(text)
 
 
 def citation_style(book: Book, output_format: str) -> Path | None:

@@ -35,7 +35,7 @@ class AssemblyInputs:
     tikz_paths: Mapping[int, str | None]
     echo: bool = False
     output_format: str = "html"
-    mark_values: bool = False  # wrap each value in <span class="computed" data-value=N> (HTML provenance)
+    mark_values: bool = False  # wrap each value in a span of class "computed", data-value=N (HTML provenance)
     shortcodes: Mapping[Span, str] = field(default_factory=dict)  # where -> expansion (see shortcodes.py)
 
 
@@ -59,7 +59,7 @@ def assemble(executed: ExecutedChapter, inputs: AssemblyInputs) -> str:
         elif isinstance(item, InlineExpr):
             value = _inline_text(item, values.get(item.index))
             if inputs.mark_values and item.index not in unmarkable:
-                value = f'<span class="computed" data-value="{item.index}">{value}</span>'
+                value = marked_value(value, item.index, before=text[item.span.start - 1 : item.span.start])
             pieces.append(value)
         elif isinstance(item, Cell):
             pieces.append(_cell_markdown(item, results.get(item.index), inputs))
@@ -88,6 +88,38 @@ def separate_note_definitions(markdown: str) -> str:
     beside the note (it is a LaTeX command with nothing to show in the text).
     """
     return INDEX_BEFORE_NOTE.sub(lambda m: m.group(1).rstrip() + "\n\n", markdown)
+
+
+def marked_value(text: str, index: int, before: str = "") -> str:
+    """A value wrapped in a ``computed`` span that says which inline it is (``data-value``).
+
+    A native Markdown span, ``[text]{.computed data-value="N"}``: Pandoc reads it
+    into the same Span as the raw HTML ``<span class="computed" …>`` would be, in
+    linear time, where each raw HTML span costs it a search ahead for its closing
+    tag (a chapter of 2.5 MB took 7 GB). Text whose brackets would end the span
+    early, or a value right after ``!``, ``^`` or ``\\`` (``![``, ``^[`` and ``\\[``
+    mean something else), keeps the raw HTML form.
+    """
+    if before not in ("!", "^", "\\") and _brackets_balanced(text):
+        return f'[{text}]{{.computed data-value="{index}"}}'
+    return f'<span class="computed" data-value="{index}">{text}</span>'
+
+
+def _brackets_balanced(text: str) -> bool:
+    """Whether every ``]`` in the text closes a ``[`` of its own (backslash escapes skipped)."""
+    depth, escaped = 0, False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0 and not escaped
 
 
 def _unmarkable(executed: ExecutedChapter) -> set[int]:

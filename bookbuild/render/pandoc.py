@@ -62,7 +62,12 @@ def run_pandoc(args: list[str], stdin: str, *, cwd: Path | None = None, timeout:
 
 def markdown_to_ast(markdown: str, *, cwd: Path) -> dict[str, Any]:
     """Parse Markdown into Pandoc's JSON AST."""
-    return json.loads(run_pandoc(["--from", MARKDOWN_FORMAT, "--to", "json"], markdown, cwd=cwd))
+    return json.loads(markdown_to_json(markdown, cwd=cwd))
+
+
+def markdown_to_json(markdown: str, *, cwd: Path) -> str:
+    """Pandoc's JSON AST of some Markdown, as the text Pandoc wrote (to keep it without encoding it again)."""
+    return run_pandoc(["--from", MARKDOWN_FORMAT, "--to", "json"], markdown, cwd=cwd)
 
 
 def filter_args(names: list[str | Path]) -> list[str]:

@@ -487,24 +487,39 @@ def _line_of(loaded: LoadedChapter, needle: str) -> int:
 class _Anchors:
     """Finds blocks of the AST in the chapter's text, in order, to say on which line each begins."""
 
+    # A block's text is looked for this far ahead of the last one found (blocks made by the
+    # build, such as a cell's output, are in no source, and a search of the whole rest of
+    # the text for each made a long chapter quadratic); after a run of misses, once in the whole rest.
+    WINDOW = 256_000
+    MISSES_BEFORE_FULL_SEARCH = 8
+
     def __init__(self, loaded: LoadedChapter) -> None:
         self.text = loaded.chapter.text
         self.position = loaded.chapter.front_matter_span.end if loaded.chapter.front_matter_span else 0
         self.shown = loaded.shown
+        self._line = self.text.count("\n", 0, self.position) + 1  # the line of ``position``
+        self._misses = 0
 
     def line(self, block: dict[str, Any]) -> int | None:
         for needle in _needles(block):
             found = self._find(needle)
             if found is not None:
+                # Found text never lies before ``position``: count the lines in between only.
+                self._line += self.text.count("\n", self.position, found)
                 self.position = found
-                return self.text.count("\n", 0, found) + 1
+                self._misses = 0
+                return self._line
+        self._misses += 1
         return None
 
     def _find(self, needle: str) -> int | None:
         pattern = r"\s+".join(re.sub(r"['’]", "['’]", re.escape(word)) for word in needle.split())
         if not pattern:
             return None
-        match = re.compile(pattern).search(self.text, self.position)
+        search = re.compile(pattern).search
+        match = search(self.text, self.position, self.position + self.WINDOW)
+        if match is None and self._misses >= self.MISSES_BEFORE_FULL_SEARCH:
+            match = search(self.text, self.position)
         return match.start() if match else None
 
 
