@@ -21,11 +21,13 @@ from .diagnostics import Diagnostic, error, warning
 from .cache import Cache
 from .execute import FIGURE_FORMATS, ChapterJob, ExecutedChapter, ExecutionResult
 from .execute.reuse import execute_with_cache
+from .files import UnreadableSource, read_source
 from .includes import expand_includes
 from .lint import lint_chapter, prints_table_last
 from .project import Book, ChapterEntry, display_path
-from .qmd import Chapter, parse_chapter
-from .references import ChapterScan, bibliography_keys, is_local_path, resolve_local, scan_chapter
+from .qmd import Chapter, parse_chapter, unclosed_divs
+from .bibliography import check_style, read_bibliography
+from .references import ChapterScan, is_local_path, resolve_local, scan_chapter
 from .shortcodes import ShortcodeContext, load_variables, shortcode_diagnostics
 
 DATA_FILE_KEYS = ("quiz", "glossary", "concepts")
@@ -59,6 +61,11 @@ class CheckResult:
     executed: list[ExecutedChapter]
     groups: dict[str, list[Diagnostic]] = field(default_factory=dict)
     variables: dict[str, Any] = field(default_factory=dict)  # _variables.yml, for the {{< var >}} shortcode
+    unreadable: frozenset[Path] = frozenset()  # bibliographies and styles Pandoc cannot read: builds leave them out
+
+    def usable(self, paths: list[Path]) -> list[Path]:
+        """The bibliography or style files a build can give Pandoc (the others are this check's errors)."""
+        return [path for path in paths if path.is_file() and path.resolve() not in self.unreadable]
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -76,8 +83,13 @@ def load_chapters(book: Book) -> list[LoadedChapter]:
     for entry in book.chapters:
         file = (book.root / entry.path).resolve()
         shown = display_path(file)
-        text, source_map, problems = expand_includes(file, file.read_text(encoding="utf-8"), shown, book.root,
-                                                     display_path)
+        try:
+            text = read_source(file, shown)
+        except UnreadableSource as exc:
+            # Read as empty, so the book keeps its shape (numbering, navigation); the error fails the build.
+            loaded.append(LoadedChapter(entry, file, shown, parse_chapter(shown, ""), (exc.diagnostic,)))
+            continue
+        text, source_map, problems = expand_includes(file, text, shown, book.root, display_path)
         chapter = parse_chapter(shown, text)
         if source_map.includes_anything or problems:
             chapter = dataclasses.replace(chapter, source_map=source_map)
@@ -120,16 +132,16 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
     if book.diagnostics:
         result.groups[book.display_config] = list(book.diagnostics)
     labels = defined_labels(chapters)
-    bib_keys, bib_diagnostics = _bibliography(book)
-    if bib_diagnostics:
-        result.groups.setdefault(book.display_config, []).extend(bib_diagnostics)
+    bib_keys, bib_diagnostics, result.unreadable = _bibliography(book)
+    for problem in bib_diagnostics:
+        result.groups.setdefault(problem.file, []).append(problem)
     result.variables, variable_diagnostics = load_variables(book.root)
     for problem in variable_diagnostics:
         result.groups.setdefault(problem.file, []).append(problem)
     for loaded in chapters:
         if loaded.entry.path not in selected:
             continue
-        group = list(loaded.chapter.diagnostics)
+        group = [*loaded.chapter.diagnostics, *unclosed_divs(loaded.chapter)]
         run = by_path.get(loaded.chapter.path)
         if run is not None:
             group.extend(run.diagnostics)
@@ -179,22 +191,32 @@ def duplicate_labels(chapters: list[LoadedChapter], loaded: LoadedChapter) -> li
     return found
 
 
-def _bibliography(book: Book) -> tuple[set[str], list[Diagnostic]]:
+def _bibliography(book: Book) -> tuple[set[str], list[Diagnostic], frozenset[Path]]:
+    """The citation keys, the problems, and the files Pandoc cannot read (a build leaves them out)."""
     keys: set[str] = set()
     problems = []
+    unreadable: set[Path] = set()
     for name in book.bibliography:
-        path = book.root / name
+        path = (book.root / name).resolve()
         if path.is_file():
-            keys |= bibliography_keys(path.read_text(encoding="utf-8", errors="replace"))
+            found, problem = read_bibliography(path, display_path(path))
+            keys |= found
+            if problem is not None:
+                problems.append(problem)
+                unreadable.add(path)
         else:
             problems.append(warning("bibliography-missing", book.display_config, _config_line(book, name),
                                     f"bibliography '{name}' does not exist", hint="fix the path under 'bibliography:'"))
     styles = {style for output_format in ("html", "pdf") if (style := book.csl(output_format)) is not None}
-    for style in sorted(s for s in styles if not s.is_file()):
-        problems.append(error("csl-missing", book.display_config, _config_line(book, style.name),
-                              f"citation style '{style.name}' does not exist",
-                              hint="fix the path under 'csl:', or remove it for the default author-date style"))
-    return keys, problems
+    for style in sorted(styles):
+        if not style.is_file():
+            problems.append(error("csl-missing", book.display_config, _config_line(book, style.name),
+                                  f"citation style '{style.name}' does not exist",
+                                  hint="fix the path under 'csl:', or remove it for the default author-date style"))
+        elif (problem := check_style(style, display_path(style))) is not None:
+            problems.append(problem)
+            unreadable.add(style)
+    return keys, problems, frozenset(unreadable)
 
 
 def _config_line(book: Book, needle: str) -> int:

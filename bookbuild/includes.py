@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from .diagnostics import Diagnostic, error
+from .files import UnreadableSource, read_source
 
 INCLUDE_LINE = re.compile(r"^[ \t]*\{\{<[ \t]*include[ \t]+(?P<path>[^\s>]+)[ \t]*>\}\}[ \t]*$")
 INCLUDE_ANYWHERE = re.compile(r"\{\{<[ \t]*include\b")
@@ -120,8 +121,12 @@ def _expand(file: Path, text: str, shown: str, root: Path, display: Callable[[Pa
             problems.append(error("include", shown, n + 1, f"included file '{name}' does not exist",
                                   hint="fix the path; it is relative to the file that includes it"))
             continue
+        try:
+            included = read_source(target, display(target))
+        except UnreadableSource as exc:
+            problems.append(exc.diagnostic)
+            continue
         flush(n)
-        included = target.read_text(encoding="utf-8")
         if included and not included.endswith("\n"):
             included += "\n"
         _expand(target, included, display(target), root, display, lines, segments, problems, (*chain, target))

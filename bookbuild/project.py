@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from .diagnostics import ConfigError, Diagnostic, error
+from .files import UnreadableSource, read_source
 from .qmd import yaml_error_line, yaml_error_message
 
 CONFIG_NAME = "_quarto.yml"
@@ -103,7 +104,10 @@ def load_book(root: Path) -> Book:
     if not config_file.is_file():
         raise ConfigError(error("config", shown, 1, f"no {CONFIG_NAME} in {display_path(root)}",
                                 hint="pass --project DIR pointing at a folder with a Quarto book config"))
-    text = config_file.read_text(encoding="utf-8")
+    try:
+        text = read_source(config_file, shown)
+    except UnreadableSource as exc:
+        raise ConfigError(exc.diagnostic) from exc
     try:
         node = yaml.compose(text)
         config = yaml.safe_load(text) or {}

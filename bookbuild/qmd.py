@@ -25,6 +25,8 @@ PYTHON_INFO = re.compile(r"^\{\s*python\b(?P<attrs>[^}]*)\}$")
 CELL_OPTION = re.compile(r"^#\|\s?(?P<body>.*)$")
 BACKTICKS = re.compile(r"`+")
 INLINE_PREFIX = re.compile(r"^\{python\}[ \t]+")
+DIV_OPEN = re.compile(r"^[ \t]*(?P<fence>:{3,})[ \t]*(?:\{[^}]*\}|[^\s:{}][^\s{}]*)[ \t]*:*[ \t]*$")
+DIV_CLOSE = re.compile(r"^[ \t]*:{3,}[ \t]*$")
 
 
 @dataclass(frozen=True)
@@ -374,6 +376,24 @@ def _inline_exprs(text: str, start: int, end: int, index: LineIndex, first_index
             found.append(InlineExpr(first_index + len(found), content[prefix.end():].strip(), line, col,
                                     Span(span_start, span_end)))
     return found
+
+
+def unclosed_divs(chapter: Chapter) -> list[Diagnostic]:
+    """A warning at each ``:::`` div fence that no ``:::`` line closes (Pandoc's fenced divs).
+
+    Pandoc closes such a div at the end of the chapter, so it silently takes in
+    everything after it (headings, other divs): worth saying where it opened.
+    """
+    open_fences: list[int] = []
+    for number, row in enumerate(chapter.prose.split("\n"), start=1):
+        if DIV_CLOSE.match(row):
+            if open_fences:
+                open_fences.pop()
+        elif DIV_OPEN.match(row):
+            open_fences.append(number)
+    return [warning("div-unclosed", chapter.path, line, "div ':::' opened here is never closed, so it takes in "
+                    "the rest of the chapter", hint="add a line ':::' where the div ends")
+            for line in open_fences]
 
 
 HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)

@@ -163,11 +163,17 @@ def parse_markdown(markdown: str, folder: Path, cache: Cache | None) -> dict[str
     return ast
 
 
-def citation_style(book: Book, output_format: str) -> Path | None:
-    """The book's CSL file for a format, if it is there (a missing one is the check's error;
-    Pandoc then uses its default, author-date style)."""
-    path = book.csl(output_format)
-    return path if path is not None and path.is_file() else None
+def citation_style(checked: CheckResult, output_format: str) -> Path | None:
+    """The book's CSL file for a format, if Pandoc can read it (a missing or broken one is the
+    check's error; Pandoc then uses its default, author-date style)."""
+    path = checked.book.csl(output_format)
+    return next(iter(checked.usable([path])), None) if path is not None else None
+
+
+def bibliography_files(checked: CheckResult) -> list[Path]:
+    """The bibliographies a build gives Pandoc: those it can read (the check reports the others,
+    so one broken file does not fail every page)."""
+    return checked.usable([(checked.book.root / name).resolve() for name in checked.book.bibliography])
 
 
 def render_chapter(stage: str, ast: dict[str, Any], data: dict[str, Any], *, template: str, filters: list[str],

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..cache import Cache
-from ..check import LoadedChapter, default_workers
+from ..check import CheckResult, LoadedChapter, default_workers
 from ..diagnostics import Diagnostic, error, plural
 from ..execute import ExecutedChapter
 from ..files import copy_atomic, write_atomic
@@ -27,7 +27,7 @@ from ..ledger import LedgerEntry, chapter_ledger, ledger_json, load_ledger
 from ..project import Book
 from ..references import is_local_path
 from . import latex_setup, site, theme
-from .book import Build, citation_style, cited_keys, default_echo, filter_data, page_of, parallel, prepare_book, progress, render_chapter
+from .book import Build, bibliography_files, citation_style, cited_keys, default_echo, filter_data, page_of, parallel, prepare_book, progress, render_chapter
 from .site import ChapterPage
 from .markdown import TIKZ_INFO, AssemblyInputs
 from .pandoc import PandocError
@@ -69,7 +69,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     jobs = prepared.rendered()
     say(f"rendering {plural(len(jobs), 'page')}…")
     rendered = parallel(workers, [
-        lambda j=j: _render_chapter(book, j[0], j[1], j[2],
+        lambda j=j: _render_chapter(prepared.check, j[0], j[1], j[2],
                                     filter_data(j[2].page, j[3], prepared.targets, referenced=cited_keys(j[1])), cache)
         for j in jobs])
 
@@ -92,15 +92,15 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     return build
 
 
-def _render_chapter(book: Book, loaded: LoadedChapter, ast: dict[str, Any], page: ChapterPage,
+def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: dict[str, Any], page: ChapterPage,
                     data: dict[str, Any], cache: Cache) -> tuple[str, str] | PandocError:
     """The chapter's article HTML and table of contents, from Pandoc or the cache."""
     options = ["--to", "html5", "--toc", "--toc-depth=3", "--mathml", "--wrap=none",
                "--metadata", "reference-section-title=References", "--metadata", f"pagetitle={page.title}"]
     try:
         output = render_chapter("pandoc-html", ast, data, template=PARTS_TEMPLATE, filters=HTML_FILTERS, options=options,
-                                bibliographies=[(book.root / bib).resolve() for bib in book.bibliography],
-                                folder=loaded.file.parent, cache=cache, csl=citation_style(book, "html"))
+                                bibliographies=bibliography_files(checked),
+                                folder=loaded.file.parent, cache=cache, csl=citation_style(checked, "html"))
     except PandocError as exc:
         return exc
     toc, _, body = output.partition(BODY_MARKER)

@@ -40,7 +40,7 @@ from ..files import write_atomic
 from ..project import Book
 from ..references import bibliography_keys, is_local_path, xref_kind
 from . import latex_setup, theme
-from .book import Build, PreparedBook, citation_style, cited_in_order, cited_keys, default_echo, filter_data, parallel, prepare_book, progress, render_chapter
+from .book import Build, PreparedBook, bibliography_files, citation_style, cited_in_order, cited_keys, default_echo, filter_data, parallel, prepare_book, progress, render_chapter
 from .latex_run import LatexError, LatexResult, compile_document, log_warnings
 from .markdown import AssemblyInputs
 from .pandoc import PandocError, pandoc_version, run_pandoc
@@ -143,10 +143,10 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
         jobs = prepared.rendered()
         build.chapters = len(jobs)
         say(f"converting {plural(len(jobs), 'chapter')} to LaTeX…")
-        bib_files = [(book.root / b).resolve() for b in book.bibliography]
-        csl = citation_style(book, "pdf")
+        bib_files = bibliography_files(prepared.check)
+        csl = citation_style(prepared.check, "pdf")
         known_keys = set().union(*[bibliography_keys(p.read_text(encoding="utf-8", errors="replace"))
-                                   for p in bib_files if p.is_file()])
+                                   for p in bib_files])
         # In the order the book first cites them: a numeric style numbers them so, in the text and the list.
         cited = [key for key in dict.fromkeys(k for _, ast, _, _ in jobs for k in cited_in_order(ast))
                  if key in known_keys and not xref_kind(key)]
