@@ -25,7 +25,7 @@ from .files import UnreadableSource, read_source
 from .includes import expand_includes
 from .lint import lint_chapter, prints_table_last
 from .project import Book, ChapterEntry, display_path
-from .qmd import Chapter, parse_chapter, unclosed_divs
+from .qmd import Chapter, parse_chapter, structure_diagnostics
 from .bibliography import check_style, read_bibliography
 from .references import ChapterScan, is_local_path, resolve_local, scan_chapter
 from .shortcodes import ShortcodeContext, load_variables, shortcode_diagnostics
@@ -141,7 +141,7 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
     for loaded in chapters:
         if loaded.entry.path not in selected:
             continue
-        group = [*loaded.chapter.diagnostics, *unclosed_divs(loaded.chapter)]
+        group = [*loaded.chapter.diagnostics, *structure_diagnostics(loaded.chapter)]
         run = by_path.get(loaded.chapter.path)
         if run is not None:
             group.extend(run.diagnostics)

@@ -16,7 +16,7 @@ import yaml
 
 from .diagnostics import ConfigError, Diagnostic, error
 from .files import UnreadableSource, read_source
-from .qmd import yaml_error_line, yaml_error_message
+from .qmd import guard_aliases, yaml_error_line, yaml_error_message
 
 CONFIG_NAME = "_quarto.yml"
 
@@ -109,6 +109,7 @@ def load_book(root: Path) -> Book:
     except UnreadableSource as exc:
         raise ConfigError(exc.diagnostic) from exc
     try:
+        guard_aliases(text, yaml.SafeLoader)
         node = yaml.compose(text)
         config = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:

@@ -201,11 +201,49 @@ def load_yaml(text: str) -> Any:
     """Parse YAML safely (plain data only), with the fast loader when there is one.
 
     On an error the pure-Python loader parses again: its error marks are the precise ones.
+    Raises yaml.YAMLError, also for aliases that expand too far (see :func:`guard_aliases`).
     """
     try:
+        guard_aliases(text)
         return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError:
+        guard_aliases(text, yaml.SafeLoader)
         return yaml.safe_load(text)
+
+
+#: How many values YAML aliases may expand to. Loading shares an aliased value, but whatever
+#: later prints or walks the data copies it: nested aliases (a "billion laughs") explode.
+MAX_ALIAS_EXPANSION = 100_000
+
+
+def guard_aliases(text: str, loader: type = _SAFE_LOADER) -> None:
+    """Raise a yaml.YAMLError at the alias that makes the document expand past :data:`MAX_ALIAS_EXPANSION` values.
+
+    Reads the event stream (cheap, nothing is built), counting each alias as the size of what it names.
+    """
+    if "*" not in text:  # no alias, nothing to expand
+        return
+    sizes: dict[str, int] = {}
+    stack: list[tuple[str | None, int]] = []  # open collections: (anchor, values counted before it)
+    total = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.AliasEvent):
+            total += sizes.get(event.anchor, 1)
+            if total > MAX_ALIAS_EXPANSION:
+                raise yaml.MarkedYAMLError(problem=f"aliases expand to more than {MAX_ALIAS_EXPANSION} values "
+                                                   f"(at *{event.anchor}; nested aliases multiply)",
+                                           problem_mark=event.start_mark)
+        elif isinstance(event, yaml.ScalarEvent):
+            total += 1
+            if event.anchor:
+                sizes[event.anchor] = 1
+        elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            stack.append((event.anchor, total))
+            total += 1
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)) and stack:
+            anchor, before = stack.pop()
+            if anchor:
+                sizes[anchor] = total - before
 
 
 def yaml_error_line(exc: yaml.YAMLError, first_line: int) -> tuple[int, int]:
@@ -378,22 +416,48 @@ def _inline_exprs(text: str, start: int, end: int, index: LineIndex, first_index
     return found
 
 
-def unclosed_divs(chapter: Chapter) -> list[Diagnostic]:
-    """A warning at each ``:::`` div fence that no ``:::`` line closes (Pandoc's fenced divs).
+#: How deep divs, block quotes and lists may nest (Quarto books need a handful of levels); deeper
+#: structures overflow the recursion of the AST's readers (Python's json, the filters).
+MAX_NESTING = 100
+QUOTE_MARKS = re.compile(r"^(?:[ \t]*>)+")
+LIST_ITEM = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 
-    Pandoc closes such a div at the end of the chapter, so it silently takes in
-    everything after it (headings, other divs): worth saying where it opened.
+
+def structure_diagnostics(chapter: Chapter) -> list[Diagnostic]:
+    """Problems of the chapter's block structure that Pandoc does not report.
+
+    A warning at each ``:::`` div fence that no ``:::`` line closes (Pandoc closes
+    it at the end of the chapter, so it silently takes in everything after it),
+    and an error where divs, quotes and lists nest deeper than :data:`MAX_NESTING`.
     """
+    found: list[Diagnostic] = []
     open_fences: list[int] = []
+    list_indents: list[int] = []
     for number, row in enumerate(chapter.prose.split("\n"), start=1):
         if DIV_CLOSE.match(row):
             if open_fences:
                 open_fences.pop()
         elif DIV_OPEN.match(row):
             open_fences.append(number)
-    return [warning("div-unclosed", chapter.path, line, "div ':::' opened here is never closed, so it takes in "
-                    "the rest of the chapter", hint="add a line ':::' where the div ends")
-            for line in open_fences]
+        quotes = QUOTE_MARKS.match(row)
+        depth_quotes = quotes.group().count(">") if quotes else 0
+        item = LIST_ITEM.match(row[quotes.end():] if quotes else row)
+        if item:
+            indent = len(item["indent"].expandtabs(4))
+            while list_indents and list_indents[-1] >= indent:
+                list_indents.pop()
+            list_indents.append(indent)
+        elif row.strip() and not row[:1].isspace():
+            list_indents.clear()  # a paragraph at the margin ends the lists
+        depth = len(open_fences) + depth_quotes + len(list_indents)
+        if depth > MAX_NESTING and not any(d.code == "nesting" for d in found):
+            found.append(error("nesting", chapter.path, number,
+                               f"divs, block quotes and lists nest {depth} deep here; the build reads at most "
+                               f"{MAX_NESTING} levels", hint="flatten the structure; this chapter is not rendered until then"))
+    found += [warning("div-unclosed", chapter.path, line, "div ':::' opened here is never closed, so it takes in "
+                      "the rest of the chapter", hint="add a line ':::' where the div ends")
+              for line in open_fences]
+    return found
 
 
 HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)

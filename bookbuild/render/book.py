@@ -125,7 +125,9 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
         markdown[loaded.chapter.path] = assemble(run, inputs)
 
     say("parsing with pandoc…")
-    asts = parallel(workers, [lambda c=c: _parse_or_report(c, markdown[c.chapter.path], cache, problems) for c in chapters])
+    too_deep = {shown for shown, group in checked.groups.items() if any(d.code == "nesting" for d in group)}
+    asts = parallel(workers, [lambda c=c: _parse_or_report(c, "" if c.shown in too_deep else markdown[c.chapter.path],
+                                                           cache, problems) for c in chapters])
     numbers = number_book(asts, [c.entry for c in chapters])
     # A part given as a page (`part: intro.qmd`) is titled by that page's heading.
     part_titles = {c.entry.path: n.title or c.entry.name for c, n in zip(chapters, numbers) if c.entry.part_page}
@@ -144,7 +146,15 @@ def _parse_or_report(loaded: LoadedChapter, markdown: str, cache: Cache | None, 
     except PandocError as exc:
         problems.append(error("pandoc", loaded.shown, 1, f"pandoc could not read the chapter: {exc}",
                               hint="look for runaway LaTeX macros or unbalanced braces in the prose"))
-        return {"blocks": []}
+    except RecursionError:
+        problems.append(too_deep_error(loaded.shown))
+    return parse_markdown("", loaded.file.parent, None)  # an empty page: the error says why
+
+
+def too_deep_error(shown: str) -> Diagnostic:
+    """A chapter whose structure nests deeper than the build's readers go (the check names the line when it can)."""
+    return error("nesting", shown, 1, "the chapter nests too deeply for the build to read (more than Python's "
+                 "recursion limit)", hint="flatten deeply nested divs, quotes, lists or emphasis; the chapter is not rendered")
 
 
 def parse_markdown(markdown: str, folder: Path, cache: Cache | None) -> dict[str, Any]:
