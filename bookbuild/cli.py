@@ -240,6 +240,23 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
     except ConfigError as exc:
         _report_config_error(exc.diagnostic, err)
         return 2
+    except Exception as exc:  # noqa: BLE001 - a bug of ours: one line for the author, the traceback on request
+        _report_internal_error(args.command, exc, err)
+        return 1
+
+
+def _report_internal_error(command: str, exc: Exception, err: TextIO) -> None:
+    """One ``error[internal]`` line naming the command; the traceback only with BOOKBUILD_DEBUG=1."""
+    import os
+    import traceback
+
+    if os.environ.get("BOOKBUILD_DEBUG", "") not in ("", "0"):
+        traceback.print_exception(exc, file=err)
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    err.write(f"error[internal]: 'bookbuild {command}' stopped on an unexpected {type(exc).__name__}"
+              f"{': ' + reason if reason else ''}\n"
+              "    help: this is a bug in bookbuild, not in the book: please report it with the command and this "
+              "line (run again with BOOKBUILD_DEBUG=1 for the traceback)\n")
 
 
 def _report_config_error(diagnostic: Diagnostic, err: TextIO) -> None:
