@@ -200,8 +200,13 @@ def run_values(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def run_diff_values(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .valuediff import diff_revisions, format_changes
 
-    changes = diff_revisions(args.project, args.rev_a, args.rev_b, log=err)
+    problems: list[Diagnostic] = []
+    changes = diff_revisions(args.project, args.rev_a, args.rev_b, log=err, problems=problems)
     out.write(format_changes(changes, args.rev_a, args.rev_b or "the working tree"))
+    if problems:
+        # The values of a revision that does not check are missing or wrong: not a diff to trust.
+        out.write(f"{plural(len(problems), 'error')} in the checks above: the values they touch are not comparable\n")
+        return 1
     return 0
 
 
