@@ -150,6 +150,7 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
         group.extend(duplicate_labels(chapters, loaded))
         group.extend(_reference_diagnostics(loaded, labels, bib_keys))
         group.extend(_file_diagnostics(loaded))
+        group.extend(_tikz_diagnostics(loaded))
         group.extend(shortcode_diagnostics(loaded.chapter, loaded.shown,
                                            ShortcodeContext(loaded.chapter.front_matter, book.config, result.variables)))
         group = locate(group, [loaded]) + list(loaded.include_problems)
@@ -252,6 +253,20 @@ def _file_diagnostics(loaded: LoadedChapter) -> list[Diagnostic]:
             found.append(warning("data-file-missing", loaded.shown, _front_matter_line(loaded.chapter, key),
                                  f"{key} file '{value}' named in the front matter does not exist",
                                  hint=f"add {value} beside the chapter, or remove the '{key}:' line"))
+    return found
+
+
+def _tikz_diagnostics(loaded: LoadedChapter) -> list[Diagnostic]:
+    """An error at a TikZ figure whose braces or environments do not pair up: LaTeX would fail on it."""
+    from .render.markdown import TIKZ_INFO
+    from .render.tikz import unbalanced
+
+    found = []
+    for block in loaded.chapter.blocks:
+        if TIKZ_INFO.match(block.info) and (problem := unbalanced(block.code, block.line + 1)) is not None:
+            line, reason = problem
+            found.append(error("tikz-syntax", loaded.shown, line, f"TikZ figure: {reason}",
+                               hint="balance the braces and \\begin/\\end pairs; LaTeX cannot compile the figure until then"))
     return found
 
 

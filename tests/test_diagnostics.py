@@ -130,6 +130,29 @@ def test_an_unclosed_div_is_a_warning_at_its_fence_in_check_and_html(book, tmp_p
     assert html(tmp_path)[:2] == (0, [expected])
 
 
+def test_a_tikz_figure_with_an_unclosed_brace_is_an_error_in_check(book):
+    book({"ch.qmd": """
+        # Chapter
+
+        ```{.tikz}
+        \\begin{tikzpicture}
+        \\node[draw] at (0,0) {50\\% of {peak};
+        \\draw (0,0) -- (1,1); % a comment's { is no brace
+        \\end{tikzpicture}
+        ```
+
+        ```{.tikz}
+        \\begin{tikzpicture}
+        \\begin{scope}
+        \\end{tikzpicture}
+        ```
+        """})
+    assert check() == (1, [
+        "ch.qmd:5:1: error[tikz-syntax]: TikZ figure: this '{' is never closed",
+        "ch.qmd:13:1: error[tikz-syntax]: TikZ figure: \\end{tikzpicture} ends \\begin{scope} of line 12",
+    ])
+
+
 # --- sources that are not UTF-8 -----------------------------------------------------------------
 
 def test_a_chapter_that_is_not_utf8_is_an_error_at_its_first_bad_byte(book, tmp_path):
