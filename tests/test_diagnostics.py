@@ -212,6 +212,15 @@ def test_a_hundred_nested_divs_build(book, tmp_path):
     assert (tmp_path / "site" / "ch.html").read_text(encoding="utf-8").count('<div class="a">') == 100
 
 
+def test_inline_nesting_too_deep_for_the_build_is_one_error_at_the_chapter(book, tmp_path):
+    """Emphasis 600 deep: the line scan of `check` cannot see it; the build reports it instead of a RecursionError."""
+    book({"ch.qmd": "# Chapter\n\n" + "*_" * 300 + "deep" + "_*" * 300 + "\n"})
+    status, found, out = html(tmp_path)
+    assert (status, found) == (1, ["ch.qmd:1:1: error[nesting]: the chapter nests too deeply for the build to read "
+                                   "(more than Python's recursion limit)"])
+    assert "built 1 page" in out
+
+
 def billion_laughs(indent: str = "") -> str:
     rows = [f'{indent}l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     rows += [f"{indent}l{n}: &l{n} [" + ", ".join([f"*l{n - 1}"] * 9) + "]" for n in range(1, 9)]
