@@ -130,8 +130,7 @@ def test_an_unclosed_div_is_a_warning_at_its_fence_in_check_and_html(book, tmp_p
     assert html(tmp_path)[:2] == (0, [expected])
 
 
-def test_a_tikz_figure_with_an_unclosed_brace_is_an_error_in_check(book):
-    book({"ch.qmd": """
+TIKZ_UNBALANCED = {"ch.qmd": """
         # Chapter
 
         ```{.tikz}
@@ -146,11 +145,30 @@ def test_a_tikz_figure_with_an_unclosed_brace_is_an_error_in_check(book):
         \\begin{scope}
         \\end{tikzpicture}
         ```
-        """})
-    assert check() == (1, [
-        "ch.qmd:5:1: error[tikz-syntax]: TikZ figure: this '{' is never closed",
-        "ch.qmd:13:1: error[tikz-syntax]: TikZ figure: \\end{tikzpicture} ends \\begin{scope} of line 12",
-    ])
+
+        After the figures.
+        """}
+TIKZ_ERRORS = [
+    "ch.qmd:5:1: error[tikz-syntax]: TikZ figure: this '{' is never closed",
+    "ch.qmd:13:1: error[tikz-syntax]: TikZ figure: \\end{tikzpicture} ends \\begin{scope} of line 12",
+]
+
+
+def test_a_tikz_figure_with_an_unclosed_brace_is_an_error_in_check_and_html(book, tmp_path):
+    book(TIKZ_UNBALANCED)
+    assert check() == (1, TIKZ_ERRORS)
+    status, found, _ = html(tmp_path)
+    assert (status, found) == (1, TIKZ_ERRORS)  # not compiled, so no second error from LaTeX
+    page = (tmp_path / "site" / "ch.html").read_text(encoding="utf-8")
+    assert page.count("TikZ figure left out: its braces do not pair up") == 2 and "After the figures." in page
+
+
+def test_a_tikz_figure_with_an_unclosed_brace_does_not_break_the_pdf(book, tmp_path):
+    book(TIKZ_UNBALANCED)
+    status, out, err = run("pdf", "--project", ".", "--output-dir", str(tmp_path / "pdf"),
+                           "--cache-dir", str(tmp_path / "cache"), "--no-install")
+    assert (status, diagnostics(out)) == (1, TIKZ_ERRORS), out + err
+    assert "Traceback" not in out + err and "built" in out and list((tmp_path / "pdf").glob("*.pdf"))
 
 
 # --- sources that are not UTF-8 -----------------------------------------------------------------

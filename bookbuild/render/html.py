@@ -31,7 +31,7 @@ from .book import Build, bibliography_files, citation_style, cited_keys, default
 from .site import ChapterPage
 from .markdown import TIKZ_INFO, AssemblyInputs
 from .pandoc import PandocError
-from .tikz import TikzError, compile_all
+from .tikz import TikzError, compile_all, unbalanced
 
 HTML_FILTERS = ["conditional", "crossref", "citeproc", "latex-commands", "callouts", "layout"]
 BODY_MARKER = "<!-- bookbuild:body -->"
@@ -122,7 +122,8 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, out_d
             name = f"{cell_info.label or f'cell-{cell.index + 1}'}-{figure.number}.svg"
             write_atomic(out_dir / folder / name, figure.svg)
             figure_paths[(cell.index, figure.number)] = f"{rel_folder}/{name}"
-    blocks = [b for b in loaded.chapter.blocks if TIKZ_INFO.match(b.info)]
+    # A figure whose braces do not pair up is the check's error: LaTeX is not asked to fail on it too.
+    blocks = [b for b in loaded.chapter.blocks if TIKZ_INFO.match(b.info) and unbalanced(b.code) is None]
     tikz_paths: dict[int, str | None] = {}
     if blocks:
         _ensure_tex_for_tikz()
