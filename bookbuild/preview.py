@@ -17,6 +17,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -149,7 +150,7 @@ def build_report(status: int, stdout: str, stderr: str) -> str:
         return stdout
     if "error[" in stdout and status != 2:
         return stdout
-    lines = [line for line in stderr.splitlines() if not line.startswith("  ")]  # progress lines are indented
+    lines = [line for line in stderr.splitlines() if not re.match(r"  \S", line)]  # progress, not help or detail
     reason = "\n".join(lines[-30:]).strip()
     if status < 0:
         try:

@@ -196,3 +196,5 @@ def test_build_report_keeps_the_reason_of_a_crash():
     assert build_report(1, "", crash) == "error[internal]: 'bookbuild html' stopped on an unexpected ValueError: boom\n"
     assert build_report(1, "ch.qmd:1:1: error[x]: y\n", crash) == "ch.qmd:1:1: error[x]: y\n"
     assert build_report(1, "", "") == "the build failed with exit status 1 and said nothing\n"
+    config = "_quarto.yml:3:1: error[yaml]: malformed _quarto.yml\n    help: fix the YAML\n"
+    assert build_report(2, "", config) == config
