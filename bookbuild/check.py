@@ -25,10 +25,11 @@ from .files import UnreadableSource, read_source
 from .includes import expand_includes
 from .lint import lint_chapter, prints_table_last
 from .project import Book, ChapterEntry, display_path
-from .qmd import Chapter, parse_chapter, structure_diagnostics
+from .qmd import Chapter, parse_chapter
 from .bibliography import check_style, read_bibliography
 from .references import ChapterScan, is_local_path, resolve_local, scan_chapter
 from .shortcodes import ShortcodeContext, load_variables, shortcode_diagnostics
+from .structure import structure_diagnostics
 
 DATA_FILE_KEYS = ("quiz", "glossary", "concepts")
 

@@ -25,8 +25,6 @@ PYTHON_INFO = re.compile(r"^\{\s*python\b(?P<attrs>[^}]*)\}$")
 CELL_OPTION = re.compile(r"^#\|\s?(?P<body>.*)$")
 BACKTICKS = re.compile(r"`+")
 INLINE_PREFIX = re.compile(r"^\{python\}[ \t]+")
-DIV_OPEN = re.compile(r"^[ \t]*(?P<fence>:{3,})[ \t]*(?:\{[^}]*\}|[^\s:{}][^\s{}]*)[ \t]*:*[ \t]*$")
-DIV_CLOSE = re.compile(r"^[ \t]*:{3,}[ \t]*$")
 
 
 @dataclass(frozen=True)
@@ -413,50 +411,6 @@ def _inline_exprs(text: str, start: int, end: int, index: LineIndex, first_index
             line, col = index.position(span_start)
             found.append(InlineExpr(first_index + len(found), content[prefix.end():].strip(), line, col,
                                     Span(span_start, span_end)))
-    return found
-
-
-#: How deep divs, block quotes and lists may nest (Quarto books need a handful of levels); deeper
-#: structures overflow the recursion of the AST's readers (Python's json, the filters).
-MAX_NESTING = 100
-QUOTE_MARKS = re.compile(r"^(?:[ \t]*>)+")
-LIST_ITEM = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
-
-
-def structure_diagnostics(chapter: Chapter) -> list[Diagnostic]:
-    """Problems of the chapter's block structure that Pandoc does not report.
-
-    A warning at each ``:::`` div fence that no ``:::`` line closes (Pandoc closes
-    it at the end of the chapter, so it silently takes in everything after it),
-    and an error where divs, quotes and lists nest deeper than :data:`MAX_NESTING`.
-    """
-    found: list[Diagnostic] = []
-    open_fences: list[int] = []
-    list_indents: list[int] = []
-    for number, row in enumerate(chapter.prose.split("\n"), start=1):
-        if DIV_CLOSE.match(row):
-            if open_fences:
-                open_fences.pop()
-        elif DIV_OPEN.match(row):
-            open_fences.append(number)
-        quotes = QUOTE_MARKS.match(row)
-        depth_quotes = quotes.group().count(">") if quotes else 0
-        item = LIST_ITEM.match(row[quotes.end():] if quotes else row)
-        if item:
-            indent = len(item["indent"].expandtabs(4))
-            while list_indents and list_indents[-1] >= indent:
-                list_indents.pop()
-            list_indents.append(indent)
-        elif row.strip() and not row[:1].isspace():
-            list_indents.clear()  # a paragraph at the margin ends the lists
-        depth = len(open_fences) + depth_quotes + len(list_indents)
-        if depth > MAX_NESTING and not any(d.code == "nesting" for d in found):
-            found.append(error("nesting", chapter.path, number,
-                               f"divs, block quotes and lists nest {depth} deep here; the build reads at most "
-                               f"{MAX_NESTING} levels", hint="flatten the structure; this chapter is not rendered until then"))
-    found += [warning("div-unclosed", chapter.path, line, "div ':::' opened here is never closed, so it takes in "
-                      "the rest of the chapter", hint="add a line ':::' where the div ends")
-              for line in open_fences]
     return found
 
 
