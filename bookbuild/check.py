@@ -23,13 +23,16 @@ from .cache import Cache
 from .execute import FIGURE_FORMATS, ChapterJob, ExecutedChapter, ExecutionResult
 from .execute.context import CellContext, chapter_context
 from .execute.reuse import execute_with_cache
+from .files import UnreadableSource, read_source
 from .includes import expand_includes
 from .lint import lint_chapter, prints_table_last
 from .paths import OUTSIDE_HINT, outside_reason
 from .project import Book, ChapterEntry, display_path
 from .qmd import Chapter, parse_chapter
+from .bibliography import check_style, read_bibliography
 from .references import ChapterScan, bibliography_keys, chapter_source, is_local_path, local_path, resolve_local, scan_chapter
 from .shortcodes import ShortcodeContext, load_variables, shortcode_diagnostics
+from .structure import structure_diagnostics
 from .useroptions import option_diagnostics
 
 DATA_FILE_KEYS = ("quiz", "glossary", "concepts")
@@ -73,6 +76,11 @@ class CheckResult:
     executed: list[ExecutedChapter]
     groups: dict[str, list[Diagnostic]] = field(default_factory=dict)
     variables: dict[str, Any] = field(default_factory=dict)  # _variables.yml, for the {{< var >}} shortcode
+    unreadable: frozenset[Path] = frozenset()  # bibliographies and styles Pandoc cannot read: builds leave them out
+
+    def usable(self, paths: list[Path]) -> list[Path]:
+        """The bibliography or style files a build can give Pandoc (the others are this check's errors)."""
+        return [path for path in paths if path.is_file() and path.resolve() not in self.unreadable]
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -90,8 +98,13 @@ def load_chapters(book: Book) -> list[LoadedChapter]:
     for entry in book.chapters:
         file = (book.root / entry.path).resolve()
         shown = display_path(file)
-        text, source_map, problems = expand_includes(file, file.read_text(encoding="utf-8"), shown, book.root,
-                                                     display_path)
+        try:
+            text = read_source(file, shown)
+        except UnreadableSource as exc:
+            # Read as empty, so the book keeps its shape (numbering, navigation); the error fails the build.
+            loaded.append(LoadedChapter(entry, file, shown, parse_chapter(shown, ""), (exc.diagnostic,)))
+            continue
+        text, source_map, problems = expand_includes(file, text, shown, book.root, display_path)
         chapter = parse_chapter(shown, text)
         if source_map.includes_anything or problems:
             chapter = dataclasses.replace(chapter, source_map=source_map)
@@ -137,7 +150,7 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
 
     result = CheckResult(book, chapters, executed)
     labels = defined_labels(chapters)
-    bib_keys, bib_diagnostics = _bibliography(book)
+    bib_keys, bib_diagnostics, result.unreadable = _bibliography(book)
     for problem in [*book.diagnostics, *bib_diagnostics]:  # each in the configuration file it is about
         result.groups.setdefault(problem.file, []).append(problem)
     result.variables, variable_diagnostics = load_variables(book.root)
@@ -148,7 +161,7 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
     for loaded in chapters:
         if loaded.entry.path not in selected:
             continue
-        group = list(loaded.chapter.diagnostics)
+        group = [*loaded.chapter.diagnostics, *structure_diagnostics(loaded.chapter)]
         run = by_path.get(loaded.chapter.path)
         if run is not None:
             group.extend(run.diagnostics)
@@ -161,6 +174,7 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
         group.extend(_file_diagnostics(loaded, book.root))
         group.extend(_link_diagnostics(loaded, book))
         group.extend(option_diagnostics(book, (loaded.chapter, loaded.file)))
+        group.extend(_tikz_diagnostics(loaded))
         group.extend(shortcode_diagnostics(loaded.chapter, loaded.shown,
                                            ShortcodeContext(loaded.chapter.front_matter, book.config, result.variables)))
         group = locate(group, [loaded]) + list(loaded.include_problems)
@@ -202,13 +216,19 @@ def duplicate_labels(chapters: list[LoadedChapter], loaded: LoadedChapter) -> li
     return found
 
 
-def _bibliography(book: Book) -> tuple[set[str], list[Diagnostic]]:
+def _bibliography(book: Book) -> tuple[set[str], list[Diagnostic], frozenset[Path]]:
+    """The citation keys, the problems, and the files Pandoc cannot read (a build leaves them out)."""
     keys: set[str] = set()
     problems = []
+    unreadable: set[Path] = set()
     for name in book.bibliography:
-        path = book.root / name
+        path = (book.root / name).resolve()
         if path.is_file():
-            keys |= bibliography_keys(path.read_text(encoding="utf-8", errors="replace"))
+            found, problem = read_bibliography(path, display_path(path))
+            keys |= found
+            if problem is not None:
+                problems.append(problem)
+                unreadable.add(path)
         else:
             file, line, col = book.locate_item("bibliography", name)
             problems.append(warning("bibliography-missing", file, line, f"bibliography '{name}' does not exist",
@@ -223,7 +243,10 @@ def _bibliography(book: Book) -> tuple[set[str], list[Diagnostic]]:
         if not style.is_file():
             problems.append(error("csl-missing", file, line, f"citation style '{style.name}' does not exist",
                                   col=col, hint="fix the path under 'csl:', or remove it for the default author-date style"))
-    return keys, problems
+        elif (problem := check_style(style, display_path(style))) is not None:
+            problems.append(problem)
+            unreadable.add(style)
+    return keys, problems, frozenset(unreadable)
 
 
 def chapter_bibliographies(book: Book, loaded: LoadedChapter) -> list[Path]:
@@ -309,6 +332,20 @@ def _link_diagnostics(loaded: LoadedChapter, book: Book) -> list[Diagnostic]:
                                                            else f"{target[0]} does not exist"),
                              col=link.col, hint="links to .qmd files are resolved from the chapter's folder; "
                                                 "link to a chapter the book lists, or to the other book's web address"))
+    return found
+
+
+def _tikz_diagnostics(loaded: LoadedChapter) -> list[Diagnostic]:
+    """An error at a TikZ figure whose braces or environments do not pair up: LaTeX would fail on it."""
+    from .render.markdown import TIKZ_INFO
+    from .render.tikz import unbalanced
+
+    found = []
+    for block in loaded.chapter.blocks:
+        if TIKZ_INFO.match(block.info) and (problem := unbalanced(block.code, block.line + 1)) is not None:
+            line, reason = problem
+            found.append(error("tikz-syntax", loaded.shown, line, f"TikZ figure: {reason}",
+                               hint="balance the braces and \\begin/\\end pairs; LaTeX cannot compile the figure until then"))
     return found
 
 

@@ -243,8 +243,13 @@ def run_values(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def run_diff_values(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .valuediff import diff_revisions, format_changes
 
-    changes = diff_revisions(args.project, args.rev_a, args.rev_b, log=err)
+    problems: list[Diagnostic] = []
+    changes = diff_revisions(args.project, args.rev_a, args.rev_b, log=err, problems=problems)
     out.write(format_changes(changes, args.rev_a, args.rev_b or "the working tree"))
+    if problems:
+        # The values of a revision that does not check are missing or wrong: not a diff to trust.
+        out.write(f"{plural(len(problems), 'error')} in the checks above: the values they touch are not comparable\n")
+        return 1
     return 0
 
 
@@ -286,6 +291,23 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
     except ConfigError as exc:
         _report_config_error(exc.diagnostic, err)
         return 2
+    except Exception as exc:  # noqa: BLE001 - a bug of ours: one line for the author, the traceback on request
+        _report_internal_error(args.command, exc, err)
+        return 1
+
+
+def _report_internal_error(command: str, exc: Exception, err: TextIO) -> None:
+    """One ``error[internal]`` line naming the command; the traceback only with BOOKBUILD_DEBUG=1."""
+    import os
+    import traceback
+
+    if os.environ.get("BOOKBUILD_DEBUG", "") not in ("", "0"):
+        traceback.print_exception(exc, file=err)
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    err.write(f"error[internal]: 'bookbuild {command}' stopped on an unexpected {type(exc).__name__}"
+              f"{': ' + reason if reason else ''}\n"
+              "    help: this is a bug in bookbuild, not in the book: please report it with the command and this "
+              "line (run again with BOOKBUILD_DEBUG=1 for the traceback)\n")
 
 
 def keep_bytecode_out_of_the_source() -> None:

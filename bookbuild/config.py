@@ -27,7 +27,8 @@ from typing import Any, Callable
 import yaml
 
 from .diagnostics import ConfigError, error
-from .qmd import yaml_error_line, yaml_error_message
+from .files import UnreadableSource, read_source
+from .qmd import guard_aliases, yaml_error_line, yaml_error_message
 
 CONFIG_NAME = "_quarto.yml"
 PROFILE_VARIABLE = "QUARTO_PROFILE"
@@ -75,16 +76,13 @@ def compose_file(path: Path, shown: str, named_at: tuple[str, int, int] | None =
         raise ConfigError(error("config-missing", at_file, at_line, f"{what} '{shown}' does not exist", col=at_col,
                                 hint="create it, or fix the name"))
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise ConfigError(error("config-encoding", shown, line, f"{shown} is not UTF-8 text ({exc.reason})",
-                                hint="save the file as UTF-8")) from exc
-    except OSError as exc:
-        raise ConfigError(error("config", shown, 1, f"cannot read {shown}: {exc.strerror}")) from exc
+        text = read_source(path, shown)
+    except UnreadableSource as exc:
+        raise ConfigError(exc.diagnostic) from exc
     loader = yaml.SafeLoader(text)
     loader.name = shown  # marks (and so every node's line) name the file
     try:
+        guard_aliases(text, yaml.SafeLoader)  # merging walks values: an alias bomb would expand
         node = loader.get_single_node()
     except yaml.YAMLError as exc:
         line, col = yaml_error_line(exc, 1)

@@ -1,4 +1,5 @@
-"""Writing outputs safely: every file appears whole or not at all."""
+"""Reading sources as text with a diagnostic when they are not; writing outputs safely:
+every file appears whole or not at all."""
 
 from __future__ import annotations
 
@@ -8,6 +9,42 @@ import shutil
 import tempfile
 from pathlib import Path
 from typing import Iterator
+
+from .diagnostics import Diagnostic, error
+
+
+class UnreadableSource(Exception):
+    """A source file that cannot be read as UTF-8 text; ``diagnostic`` says where and why."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.format_text())
+        self.diagnostic = diagnostic
+
+
+def read_source(path: Path, shown: str) -> str:
+    """The text of a source file (chapter, include, config, bibliography), decoded as UTF-8.
+
+    Raises UnreadableSource with an error at the first byte that is not UTF-8
+    (``shown`` names the file), or when the file cannot be read at all.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableSource(error("read", shown, 1, f"cannot read the file: {exc.strerror or exc}",
+                                     hint="check that it is a readable file")) from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnreadableSource(decode_error(data, exc, shown)) from exc
+
+
+def decode_error(data: bytes, exc: UnicodeDecodeError, shown: str) -> Diagnostic:
+    """An error at the line and column (in characters) of the first byte that is not UTF-8."""
+    line_start = data.rfind(b"\n", 0, exc.start) + 1
+    line = data.count(b"\n", 0, exc.start) + 1
+    col = len(data[line_start:exc.start].decode("utf-8")) + 1  # all valid before the first bad byte
+    return error("encoding", shown, line, f"the file is not UTF-8 text: byte 0x{data[exc.start]:02x} ({exc.reason})",
+                 col=col, hint="save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8 FILE)")
 
 
 def _public_mode() -> int:

@@ -22,11 +22,16 @@ from typing import Callable
 
 from .diagnostics import Diagnostic, error
 from .paths import OUTSIDE_HINT, outside_reason
+from .files import UnreadableSource, read_source
 
 INCLUDE_LINE = re.compile(r"^[ \t]*\{\{<[ \t]*include[ \t]+(?P<path>[^\s>]+)[ \t]*>\}\}[ \t]*$")
 INCLUDE_ANYWHERE = re.compile(r"\{\{<[ \t]*include\b")
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 MAX_DEPTH = 20
+#: A chapter's includes, counting repeats: a file that includes another many times, itself
+#: included many times, multiplies (10 x 10 x ... ); past this the rest are left out.
+MAX_INCLUDES = 1000
+MAX_EXPANDED_CHARS = 64_000_000
 
 
 @dataclass(frozen=True)
@@ -78,13 +83,22 @@ def expand_includes(file: Path, text: str, shown: str, root: Path,
     lines: list[str] = []
     segments: list[Segment] = []
     problems: list[Diagnostic] = []
-    _expand(file, text, shown, root, display, lines, segments, problems, chain=(file.resolve(),))
+    _expand(file, text, shown, root, display, lines, segments, problems, chain=(file.resolve(),), budget=_Budget())
     return "".join(lines), SourceMap(tuple(segments) or (Segment(1, 0, shown, 1),)), problems
+
+
+@dataclass
+class _Budget:
+    """What a chapter's includes have used so far (see MAX_INCLUDES); ``spent`` once one was refused."""
+
+    includes: int = 0
+    chars: int = 0
+    spent: bool = False
 
 
 def _expand(file: Path, text: str, shown: str, root: Path, display: Callable[[Path], str], lines: list[str],
             segments: list[Segment],
-            problems: list[Diagnostic], chain: tuple[Path, ...]) -> None:
+            problems: list[Diagnostic], chain: tuple[Path, ...], budget: _Budget) -> None:
     rows = text.splitlines(keepends=True)
     fence: str | None = None
     run_start = 0  # first row of the current run of this file's own lines
@@ -127,10 +141,27 @@ def _expand(file: Path, text: str, shown: str, root: Path, display: Callable[[Pa
             problems.append(error("include", shown, n + 1, f"included file '{name}' does not exist",
                                   col=col, hint="fix the path; it is relative to the file that includes it"))
             continue
+        if budget.spent:
+            continue
+        try:
+            included = read_source(target, display(target))
+        except UnreadableSource as exc:
+            problems.append(exc.diagnostic)
+            continue
+        budget.includes += 1
+        budget.chars += len(included)
+        if budget.includes > MAX_INCLUDES or budget.chars > MAX_EXPANDED_CHARS:
+            if not budget.spent:
+                budget.spent = True
+                problems.append(error("include-limit", shown, n + 1,
+                                      f"the chapter's includes expand to more than {MAX_INCLUDES} files or "
+                                      f"{MAX_EXPANDED_CHARS // 1_000_000} MB (repeats counted): '{name}' "
+                                      "and every include after it are left out",
+                                      hint="include each file once; a file that includes others many times multiplies"))
+            continue
         flush(n)
-        included = target.read_text(encoding="utf-8")
         if included and not included.endswith("\n"):
             included += "\n"
-        _expand(target, included, display(target), root, display, lines, segments, problems, (*chain, target))
+        _expand(target, included, display(target), root, display, lines, segments, problems, (*chain, target), budget)
         run_start = n + 1
     flush(len(rows))

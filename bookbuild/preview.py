@@ -5,16 +5,20 @@ the book's library or to the engine itself is always picked up, and a build that
 crashes cannot take the server down. The content-addressed cache makes a
 rebuild redo only what the edit invalidated.
 
-The server only listens on the loopback address and only serves files inside
-the output folder. Pages get a small script that polls the build status: it
+The server only listens on the loopback address, only answers requests whose
+``Host`` is that address (a page elsewhere that rebinds its own name to
+127.0.0.1 cannot read the book), and only serves files inside the output folder. Pages get a small script that polls the build status: it
 reloads the page after a successful rebuild and shows the diagnostics of a
 broken one on top of the page (they are printed in the terminal too).
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
 import threading
@@ -27,8 +31,9 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from .check import cell_context, load_chapters
+from .diagnostics import ConfigError, error
 from .execute.fingerprint import local_dependencies
-from .project import load_book
+from .project import CONFIG_NAME, display_path, load_book
 
 HOST = "127.0.0.1"
 STATUS_PATH = "/__bookbuild__/status"
@@ -91,6 +96,10 @@ def make_handler(root: Path, state: BuildState) -> type[SimpleHTTPRequestHandler
             return  # the terminal is for build diagnostics, not access logs
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            if not is_own_host(self.headers.get("Host"), self.server.server_address[1]):
+                self._send(HTTPStatus.MISDIRECTED_REQUEST, "text/plain; charset=utf-8",
+                           f"this preview answers only http://{HOST}:{self.server.server_address[1]}/\n".encode())
+                return
             if self.path.split("?", 1)[0] == STATUS_PATH:
                 self._send(HTTPStatus.OK, "application/json", state.as_json())
                 return
@@ -123,6 +132,36 @@ def make_handler(root: Path, state: BuildState) -> type[SimpleHTTPRequestHandler
             self.wfile.write(body)
 
     return Handler
+
+
+def is_own_host(host: str | None, port: int) -> bool:
+    """Whether a request's ``Host`` header names the loopback address and port the preview serves.
+
+    Anything else (a missing header, another name resolving to 127.0.0.1) may come from a
+    page on another site that rebound its name: DNS rebinding.
+    """
+    return host is not None and host.strip().lower() in {f"{HOST}:{port}", f"localhost:{port}"}
+
+
+def build_report(status: int, stdout: str, stderr: str) -> str:
+    """What the overlay and the terminal show of a build: its report, and, when it crashed
+    (it gave no diagnostics), the reason on its standard error or the signal that stopped it."""
+    if status == 0:
+        return stdout
+    if "error[" in stdout and status != 2:
+        return stdout
+    lines = [line for line in stderr.splitlines() if not re.match(r"  \S", line)]  # progress, not help or detail
+    reason = "\n".join(lines[-30:]).strip()
+    if status < 0:
+        try:
+            name = signal.Signals(-status).name
+        except ValueError:
+            name = f"signal {-status}"
+        stopped = f"the build was stopped by {name}" + (" (out of memory?)" if -status == signal.SIGKILL else "")
+        reason = f"{reason}\n{stopped}".strip()
+    elif not reason:
+        reason = f"the build failed with exit status {status} and said nothing"
+    return (stdout + "\n" if stdout.strip() else "") + reason + "\n"
 
 
 def safe_target(root: Path, request_path: str) -> Path | None:
@@ -219,10 +258,10 @@ class Previewer:
                    "--output-dir", str(self.out_dir), "--cache-dir", str(self.cache_dir), *self.build_args]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
-            status, report = done.returncode, done.stdout + (done.stderr if done.returncode == 2 else "")
+            status, report = done.returncode, build_report(done.returncode, done.stdout, done.stderr)
         except subprocess.TimeoutExpired:
             status, report = 1, "the build did not finish within 600 s\n"
-        errors = [line for line in report.splitlines() if ": error[" in line]
+        errors = [line for line in report.splitlines() if "error[" in line]
         with self.state.lock:
             self.state.version += 1
             self.state.ok = status == 0
@@ -236,8 +275,13 @@ class Previewer:
 
 def serve(project: Path, out_dir: Path, cache_dir: Path, port: int, log: TextIO, build_args: list[str],
           stop: threading.Event | None = None) -> None:
-    """Build once, then serve and rebuild on change until interrupted (or ``stop`` is set)."""
+    """Build once, then serve and rebuild on change until interrupted (or ``stop`` is set).
+
+    The port is taken first: a busy one is a ConfigError before anything is built.
+    """
     previewer = Previewer(project, out_dir, cache_dir, log, build_args)
+    server = bind_server(port, make_handler(out_dir, previewer.state), display_path(project / CONFIG_NAME))
+    out_dir.mkdir(parents=True, exist_ok=True)
     stop = stop or threading.Event()
     first_build = threading.Event()
 
@@ -248,23 +292,35 @@ def serve(project: Path, out_dir: Path, cache_dir: Path, port: int, log: TextIO,
     watcher = threading.Thread(target=rebuild_on_change, args=(project, [out_dir, cache_dir], build, stop, log),
                                daemon=True)
     watcher.start()
-    server: ThreadingHTTPServer | None = None
+    serving = False
     try:
         while not first_build.wait(0.2):
             if not watcher.is_alive():
                 return
-        out_dir.mkdir(parents=True, exist_ok=True)
-        server = ThreadingHTTPServer((HOST, port), make_handler(out_dir, previewer.state))
-        server.daemon_threads = True
         log.write(f"serving http://{HOST}:{server.server_address[1]}/ (Ctrl-C to stop)\n")
         log.flush()
         threading.Thread(target=server.serve_forever, daemon=True).start()
+        serving = True
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
         pass
     finally:
         stop.set()
-        if server is not None:
-            server.shutdown()
-            server.server_close()
+        if serving:
+            server.shutdown()  # waits for serve_forever, which runs only after the first build
+        server.server_close()
+
+
+def bind_server(port: int, handler: type[SimpleHTTPRequestHandler], shown_config: str) -> ThreadingHTTPServer:
+    """The server, listening on HOST:port; a port that is busy or not allowed is a ConfigError."""
+    try:
+        server = ThreadingHTTPServer((HOST, port), handler)
+    except (OSError, OverflowError) as exc:
+        busy = isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE
+        reason = "is already in use (another preview?)" if busy else f"cannot be used: {getattr(exc, 'strerror', None) or exc}"
+        raise ConfigError(error("port-busy" if busy else "port", shown_config, 1, f"port {port} on {HOST} {reason}",
+                                hint=f"stop the other server, or pick another port: make preview PORT={port + 1 if 0 < port < 65535 else 4848} "
+                                     "(python -m bookbuild preview --port N; 0 picks a free one)")) from exc
+    server.daemon_threads = True
+    return server

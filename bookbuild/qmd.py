@@ -199,11 +199,49 @@ def load_yaml(text: str) -> Any:
     """Parse YAML safely (plain data only), with the fast loader when there is one.
 
     On an error the pure-Python loader parses again: its error marks are the precise ones.
+    Raises yaml.YAMLError, also for aliases that expand too far (see :func:`guard_aliases`).
     """
     try:
+        guard_aliases(text)
         return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError:
+        guard_aliases(text, yaml.SafeLoader)
         return yaml.safe_load(text)
+
+
+#: How many values YAML aliases may expand to. Loading shares an aliased value, but whatever
+#: later prints or walks the data copies it: nested aliases (a "billion laughs") explode.
+MAX_ALIAS_EXPANSION = 100_000
+
+
+def guard_aliases(text: str, loader: type = _SAFE_LOADER) -> None:
+    """Raise a yaml.YAMLError at the alias that makes the document expand past :data:`MAX_ALIAS_EXPANSION` values.
+
+    Reads the event stream (cheap, nothing is built), counting each alias as the size of what it names.
+    """
+    if "*" not in text:  # no alias, nothing to expand
+        return
+    sizes: dict[str, int] = {}
+    stack: list[tuple[str | None, int]] = []  # open collections: (anchor, values counted before it)
+    total = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.AliasEvent):
+            total += sizes.get(event.anchor, 1)
+            if total > MAX_ALIAS_EXPANSION:
+                raise yaml.MarkedYAMLError(problem=f"aliases expand to more than {MAX_ALIAS_EXPANSION} values "
+                                                   f"(at *{event.anchor}; nested aliases multiply)",
+                                           problem_mark=event.start_mark)
+        elif isinstance(event, yaml.ScalarEvent):
+            total += 1
+            if event.anchor:
+                sizes[event.anchor] = 1
+        elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            stack.append((event.anchor, total))
+            total += 1
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)) and stack:
+            anchor, before = stack.pop()
+            if anchor:
+                sizes[anchor] = total - before
 
 
 def yaml_error_line(exc: yaml.YAMLError, first_line: int) -> tuple[int, int]:

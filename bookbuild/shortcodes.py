@@ -28,6 +28,7 @@ from typing import Any, Mapping
 import yaml
 
 from .diagnostics import Diagnostic, error, warning
+from .files import UnreadableSource, read_source
 from .project import display_path
 from .qmd import Chapter, LineIndex, Span, load_yaml, yaml_error_line, yaml_error_message
 
@@ -139,7 +140,9 @@ def load_variables(root: Path) -> tuple[dict[str, Any], list[Diagnostic]]:
         return {}, []
     shown = display_path(path)
     try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
+        data = load_yaml(read_source(path, shown))
+    except UnreadableSource as exc:
+        return {}, [exc.diagnostic]
     except yaml.YAMLError as exc:
         line, col = yaml_error_line(exc, 1)
         return {}, [error("yaml", shown, line, yaml_error_message(exc), col=col)]

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Mapping, TextIO
 
 from .check import check_book
-from .diagnostics import ConfigError, error, plural
+from .diagnostics import ConfigError, Diagnostic, error, plural
 from .ledger import LedgerEntry, chapter_ledger
-from .project import load_book
+from .project import display_path, load_book
 
 Key = tuple[str, str, int]  # (chapter path in the project, expression, occurrence)
 
@@ -61,9 +61,14 @@ def git(args: list[str], cwd: Path) -> str:
 
 
 def export_revision(repo: Path, revision: str, target: Path) -> None:
-    """Write the tree of ``revision`` into ``target`` (no checkout, no change to the repository)."""
+    """Write the tree of ``revision`` into ``target`` (no checkout, no change to the repository).
+
+    The revision goes after ``--end-of-options``: one that looks like an option
+    (``--output=FILE``) is a name git cannot find, never an option it obeys.
+    """
+    verify_revision(repo, revision)
     archive = target / ".revision.tar"
-    git(["archive", "--format=tar", "-o", str(archive), revision], repo)
+    git(["archive", "--format=tar", "-o", str(archive), "--end-of-options", revision], repo)
     with tarfile.open(archive) as tar:
         tar.extractall(target, filter="data")
     archive.unlink()
@@ -83,13 +88,26 @@ def rebased_environment(repo: Path, tree: Path, environ: Mapping[str, str]) -> d
     return moved
 
 
-def revision_ledger(tree: Path, project: Path, log: TextIO, environ: Mapping[str, str] | None = None) -> dict[Key, LedgerEntry]:
-    """The ledger of the book at ``tree/project``, keyed for matching across revisions."""
+def verify_revision(repo: Path, revision: str) -> None:
+    """Raise ConfigError unless ``revision`` names a commit of the repository."""
+    done = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}"],
+                          cwd=repo, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise ConfigError(error("git", display_path(repo), 1, f"'{revision}' is not a revision of this repository",
+                                hint="give a commit, branch or tag, e.g. HEAD~1 (see git log)"))
+
+
+def revision_ledger(tree: Path, project: Path, log: TextIO, environ: Mapping[str, str] | None = None,
+                    problems: list[Diagnostic] | None = None) -> dict[Key, LedgerEntry]:
+    """The ledger of the book at ``tree/project``, keyed for matching across revisions;
+    the check's errors are logged and added to ``problems``."""
     book = load_book(tree / project)
     result = check_book(book, figure_formats=("svg",), environ=environ)
     for diagnostic in result.diagnostics:
         if diagnostic.is_error:
             log.write(diagnostic.format_text() + "\n")
+            if problems is not None:
+                problems.append(diagnostic)
     keyed: dict[Key, LedgerEntry] = {}
     for loaded, executed in result.executed_chapters():
         seen: Counter[str] = Counter()
@@ -99,8 +117,12 @@ def revision_ledger(tree: Path, project: Path, log: TextIO, environ: Mapping[str
     return keyed
 
 
-def diff_revisions(project: Path, rev_a: str, rev_b: str | None, log: TextIO) -> list[ValueChange]:
-    """The inline values whose text differs between two revisions (``rev_b`` None: the working tree)."""
+def diff_revisions(project: Path, rev_a: str, rev_b: str | None, log: TextIO,
+                   problems: list[Diagnostic] | None = None) -> list[ValueChange]:
+    """The inline values whose text differs between two revisions (``rev_b`` None: the working tree).
+
+    The errors of either revision's check go to ``problems``: their values are missing or wrong.
+    """
     repo = Path(git(["rev-parse", "--show-toplevel"], project).strip())
     relative = project.resolve().relative_to(repo)
     with tempfile.TemporaryDirectory(prefix="bookbuild-diff-") as scratch:
@@ -113,7 +135,7 @@ def diff_revisions(project: Path, rev_a: str, rev_b: str | None, log: TextIO) ->
                 tree.mkdir()
                 export_revision(repo, revision, tree)
             log.write(f"  checking {revision or 'the working tree'}…\n")
-            ledgers.append(revision_ledger(tree, relative, log, rebased_environment(repo, tree, os.environ)))
+            ledgers.append(revision_ledger(tree, relative, log, rebased_environment(repo, tree, os.environ), problems))
     before, after = ledgers
     changes = []
     for key in sorted(set(before) | set(after), key=lambda k: (k[0], (after.get(k) or before[k]).line)):

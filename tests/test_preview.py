@@ -129,3 +129,72 @@ def test_a_save_during_a_build_triggers_another_build(tmp_path):
     watcher.join(timeout=20)
     stop.set()
     assert builds == ["# Chapter\n", "# Chapter, saved while the first build ran\n"]
+
+
+def request(port: int, path: str, host: str | None) -> tuple[int, str]:
+    """(status, body) of a GET with the given Host header (None: no Host header at all)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.putrequest("GET", path, skip_host=True)
+    if host is not None:
+        connection.putheader("Host", host)
+    connection.endheaders()
+    response = connection.getresponse()
+    return response.status, response.read().decode("utf-8", errors="replace")
+
+
+def test_requests_for_another_host_are_refused(server):
+    """DNS rebinding: a page at evil.example that resolves to 127.0.0.1 sends its own name as Host."""
+    _, port = server
+    refusal = f"this preview answers only http://127.0.0.1:{port}/\n"
+    for host in ("evil.example", f"evil.example:{port}", "127.0.0.1:1", None):
+        assert request(port, "/ch.html", host) == (421, refusal), host
+        assert request(port, "/__bookbuild__/status", host) == (421, refusal), host
+    assert request(port, "/ch.html", f"127.0.0.1:{port}")[0] == 200
+    assert request(port, "/ch.html", f"localhost:{port}")[0] == 200
+
+
+def test_a_busy_port_is_reported_before_building(book_factory, tmp_path):
+    import socket
+
+    root = book_factory({"ch.qmd": "# Chapter\n"})
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "bookbuild", "preview", "--project", str(root), "--port", str(port),
+             "--output-dir", str(tmp_path / "site"), "--cache-dir", str(tmp_path / "cache")],
+            cwd=root, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines()[0] == (f"_quarto.yml:1:1: error[port-busy]: port {port} on 127.0.0.1 is already "
+                                           "in use (another preview?)")
+    assert f"pick another port: make preview PORT={port + 1}" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "site").exists() and not (tmp_path / "cache").exists()  # nothing was built
+
+
+def test_a_crashed_build_shows_its_reason(server):
+    """A build that dies without diagnostics (here a cell kills the build's main process) still says why."""
+    root, port = server
+    chapter = root / "ch.qmd"
+    # The cell runs in a worker, forked from the pool's zygote, forked from the build's main process.
+    chapter.write_text(chapter.read_text().replace('value_str = "first value"', (
+        'import os, signal\n'
+        'zygote = os.getppid()\n'
+        'main = int(open(f"/proc/{zygote}/stat").read().rsplit(")", 1)[1].split()[1])\n'
+        'os.kill(main, signal.SIGKILL)\n'
+        'os._exit(0)')))
+    assert wait_until(lambda: not json.loads(get(port, "/__bookbuild__/status")[1])["ok"], 60)
+    report = json.loads(get(port, "/__bookbuild__/status")[1])["report"]
+    assert report.rstrip().endswith("the build was stopped by SIGKILL (out of memory?)"), report
+
+
+def test_build_report_keeps_the_reason_of_a_crash():
+    from bookbuild.preview import build_report
+
+    crash = "  executing chapters…\nerror[internal]: 'bookbuild html' stopped on an unexpected ValueError: boom\n"
+    assert build_report(1, "", crash) == "error[internal]: 'bookbuild html' stopped on an unexpected ValueError: boom\n"
+    assert build_report(1, "ch.qmd:1:1: error[x]: y\n", crash) == "ch.qmd:1:1: error[x]: y\n"
+    assert build_report(1, "", "") == "the build failed with exit status 1 and said nothing\n"
+    config = "_quarto.yml:3:1: error[yaml]: malformed _quarto.yml\n    help: fix the YAML\n"
+    assert build_report(2, "", config) == config

@@ -216,8 +216,8 @@ def test_a_fragment_that_is_not_a_mapping(book):
 
 def test_a_config_file_that_is_not_utf8(book):
     (book / "_quarto-vol2.yml").write_bytes(b"book:\n  title: \"Volume \xe9\"\n")
-    assert config_error(book, "vol2") == ("_quarto-vol2.yml:2:1: error[config-encoding]: _quarto-vol2.yml is not UTF-8 "
-                                          "text (invalid continuation byte)")
+    assert config_error(book, "vol2") == ("_quarto-vol2.yml:2:18: error[encoding]: the file is not UTF-8 text: "
+                                          "byte 0xe9 (invalid continuation byte)")
 
 
 def test_a_missing_citation_style_is_reported_where_it_is_named(book):

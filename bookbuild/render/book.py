@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence, TextIO
 
 from ..cache import Cache, digest, file_digest
-from ..check import CheckResult, LoadedChapter, check_book, default_workers
+from ..check import CheckResult, LoadedChapter, chapter_bibliographies, check_book, default_workers
 from ..diagnostics import Diagnostic, error
 from ..execute import ExecutedChapter
 from ..palette import Palette
@@ -130,7 +130,9 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
         markdown[loaded.chapter.path] = assemble(run, inputs)
 
     say("parsing with pandoc…")
-    asts = parallel(workers, [lambda c=c: _parse_or_report(c, markdown[c.chapter.path], cache, problems) for c in chapters])
+    too_deep = {shown for shown, group in checked.groups.items() if any(d.code == "nesting" for d in group)}
+    asts = parallel(workers, [lambda c=c: _parse_or_report(c, "" if c.shown in too_deep else markdown[c.chapter.path],
+                                                           cache, problems) for c in chapters])
     numbers = number_book(asts, [c.entry for c in chapters])
     # A part given as a page (`part: intro.qmd`) is titled by that page's heading.
     part_titles = {c.entry.path: n.title or c.entry.name for c, n in zip(chapters, numbers) if c.entry.part_page}
@@ -149,7 +151,15 @@ def _parse_or_report(loaded: LoadedChapter, markdown: str, cache: Cache | None, 
     except PandocError as exc:
         problems.append(error("pandoc", loaded.shown, 1, f"pandoc could not read the chapter: {exc}",
                               hint="look for runaway LaTeX macros or unbalanced braces in the prose"))
-        return {"blocks": []}
+    except RecursionError:
+        problems.append(too_deep_error(loaded.shown))
+    return parse_markdown("", loaded.file.parent, None)  # an empty page: the error says why
+
+
+def too_deep_error(shown: str) -> Diagnostic:
+    """A chapter whose structure nests deeper than the build's readers go (the check names the line when it can)."""
+    return error("nesting", shown, 1, "the chapter nests too deeply for the build to read (more than Python's "
+                 "recursion limit)", hint="flatten deeply nested divs, quotes, lists or emphasis; the chapter is not rendered")
 
 
 def parse_markdown(markdown: str, folder: Path, cache: Cache | None) -> dict[str, Any]:
@@ -168,11 +178,19 @@ def parse_markdown(markdown: str, folder: Path, cache: Cache | None) -> dict[str
     return json.loads(text)
 
 
-def citation_style(book: Book, output_format: str) -> Path | None:
-    """The book's CSL file for a format, if it is there (a missing one is the check's error;
-    Pandoc then uses its default, author-date style)."""
-    path = book.csl(output_format)
-    return path if path is not None and path.is_file() else None
+def citation_style(checked: CheckResult, output_format: str) -> Path | None:
+    """The book's CSL file for a format, if Pandoc can read it (a missing or broken one is the
+    check's error; Pandoc then uses its default, author-date style)."""
+    path = checked.book.csl(output_format)
+    return next(iter(checked.usable([path])), None) if path is not None else None
+
+
+def bibliography_files(checked: CheckResult, chapters: Sequence[LoadedChapter]) -> list[Path]:
+    """The bibliographies a build gives Pandoc for ``chapters``: the book's and their own (front
+    matter), those Pandoc can read (the check reports the others, so one broken file does not
+    fail every page)."""
+    paths = dict.fromkeys(path for loaded in chapters for path in chapter_bibliographies(checked.book, loaded))
+    return checked.usable(list(paths) or [(checked.book.root / name).resolve() for name in checked.book.bibliography])
 
 
 def render_chapter(stage: str, ast: dict[str, Any], data: dict[str, Any], *, template: str, filters: list[str],

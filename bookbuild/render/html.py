@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..cache import Cache, digest
-from ..check import LoadedChapter, chapter_bibliographies, default_workers
+from ..check import CheckResult, LoadedChapter, default_workers
 from ..diagnostics import Diagnostic, error, plural
 from ..execute import ExecutedChapter
 from ..ledger import LedgerEntry, chapter_ledger, ledger_json, load_ledger
@@ -29,12 +29,12 @@ from ..project import Book
 from ..references import is_local_path, local_path, resolve_local
 from .. import useroptions
 from . import latex_setup, scsstheme, site, theme, userfilters, userstyles
-from .book import Build, citation_style, cited_keys, default_echo, filter_data, page_of, parallel, prepare_book, progress, render_chapter
+from .book import Build, bibliography_files, citation_style, cited_keys, default_echo, filter_data, page_of, parallel, prepare_book, progress, render_chapter
 from .site import ChapterPage
 from .links import book_chapter_targets, with_chapter_links
 from .markdown import TIKZ_INFO, AssemblyInputs
 from .pandoc import PandocError
-from .tikz import TikzError, compile_all
+from .tikz import TikzError, compile_all, unbalanced
 from .userfilters import FilterError
 
 HTML_FILTERS = ["conditional", "crossref", "citeproc", "latex-commands", "callouts", "layout"]
@@ -88,7 +88,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
             for loaded, ast, page, numbers in jobs]
     fresh: dict[str, tuple[str, str]] = {}  # page -> (search records, ledger) of the pages built now
     rendered = parallel(workers, [
-        lambda j=j: _render_chapter(book, j[0], j[1], j[2],
+        lambda j=j: _render_chapter(prepared.check, j[0], j[1], j[2],
                                     filter_data(j[2].page, j[3], prepared.targets, book.palette, referenced=cited_keys(j[1])), cache)
         for j in jobs])
 
@@ -139,17 +139,18 @@ def _page_extras(book: Book, loaded: LoadedChapter | None, page: str, said: list
             "after_body": "\n".join(part for part in (parts.after_body, heard.included("after-body")) if part)}
 
 
-def _render_chapter(book: Book, loaded: LoadedChapter, ast: dict[str, Any], page: ChapterPage,
+def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: dict[str, Any], page: ChapterPage,
                     data: dict[str, Any], cache: Cache) -> tuple[str, str, list[dict[str, Any]]] | PandocError:
     """The chapter's article HTML, table of contents and what its user filters said, from Pandoc or the cache."""
+    book = checked.book
     user, _ = useroptions.filters(book, "html", loaded.chapter, loaded.file)
     said: list[dict[str, Any]] = []
     options = ["--to", "html5", "--toc", "--toc-depth=3", "--mathml", "--wrap=none",
                "--metadata", "reference-section-title=References", "--metadata", f"pagetitle={page.title}"]
     try:
         output = render_chapter("pandoc-html", ast, data, template=PARTS_TEMPLATE, filters=HTML_FILTERS, options=options,
-                                bibliographies=[b for b in chapter_bibliographies(book, loaded) if b.is_file()],
-                                folder=loaded.file.parent, cache=cache, csl=citation_style(book, "html"),
+                                bibliographies=bibliography_files(checked, [loaded]),
+                                folder=loaded.file.parent, cache=cache, csl=citation_style(checked, "html"),
                                 user_filters=user, messages=said)
     except PandocError as exc:
         return exc
@@ -172,7 +173,8 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, outpu
             name = SAFE_NAME.sub("-", f"{cell_info.label or f'cell-{cell.index + 1}'}-{figure.number}") + ".svg"
             output.write(f"{folder}/{name}", figure.svg)
             figure_paths[(cell.index, figure.number)] = f"{rel_folder}/{name}"
-    blocks = [b for b in loaded.chapter.blocks if TIKZ_INFO.match(b.info)]
+    # A figure whose braces do not pair up is the check's error: LaTeX is not asked to fail on it too.
+    blocks = [b for b in loaded.chapter.blocks if TIKZ_INFO.match(b.info) and unbalanced(b.code) is None]
     tikz_paths: dict[int, str | None] = {}
     if blocks:
         _ensure_tex_for_tikz()

@@ -15,6 +15,7 @@ from typing import Any, Mapping
 from ..execute import CellResult, ExecutedChapter
 from ..lint import inlines_in_math, prints_table_last
 from ..qmd import Cell, FencedBlock, InlineExpr, Span
+from .tikz import unbalanced
 
 TIKZ_INFO = re.compile(r"^\{?\s*\.tikz\b")
 # A line of only LaTeX index entries glued to the footnote definition below it.
@@ -225,6 +226,8 @@ def _subfigures_markdown(cell: Cell, label: str, result: CellResult, inputs: Ass
 
 def _tikz_markdown(block: FencedBlock, inputs: AssemblyInputs) -> str:
     """LaTeX typesets TikZ natively; other formats show the compiled SVG."""
+    if unbalanced(block.code) is not None:
+        return "[⚠ TikZ figure left out: its braces do not pair up]{.tikz-error}\n"  # the check's error says where
     if inputs.output_format == "latex":
         fence = "```"
         while fence in block.code:

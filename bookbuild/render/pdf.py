@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Iterator, TextIO
 
 from ..cache import Cache, digest, file_digest, temporary_folder
-from ..check import LoadedChapter, chapter_bibliographies, default_workers
+from ..check import LoadedChapter, default_workers
 from ..diagnostics import ConfigError, Diagnostic, error, plural, warning
 from ..execute import ExecutedChapter
 from ..files import write_atomic
@@ -45,7 +45,7 @@ from ..project import Book
 from ..references import bibliography_keys, is_local_path, xref_kind
 from .. import useroptions
 from . import latex_setup, theme, userfilters, userstyles
-from .book import Build, PreparedBook, citation_style, cited_in_order, cited_keys, default_echo, filter_data, parallel, prepare_book, progress, render_chapter
+from .book import Build, PreparedBook, bibliography_files, citation_style, cited_in_order, cited_keys, default_echo, filter_data, parallel, prepare_book, progress, render_chapter
 from .latex_run import LatexError, LatexResult, compile_document, log_warnings
 from .links import book_chapter_targets, with_chapter_links
 from .markdown import AssemblyInputs
@@ -181,11 +181,10 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
         build.chapters = len(jobs)
         say(f"converting {plural(len(jobs), 'chapter')} to LaTeX…")
         # One bibliography at the back: the book's and every chapter's own.
-        bib_files = list(dict.fromkeys(path for loaded in prepared.chapters for path in chapter_bibliographies(book, loaded)
-                                       if path.is_file()))
-        csl = citation_style(book, "pdf")
+        bib_files = bibliography_files(prepared.check, prepared.chapters)
+        csl = citation_style(prepared.check, "pdf")
         known_keys = set().union(*[bibliography_keys(p.read_text(encoding="utf-8", errors="replace"))
-                                   for p in bib_files if p.is_file()])
+                                   for p in bib_files])
         # In the order the book first cites them: a numeric style numbers them so, in the text and the list.
         cited = [key for key in dict.fromkeys(k for _, ast, _, _ in jobs for k in cited_in_order(ast))
                  if key in known_keys and not xref_kind(key)]

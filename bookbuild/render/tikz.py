@@ -139,6 +139,58 @@ def tikz_preamble(palette: Palette) -> str:
             + _palette_definitions(palette))
 
 
+# --------------------------------------------------------------------------- a check before LaTeX
+
+ENVIRONMENT = re.compile(r"\\(?P<kind>begin|end)\s*\{(?P<name>[^{}]*)\}")
+
+
+def unbalanced(code: str, first_line: int = 1) -> tuple[int, str] | None:
+    """(line, what is wrong) for the first brace or environment that does not pair up, or None;
+    lines are counted from ``first_line`` (the file line of the code's first line).
+
+    A cheap look at the structure that makes LaTeX fail for certain, so ``check``
+    finds it without typesetting (``%`` comments and ``\\{`` escapes are skipped).
+    """
+    braces: list[int] = []
+    environments: list[tuple[str, int]] = []
+    for number, row in enumerate(code.splitlines(), start=first_line):
+        position = 0
+        while position < len(row):
+            char = row[position]
+            if char == "%":
+                break
+            if char == "\\":
+                found = ENVIRONMENT.match(row, position)
+                if found is None:
+                    position += 2  # an escaped character, or a command's first letter
+                    continue
+                name = found["name"].strip()
+                if found["kind"] == "begin":
+                    environments.append((name, number))
+                elif not environments:
+                    return number, f"\\end{{{name}}} ends no environment"
+                elif environments[-1][0] != name:
+                    opened, line = environments[-1]
+                    return number, f"\\end{{{name}}} ends \\begin{{{opened}}} of line {line}"
+                else:
+                    environments.pop()
+                position = found.end()
+                continue
+            if char == "{":
+                braces.append(number)
+            elif char == "}":
+                if not braces:
+                    return number, "this '}' closes no '{'"
+                braces.pop()
+            position += 1
+    if braces:
+        return braces[-1], "this '{' is never closed"
+    if environments:
+        name, line = environments[-1]
+        return line, f"\\begin{{{name}}} is never ended"
+    return None
+
+
 # --------------------------------------------------------------------------- cache
 
 def _normalize(code: str) -> str:
