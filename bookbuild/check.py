@@ -22,6 +22,7 @@ from .cache import Cache
 from .execute import FIGURE_FORMATS, ChapterJob, ExecutedChapter, ExecutionResult
 from .execute.reuse import execute_with_cache
 from .includes import expand_includes
+from .limits import book_limits
 from .lint import lint_chapter, prints_table_last
 from .project import Book, ChapterEntry, display_path
 from .qmd import Chapter, parse_chapter
@@ -93,7 +94,7 @@ def locate(diagnostics: list[Diagnostic], chapters: list[LoadedChapter]) -> list
     return [maps[d.file].remap(d, d.file) if d.file in maps else d for d in diagnostics]
 
 
-def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inprocess", timeout: float = 120.0,
+def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inprocess", timeout: float | None = None,
                workers: int | None = None, cache: Cache | None = None,
                figure_formats: tuple[str, ...] = FIGURE_FORMATS, extra_paths: tuple[str, ...] = (),
                on_done: Callable[[ChapterJob, ExecutionResult], None] | None = None) -> CheckResult:
@@ -101,16 +102,18 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
     ``cache`` is given and they are still valid), and run the book-wide checks.
 
     ``extra_paths`` go first on the chapters' import path (to run a book against
-    another copy of its library, e.g. an older revision's).
+    another copy of its library, e.g. an older revision's). ``timeout`` (default:
+    the book's ``bookbuild: timeout:``, else 120 s) limits each chapter.
     """
+    limits = book_limits(book, timeout)
     selected = {entry.path for entry in book.select(names or [])}
     chapters = load_chapters(book)
     runnable = [c for c in chapters if c.entry.path in selected and not _blocks_execution(c.chapter)]
     with ThreadPoolExecutor(max_workers=1) as background:
         # Execution mostly waits on worker processes: scan the chapters meanwhile.
         running = background.submit(execute_with_cache, [c.job(extra_paths) for c in runnable], cache, engine=engine,
-                                    timeout=timeout, workers=workers or default_workers(),
-                                    figure_formats=figure_formats, on_done=on_done)
+                                    timeout=limits.timeout, workers=workers or default_workers(),
+                                    figure_formats=figure_formats, output_limit=limits.output_limit, on_done=on_done)
         for loaded in chapters:
             loaded.scan  # noqa: B018 - computed now, while the cells run
         executed = running.result()

@@ -28,6 +28,7 @@ from typing import Callable, TextIO
 
 from .check import load_chapters
 from .execute.fingerprint import local_dependencies
+from .procs import run_tool
 from .project import load_book
 
 HOST = "127.0.0.1"
@@ -218,8 +219,9 @@ class Previewer:
         command = [sys.executable, "-m", "bookbuild", "html", "--project", str(self.project),
                    "--output-dir", str(self.out_dir), "--cache-dir", str(self.cache_dir), *self.build_args]
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
-            status, report = done.returncode, done.stdout + (done.stderr if done.returncode == 2 else "")
+            # A tool of its own: ended with the preview, even by SIGKILL.
+            status, stdout, stderr = run_tool(command, timeout=600)
+            report = (stdout + (stderr if status == 2 else b"")).decode("utf-8", errors="replace")
         except subprocess.TimeoutExpired:
             status, report = 1, "the build did not finish within 600 s\n"
         errors = [line for line in report.splitlines() if ": error[" in line]

@@ -24,6 +24,7 @@ from ..diagnostics import Diagnostic, error, plural
 from ..execute import ExecutedChapter
 from ..files import copy_atomic, write_atomic
 from ..ledger import LedgerEntry, chapter_ledger, ledger_json, load_ledger
+from ..limits import book_limits
 from ..project import Book
 from ..references import is_local_path
 from . import latex_setup, site, theme
@@ -52,15 +53,17 @@ def files_dir(page: str) -> str:
 
 
 def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | None = None, *,
-               engine: str = "inprocess", timeout: float = 120.0, workers: int | None = None,
+               engine: str = "inprocess", timeout: float | None = None, workers: int | None = None,
                log: TextIO = sys.stderr) -> HtmlBuild:
     """Build the site (or just the named chapters' pages) into ``out_dir``."""
     started = time.perf_counter()
     workers = workers or default_workers()
     say = progress(log)
 
+    limit = book_limits(book, timeout).timeout
+
     def write_figures(loaded: LoadedChapter, executed: ExecutedChapter, problems: list[Diagnostic]) -> AssemblyInputs:
-        return _figures(book, loaded, executed, out_dir, cache_dir, workers, problems)
+        return _figures(book, loaded, executed, out_dir, cache_dir, workers, limit, problems)
 
     cache = Cache(cache_dir)
     prepared = prepare_book(book, names, write_figures, output_format="html", cache=cache, engine=engine,
@@ -108,8 +111,9 @@ def _render_chapter(book: Book, loaded: LoadedChapter, ast: dict[str, Any], page
 
 
 def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, out_dir: Path, cache_dir: Path,
-             workers: int, problems: list[Diagnostic]) -> AssemblyInputs:
-    """Write the chapter's matplotlib figures and compile its TikZ blocks to SVG; return their URLs."""
+             workers: int, timeout: float, problems: list[Diagnostic]) -> AssemblyInputs:
+    """Write the chapter's matplotlib figures and compile its TikZ blocks to SVG (each within
+    ``timeout`` seconds); return their URLs."""
     page = page_of(loaded.entry.path)
     folder = files_dir(page)
     rel_folder = posixpath.basename(folder)
@@ -126,7 +130,7 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, out_d
     tikz_paths: dict[int, str | None] = {}
     if blocks:
         _ensure_tex_for_tikz()
-        results = compile_all([b.code for b in blocks], cache_dir / "tikz", workers=workers)
+        results = compile_all([b.code for b in blocks], cache_dir / "tikz", workers=workers, timeout=timeout)
         for block, result in zip(blocks, results):
             if isinstance(result, TikzError):
                 label = figure_label_before(loaded.chapter.text, block.span.start)

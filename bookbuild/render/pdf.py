@@ -37,6 +37,7 @@ from ..check import LoadedChapter, default_workers
 from ..diagnostics import ConfigError, Diagnostic, error, plural, warning
 from ..execute import ExecutedChapter
 from ..files import write_atomic
+from ..limits import book_limits
 from ..project import Book
 from ..references import bibliography_keys, is_local_path, xref_kind
 from . import latex_setup, theme
@@ -64,7 +65,6 @@ PDF_ID_FILE = "pdf-id.tex"
 CITATION_ORDER_CLASS = "bookbuild-citation-order"  # see latex_ast
 #: Images the chapters include (the build makes every path absolute).
 INCLUDED = re.compile(r"\{(/[^{}\n]+\.(?:pdf|png|jpe?g|jbig2|jb2))\}", re.I)
-LATEX_TIMEOUT = 600.0
 #: Image formats LuaLaTeX includes.
 IMAGE_FORMATS = (".pdf", ".png", ".jpg", ".jpeg", ".jbig2", ".jb2")
 #: Lines of the TikZ preamble that belong to its standalone documents, not to the book.
@@ -121,12 +121,17 @@ def check_setup(book: Book, log: TextIO, *, allow_install: bool = True) -> None:
 
 
 def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | None = None, *,
-              engine: str = "inprocess", timeout: float = 120.0, workers: int | None = None,
-              latex_timeout: float = LATEX_TIMEOUT, allow_install: bool = True,
+              engine: str = "inprocess", timeout: float | None = None, workers: int | None = None,
+              latex_timeout: float | None = None, allow_install: bool = True,
               log: TextIO = sys.stderr) -> PdfBuild:
-    """Build the book (or the named chapters, keeping the book's numbering) into ``out_dir/<name>.pdf``."""
+    """Build the book (or the named chapters, keeping the book's numbering) into ``out_dir/<name>.pdf``.
+
+    ``timeout`` (default: the book's) limits each chapter's execution and each Pandoc run;
+    each LaTeX pass gets ``latex_timeout`` (default: that limit times ``limits.LATEX_FACTOR``).
+    """
     started = time.perf_counter()
     workers = workers or default_workers()
+    latex_timeout = latex_timeout or book_limits(book, timeout).latex_timeout
     say = progress(log)
     check_setup(book, log, allow_install=allow_install)
     workdir = cache_dir / "pdf" / digest(str(book.root.resolve()), *sorted(names or []))[:16]
