@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError
 
@@ -100,7 +100,8 @@ def run_chapter_jupyter(job: ChapterJob, report: Report = _no_report, timeout: f
     try:
         # Local sockets in a private folder: no TCP port, nothing written beside the chapter.
         with tempfile.TemporaryDirectory(prefix="bookbuild-kernel-") as sockets:
-            manager = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
+            # Asynchronous: with a blocking client nbclient waits for output without a time limit.
+            manager = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
             client = _CappedClient(notebook, km=manager, timeout=timeout, allow_errors=True, shutdown_kernel="immediate",
                                    startup_timeout=max(KERNEL_START_MIN, math.ceil(timeout)),
                                    resources={"metadata": {"path": str(Path(job.source_file).parent)}})
