@@ -178,6 +178,18 @@ def test_other_chapters_still_run_when_the_warm_up_is_stopped(tmp_path: Path) ->
     assert result.executed[1].values[0].text == '"ok"'
 
 
+def test_a_slow_warm_up_blames_no_chapter_whose_own_imports_fit(tmp_path: Path) -> None:
+    """Two modules that take 2.5 s each to import: together past the 4 s limit, each within it."""
+    files = {}
+    for name in ("one", "two"):
+        files[f"slow_{name}.py"] = "import time\ntime.sleep(2.5)\nVALUE = 'ok'\n"
+        files[f"{name}.qmd"] = f"```{{python}}\nimport slow_{name}\n```\n\n`{{python}} slow_{name}.VALUE`\n"
+    root = write(tmp_path / "book", files)
+    result = check_book(load_book(root), timeout=4)
+    assert result.diagnostics == []
+    assert [e.values[0].text for e in result.executed] == ["ok", "ok"]
+
+
 @pytest.mark.parametrize("value, problem", [
     ("nan", "nan is not a finite number of seconds"),
     ("inf", "inf is not a finite number of seconds"),

@@ -8,9 +8,9 @@ namespace, and exits when its chapter is done, so no chapter can leak state
 into another.
 
 One time limit covers a chapter's whole execution, imports included: this
-process stops the warm-up when it runs past the limit (an import that loops)
-and reports it at the import line of each chapter that names the module, then
-runs the other chapters without a warm-up; the zygote stops a chapter that runs
+process stops the warm-up when it runs past the limit; a module whose import
+alone took that long (one that loops, say) is reported at the import line of
+each chapter that names it, and the other chapters run again without a warm-up; the zygote stops a chapter that runs
 past the limit and reports the cell it was running. Every process involved has
 a process group of its own, registered with :mod:`bookbuild.procs`, so a stopped
 build ends them all.
@@ -32,7 +32,7 @@ from ..diagnostics import error
 from ..qmd import Chapter
 from .result import ExecutionResult
 from .stopped import import_timed_out
-from .zygote import WARM_UP_FIGURE, run_zygote
+from .zygote import run_zygote
 
 
 @dataclass(frozen=True)
@@ -69,13 +69,13 @@ def run_in_workers(jobs: list[ChapterJob], run: RunChapter, *, workers: int, tim
     """
     if not jobs:
         return []
-    results, stuck = _session(jobs, run, workers, timeout, warm, on_done)
-    if stuck is not None:
-        # The warm-up ran past the limit: the chapters that import the module it was
-        # importing get the timeout; the others run again, without a warm-up.
+    results, stopped, blamed = _session(jobs, run, workers, timeout, warm, on_done)
+    if stopped:
+        # The warm-up ran past the limit: the chapters that import a module whose import
+        # alone took that long get the timeout; the others run again, without a warm-up.
         again = []
         for index, job in enumerate(jobs):
-            found = import_timed_out(job, stuck, timeout) if stuck != WARM_UP_FIGURE else None
+            found = import_timed_out(job, blamed, timeout) if blamed is not None else None
             if found is None:
                 again.append(index)
             else:
@@ -94,8 +94,14 @@ def run_in_workers(jobs: list[ChapterJob], run: RunChapter, *, workers: int, tim
 
 
 def _session(jobs: list[ChapterJob], run: RunChapter, workers: int, timeout: float, warm: bool,
-             on_done: OnDone | None) -> tuple[dict[int, ExecutionResult], str | None]:
-    """Run the jobs through one zygote; (results so far, the module the warm-up was stuck in, or None)."""
+             on_done: OnDone | None) -> tuple[dict[int, ExecutionResult], bool, str | None]:
+    """Run the jobs through one zygote; (results so far, whether the warm-up was stopped at the
+    limit, the module whose import alone ran past the limit, if one did).
+
+    The warm-up as a whole gets the chapters' limit. When it runs out, the module being
+    imported gets the rest of its own full limit: then either it ran past the limit
+    alone (it is to blame) or it finished and the warm-up is stopped with no one to blame.
+    """
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     zygote = context.Process(target=run_zygote, args=(jobs, run, workers, timeout, warm, sender, os.getpid()))
@@ -108,25 +114,30 @@ def _session(jobs: list[ChapterJob], run: RunChapter, workers: int, timeout: flo
     procs.track(zygote.pid)
     results: dict[int, ExecutionResult] = {}
     started: dict[int, tuple[int, float]] = {}  # index -> (worker pid, when)
-    importing: str | None = None
-    warmed = False
+    importing: tuple[str, float] | None = None  # the module the warm-up imports now, since when
+    warmed = stopped = False
     warm_until = time.monotonic() + timeout
-    stuck = None
+    blamed = None
     try:
         while len(results) < len(jobs):
             if not warmed:
-                until = warm_until
+                until = max(warm_until, importing[1] + timeout) if importing else warm_until
             else:
                 until = min((when for _, when in started.values()), default=time.monotonic()) + timeout + WATCHDOG_MARGIN
             if not receiver.poll(max(0.0, until - time.monotonic())):
-                stuck = (importing or WARM_UP_FIGURE) if not warmed else None
+                stopped = not warmed
+                if stopped and importing and time.monotonic() - importing[1] >= timeout:
+                    blamed = importing[0]
                 break
             try:
                 message = receiver.recv()
             except (EOFError, OSError):
                 break
             if message[0] == "importing":
-                importing = message[1]
+                importing = (message[1], time.monotonic())
+                if time.monotonic() > warm_until:
+                    stopped = True  # the warm-up as a whole ran out, though no one import did
+                    break
             elif message[0] == "warm":
                 warmed = True
             elif message[0] == "started":
@@ -152,4 +163,4 @@ def _session(jobs: list[ChapterJob], run: RunChapter, workers: int, timeout: flo
             zygote.join()
         for pid in [zygote.pid, *(pid for pid, _ in started.values())]:
             procs.untrack(pid)
-    return results, stuck
+    return results, stopped, blamed

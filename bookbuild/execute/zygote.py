@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from .. import procs
 from ..qmd import Chapter
 from .fingerprint import is_local
+from .result import ExecutionResult
 from .runner import prepare_headless
 from .stopped import Position, crashed, timed_out
 
@@ -197,7 +198,7 @@ def run_zygote(jobs: list["ChapterJob"], run: "RunChapter", workers: int, timeou
     out.close()
 
 
-def _receive(conn: Connection, worker: _Running, jobs: list["ChapterJob"]):
+def _receive(conn: Connection, worker: _Running, jobs: list["ChapterJob"]) -> ExecutionResult | None:
     """Read one message from a worker: its result (then it is done), or None after a progress report.
 
     A worker whose pipe closes without a result died: that is reported at what it was running.
