@@ -71,6 +71,19 @@ def alive(processes: dict[int, str]) -> list[int]:
             if (stat := _stat(pid)) is not None and stat[0] != "Z" and stat[2] == started]
 
 
+def working_in(folder: Path) -> list[str]:
+    """The command lines of the processes whose working folder is ``folder`` (a chapter's, say)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if Path(os.readlink(f"/proc/{entry}/cwd")) == folder and (stat := _stat(int(entry))) and stat[0] != "Z":
+                    found.append(_cmdline(int(entry)))
+            except OSError:
+                continue
+    return found
+
+
 def wait_until(condition: Callable[[], object], deadline: float, what: str) -> object:
     end = time.monotonic() + deadline
     while time.monotonic() < end:
@@ -308,6 +321,34 @@ def test_a_jupyter_cell_past_the_limit_is_named(tmp_path: Path) -> None:
     problem = _one_error(root, timeout=3, engine="jupyter")
     assert (problem.code, problem.line, problem.cell) == ("timeout", 1, "nap")
     assert problem.message == "the chapter ran longer than its 3 s limit and was stopped in the cell at lines 1-5"
+    wait_until(lambda: not working_in(root), 10, f"the kernel to end: {working_in(root)}")
+
+
+def test_a_jupyter_kernel_and_its_programs_end_with_their_worker(tmp_path: Path) -> None:
+    """The kernel runs in a session of its own: the worker reports it, and when the worker dies
+    the kernel's whole group (here with a program the cell started) is ended with it."""
+    root = write(tmp_path / "book", {"ch.qmd": """
+        ```{python}
+        #| label: parricide
+        import os, signal, subprocess, time
+        child = subprocess.Popen(["sleep", "302"])
+        os.kill(os.getppid(), signal.SIGKILL)
+        time.sleep(60)
+        ```
+        """})
+    try:
+        problem = _one_error(root, engine="jupyter")
+        assert (problem.code, problem.line, problem.cell) == ("worker-crashed", 1, "parricide")
+        assert problem.message == ("the process running this chapter died (killed by SIGKILL) during the cell "
+                                   "at lines 1-7")
+        wait_until(lambda: not working_in(root), 10, f"the kernel and its program to end: {working_in(root)}")
+    finally:
+        for entry in os.listdir("/proc"):  # never leave them behind on a shared machine
+            try:
+                if entry.isdigit() and Path(os.readlink(f"/proc/{entry}/cwd")) == root:
+                    os.kill(int(entry), signal.SIGKILL)
+            except OSError:
+                continue
 
 
 @pytest.mark.parametrize("code, status", [

@@ -124,6 +124,9 @@ def _execute(client: _CappedClient, notebook: Any, plan: list[Any], job: Chapter
     failed = False
     by_count: dict[int, Cell] = {}  # execution count -> chapter cell, to read IPython tracebacks
     with client.setup_kernel():
+        kernel = getattr(getattr(client.km, "provisioner", None), "pid", None)
+        if kernel:
+            report("group", kernel)  # in a session of its own: ended with this chapter's worker
         for position, (nb_cell, planned) in enumerate(zip(notebook.cells, plan)):
             if failed:
                 break

@@ -45,7 +45,8 @@ class ChapterJob:
     extra_paths: tuple[str, ...] = ()  # first on the import path, before the chapter's folder
 
 
-#: Called by a worker as it starts each item: ("cell", cell index) or ("inline", inline index).
+#: Called by a worker as it starts each item, ("cell", cell index) or ("inline", inline index),
+#: and with ("group", pgid) for a process group it starts outside its own (to end with it).
 Report = Callable[[str, int], None]
 RunChapter = Callable[[ChapterJob, Report], ExecutionResult]
 OnDone = Callable[[ChapterJob, ExecutionResult], None]
@@ -114,6 +115,7 @@ def _session(jobs: list[ChapterJob], run: RunChapter, workers: int, timeout: flo
     procs.track(zygote.pid)
     results: dict[int, ExecutionResult] = {}
     started: dict[int, tuple[int, float]] = {}  # index -> (worker pid, when)
+    groups: list[int] = []  # what the workers started outside their own groups
     importing: tuple[str, float] | None = None  # the module the warm-up imports now, since when
     warmed = stopped = False
     warm_until = time.monotonic() + timeout
@@ -140,6 +142,9 @@ def _session(jobs: list[ChapterJob], run: RunChapter, workers: int, timeout: flo
                     break
             elif message[0] == "warm":
                 warmed = True
+            elif message[0] == "group":
+                groups.append(message[2])
+                procs.track(message[2])
             elif message[0] == "started":
                 started[message[1]] = (message[2], time.monotonic())
                 procs.track(message[2])
@@ -154,13 +159,12 @@ def _session(jobs: list[ChapterJob], run: RunChapter, workers: int, timeout: flo
     finally:
         receiver.close()
         if len(results) < len(jobs):
-            procs.kill_group(zygote.pid)
-            for pid, _ in started.values():
+            for pid in [zygote.pid, *(pid for pid, _ in started.values()), *groups]:
                 procs.kill_group(pid)
         zygote.join(timeout=10)
         if zygote.is_alive():
             procs.kill_group(zygote.pid)
             zygote.join()
-        for pid in [zygote.pid, *(pid for pid, _ in started.values())]:
+        for pid in [zygote.pid, *(pid for pid, _ in started.values()), *groups]:
             procs.untrack(pid)
     return results, stopped, blamed

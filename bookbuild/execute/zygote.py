@@ -8,7 +8,8 @@ timeout (or a crash) is reported at what it was running.
 
 Messages to the build's process (over ``out``), in order:
 ``("importing", module)`` during the warm-up, ``("warm",)`` when it is done,
-then ``("started", index, pid)`` and ``("result", index, ExecutionResult)`` per chapter.
+then ``("started", index, pid)`` and ``("result", index, ExecutionResult)`` per chapter, and
+``("group", index, pgid)`` for each process group a worker started outside its own (a Jupyter kernel).
 The build's process limits the warm-up (this process cannot stop itself in the
 middle of an import) and ends every group it was told about if it is stopped.
 """
@@ -144,6 +145,21 @@ class _Running:
         self.process = process
         self.started = time.monotonic()
         self.position: Position | None = None
+        self.groups: list[int] = []  # process groups it started outside its own, ended with it
+
+    def note(self, message: tuple, out: Connection) -> None:
+        """Take a worker's progress report: the item it starts now, or a process group it started."""
+        if message[1] == "group":
+            self.groups.append(message[2])
+            out.send(("group", self.index, message[2]))
+        else:
+            self.position = (message[1], message[2])
+
+    def end(self) -> None:
+        """Kill the worker with whatever it started, and wait for it."""
+        for pgid in (self.process.pid, *self.groups):
+            procs.kill_group(pgid)
+        self.process.join()
 
 
 def run_zygote(jobs: list["ChapterJob"], run: "RunChapter", workers: int, timeout: float, warm: bool,
@@ -153,7 +169,8 @@ def run_zygote(jobs: list["ChapterJob"], run: "RunChapter", workers: int, timeou
 
     def stop(signum: int, frame: object) -> None:
         for worker in running.values():
-            procs.kill_group(worker.process.pid)
+            for pgid in (worker.process.pid, *worker.groups):
+                procs.kill_group(pgid)
         os._exit(128 + signum)
 
     procs.on_stop_signals(stop)
@@ -180,7 +197,7 @@ def run_zygote(jobs: list["ChapterJob"], run: "RunChapter", workers: int, timeou
             out.send(("started", index, process.pid))
         next_deadline = min(worker.started + timeout for worker in running.values())
         for conn in wait(list(running), timeout=max(0.0, next_deadline - time.monotonic())):
-            finished = _receive(conn, running[conn], jobs)
+            finished = _receive(conn, running[conn], jobs, out)
             if finished is not None:
                 worker = running.pop(conn)
                 conn.close()
@@ -188,9 +205,8 @@ def run_zygote(jobs: list["ChapterJob"], run: "RunChapter", workers: int, timeou
         now = time.monotonic()
         for conn, worker in list(running.items()):
             if now - worker.started >= timeout:
-                _drain(conn, worker)
-                procs.kill_group(worker.process.pid)
-                worker.process.join()
+                _drain(conn, worker, out)
+                worker.end()
                 conn.close()
                 del running[conn]
                 out.send(("result", worker.index, timed_out(jobs[worker.index], worker.position, timeout,
@@ -198,7 +214,7 @@ def run_zygote(jobs: list["ChapterJob"], run: "RunChapter", workers: int, timeou
     out.close()
 
 
-def _receive(conn: Connection, worker: _Running, jobs: list["ChapterJob"]) -> ExecutionResult | None:
+def _receive(conn: Connection, worker: _Running, jobs: list["ChapterJob"], out: Connection) -> ExecutionResult | None:
     """Read one message from a worker: its result (then it is done), or None after a progress report.
 
     A worker whose pipe closes without a result died: that is reported at what it was running.
@@ -206,21 +222,21 @@ def _receive(conn: Connection, worker: _Running, jobs: list["ChapterJob"]) -> Ex
     try:
         message = conn.recv()
     except (EOFError, OSError):
-        worker.process.join()
+        worker.end()  # and what it started: a kernel must not outlive its worker
         return crashed(jobs[worker.index], worker.position, worker.process.exitcode, time.monotonic() - worker.started)
     if message[0] == "at":
-        worker.position = (message[1], message[2])
+        worker.note(message, out)
         return None
     worker.process.join()
     return message[1]
 
 
-def _drain(conn: Connection, worker: _Running) -> None:
+def _drain(conn: Connection, worker: _Running, out: Connection) -> None:
     """Read the progress reports a worker sent before it was stopped (the last names its cell)."""
     try:
         while conn.poll():
             message = conn.recv()
             if message[0] == "at":
-                worker.position = (message[1], message[2])
+                worker.note(message, out)
     except (EOFError, OSError):
         pass
