@@ -155,10 +155,14 @@ class _Running:
         else:
             self.position = (message[1], message[2])
 
-    def end(self) -> None:
-        """Kill the worker with whatever it started, and wait for it."""
+    def kill(self) -> None:
+        """Kill the worker with whatever it started."""
         for pgid in (self.process.pid, *self.groups):
             procs.kill_group(pgid)
+
+    def end(self) -> None:
+        """Kill the worker with whatever it started, and wait for it."""
+        self.kill()
         self.process.join()
 
 
@@ -169,10 +173,10 @@ def run_zygote(jobs: list["ChapterJob"], run: "RunChapter", workers: int, timeou
 
     def stop(signum: int, frame: object) -> None:
         for worker in running.values():
-            for pgid in (worker.process.pid, *worker.groups):
-                procs.kill_group(pgid)
+            worker.kill()
         os._exit(128 + signum)
 
+    procs.own_group()  # as the build's process does for it: whichever runs first
     procs.on_stop_signals(stop)
     # The build's process gone (even by SIGKILL): end the workers and exit.
     procs.die_with_parent(parent, signal.SIGTERM)
