@@ -25,6 +25,7 @@ from .execute.context import CellContext, chapter_context
 from .execute.reuse import execute_with_cache
 from .files import UnreadableSource, read_source
 from .includes import expand_includes
+from .limits import book_limits
 from .lint import lint_chapter, prints_table_last
 from .paths import OUTSIDE_HINT, outside_reason
 from .project import Book, ChapterEntry, display_path
@@ -120,7 +121,7 @@ def locate(diagnostics: list[Diagnostic], chapters: list[LoadedChapter]) -> list
     return [maps[d.file].remap(d, d.file) if d.file in maps else d for d in diagnostics]
 
 
-def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inprocess", timeout: float = 120.0,
+def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inprocess", timeout: float | None = None,
                workers: int | None = None, cache: Cache | None = None,
                figure_formats: tuple[str, ...] = FIGURE_FORMATS, environ: Mapping[str, str] | None = None,
                writable: tuple[Path, ...] = (),
@@ -131,8 +132,10 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
     ``environ`` is the environment the cells start from (default: this process's;
     see :func:`bookbuild.execute.context.chapter_context`). A cell that changes
     files of the project is a warning, except under ``writable`` (the build's output
-    folder), the cache and the project's ``_build``.
+    folder), the cache and the project's ``_build``. ``timeout`` (default: the
+    book's ``bookbuild: timeout:``, else 120 s) limits each chapter.
     """
+    limits = book_limits(book, timeout)
     selected = {entry.path for entry in book.select(names or [])}
     chapters = load_chapters(book)
     runnable = [c for c in chapters if c.entry.path in selected and not _blocks_execution(c.chapter)]
@@ -141,8 +144,8 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
     with ThreadPoolExecutor(max_workers=1) as background:
         # Execution mostly waits on worker processes: scan the chapters meanwhile.
         running = background.submit(execute_with_cache, [c.job(book, environ, builds) for c in runnable], cache, engine=engine,
-                                    timeout=timeout, workers=workers or default_workers(),
-                                    figure_formats=figure_formats, on_done=on_done)
+                                    timeout=limits.timeout, workers=workers or default_workers(),
+                                    figure_formats=figure_formats, output_limit=limits.output_limit, on_done=on_done)
         for loaded in chapters:
             loaded.scan  # noqa: B018 - computed now, while the cells run
         executed = running.result()

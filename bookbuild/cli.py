@@ -19,6 +19,8 @@ from .check import CheckResult, check_book, locate
 from .diagnostics import ConfigError, Diagnostic, error, exit_status, format_json, plural
 from .files import unwritable_folder
 from .execute import DEFAULT_TIMEOUT, ENGINES, FIGURE_FORMATS, ChapterJob, ExecutionResult
+from .limits import LATEX_FACTOR, parse_seconds
+from .procs import stop_on_signals
 from .project import Book, display_path, load_book
 
 if TYPE_CHECKING:  # the renderers load Pandoc's wrapper: import them only when building
@@ -34,8 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text", help="diagnostics as text lines or one JSON document")
     check.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
     check.add_argument("--engine", choices=ENGINES, default="inprocess", help="in-process workers (fast) or a Jupyter kernel per chapter")
-    check.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                       help=f"stop a chapter that runs longer than this (default {DEFAULT_TIMEOUT:g})")
+    check.add_argument("--timeout", type=parse_seconds, default=None, metavar="SECONDS",
+                       help=f"stop a chapter that runs longer than this, imports included "
+                            f"(default: 'bookbuild: timeout:' in _quarto.yml, else {DEFAULT_TIMEOUT:g})")
     check.add_argument("--jobs", type=int, default=None, metavar="N", help="chapters run in parallel (default: the number of cores)")
     check.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                        help="reuse execution results cached here (off by default: check writes nothing unless told)")
@@ -85,8 +88,10 @@ def _build_arguments(parser: argparse.ArgumentParser) -> None:
                         help="where to keep build caches (default: a folder of this project under $XDG_CACHE_HOME or ~/.cache, "
                              "bookbuild/<digest of the project's path>)")
     parser.add_argument("--engine", choices=ENGINES, default="inprocess", help="how to execute chapters")
-    parser.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                        help="stop a chapter that runs longer than this")
+    parser.add_argument("--timeout", type=parse_seconds, default=None, metavar="SECONDS",
+                        help=f"stop a chapter, a Pandoc run or a TikZ figure that runs longer than this, and a LaTeX "
+                             f"pass after {LATEX_FACTOR} times as long (default: 'bookbuild: timeout:' in _quarto.yml, "
+                             f"else {DEFAULT_TIMEOUT:g})")
     parser.add_argument("--jobs", type=int, default=None, metavar="N", help="parallel workers (default: the number of cores)")
     parser.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
 
@@ -112,13 +117,6 @@ def _profile_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", default=None, metavar="NAME[,NAME]",
                         help="the project profiles to use: _quarto-NAME.yml merged over _quarto.yml "
                              "(default: $QUARTO_PROFILE, else 'profile: default:')")
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be a positive number of seconds")
-    return value
 
 
 def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -286,6 +284,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
     parser = build_parser()
     args = parser.parse_args(argv)
     keep_bytecode_out_of_the_source()
+    if argv is None:  # the command line itself, not a caller in-process: a stop signal ends every child
+        stop_on_signals(err)
     try:
         return args.handler(args, out, err)
     except ConfigError as exc:

@@ -33,6 +33,7 @@ from typing import Callable, TextIO
 from .check import cell_context, load_chapters
 from .diagnostics import ConfigError, error
 from .execute.fingerprint import local_dependencies
+from .procs import run_tool
 from .project import CONFIG_NAME, display_path, load_book
 
 HOST = "127.0.0.1"
@@ -257,8 +258,10 @@ class Previewer:
         command = [sys.executable, "-m", "bookbuild", "html", "--project", str(self.project),
                    "--output-dir", str(self.out_dir), "--cache-dir", str(self.cache_dir), *self.build_args]
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
-            status, report = done.returncode, build_report(done.returncode, done.stdout, done.stderr)
+            # A tool of its own: ended with the preview, even by SIGKILL.
+            status, stdout, stderr = run_tool(command, timeout=600)
+            report = build_report(status, stdout.decode("utf-8", errors="replace"),
+                                  stderr.decode("utf-8", errors="replace"))
         except subprocess.TimeoutExpired:
             status, report = 1, "the build did not finish within 600 s\n"
         errors = [line for line in report.splitlines() if "error[" in line]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import inspect
 import json
+import math
 import os
 import re
 import tempfile
@@ -20,16 +21,18 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError
 
 from ..diagnostics import Diagnostic, error
 from ..qmd import Cell, InlineExpr
 from . import values as values_module
+from .capture import DEFAULT_OUTPUT_LIMIT, OutputBudget, truncated_warning
 from .locate import inline_value_diagnostic, missing_module_hint, undefined_name
-from .pool import ChapterJob
+from .pool import ChapterJob, Report
 from .result import CellResult, ExecutionResult, Figure, InlineValue
+from .stopped import timeout_diagnostic
 from .values import MARKDOWN, NOT_TEXT
 from .writes import TreeWatch, watch_diagnostics
 
@@ -38,6 +41,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 CELL_LINE = re.compile(r"Cell In\s*\[(\d+)\], line (\d+)")
 MISSING_MODULE = re.compile(r"No module named '([^']+)'")
 DEFAULT_TIMEOUT = 120.0
+KERNEL_START_MIN = 30  # seconds a kernel may take to start, however small the chapter's limit
 
 BOOTSTRAP = '''
 {values_source}
@@ -67,8 +71,31 @@ get_ipython().run_line_magic("config", "InlineBackend.figure_formats = ['svg', '
 '''
 
 
-def run_chapter_jupyter(job: ChapterJob, timeout: float = DEFAULT_TIMEOUT) -> ExecutionResult:
-    """Execute a chapter in a fresh IPython kernel (one kernel per chapter, like Quarto)."""
+class _CappedClient(NotebookClient):
+    """A notebook client that keeps at most a budget of each chapter cell's streamed output."""
+
+    budgets: dict[int, OutputBudget] = {}  # notebook cell index -> its budget (set per instance)
+
+    def output(self, outs: list[Any], msg: dict[str, Any], display_id: str | None, cell_index: int) -> Any:
+        budget = self.budgets.get(cell_index)
+        if budget is not None and msg["msg_type"] == "stream":
+            msg["content"]["text"] = budget.take(msg["content"].get("text", ""))
+            if not msg["content"]["text"]:
+                return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def _no_report(kind: str, index: int) -> None:
+    pass
+
+
+def run_chapter_jupyter(job: ChapterJob, report: Report = _no_report, timeout: float = DEFAULT_TIMEOUT,
+                        output_limit: int = DEFAULT_OUTPUT_LIMIT) -> ExecutionResult:
+    """Execute a chapter in a fresh IPython kernel (one kernel per chapter, like Quarto).
+
+    ``timeout`` limits each cell (and the kernel's start, to at least KERNEL_START_MIN s);
+    each chapter cell keeps at most ``output_limit`` characters of streamed output.
+    """
     started = time.perf_counter()
     # The kernel inherits this worker's environment (the cells' context, entered by
     # the pool): keep it from writing __pycache__ beside the chapter's local modules.
@@ -83,10 +110,13 @@ def run_chapter_jupyter(job: ChapterJob, timeout: float = DEFAULT_TIMEOUT) -> Ex
     try:
         # Local sockets in a private folder: no TCP port, nothing written beside the chapter.
         with tempfile.TemporaryDirectory(prefix="bookbuild-kernel-") as sockets:
-            manager = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
-            client = NotebookClient(notebook, km=manager, timeout=timeout, allow_errors=True, shutdown_kernel="immediate",
-                                    resources={"metadata": {"path": job.context.cwd}})
-            failed = _execute(client, notebook, plan, job, timeout, values, cells, diagnostics, tree)
+            # Asynchronous: with a blocking client nbclient waits for output without a time limit.
+            manager = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
+            client = _CappedClient(notebook, km=manager, timeout=timeout, allow_errors=True, shutdown_kernel="immediate",
+                                   startup_timeout=max(KERNEL_START_MIN, math.ceil(timeout)),
+                                   resources={"metadata": {"path": job.context.cwd}})
+            client.budgets = {n: OutputBudget(output_limit) for n, planned in enumerate(plan) if isinstance(planned, Cell)}
+            failed = _execute(client, notebook, plan, job, timeout, report, values, cells, diagnostics, tree)
     except RuntimeError as exc:
         diagnostics.append(error("engine-error", job.shown_file, 1, f"the Jupyter engine failed: {exc}",
                                  hint="run the check with --engine inprocess to compare; this is a bug in bookbuild"))
@@ -100,23 +130,28 @@ def run_chapter_jupyter(job: ChapterJob, timeout: float = DEFAULT_TIMEOUT) -> Ex
     return ExecutionResult(all_values, tuple(cells), tuple(diagnostics), time.perf_counter() - started)
 
 
-def _execute(client: NotebookClient, notebook: Any, plan: list[Any], job: ChapterJob, timeout: float,
+def _execute(client: _CappedClient, notebook: Any, plan: list[Any], job: ChapterJob, timeout: float, report: Report,
              values: dict[int, InlineValue], cells: list[CellResult], diagnostics: list[Diagnostic],
              tree: TreeWatch | None = None) -> bool:
     """Run the notebook cell by cell, stopping at the first failing chapter cell; True if one failed."""
     failed = False
     by_count: dict[int, Cell] = {}  # execution count -> chapter cell, to read IPython tracebacks
     with client.setup_kernel():
+        kernel = getattr(getattr(client.km, "provisioner", None), "pid", None)
+        if kernel:
+            report("group", kernel)  # in a session of its own: ended with this chapter's worker
         for position, (nb_cell, planned) in enumerate(zip(notebook.cells, plan)):
             if failed:
                 break
             cell_started = time.perf_counter()
+            at = (("cell", planned.index) if isinstance(planned, Cell)
+                  else ("inline", planned[0].index) if isinstance(planned, list) else None)
+            if at is not None:
+                report(*at)
             try:
                 client.execute_cell(nb_cell, position)
             except CellTimeoutError:
-                diagnostics.append(error("timeout", job.shown_file, 1,
-                                         f"the chapter ran longer than its {timeout:g} s limit and was stopped",
-                                         hint="make the slow cell faster, or raise the limit with --timeout SECONDS"))
+                diagnostics.append(timeout_diagnostic(job, at, timeout))
                 failed = True
                 break
             if tree is not None:
@@ -129,6 +164,9 @@ def _execute(client: NotebookClient, notebook: Any, plan: list[Any], job: Chapte
                 result, problem = _cell_result(planned, nb_cell.outputs, job.shown_file, by_count,
                                                time.perf_counter() - cell_started)
                 cells.append(result)
+                cut = truncated_warning(planned, client.budgets[position], job.shown_file)
+                if cut is not None:
+                    diagnostics.append(cut)
                 if problem:
                     diagnostics.append(problem)
                     failed = True

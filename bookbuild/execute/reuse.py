@@ -17,6 +17,7 @@ from typing import Callable
 
 from ..cache import Cache, file_digest
 from . import FIGURE_FORMATS, execute_chapters
+from .capture import DEFAULT_OUTPUT_LIMIT
 from .encoding import result_from_json, result_to_json
 from .fingerprint import execution_key, local_dependencies, opened_data_files, position_signature
 from .pool import ChapterJob
@@ -33,11 +34,11 @@ class _Entry:
 
 
 def execute_with_cache(jobs: list[ChapterJob], cache: Cache | None, *, engine: str, timeout: float, workers: int,
-                       figure_formats: tuple[str, ...] = FIGURE_FORMATS,
+                       figure_formats: tuple[str, ...] = FIGURE_FORMATS, output_limit: int = DEFAULT_OUTPUT_LIMIT,
                        on_done: Callable[[ChapterJob, ExecutionResult], None] | None = None) -> list[ExecutedChapter]:
     """Like :func:`execute_chapters`, reusing cached results where they are still valid."""
     run = functools.partial(execute_chapters, engine=engine, timeout=timeout, workers=workers,
-                            figure_formats=figure_formats, on_done=on_done)
+                            figure_formats=figure_formats, output_limit=output_limit, on_done=on_done)
     if cache is None or engine != "inprocess":
         return run(jobs)
     keys: list[str] = []
@@ -45,7 +46,7 @@ def execute_with_cache(jobs: list[ChapterJob], cache: Cache | None, *, engine: s
     reused: dict[int, ExecutedChapter] = {}
     for n, job in enumerate(jobs):
         deps = local_dependencies(job.chapter, job.context.sys_path())
-        key = execution_key(job.chapter, job.source_file, f"{engine}:{','.join(figure_formats)}", deps,
+        key = execution_key(job.chapter, job.source_file, f"{engine}:{','.join(figure_formats)}:{output_limit}", deps,
                             job.context.fingerprint())
         keys.append(key)
         dependencies.append(deps)

@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from ..diagnostics import Diagnostic
 from ..qmd import Chapter, Cell, InlineExpr
+from .capture import DEFAULT_OUTPUT_LIMIT, CappedStream, OutputBudget, truncated_warning
 from .provenance import ProvenanceTracker
 from .locate import cell_exception, inline_exception, inline_value_diagnostic
 from .result import FIGURE_FORMATS, CellResult, ExecutionResult, Figure, InlineValue
@@ -66,16 +67,22 @@ def compile_inline(inline: InlineExpr, source_file: str) -> Any:
     return compile(tree, source_file, "eval")
 
 
+def _no_report(kind: str, index: int) -> None:
+    pass
+
+
 def run_chapter(chapter: Chapter, source_file: str, shown_file: str,
-                figure_formats: tuple[str, ...] = FIGURE_FORMATS,
-                on_item: Callable[[Cell | InlineExpr], None] | None = None) -> ExecutionResult:
+                figure_formats: tuple[str, ...] = FIGURE_FORMATS, *, output_limit: int = DEFAULT_OUTPUT_LIMIT,
+                report: Callable[[str, int], None] = _no_report) -> ExecutionResult:
     """Execute ``chapter`` in a fresh namespace and evaluate its inline expressions.
 
     ``source_file`` is the chapter's absolute path (used as the code's file name,
     so tracebacks point into it); ``shown_file`` is how diagnostics name it.
     Cells stop at the first one that fails, as in Quarto; inline expressions
     after that point are left unevaluated rather than reported as cascades.
-    ``on_item`` is told which cell or expression is about to run.
+    Each cell keeps at most ``output_limit`` characters of output. ``report`` is
+    told each cell (``"cell", index``) and inline expression (``"inline", index``)
+    as it starts, so that a chapter stopped from outside can name what it ran.
     """
     started = time.perf_counter()
     namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
@@ -90,20 +97,22 @@ def run_chapter(chapter: Chapter, source_file: str, shown_file: str,
             if failed or not item.evaluates:
                 cells.append(CellResult(item.index, ok=not failed, ran=False))
                 continue
-            if on_item:
-                on_item(item)
-            result, problem, tree = _run_cell(item, namespace, source_file, shown_file, figure_formats,
+            report("cell", item.index)
+            budget = OutputBudget(output_limit)
+            result, problem, tree = _run_cell(item, namespace, source_file, shown_file, figure_formats, budget,
                                               skipped=evaluated_after[item.index])
             depends_on, constants = tracker.after_cell(item, namespace, tree)
             cells.append(dataclasses.replace(result, depends_on=depends_on, constants=constants))
+            cut = truncated_warning(item, budget, shown_file)
+            if cut is not None:
+                diagnostics.append(cut)
             if problem is not None:
                 diagnostics.append(problem)
                 failed = True
         elif failed:
             values.append(InlineValue(item.index, None))
         else:
-            if on_item:
-                on_item(item)
+            report("inline", item.index)
             value, problem = _evaluate_inline(item, namespace, source_file, shown_file)
             values.append(dataclasses.replace(value, cells=tracker.inline_cells(item.expr)))
             if problem is not None:
@@ -121,11 +130,13 @@ def _evaluated_after(chapter: Chapter) -> dict[int, int]:
 
 
 def _run_cell(cell: Cell, namespace: dict[str, Any], source_file: str, shown_file: str,
-              figure_formats: tuple[str, ...], skipped: int) -> tuple[CellResult, Diagnostic | None, ast.Module | None]:
+              figure_formats: tuple[str, ...], budget: OutputBudget,
+              skipped: int) -> tuple[CellResult, Diagnostic | None, ast.Module | None]:
     started = time.perf_counter()
-    stdout = io.StringIO()
+    stdout = CappedStream(budget)
     displayed: list[str] = []
-    namespace["display"] = lambda *objects: displayed.extend(_display_text(obj) for obj in objects)
+    namespace["display"] = lambda *objects: displayed.extend(
+        kept for obj in objects if (kept := budget.take(_display_text(obj))))
     problem = None
     tree = None
     try:

@@ -24,6 +24,7 @@ from ..check import CheckResult, LoadedChapter, chapter_bibliographies, check_bo
 from ..diagnostics import Diagnostic, error
 from ..execute import ExecutedChapter
 from ..palette import Palette
+from ..limits import book_limits
 from ..project import Book, ChapterEntry
 from ..references import THEOREM_KINDS, XREF_KINDS, xref_label
 from ..shortcodes import ShortcodeContext, expansions
@@ -32,7 +33,7 @@ from . import theme, userfilters
 from .assumptions import assumptions_chapter
 from .markdown import AssemblyInputs, assemble
 from .numbering import ChapterNumbers, Target, appendix_letter, book_targets, number_chapter, walk
-from .pandoc import FILTERS_DIR, PandocError, filter_args, markdown_to_json, pandoc_version, run_pandoc
+from .pandoc import FILTERS_DIR, PandocError, filter_args, markdown_to_json, pandoc_version, run_pandoc, set_pandoc_limit
 from .site import ChapterPage
 
 
@@ -93,14 +94,18 @@ def default_echo(book: Book, loaded: LoadedChapter) -> bool:
 
 
 def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWriter, *, output_format: str,
-                 cache: Cache | None = None, engine: str = "inprocess", timeout: float = 120.0,
+                 cache: Cache | None = None, engine: str = "inprocess", timeout: float | None = None,
                  workers: int | None = None, log: TextIO = sys.stderr,
                  writable: tuple[Path, ...] = ()) -> PreparedBook:
     """Run the stages every format shares; ``write_figures`` handles the format's figures.
 
-    ``writable``: the build's output folder (a cell writing there is not reported)."""
+    ``timeout`` (default: the book's, see :mod:`bookbuild.limits`) limits each chapter's
+    execution and each Pandoc run. ``writable``: the build's output folder (a cell
+    writing there is not reported).
+    """
     workers = workers or default_workers()
     say = progress(log)
+    set_pandoc_limit(book_limits(book, timeout).timeout)
     say("executing chapters…")
     checked = check_book(book, names, engine=engine, timeout=timeout, workers=workers, cache=cache, writable=writable)
     reused = sum(1 for e in checked.executed if e.reused)

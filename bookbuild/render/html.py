@@ -23,6 +23,7 @@ from ..check import CheckResult, LoadedChapter, default_workers
 from ..diagnostics import Diagnostic, error, plural
 from ..execute import ExecutedChapter
 from ..ledger import LedgerEntry, chapter_ledger, ledger_json, load_ledger
+from ..limits import book_limits
 from ..outputs import OutputFolder
 from ..paths import outside_reason, resolved
 from ..project import Book
@@ -59,7 +60,7 @@ def files_dir(page: str) -> str:
 
 
 def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | None = None, *,
-               engine: str = "inprocess", timeout: float = 120.0, workers: int | None = None,
+               engine: str = "inprocess", timeout: float | None = None, workers: int | None = None,
                log: TextIO = sys.stderr) -> HtmlBuild:
     """Build the site (or just the named chapters' pages) into ``out_dir``."""
     started = time.perf_counter()
@@ -67,9 +68,10 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     say = progress(log)
 
     output = OutputFolder(out_dir)
+    limit = book_limits(book, timeout).timeout
 
     def write_figures(loaded: LoadedChapter, executed: ExecutedChapter, problems: list[Diagnostic]) -> AssemblyInputs:
-        return _figures(book, loaded, executed, output, cache, workers, problems)
+        return _figures(book, loaded, executed, output, cache, workers, limit, problems)
 
     cache = Cache(cache_dir, log=log)
     prepared = prepare_book(book, names, write_figures, output_format="html", cache=cache, engine=engine,
@@ -159,8 +161,9 @@ def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: dict[str, 
 
 
 def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, output: OutputFolder, cache: Cache,
-             workers: int, problems: list[Diagnostic]) -> AssemblyInputs:
-    """Write the chapter's matplotlib figures and compile its TikZ blocks to SVG; return their URLs."""
+             workers: int, timeout: float, problems: list[Diagnostic]) -> AssemblyInputs:
+    """Write the chapter's matplotlib figures and compile its TikZ blocks to SVG (each within
+    ``timeout`` seconds); return their URLs."""
     page = page_of(loaded.entry.path)
     folder = files_dir(page)
     rel_folder = posixpath.basename(folder)
@@ -178,7 +181,8 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, outpu
     tikz_paths: dict[int, str | None] = {}
     if blocks:
         _ensure_tex_for_tikz()
-        results = compile_all([b.code for b in blocks], cache.root / "tikz", book.palette, workers=workers, cache=cache)
+        results = compile_all([b.code for b in blocks], cache.root / "tikz", book.palette, workers=workers,
+                              timeout=timeout, cache=cache)
         for block, result in zip(blocks, results):
             if isinstance(result, TikzError):
                 label = figure_label_before(loaded.chapter.text, block.span.start)

@@ -13,9 +13,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..procs import run_tool
+
 FILTERS_DIR = Path(__file__).parent / "filters"
 MARKDOWN_FORMAT = "markdown"
 DEFAULT_TIMEOUT = 120.0
+_limit = [DEFAULT_TIMEOUT]  # seconds per run; a build sets it from its limits (set_pandoc_limit)
 
 
 class PandocError(Exception):
@@ -44,20 +47,29 @@ def pandoc_version() -> str:
     return run_pandoc(["--version"], "").splitlines()[0]
 
 
-def run_pandoc(args: list[str], stdin: str, *, cwd: Path | None = None, timeout: float = DEFAULT_TIMEOUT,
+def set_pandoc_limit(seconds: float) -> None:
+    """The time limit of every later Pandoc run (the build's ``--timeout``)."""
+    _limit[0] = seconds
+
+
+def run_pandoc(args: list[str], stdin: str, *, cwd: Path | None = None, timeout: float | None = None,
                stderr: list[str] | None = None) -> str:
-    """Run pandoc with ``args`` on ``stdin``; return its standard output (its stderr into ``stderr`` when given)."""
+    """Run pandoc with ``args`` on ``stdin``; return its standard output (its stderr into ``stderr`` when given).
+
+    It is stopped after ``timeout`` seconds (default: the limit set by :func:`set_pandoc_limit`).
+    """
+    timeout = timeout if timeout is not None else _limit[0]
     command = [pandoc_binary(), *args]
     try:
-        done = subprocess.run(command, input=stdin, capture_output=True, text=True, encoding="utf-8",
-                              cwd=cwd, timeout=timeout, check=False)
+        status, stdout, errors = run_tool(command, input=stdin.encode("utf-8"), cwd=cwd, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
-        raise PandocError(f"pandoc did not finish within {timeout:g} s") from exc
-    if done.returncode != 0:
-        raise PandocError(done.stderr.strip() or f"pandoc exited with status {done.returncode}")
+        raise PandocError(f"pandoc did not finish within {timeout:g} s and was stopped") from exc
+    said = errors.decode("utf-8", errors="replace")
+    if status != 0:
+        raise PandocError(said.strip() or f"pandoc exited with status {status}")
     if stderr is not None:
-        stderr.append(done.stderr)
-    return done.stdout
+        stderr.append(said)
+    return stdout.decode("utf-8", errors="replace")
 
 
 def markdown_to_ast(markdown: str, *, cwd: Path) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from ..check import LoadedChapter, default_workers
 from ..diagnostics import ConfigError, Diagnostic, error, plural, warning
 from ..execute import ExecutedChapter
 from ..files import write_atomic
+from ..limits import book_limits
 from ..paths import contained, outside_reason
 from ..palette import Palette
 from ..project import Book
@@ -71,7 +72,6 @@ PDF_ID_FILE = "pdf-id.tex"
 CITATION_ORDER_CLASS = "bookbuild-citation-order"  # see latex_ast
 #: Images the chapters include (the build makes every path absolute).
 INCLUDED = re.compile(r"\{(/[^{}\n]+\.(?:pdf|png|jpe?g|jbig2|jb2))\}", re.I)
-LATEX_TIMEOUT = 600.0
 #: Image formats LuaLaTeX includes.
 IMAGE_FORMATS = (".pdf", ".png", ".jpg", ".jpeg", ".jbig2", ".jb2")
 #: Lines of the TikZ preamble that belong to its standalone documents, not to the book.
@@ -128,15 +128,20 @@ def check_setup(book: Book, log: TextIO, *, allow_install: bool = True) -> None:
 
 
 def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | None = None, *,
-              engine: str = "inprocess", timeout: float = 120.0, workers: int | None = None,
-              latex_timeout: float = LATEX_TIMEOUT, allow_install: bool = True,
+              engine: str = "inprocess", timeout: float | None = None, workers: int | None = None,
+              latex_timeout: float | None = None, allow_install: bool = True,
               log: TextIO = sys.stderr) -> PdfBuild:
     """Build the book (or the named chapters, keeping the book's numbering) into ``out_dir/<name>.pdf``.
+
+
+    ``timeout`` (default: the book's) limits each chapter's execution and each Pandoc run;
+    each LaTeX pass gets ``latex_timeout`` (default: that limit times ``limits.LATEX_FACTOR``).
 
     The LaTeX working folder is in the cache when it can be written; else (after the
     cache's one warning: read-only, or full when the build tries) a private temporary folder.
     """
     started = time.perf_counter()
+    latex_timeout = latex_timeout or book_limits(book, timeout).latex_timeout
     check_setup(book, log, allow_install=allow_install)
     cache = Cache(cache_dir, log=log)
     workdir = cache.folder("pdf", digest(str(book.root.resolve()), *book.profiles, *sorted(names or []))[:16])
@@ -167,7 +172,7 @@ def _disk_full(folder: Path) -> bool:
 
 
 def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None, workdir: Path, *,
-               engine: str, timeout: float, workers: int, latex_timeout: float, log: TextIO,
+               engine: str, timeout: float | None, workers: int, latex_timeout: float, log: TextIO,
                started: float) -> PdfBuild:
     say = progress(log)
     with _locked(workdir):

@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 
 from ..cache import file_digest, read_verified, write_verified
+from ..procs import run_tool
 
 CONVERTER = "rsvg-convert"
 DEBIAN_PACKAGE = "librsvg2-bin"
@@ -35,13 +36,12 @@ def svg_to_pdf(svg: Path, folder: Path, timeout: float = TIMEOUT) -> Path:
     if converter is None:
         raise SvgError(f"{CONVERTER} is not installed; install it with: apt-get install {DEBIAN_PACKAGE}")
     try:
-        done = subprocess.run([converter, "--format=pdf", str(svg)], capture_output=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL, check=False)
+        status, stdout, stderr = run_tool([converter, "--format=pdf", str(svg)], timeout=timeout)
     except subprocess.TimeoutExpired:
         raise SvgError(f"{CONVERTER} did not finish within {timeout:.0f} s") from None
-    if done.returncode != 0 or not done.stdout.startswith(b"%PDF"):
-        reason = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
-        raise SvgError(f"{CONVERTER} could not read it: {reason[-1] if reason else f'exit status {done.returncode}'}")
+    if status != 0 or not stdout.startswith(b"%PDF"):
+        reason = stderr.decode("utf-8", errors="replace").strip().splitlines()
+        raise SvgError(f"{CONVERTER} could not read it: {reason[-1] if reason else f'exit status {status}'}")
     folder.mkdir(parents=True, exist_ok=True)
-    write_verified(target, done.stdout)
+    write_verified(target, stdout)
     return target

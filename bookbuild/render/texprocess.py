@@ -3,16 +3,18 @@ TikZ compiler and the PDF build.
 
 No standard input, output to a file in the working folder, an environment that
 keeps LaTeX writing only below that folder and its log lines whole, and a time
-limit enforced by killing the program's whole process group.
+limit enforced by killing the program's whole process group (which also
+ends with the build: :mod:`bookbuild.procs`).
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 from pathlib import Path
 from typing import Sequence
+
+from ..procs import reap, spawn
 
 LOG_LIMIT = 8_000_000  # characters of a log worth reading
 
@@ -41,24 +43,14 @@ def run_program(args: Sequence[str], cwd: Path, timeout: float, output: str) -> 
     if timeout <= 0:
         raise TexTimeout()
     with open(cwd / output, "wb") as out:
-        process = subprocess.Popen(list(args), cwd=cwd, stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.STDOUT, env=tex_environment(), start_new_session=True)
+        process = spawn(args, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                        env=tex_environment())
         try:
             return process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            _kill_group(process)
             raise TexTimeout() from None
-        except BaseException:
-            _kill_group(process)
-            raise
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    process.wait()
+        finally:
+            reap(process)
 
 
 def read_log(path: Path) -> str:
