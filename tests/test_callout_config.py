@@ -188,3 +188,41 @@ def test_the_styles_are_part_of_the_page_cache_key(book_factory, tmp_path: Path)
     assert build_site(root, tmp_path / "site", *cache)[0] == 0
     page = (tmp_path / "site" / "quiz.html").read_text(encoding="utf-8")
     assert 'class="callout-label">Decks<' in page and ">Slides<" not in page
+
+
+def test_icons_from_the_native_shape_and_the_extensions_icon_path(book_factory, tmp_path: Path) -> None:
+    root = book_factory({"i.qmd": """
+        # I
+
+        ::: {.callout-tip}
+        Tipped.
+        :::
+
+        ::: {.callout-quiz-question}
+        Asked.
+        :::
+        """}, EXTENSION_CONFIG.replace("filter-metadata:\n  mlsysbook-ext/", "") + """\
+bookbuild:
+  callouts:
+    kinds:
+      tip:
+        icon: art/hint.svg
+""")
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle id="{}" cx="12" cy="12" r="9"/></svg>'
+    (root / "art").mkdir()
+    (root / "art" / "hint.svg").write_text(svg.format("own-hint"), encoding="utf-8")
+    (root / "assets" / "icons").mkdir(parents=True)
+    (root / "assets" / "icons" / "icon_callout_quiz_question.svg").write_text(svg.format("own-quiz"), encoding="utf-8")
+    page, _ = built_page(root, tmp_path, "i")
+    # Each icon inside its own callout's header (a top-level `custom-numbered-blocks:` is read too).
+    assert re.search(r'callout-tip\b.*?class="callout-icon"[^>]*><svg[^>]*><circle id="own-hint"', page, re.S)
+    assert re.search(r'callout-quiz-question\b.*?class="callout-icon"[^>]*><svg[^>]*><circle id="own-quiz"', page, re.S)
+
+
+def test_a_missing_icon_file_is_an_error_at_its_line(book_factory) -> None:
+    root = book_factory({"a.qmd": "# A\n"}, "bookbuild:\n  callouts:\n    kinds:\n      tip:\n        icon: nowhere.svg\n")
+    with pytest.raises(ConfigError) as raised:
+        load_book(root)
+    problem = raised.value.diagnostic
+    assert (Path(problem.file).name, problem.line, problem.message) == (
+        "_quarto.yml", 11, "callout icon 'nowhere.svg' does not exist")
