@@ -115,7 +115,7 @@ def load_callouts(config_node: yaml.Node | None, palette: Palette, root: Path) -
     for kind, settings in [*_extension_entries(config_node), *_native_entries(config_node)]:
         entries.setdefault(kind, {}).update(settings)
     default = entries.pop("default", {})
-    styles = {kind: _style(kind, {**default_fallback(kind, default), **settings}, palette, root)
+    styles = {kind: _style(kind, {**_default_fallback(default), **settings}, palette, root)
               for kind, settings in entries.items()}
     return Callouts(tuple(styles.items()), _style("default", default, palette, root))
 
@@ -125,7 +125,7 @@ def default_callouts() -> Callouts:
     return load_callouts(None, default_palette(), THEME_DIR)
 
 
-def default_fallback(kind: str, default: dict[str, _Setting]) -> dict[str, _Setting]:
+def _default_fallback(default: dict[str, _Setting]) -> dict[str, _Setting]:
     """What a configured kind takes from the default kind when it does not say: colour and icon (its
     label is its own name)."""
     return {key: value for key, value in default.items() if key in ("color", "icon")}
