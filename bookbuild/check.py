@@ -26,6 +26,7 @@ from .execute.reuse import execute_with_cache
 from .files import UnreadableSource, read_source
 from .includes import expand_includes
 from .limits import book_limits
+from .callouts import callout_diagnostics
 from .lint import lint_chapter, prints_table_last
 from .paths import OUTSIDE_HINT, outside_reason
 from .project import Book, ChapterEntry, display_path
@@ -164,7 +165,8 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
     for loaded in chapters:
         if loaded.entry.path not in selected:
             continue
-        group = [*loaded.chapter.diagnostics, *structure_diagnostics(loaded.chapter)]
+        group = [*loaded.chapter.diagnostics, *structure_diagnostics(loaded.chapter),
+                 *callout_diagnostics(loaded.chapter, book.callouts)]
         run = by_path.get(loaded.chapter.path)
         if run is not None:
             group.extend(run.diagnostics)

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from .callouts import Callouts, default_callouts, load_callouts
 from .config import CONFIG_NAME, NULL_TAG, MergedConfig, child, construct, describe, load_config, where
 from .diagnostics import ConfigError, Diagnostic, error
 from .environment import load_environment
@@ -88,6 +89,7 @@ class Book:
     palette: Palette = field(default_factory=default_palette)
     environment: tuple[tuple[str, str], ...] = ()  # variables the _environment files set for execution
     execute_dir: str = "file"  # `project: execute-dir:` (file: the chapter's folder; project: the project's)
+    callouts: Callouts = field(default_factory=default_callouts, repr=False)  # see :mod:`bookbuild.callouts`
 
     def csl(self, output_format: str) -> Path | None:
         """The citation style file (``csl:``, the format's own first), or None for Pandoc's default."""
@@ -190,7 +192,8 @@ def load_book(root: Path, profile: str | None = None, environ: dict[str, str] | 
         profiles=merged.profiles,
         config_node=node,
         config_files=merged.files,
-        palette=_palette(root, config, node),
+        palette=(palette := _palette(root, config, node)),
+        callouts=load_callouts(node, palette, root),
         environment=load_environment(root, merged.profiles, external=environ, display=display_path),
         execute_dir=_execute_dir(config, node),
     )

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence, TextIO
 
 from ..cache import Cache, digest, file_digest
+from ..callouts import Callouts
 from ..check import CheckResult, LoadedChapter, chapter_bibliographies, check_book, default_workers
 from ..diagnostics import Diagnostic, error
 from ..execute import ExecutedChapter
@@ -29,7 +30,7 @@ from ..project import Book, ChapterEntry
 from ..references import THEOREM_KINDS, XREF_KINDS, xref_label
 from ..shortcodes import ShortcodeContext, expansions
 from ..useroptions import FilterSpec
-from . import theme, userfilters
+from . import userfilters
 from .assumptions import assumptions_chapter
 from .markdown import AssemblyInputs, assemble
 from .numbering import ChapterNumbers, Target, appendix_letter, book_targets, number_chapter, walk
@@ -295,14 +296,15 @@ def cited_in_order(ast: dict[str, Any]) -> list[str]:
 
 
 def filter_data(page: str, numbers: ChapterNumbers, targets: dict[str, Target], palette: Palette, *,
-                referenced: set[str] | None = None, single_document: bool = False) -> dict[str, Any]:
+                callouts: Callouts, referenced: set[str] | None = None,
+                single_document: bool = False) -> dict[str, Any]:
     """What the Lua filters need for one chapter: header numbers, link targets, callout styles.
 
     Only the targets the chapter refers to (``referenced``; all when None) and
     its own (its figures, tables and equations show their numbers) are
     included, so a chapter's rendering, and its cache key, change only when a
     label it holds or points at does. In a single document (the PDF) every
-    target is an anchor.
+    target is an anchor. ``callouts``: the book's callout styles (``Book.callouts``).
     """
     wanted = None if referenced is None else referenced | set(numbers.labels)
     chosen = targets if wanted is None else {label: targets[label] for label in sorted(wanted) if label in targets}
@@ -312,7 +314,7 @@ def filter_data(page: str, numbers: ChapterNumbers, targets: dict[str, Target], 
         "targets": {label: {"kind": t.kind, "number": t.number, "text": t.text, "page": t.page,
                             "href": f"#{label}" if single_document else t.href_from(page)}
                     for label, t in chosen.items()},
-        "callouts": theme.callouts_json(palette),
+        "callouts": callouts.to_json(),
         "xref_kinds": list(XREF_KINDS),
         "theorem_kinds": list(THEOREM_KINDS),
         "stack_color": palette.get("primary", "#A51C30"),

@@ -41,6 +41,7 @@ from ..execute import ExecutedChapter
 from ..files import write_atomic
 from ..limits import book_limits
 from ..paths import contained, outside_reason
+from ..callouts import Callouts
 from ..palette import Palette
 from ..project import Book
 from ..references import bibliography_keys, is_local_path, xref_kind
@@ -197,7 +198,7 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
         rendered_pages = {page.page for _, _, page, _ in jobs}
         absent = {label for label, target in prepared.targets.items() if target.page not in rendered_pages}
 
-        icons = _callout_icons(workdir / "icons", book.palette)
+        icons = _callout_icons(workdir / "icons", book.callouts)
         chapter_targets = book_chapter_targets([c.entry.path for c in prepared.chapters],
                                                [p.page for p in prepared.pages], prepared.asts)
         included_by: dict[int, dict[str, list[str]]] = {}  # what the book's filters included, by chapter
@@ -205,7 +206,7 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
         def convert(n: int, job: tuple[LoadedChapter, dict[str, Any], Any, Any]) -> tuple[ChapterTex | None, list[Diagnostic]]:
             loaded, ast, page, numbers = job
             referenced = cited_keys(ast)
-            data = filter_data(page.page, numbers, prepared.targets, book.palette, referenced=referenced,
+            data = filter_data(page.page, numbers, prepared.targets, book.palette, callouts=book.callouts, referenced=referenced,
                                single_document=True)
             for kind, style in [*data["callouts"]["kinds"].items(), ("default", data["callouts"]["default"])]:
                 if kind in icons:
@@ -398,12 +399,11 @@ def is_numeric_style(csl: Path | None) -> bool:
     return bool(citation and "citation-number" in citation.group(0))
 
 
-def _callout_icons(folder: Path, palette: Palette) -> dict[str, str]:
+def _callout_icons(folder: Path, callouts: Callouts) -> dict[str, str]:
     """Kind -> a PDF of its callout icon in the callout's colour (none when the SVG cannot be converted:
     the box is then drawn without it)."""
-    kinds, default = theme.callout_styles(palette)
     icons = {}
-    for kind, style in [*kinds.items(), ("default", default)]:
+    for kind, style in [*callouts.kinds, ("default", callouts.default)]:
         if not style.icon_svg:
             continue
         svg = folder / f"{kind}.svg"

@@ -1,7 +1,9 @@
--- Callouts: `::: {.callout-KIND title="…" collapse="true|false"}`. Label, colour
--- and icon of each kind come from the theme's callouts.yml (via bookdata), so
--- HTML and LaTeX style them alike. `collapse` makes a disclosure (closed when
--- "true", open when "false"); a first heading inside may serve as the title.
+-- Callouts: `::: {.callout-KIND title="…" collapse="true|false"}`. Label, colour,
+-- icon, `collapse`, appearance and numbering of each kind come from the book's
+-- callout styles (theme/callouts.yml under the book's configuration, via
+-- bookdata), so HTML and LaTeX style them alike. `collapse` (the div's, else the
+-- kind's) makes a disclosure (closed when "true", open when "false"); a first
+-- heading inside may serve as the title.
 package.path = pandoc.path.directory(PANDOC_SCRIPT_FILE) .. '/?.lua;' .. package.path
 local book = require 'bookdata'
 
@@ -35,12 +37,12 @@ local function title_of(div)
 end
 
 local function html_callout(div, kind, style, title, body)
-  local collapse = div.attributes.collapse
+  local collapse = div.attributes.collapse or style.collapse
   local open_tag, close_tag, head_open, head_close
   local color = book.escape_html(style.color or '')
   local classes = 'callout callout-' .. kind
   -- Quarto's `appearance="simple|minimal"` (lighter boxes) and `icon="false"`.
-  local appearance = div.attributes.appearance
+  local appearance = div.attributes.appearance or style.appearance
   if appearance == 'simple' or appearance == 'minimal' then classes = classes .. ' callout-' .. appearance end
   local icon = div.attributes.icon ~= 'false'
   if not icon then classes = classes .. ' callout-no-icon' end
@@ -83,7 +85,12 @@ local function latex_callout(div, kind, style, title, body)
   local icon = ''
   if style.icon_pdf and div.attributes.icon ~= 'false' then icon = '[' .. style.icon_pdf .. ']' end
   local anchor = div.identifier ~= '' and ('\\phantomsection\\label{' .. div.identifier .. '}') or ''
-  local out = pandoc.Blocks({pandoc.RawBlock('latex',
+  -- A kind coloured with the book's own hex (not a palette name) defines its colour here.
+  local define = ''
+  if style.latex_define then
+    define = '\\definecolor{' .. color .. '}{HTML}{' .. tostring(style.latex_define):gsub('[^%x]', '') .. '}'
+  end
+  local out = pandoc.Blocks({pandoc.RawBlock('latex', define ..
     '\\begin{' .. env .. '}' .. icon .. '{' .. color .. '}{' .. label .. '}{' .. latex_text(title) .. '}' .. anchor)})
   out:extend(body)
   out:insert(pandoc.RawBlock('latex', '\\end{' .. env .. '}'))
@@ -94,6 +101,7 @@ end
 -- the reference's own text, "Tip 1.2".
 local function numbered(style, div)
   local t = data.targets and data.targets[div.identifier]
+  if style.numbered == false then return style end
   if not div.identifier:match('^%a%a%a%-') or t == nil or t == pandoc.json.null or t.number == '' then return style end
   local copy = {}
   for key, value in pairs(style) do copy[key] = value end
