@@ -28,7 +28,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from .config import NULL_TAG, child, construct, describe, where
+from .config import NULL_TAG, child, construct, describe, located, where
 from .diagnostics import ConfigError, Diagnostic, error, warning
 from .palette import Palette, default_palette
 from .qmd import Chapter
@@ -133,7 +133,7 @@ def _default_fallback(default: dict[str, _Setting]) -> dict[str, _Setting]:
 
 def _native_entries(config_node: yaml.Node | None) -> list[tuple[str, dict[str, _Setting]]]:
     """``bookbuild: callouts: kinds: {KIND: {...}}`` (and ``default:`` beside ``kinds:``)."""
-    found = _at(config_node, ("bookbuild", "callouts"))
+    found = located(config_node, ("bookbuild", "callouts"))
     if found is None:
         return []
     node = _mapping(found, "bookbuild: callouts:", "e.g. callouts: {kinds: {recipe: {label: Recipe, color: OrangeLine}}}")
@@ -289,16 +289,6 @@ def _icon(kind: str, setting: _Setting | None, root: Path) -> str:
 
 
 # --------------------------------------------------------------------------- node helpers
-
-def _at(node: yaml.Node | None, keys: tuple[str, ...]) -> tuple[yaml.Node, yaml.Node] | None:
-    found = None
-    for key in keys:
-        found = child(node, key)
-        if found is None:
-            return None
-        node = found[1]
-    return found
-
 
 def _mapping(found: tuple[yaml.Node, yaml.Node], what: str, hint: str) -> yaml.MappingNode:
     key, value = found

@@ -64,6 +64,17 @@ def child(node: yaml.Node | None, key: str) -> tuple[yaml.Node, yaml.Node] | Non
     return None
 
 
+def located(node: yaml.Node | None, path: tuple[str, ...]) -> tuple[yaml.Node, yaml.Node] | None:
+    """The (key node, value node) at a key path, or None when a key on the way is absent (or not a mapping)."""
+    found = None
+    for key in path:
+        found = child(node, key)
+        if found is None:
+            return None
+        node = found[1]
+    return found
+
+
 def compose_file(path: Path, shown: str, named_at: tuple[str, int, int] | None = None,
                  what: str = "configuration file") -> yaml.MappingNode:
     """One configuration file as a mapping node whose marks name ``shown``.

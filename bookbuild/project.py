@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from .callouts import Callouts, default_callouts, load_callouts
-from .config import CONFIG_NAME, NULL_TAG, MergedConfig, child, construct, describe, load_config, where
+from .config import CONFIG_NAME, NULL_TAG, MergedConfig, child, construct, describe, load_config, located, where
 from .diagnostics import ConfigError, Diagnostic, error
 from .environment import load_environment
 from .palette import Palette, default_palette, load_palette
@@ -67,13 +67,7 @@ class Book:
     def locate(self, *keys: str) -> tuple[str, int, int]:
         """(file, line, column) of a key path in the merged configuration (``locate("format", "pdf", "csl")``):
         the file that set it last. ``(_quarto.yml, 1, 1)`` when the key is absent."""
-        found = None
-        node: yaml.Node | None = self.config_node
-        for key in keys:
-            found = child(node, key)
-            if found is None:
-                return self.display_config, 1, 1
-            node = found[1]
+        found = located(self.config_node, keys) if keys else None
         return where(found[0]) if found is not None else (self.display_config, 1, 1)
 
     def locate_item(self, key: str, value: str) -> tuple[str, int, int]:
@@ -223,7 +217,7 @@ def _execute_dir(config: dict[str, Any], node: yaml.Node) -> str:
 
 def _where_set(root: Path, node: yaml.Node, path: tuple[str, ...]) -> tuple[str, int, int]:
     """(file, line, column) of the value at a key path: the configuration file that set it."""
-    found = _located(node, path)
+    found = located(node, path)
     return where(found[1]) if found is not None else (display_path(root / CONFIG_NAME), 1, 1)
 
 
@@ -257,25 +251,25 @@ TEXT_KEYS = {("project", "output-dir"): "e.g. output-dir: _build", ("csl",): "e.
 def _check_types(node: yaml.MappingNode) -> None:
     """A ConfigError at the key's line for a value of the wrong kind (a traceback otherwise, later)."""
     for key in ("chapters", "appendices"):
-        found = _located(node, ("book", key))
+        found = located(node, ("book", key))
         if found and not _is_null(found[1]):
             _entries(found[1], False)
     for path, hint in MAPPING_KEYS.items():
-        found = _located(node, path)
+        found = located(node, path)
         if found and not isinstance(found[1], yaml.MappingNode) and not _is_null(found[1]):
             _type_error(found, path, "a mapping", hint)
     for path, hint in TEXT_LIST_KEYS.items():
-        found = _located(node, path)
+        found = located(node, path)
         if found and not _is_null(found[1]):
             value = found[1]
             items = value.value if isinstance(value, yaml.SequenceNode) else [value]
             if not all(_is_text(item) for item in items):
                 _type_error(found, path, "a file name or a list of file names", hint)
     for path, hint in TEXT_KEYS.items():
-        found = _located(node, path)
+        found = located(node, path)
         if found and not isinstance(found[1], yaml.ScalarNode):  # a number is text enough (title: 1984)
             _type_error(found, path, "text", hint)
-    found = _located(node, ("format",))
+    found = located(node, ("format",))
     if found and not _is_null(found[1]):
         value = found[1]
         if not (isinstance(value, yaml.MappingNode) or _is_text(value)):
@@ -292,17 +286,6 @@ def _type_error(found: tuple[yaml.Node, yaml.Node], path: tuple[str, ...], expec
     name = ": ".join(path)
     raise ConfigError(error("config-type", file, line, f"'{name}:' must be {expected}, not {describe(value)}",
                             col=col, hint=hint))
-
-
-def _located(node: yaml.Node | None, path: tuple[str, ...]) -> tuple[yaml.Node, yaml.Node] | None:
-    """The (key, value) nodes at a key path, or None when a key on the way is absent (or not a mapping)."""
-    found = None
-    for key in path:
-        found = _child(node, key)
-        if found is None:
-            return None
-        node = found[1]
-    return found
 
 
 def _value(node: yaml.Node | None, key: str) -> yaml.Node | None:
