@@ -108,9 +108,26 @@ def _walk(node: yaml.MappingNode, table: Mapping[str, Spec], path: tuple[str, ..
         elif isinstance(spec, Mapping):
             if isinstance(value, yaml.MappingNode):
                 _walk(value, spec, here, meta, found)
-            elif here == ("format",) and isinstance(value, yaml.ScalarNode) and value.tag != NULL_TAG \
-                    and str(value.value) not in FORMAT_NAMES:
-                found.append(_warning(value, f"format: {value.value}"))
+            elif not _null(value) and not _honoured_instead(here, value):
+                found.append(_warning(value, f"{'.'.join(here)}: {_shown(value)}"))
+
+
+def _null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == NULL_TAG
+
+
+def _honoured_instead(path: tuple[str, ...], node: yaml.Node) -> bool:
+    """A plain value where the table has keys, honoured as Quarto means it: ``format: html``,
+    ``format: {pdf: default}``, ``diagram: engine: tikz: true`` (TikZ figures are always compiled).
+    Other kinds of value are type errors (:mod:`bookbuild.project`) or ignored, so reported."""
+    if not isinstance(node, yaml.ScalarNode):
+        return False
+    value = construct(node)
+    if path == ("format",):
+        return str(value) in FORMAT_NAMES
+    if len(path) == 2 and path[0] == "format":
+        return value == "default"
+    return path == ("diagram", "engine", "tikz") and value is True
 
 
 def _honoured(value: Any, accepted: frozenset) -> bool:

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bookbuild.cli import main
 from bookbuild.configkeys import unsupported_keys
@@ -155,3 +156,19 @@ def test_this_books_and_the_fixtures_configuration_use_supported_keys_only(proje
     if not (project / "_quarto.yml").is_file():
         pytest.skip(f"no {project}")
     assert unsupported_keys(load_book(project).config_node) == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("format: html", []),
+    ("format: docx", ["format: docx"]),
+    ("format: {html: default, pdf: default}", []),
+    ("diagram: 5", ["diagram: 5"]),
+    ("diagram: {engine: {tikz: true, dot: {mime-type: x}, mermaid: false}}", ["diagram.engine.dot: a mapping"]),
+    ("diagram: {engine: {tikz: {execpath: /opt/bin/mytex, output-format: png}}}",
+     ["diagram.engine.tikz.execpath: /opt/bin/mytex", "diagram.engine.tikz.output-format: png"]),
+    ("execute: {echo: true, freeze: true}", ["execute.freeze: true"]),
+    ("format: {html: {toc: 1}}", ["format.html.toc: 1"]),
+])
+def test_what_each_value_is_taken_for(text: str, expected: list[str]) -> None:
+    found = [d.message for d in unsupported_keys(yaml.compose(text))]
+    assert found == [f"not supported by bookbuild: {what}" for what in expected]
