@@ -67,9 +67,11 @@ def line_of(path: Path, text: str) -> int:
 
 
 def test_a_colour_from_the_diagram_header_compiles_in_html(book_factory, tmp_path: Path) -> None:
-    root = book_factory({"index.qmd": "# Figures\n" + GOOD}, DIAGRAM)
+    root = book_factory({"index.qmd": "# Figures\n" + GOOD}, DIAGRAM + "comments: hypothesis\n")
     status, output = build("html", root, tmp_path)
     assert status == 0, output
+    # A build warns about an unsupported key as the check does, once.
+    assert output.count("_quarto.yml:14:1: warning[config-unsupported]: not supported by bookbuild: comments") == 1, output
     page = (tmp_path / "html" / "index.html").read_text(encoding="utf-8")
     src = re.search(r'<img src="([^"]+\.svg)"[^>]*class="tikz"', page) or re.search(r'<img[^>]+src="([^"]+tikz[^"]+\.svg)"', page)
     assert src, page
