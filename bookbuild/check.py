@@ -33,9 +33,10 @@ from .project import Book, ChapterEntry, display_path
 from .qmd import Chapter, parse_chapter
 from .bibliography import check_style, read_bibliography
 from .references import ChapterScan, bibliography_keys, chapter_source, is_local_path, local_path, resolve_local, scan_chapter
-from .shortcodes import ShortcodeContext, load_variables, shortcode_diagnostics
+from .shortcodes import ShortcodeContext, find_shortcodes, load_variables, shortcode_diagnostics
 from .structure import structure_diagnostics
 from .useroptions import option_diagnostics
+from .configkeys import unsupported_keys
 
 DATA_FILE_KEYS = ("quiz", "glossary", "concepts")
 
@@ -161,6 +162,9 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
     for problem in variable_diagnostics:
         result.groups.setdefault(problem.file, []).append(problem)
     for problem in option_diagnostics(book):
+        result.groups.setdefault(problem.file, []).append(problem)
+    shown = {s.args[0] for c in chapters for s in find_shortcodes(c.chapter) if s.name == "meta" and len(s.args) == 1}
+    for problem in unsupported_keys(book.config_node, shown):  # each once, in the file that set the key
         result.groups.setdefault(problem.file, []).append(problem)
     for loaded in chapters:
         if loaded.entry.path not in selected:

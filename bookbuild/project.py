@@ -84,6 +84,7 @@ class Book:
     environment: tuple[tuple[str, str], ...] = ()  # variables the _environment files set for execution
     execute_dir: str = "file"  # `project: execute-dir:` (file: the chapter's folder; project: the project's)
     callouts: Callouts = field(default_factory=default_callouts, repr=False)  # see :mod:`bookbuild.callouts`
+    tikz_header: tuple[str, ...] = ()  # `diagram: engine: tikz: header-includes:` lines, for every TikZ figure
 
     def csl(self, output_format: str) -> Path | None:
         """The citation style file (``csl:``, the format's own first), or None for Pandoc's default."""
@@ -190,7 +191,27 @@ def load_book(root: Path, profile: str | None = None, environ: dict[str, str] | 
         callouts=load_callouts(node, palette, root),
         environment=load_environment(root, merged.profiles, external=environ, display=display_path),
         execute_dir=_execute_dir(config, node),
+        tikz_header=_tikz_header(node),
     )
+
+
+#: Where the pandoc-ext/diagram filter (and Quarto books using it) keep TikZ's own preamble.
+TIKZ_HEADER_KEYS = (("diagram", "engine", "tikz", "header-includes"), ("diagram", "engine", "tikz", "additional-packages"))
+
+
+def _tikz_header(node: yaml.Node) -> tuple[str, ...]:
+    """The LaTeX lines of ``diagram: engine: tikz: header-includes:`` (and ``additional-packages:``):
+    one text or a list of texts, each TeX code. Raises ConfigError at the key for another value."""
+    lines: list[str] = []
+    for path in TIKZ_HEADER_KEYS:
+        found = located(node, path)
+        if found is None or _is_null(found[1]):
+            continue
+        items = found[1].value if isinstance(found[1], yaml.SequenceNode) else [found[1]]
+        if not all(isinstance(item, yaml.ScalarNode) and item.tag != NULL_TAG for item in items):
+            _type_error(found, path, "a LaTeX line or a list of them", "e.g. header-includes: ['\\usetikzlibrary{calc}']")
+        lines += [str(item.value) for item in items]
+    return tuple(lines)
 
 
 def _palette(root: Path, config: dict[str, Any], node: yaml.Node) -> Palette:

@@ -165,7 +165,7 @@ def test_changed_preamble_recompiles_and_broken_format_falls_back(tmp_path: Path
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     first = compile_tikz(SMALL % "one", tmp_path, PALETTE)
     changed = tikz_preamble(PALETTE) + "% a change to the theme\n"
-    monkeypatch.setattr(tikz, "tikz_preamble", lambda palette: changed)
+    monkeypatch.setattr(tikz, "tikz_preamble", lambda palette, header=(): changed)
     second = compile_tikz(SMALL % "one", tmp_path, PALETTE)
     assert second != first and without_fonts(second.read_bytes()) == without_fonts(first.read_bytes())
     # The old dumped preamble was replaced by the new one.

@@ -177,26 +177,41 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, outpu
             name = SAFE_NAME.sub("-", f"{cell_info.label or f'cell-{cell.index + 1}'}-{figure.number}") + ".svg"
             output.write(f"{folder}/{name}", figure.svg)
             figure_paths[(cell.index, figure.number)] = f"{rel_folder}/{name}"
-    # A figure whose braces do not pair up is the check's error: LaTeX is not asked to fail on it too.
-    blocks = [b for b in loaded.chapter.blocks if TIKZ_INFO.match(b.info) and unbalanced(b.code) is None]
     tikz_paths: dict[int, str | None] = {}
-    if blocks:
-        _ensure_tex_for_tikz()
-        results = compile_all([b.code for b in blocks], cache.root / "tikz", book.palette, workers=workers,
-                              timeout=timeout, cache=cache)
-        for block, result in zip(blocks, results):
-            if isinstance(result, TikzError):
-                label = figure_label_before(loaded.chapter.text, block.span.start)
-                problems.append(error("tikz-failed", loaded.shown, block.line,
-                                      f"TikZ figure {label or '(unlabelled)'} failed to compile: {result.message}",
-                                      detail=result.log_excerpt, hint="fix the TikZ code; the LaTeX log excerpt above shows where"))
-                tikz_paths[block.span.start] = None
-            else:
-                name = result.name if result.name.startswith("tikz") else f"tikz-{result.name}"
-                output.copy(result, f"{folder}/{name}")
-                tikz_paths[block.span.start] = f"{rel_folder}/{name}"
+    for start, result in tikz_figures(book, loaded, cache, workers, timeout, problems).items():
+        if result is None:
+            tikz_paths[start] = None
+        else:
+            name = result.name if result.name.startswith("tikz") else f"tikz-{result.name}"
+            output.copy(result, f"{folder}/{name}")
+            tikz_paths[start] = f"{rel_folder}/{name}"
     return AssemblyInputs(figure_paths, tikz_paths, echo=default_echo(book, loaded), output_format="html",
                           mark_values=True)
+
+
+def tikz_figures(book: Book, loaded: LoadedChapter, cache: Cache, workers: int, timeout: float,
+                 problems: list[Diagnostic]) -> dict[int, Path | None]:
+    """Compile the chapter's TikZ blocks (the book's palette and ``diagram: engine: tikz:
+    header-includes:`` in the preamble): block start offset -> SVG, or None for a figure
+    that failed, which is reported in ``problems`` at its line with its label."""
+    # A figure whose braces do not pair up is the check's error: LaTeX is not asked to fail on it too.
+    blocks = [b for b in loaded.chapter.blocks if TIKZ_INFO.match(b.info) and unbalanced(b.code) is None]
+    if not blocks:
+        return {}
+    _ensure_tex_for_tikz()
+    results = compile_all([b.code for b in blocks], cache.root / "tikz", book.palette, workers=workers,
+                          timeout=timeout, cache=cache, header=book.tikz_header)
+    found: dict[int, Path | None] = {}
+    for block, result in zip(blocks, results):
+        if isinstance(result, TikzError):
+            label = figure_label_before(loaded.chapter.text, block.span.start)
+            problems.append(error("tikz-failed", loaded.shown, block.line,
+                                  f"TikZ figure {label or '(unlabelled)'} failed to compile: {result.message}",
+                                  detail=result.log_excerpt, hint="fix the TikZ code; the LaTeX log excerpt above shows where"))
+            found[block.span.start] = None
+        else:
+            found[block.span.start] = result
+    return found
 
 
 @functools.lru_cache(maxsize=1)

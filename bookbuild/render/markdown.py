@@ -29,7 +29,8 @@ class AssemblyInputs:
 
     ``figure_paths`` maps (cell index, figure number) to the image's URL as the
     page will reference it; ``tikz_paths`` maps a TikZ block's start offset to its
-    SVG URL, or to None when it failed to compile. ``echo`` is the book default.
+    SVG URL, or to None when it failed to compile (in LaTeX, only the failed ones are
+    given: the others are typeset as they are). ``echo`` is the book default.
     """
 
     figure_paths: Mapping[tuple[int, int], str]
@@ -228,7 +229,7 @@ def _tikz_markdown(block: FencedBlock, inputs: AssemblyInputs) -> str:
     """LaTeX typesets TikZ natively; other formats show the compiled SVG."""
     if unbalanced(block.code) is not None:
         return "[⚠ TikZ figure left out: its braces do not pair up]{.tikz-error}\n"  # the check's error says where
-    if inputs.output_format == "latex":
+    if inputs.output_format == "latex" and inputs.tikz_paths.get(block.span.start, "") is not None:
         fence = "```"
         while fence in block.code:
             fence += "`"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import errno
 import functools
 import json
@@ -32,7 +33,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, TextIO
+from typing import Any, Iterator, Sequence, TextIO
 
 from ..cache import Cache, digest, file_digest, temporary_folder
 from ..check import LoadedChapter, default_workers
@@ -49,6 +50,7 @@ from .. import useroptions
 from . import latex_setup, theme, userfilters, userstyles
 from .book import Build, PreparedBook, bibliography_files, citation_style, cited_in_order, cited_keys, default_echo, filter_data, parallel, prepare_book, progress, render_chapter
 from .latex_run import LatexError, LatexResult, compile_document, log_warnings
+from .html import tikz_figures
 from .links import book_chapter_targets, with_chapter_links
 from .markdown import AssemblyInputs
 from .pandoc import PandocError, pandoc_version, run_pandoc
@@ -178,7 +180,8 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
     say = progress(log)
     with _locked(workdir):
         def write_figures(loaded: LoadedChapter, executed: ExecutedChapter, problems: list[Diagnostic]) -> AssemblyInputs:
-            return _figures(book, loaded, executed, workdir, problems)
+            inputs = _figures(book, loaded, executed, workdir, problems)
+            return dataclasses.replace(inputs, tikz_paths=_failed_tikz(book, loaded, cache, workers, timeout, problems))
 
         prepared = prepare_book(book, names, write_figures, output_format="latex", cache=cache, engine=engine,
                                 timeout=timeout, workers=workers, log=log, writable=(out_dir,))
@@ -363,6 +366,17 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, workd
             write_atomic(contained(folder, name), figure.pdf)
             paths[(cell.index, figure.number)] = (folder / name).as_posix()
     return AssemblyInputs(paths, {}, echo=default_echo(book, loaded), output_format="latex")
+
+
+def _failed_tikz(book: Book, loaded: LoadedChapter, cache: Cache, workers: int, timeout: float | None,
+                 problems: list[Diagnostic]) -> dict[int, None]:
+    """The chapter's TikZ figures that do not compile (start offset -> None), each reported at its
+    line with its label; LaTeX typesets the others in the book, so one bad figure neither stops
+    the PDF nor hides the next one's error. Without latex and dvisvgm, LaTeX is left to judge."""
+    if not (shutil.which("latex") and shutil.which("dvisvgm")):
+        return {}
+    compiled = tikz_figures(book, loaded, cache, workers, book_limits(book, timeout).timeout, problems)
+    return {start: None for start, result in compiled.items() if result is None}
 
 
 # --------------------------------------------------------------------------- the chapter AST
@@ -680,10 +694,11 @@ def _authors(author: Any) -> list[str]:
     return [str(author)]
 
 
-def preamble(palette: Palette, highlighting: str = "") -> str:
-    """The book's preamble: theme/latex-preamble.tex with the TikZ set-up, palette and highlighting put in."""
-    tikz = "\n".join(row for row in tikz_preamble(palette).splitlines() if not TIKZ_ONLY.match(row.strip()))
-    parts = {TIKZ_MARKER: "% The TikZ set-up of theme/tikz-preamble.tex and the book palette:\n" + tikz,
+def preamble(palette: Palette, highlighting: str = "", tikz_header: Sequence[str] = ()) -> str:
+    """The book's preamble: theme/latex-preamble.tex with the TikZ set-up, palette, the book's
+    ``diagram: engine: tikz: header-includes:`` and highlighting put in."""
+    tikz = "\n".join(row for row in tikz_preamble(palette, tikz_header).splitlines() if not TIKZ_ONLY.match(row.strip()))
+    parts = {TIKZ_MARKER: "% The TikZ set-up of theme/tikz-preamble.tex, the book palette and its TikZ header:\n" + tikz,
              HIGHLIGHT_MARKER: highlighting}
     rows = PREAMBLE_FILE.read_text(encoding="utf-8").splitlines()
     return "\n".join(parts.get(row.strip(), row) for row in rows) + "\n"
@@ -716,7 +731,7 @@ def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook
     specs, _ = useroptions.includes(book, "latex")
     own = userstyles.latex_parts(specs)  # the book's own include-in-header, header-includes, before/after body
     by_filters = included or {}
-    rows = [_class_line(book), preamble(book.palette, highlighting), *_own("include-in-header / header-includes", own.head),
+    rows = [_class_line(book), preamble(book.palette, highlighting, book.tikz_header), *_own("include-in-header / header-includes", own.head),
             *_own("filters' in-header includes", by_filters.get("in-header", "")),
             f"\\input{{{PDF_ID_FILE}}}", ""]
     title, subtitle = latex_escape(book.title), latex_escape(str(book.subtitle or ""))
