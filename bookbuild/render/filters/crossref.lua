@@ -34,15 +34,20 @@ local function prefix_kind(key)
   return kind and XREF[kind] and kind or nil
 end
 
+-- "Figure 1.2:": the book's caption word (`crossref: fig-title`) and delimiter (`title-delim`).
+local function caption_lead(kind, number)
+  local word = data.crossref.titles[kind] or kind
+  return (word ~= '' and (word .. '\u{A0}') or '') .. number .. data.crossref.title_delim
+end
+
 local function number_span(kind, label)
   local t = target(label)
   if not t or t.number == '' then return nil end
-  local words = {fig = 'Figure', tbl = 'Table'}
   local class = (kind == 'fig' and 'figure' or 'table') .. '-number'
   -- A part of a figure ("1.2 (a)") is captioned by its letter alone.
   local part = t.number:match('%((%a+)%)$')
   if part then return pandoc.Span({pandoc.Str('(' .. part .. ')')}, {class = class}) end
-  return pandoc.Span({pandoc.Str(words[kind] .. '\u{A0}' .. t.number .. ':')}, {class = class})
+  return pandoc.Span({pandoc.Str(caption_lead(kind, t.number))}, {class = class})
 end
 
 local function with_number(caption_blocks, kind, label)
@@ -227,7 +232,7 @@ local function CodeBlock(code)
   local t = target(label)
   local head = pandoc.Inlines({})
   if t and t.number ~= '' then
-    head:insert(pandoc.Span({pandoc.Strong({pandoc.Str('Listing\u{A0}' .. t.number .. ':')})}, {class = 'listing-number'}))
+    head:insert(pandoc.Span({pandoc.Strong({pandoc.Str(caption_lead('lst', t.number))})}, {class = 'listing-number'}))
   end
   if caption then
     if #head > 0 then head:insert(pandoc.Space()) end

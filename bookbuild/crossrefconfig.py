@@ -1,0 +1,121 @@
+"""The book's numbering and cross-reference words: ``number-sections``, ``number-depth`` and ``crossref:``.
+
+Read once per build and format into one :class:`CrossrefConfig`, which the
+numbering (render/numbering.py), the reference texts and the Lua filters (via
+the filter data, part of every Pandoc cache key) all take from. As in Quarto:
+book-wide keys sit at the top of ``_quarto.yml`` or under ``format: html:`` /
+``format: pdf:`` (the format's own wins); a chapter's front matter may say
+``number-sections: false``. Defaults are Quarto's (a book numbers its sections;
+``fig-prefix``/``fig-title`` "Figure", ``title-delim`` ":", ``appendix-title``
+"Appendix", ``appendix-delim`` " —"). Pure reading: a value of the wrong type is
+a ConfigError at its line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from .diagnostics import ConfigError, error
+from .project import Book
+from .references import CALLOUT_KINDS, THEOREM_KINDS
+
+#: The engine's output formats and the ``format:`` key each is configured under.
+FORMAT_KEYS = {"html": "html", "latex": "pdf"}
+#: What a reference (``*-prefix``) and a caption (``*-title``) call each kind by default (Quarto's words).
+DEFAULT_WORDS = {"fig": "Figure", "tbl": "Table", "eq": "Equation", "sec": "Section", "lst": "Listing",
+                 **THEOREM_KINDS, **CALLOUT_KINDS}
+#: Kinds whose words the book may set with ``crossref: KIND-prefix`` / ``KIND-title``.
+WORD_KINDS = tuple(DEFAULT_WORDS)
+
+
+@dataclass(frozen=True)
+class CrossrefConfig:
+    """Numbering switches and every word a number is shown with, for one format."""
+
+    number_sections: bool = True
+    number_depth: int | None = None  # None: every level; 1: chapters only
+    prefixes: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_WORDS))  # in references
+    titles: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_WORDS))  # in captions
+    title_delim: str = ":"
+    chapter_prefix: str = "Chapter"
+    appendix_title: str = "Appendix"
+    appendix_delim: str = " —"
+
+    def reference_word(self, kind: str) -> str:
+        """The word a reference to ``kind`` starts with ("Figure" in "Figure 2.3")."""
+        if kind == "chapter":
+            return self.chapter_prefix
+        if kind == "appendix":
+            return self.appendix_title
+        return self.prefixes.get(kind, kind.title())
+
+    def section_numbered(self, level: int) -> bool:
+        """Whether a header of ``level`` (1: a chapter) takes a number under ``number-depth``."""
+        return self.number_sections and (self.number_depth is None or level <= self.number_depth)
+
+    def filter_json(self) -> dict[str, Any]:
+        """What the Lua filters need: the caption words and their delimiter."""
+        return {"titles": dict(self.titles), "title_delim": self.title_delim,
+                "appendix_title": self.appendix_title, "appendix_delim": self.appendix_delim}
+
+
+def crossref_config(book: Book, output_format: str) -> CrossrefConfig:
+    """The book's settings for ``output_format`` (``html`` or ``latex``), its format's own keys first."""
+    format_key = FORMAT_KEYS.get(output_format, output_format)
+    own = book.formats.get(format_key) if isinstance(book.formats, dict) else None
+    own = own if isinstance(own, dict) else {}
+
+    def setting(key: str) -> tuple[Any, tuple[str, ...]]:
+        if key in own:
+            return own[key], ("format", format_key, key)
+        return book.config.get(key), (key,)
+
+    sections, where = setting("number-sections")
+    if sections is not None and not isinstance(sections, bool):
+        _type_error(book, where, "true or false")
+    depth, where = setting("number-depth")
+    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 0):
+        _type_error(book, where, "a whole number (1: chapters only)")
+    words: dict[str, Any] = {}
+    for scope, path in ((book.config.get("crossref"), ("crossref",)),
+                        (own.get("crossref"), ("format", format_key, "crossref"))):
+        if scope is None or scope is False:
+            continue
+        if not isinstance(scope, dict):
+            _type_error(book, path, "a mapping of cross-reference options")
+        for key, value in scope.items():
+            if key in _TEXT_KEYS and not isinstance(value, (str, int, float)):
+                _type_error(book, (*path, key), "text")
+            words[key] = value
+    prefixes = {kind: str(words.get(f"{kind}-prefix", word)) for kind, word in DEFAULT_WORDS.items()}
+    titles = {kind: str(words.get(f"{kind}-title", word)) for kind, word in DEFAULT_WORDS.items()}
+    return CrossrefConfig(
+        number_sections=sections is not False,
+        number_depth=depth,
+        prefixes=prefixes,
+        titles=titles,
+        title_delim=str(words.get("title-delim", ":")),
+        appendix_title=str(words.get("appendix-title", "Appendix")),
+        appendix_delim=str(words.get("appendix-delim", " —")),
+    )
+
+
+_TEXT_KEYS = frozenset({*(f"{k}-prefix" for k in WORD_KINDS), *(f"{k}-title" for k in WORD_KINDS),
+                        "title-delim", "appendix-title", "appendix-delim"})
+
+
+def chapter_numbered(front_matter: Mapping[str, Any], output_format: str) -> bool | None:
+    """A chapter's own ``number-sections`` (top level or under its ``format:``), or None when it does not say."""
+    formats = front_matter.get("format")
+    own = formats.get(FORMAT_KEYS.get(output_format, output_format)) if isinstance(formats, dict) else None
+    for scope in (own, front_matter):
+        if isinstance(scope, dict) and isinstance(scope.get("number-sections"), bool):
+            return scope["number-sections"]
+    return None
+
+
+def _type_error(book: Book, path: tuple[str, ...], expected: str) -> None:
+    file, line, col = book.locate(*path)
+    raise ConfigError(error("config", file, line, f"'{path[-1]}' must be {expected}", col=col,
+                            hint=f"fix '{': '.join(path)}' in {file}"))

@@ -1,0 +1,52 @@
+"""The book's numbering and caption words as LaTeX: what ``book.tex`` says after the preamble.
+
+LaTeX numbers the PDF's headings, figures, tables and equations itself, so the
+book's settings (:class:`bookbuild.crossrefconfig.CrossrefConfig`) reach it as
+commands: ``number-depth`` is ``secnumdepth`` (LaTeX counts a chapter as level
+0), ``fig-title``/``tbl-title`` name the captions and ``title-delim`` separates
+the number from the caption. References are text from the build's targets,
+so they need nothing here.
+"""
+
+from __future__ import annotations
+
+from ..crossrefconfig import CrossrefConfig
+
+#: Before an unnumbered chapter: its figures, tables and equations are numbered 1, 2, … (as in HTML);
+#: before a numbered one, N.1, N.2, … again.
+PLAIN_NUMBERS = "\\bookplainnumbers"
+CHAPTER_NUMBERS = "\\bookchapternumbers"
+
+
+def latex_text(text: str) -> str:
+    """Plain text as LaTeX text."""
+    replacements = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+                    "^": r"\textasciicircum{}", "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}"}
+    return "".join(replacements.get(ch, ch) for ch in text)
+
+
+def crossref_preamble(config: CrossrefConfig) -> str:
+    """The preamble lines that carry the book's numbering depth and caption words."""
+    if not config.number_sections:
+        depth = -1
+    elif config.number_depth is None:
+        depth = 5
+    else:
+        depth = config.number_depth - 1
+    delim = latex_text(config.title_delim)
+    return "\n".join([
+        "% The book's numbering and caption words (number-sections, number-depth, crossref:):",
+        f"\\setcounter{{secnumdepth}}{{{depth}}}",
+        f"\\captionsetup[figure]{{name={{{latex_text(config.titles.get('fig', 'Figure'))}}}}}",
+        f"\\captionsetup[table]{{name={{{latex_text(config.titles.get('tbl', 'Table'))}}}}}",
+        f"\\DeclareCaptionLabelSeparator{{book}}{{{delim}\\space}}",
+        "\\captionsetup{labelsep=book}",
+        "\\AtBeginDocument{\\let\\bookchapterthefigure\\thefigure\\let\\bookchapterthetable\\thetable"
+        "\\let\\bookchaptertheequation\\theequation}",
+        "\\newcommand\\bookplainnumbers{\\setcounter{figure}{0}\\setcounter{table}{0}\\setcounter{equation}{0}"
+        "\\renewcommand\\thefigure{\\arabic{figure}}\\renewcommand\\thetable{\\arabic{table}}"
+        "\\renewcommand\\theequation{\\arabic{equation}}}",
+        "\\newcommand\\bookchapternumbers{\\let\\thefigure\\bookchapterthefigure\\let\\thetable\\bookchapterthetable"
+        "\\let\\theequation\\bookchaptertheequation}",
+        "",
+    ])

@@ -1,0 +1,121 @@
+"""The book's numbering (``number-sections``, ``number-depth``) and cross-reference words (``crossref:``).
+
+Each test builds a small book and reads what a reader sees: the HTML page's
+text, or the PDF's text (one PDF build covers every PDF assertion).
+"""
+
+from __future__ import annotations
+
+import io
+
+from bookbuild.cli import main
+from conftest import tiny_png
+from test_html import built_page
+from test_pdf import built_pdf_text
+
+CHAPTER = """
+    # Methods {#sec-methods}
+
+    ## Background {#sec-background}
+
+    ### Detail {#sec-detail}
+
+    ![Scaling curve](curve.png){#fig-curve}
+
+    | a | b |
+    |---|---|
+    | 1 | 2 |
+
+    : Sizes {#tbl-sizes}
+
+    $$ E = mc^2 $$ {#eq-energy}
+
+    ```{.python #lst-loop lst-cap="A loop"}
+    for i in range(3): pass
+    ```
+
+    See @fig-curve, @tbl-sizes, @eq-energy, @lst-loop and @sec-background.
+    """
+
+WORDS = """
+crossref:
+  fig-prefix: Fig.
+  tbl-prefix: Tab.
+  eq-prefix: Eq.
+  sec-prefix: §
+  lst-prefix: Code
+  fig-title: Fig
+  tbl-title: Tbl
+  lst-title: Code listing
+  title-delim: "."
+"""
+
+
+def book_with(book_factory, tmp_path, extra_config: str = "", front: str = "") -> tuple[str, str]:
+    chapters = {"intro.qmd": f"{front}# Intro\n\n## First section\n\nText.\n", "methods.qmd": CHAPTER}
+    root = book_factory(chapters, extra_config)
+    (root / "curve.png").write_bytes(tiny_png())
+    return built_page(root, tmp_path, "methods")
+
+
+def test_sections_and_items_are_numbered_by_default(book_factory, tmp_path):
+    page, text = book_with(book_factory, tmp_path)
+    assert "2 Methods" in text and "2.1 Background" in text and "2.1.1 Detail" in text
+    assert "Figure 2.1: Scaling curve" in text and "Table 2.1: Sizes" in text and "Listing 2.1: A loop" in text
+    assert "See Figure 2.1, Table 2.1, Equation 2.1, Listing 2.1 and Section 2.1." in text
+
+
+def test_number_sections_false_book_wide_leaves_every_heading_unnumbered(book_factory, tmp_path):
+    page, text = book_with(book_factory, tmp_path, "format:\n  html:\n    number-sections: false\n")
+    assert 'class="header-section-number"' not in page and 'class="chapter-number"' not in page
+    assert "Methods Background Detail" in text  # no numbers between the headings
+    # Items are numbered within their chapter; a section is referred to by its title.
+    assert "Figure 1: Scaling curve" in text
+    assert "See Figure 1, Table 1, Equation 1, Listing 1 and Background." in text
+
+
+def test_a_chapter_can_turn_its_numbering_off(book_factory, tmp_path):
+    page, text = book_with(book_factory, tmp_path, front="---\nnumber-sections: false\n---\n\n")
+    # The introduction takes no number, so the methods chapter is the first.
+    assert "1 Methods" in text and "1.1 Background" in text
+    assert "See Figure 1.1, Table 1.1, Equation 1.1, Listing 1.1 and Section 1.1." in text
+    intro = (tmp_path / "site" / "intro.html").read_text(encoding="utf-8")
+    assert 'class="header-section-number"' not in intro
+
+
+def test_number_depth_one_numbers_chapters_only(book_factory, tmp_path):
+    page, text = book_with(book_factory, tmp_path, "number-depth: 1\n")
+    assert "2 Methods" in text and "2.1 Background" not in text and "Background Detail" in text
+    assert "Figure 2.1: Scaling curve" in text
+    assert "and Background." in text
+
+
+def test_crossref_words_in_captions_and_references(book_factory, tmp_path):
+    page, text = book_with(book_factory, tmp_path, WORDS)
+    assert "Fig 2.1. Scaling curve" in text and "Tbl 2.1. Sizes" in text and "Code listing 2.1. A loop" in text
+    assert "See Fig. 2.1, Tab. 2.1, Eq. 2.1, Code 2.1 and § 2.1." in text
+    assert "Figure" not in text and "Table 2" not in text
+
+
+def test_a_setting_of_the_wrong_type_is_an_error_at_its_line(book_factory, tmp_path):
+    root = book_factory({"intro.qmd": "# Intro\n"}, "format:\n  html:\n    number-sections: 5\n")
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["html", "--project", str(root), "--output-dir", str(tmp_path / "site")], out=out, err=err)
+    assert status == 2
+    assert "_quarto.yml:9:5: error[config]" in err.getvalue() + out.getvalue()
+    assert "'number-sections' must be true or false" in err.getvalue() + out.getvalue()
+
+
+def test_pdf_numbering_and_words(book_factory, tmp_path):
+    """One PDF: an unnumbered first chapter (its own front matter), number-depth 2, the book's words."""
+    chapters = {"intro.qmd": "---\nnumber-sections: false\n---\n\n# Intro\n\n## First section\n\n"
+                             "![Intro picture](curve.png){#fig-intro}\n\nSee @fig-intro.\n",
+                "methods.qmd": CHAPTER}
+    root = book_factory(chapters, WORDS + "number-depth: 2\n")
+    (root / "curve.png").write_bytes(tiny_png())
+    text = built_pdf_text(root, tmp_path)
+    assert "Fig 1. Intro picture" in text and "See Fig. 1." in text  # the unnumbered chapter's figure
+    assert "1 Methods" in text and "1.1 Background" in text and "1.1.1 Detail" not in text
+    assert "Fig 1.1. Scaling curve" in text and "Tbl 1.1. Sizes" in text and "Code listing 1.1. A loop" in text
+    assert "See Fig. 1.1, Tab. 1.1, Eq. 1.1, Code 1.1 and § 1.1." in text
+    assert "1 First section" not in text and "0.1" not in text
