@@ -13,8 +13,9 @@ a ConfigError at its line.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, NoReturn
 
 from .diagnostics import ConfigError, error
 from .project import Book
@@ -25,8 +26,19 @@ FORMAT_KEYS = {"html": "html", "latex": "pdf"}
 #: What a reference (``*-prefix``) and a caption (``*-title``) call each kind by default (Quarto's words).
 DEFAULT_WORDS = {"fig": "Figure", "tbl": "Table", "eq": "Equation", "sec": "Section", "lst": "Listing",
                  **THEOREM_KINDS, **CALLOUT_KINDS}
+KEY = re.compile(r"^[a-z][a-z0-9]*$")
 #: Kinds whose words the book may set with ``crossref: KIND-prefix`` / ``KIND-title``.
 WORD_KINDS = tuple(DEFAULT_WORDS)
+
+
+@dataclass(frozen=True)
+class CustomKind:
+    """A float kind of the book's own (``crossref: custom:``), numbered and referenced like figures."""
+
+    key: str  # the label prefix: ``vid`` for ``#vid-intro``
+    reference_prefix: str  # "Video" in "Video 1.2"
+    caption_prefix: str  # "Video" in the caption "Video 1.2: …"
+    latex_env: str  # the LaTeX float environment the PDF declares for it
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,12 @@ class CrossrefConfig:
     chapter_prefix: str = "Chapter"
     appendix_title: str = "Appendix"
     appendix_delim: str = " —"
+    custom: tuple[CustomKind, ...] = ()
+
+    @property
+    def custom_keys(self) -> tuple[str, ...]:
+        """The label prefixes of the book's own float kinds."""
+        return tuple(kind.key for kind in self.custom)
 
     def reference_word(self, kind: str) -> str:
         """The word a reference to ``kind`` starts with ("Figure" in "Figure 2.3")."""
@@ -57,6 +75,7 @@ class CrossrefConfig:
     def filter_json(self) -> dict[str, Any]:
         """What the Lua filters need: the caption words and their delimiter."""
         return {"titles": dict(self.titles), "title_delim": self.title_delim,
+                "custom": {kind.key: {"latex_env": kind.latex_env} for kind in self.custom},
                 "appendix_title": self.appendix_title, "appendix_delim": self.appendix_delim}
 
 
@@ -88,8 +107,11 @@ def crossref_config(book: Book, output_format: str) -> CrossrefConfig:
             if key in _TEXT_KEYS and not isinstance(value, (str, int, float)):
                 _type_error(book, (*path, key), "text")
             words[key] = value
+    custom = _custom_kinds(book, words.get("custom"))
     prefixes = {kind: str(words.get(f"{kind}-prefix", word)) for kind, word in DEFAULT_WORDS.items()}
     titles = {kind: str(words.get(f"{kind}-title", word)) for kind, word in DEFAULT_WORDS.items()}
+    prefixes.update({kind.key: kind.reference_prefix for kind in custom})
+    titles.update({kind.key: kind.caption_prefix for kind in custom})
     return CrossrefConfig(
         number_sections=sections is not False,
         number_depth=depth,
@@ -98,7 +120,34 @@ def crossref_config(book: Book, output_format: str) -> CrossrefConfig:
         title_delim=str(words.get("title-delim", ":")),
         appendix_title=str(words.get("appendix-title", "Appendix")),
         appendix_delim=str(words.get("appendix-delim", " —")),
+        custom=custom,
     )
+
+
+def custom_keys(book: Book) -> tuple[str, ...]:
+    """The label prefixes of the book's own float kinds (any format's), for the checker's scan."""
+    return tuple(dict.fromkeys(key for fmt in FORMAT_KEYS for key in crossref_config(book, fmt).custom_keys))
+
+
+def _custom_kinds(book: Book, value: Any) -> tuple[CustomKind, ...]:
+    """``crossref: custom:``: a list of ``{kind: float, key:, reference-prefix:, caption-prefix:, latex-env:}``."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        _type_error(book, ("crossref", "custom"), "a list of float kinds ({kind: float, key: …, reference-prefix: …})")
+    kinds = []
+    for item in value:
+        key = item.get("key") if isinstance(item, dict) else None
+        prefix = item.get("reference-prefix") if isinstance(item, dict) else None
+        if not isinstance(key, str) or not KEY.match(key) or not isinstance(prefix, str) \
+                or item.get("kind", "float") != "float":
+            _type_error(book, ("crossref", "custom"), "a list of {kind: float, key: LETTERS, reference-prefix: TEXT}")
+        if key in DEFAULT_WORDS:
+            _type_error(book, ("crossref", "custom"), f"a list of new kinds ('{key}' is one of Quarto's own)")
+        caption = item.get("caption-prefix", prefix)
+        env = item.get("latex-env", key)
+        kinds.append(CustomKind(key, prefix, str(caption), str(env) if re.fullmatch(r"[A-Za-z]+", str(env)) else key))
+    return tuple(kinds)
 
 
 _TEXT_KEYS = frozenset({*(f"{k}-prefix" for k in WORD_KINDS), *(f"{k}-title" for k in WORD_KINDS),
@@ -115,7 +164,7 @@ def chapter_numbered(front_matter: Mapping[str, Any], output_format: str) -> boo
     return None
 
 
-def _type_error(book: Book, path: tuple[str, ...], expected: str) -> None:
+def _type_error(book: Book, path: tuple[str, ...], expected: str) -> NoReturn:
     file, line, col = book.locate(*path)
     raise ConfigError(error("config", file, line, f"'{path[-1]}' must be {expected}", col=col,
                             hint=f"fix '{': '.join(path)}' in {file}"))

@@ -37,6 +37,33 @@ CHAPTER = """
     See @fig-curve, @tbl-sizes, @eq-energy, @lst-loop and @sec-background.
     """
 
+VIDEO = """
+crossref:
+  custom:
+    - kind: float
+      key: vid
+      reference-prefix: Video
+      caption-prefix: Clip
+      latex-env: video
+"""
+VIDEO_CHAPTER = """
+    # Media
+
+    ::: {#vid-demo}
+    ![](curve.png)
+
+    A short demo.
+    :::
+
+    ::: {#vid-second}
+    ![](curve.png)
+
+    Another one.
+    :::
+
+    As @vid-demo and @Vid-second show.
+    """
+
 WORDS = """
 crossref:
   fig-prefix: Fig.
@@ -97,6 +124,15 @@ def test_crossref_words_in_captions_and_references(book_factory, tmp_path):
     assert "Figure" not in text and "Table 2" not in text
 
 
+def test_a_custom_float_kind_is_numbered_and_referenced_like_figures(book_factory, tmp_path):
+    root = book_factory({"media.qmd": VIDEO_CHAPTER}, VIDEO)
+    (root / "curve.png").write_bytes(tiny_png())
+    page, text = built_page(root, tmp_path, "media")  # no warnings: @vid-… is a cross-reference, not a citation
+    assert "Clip 1.1: A short demo." in text and "Clip 1.2: Another one." in text
+    assert "As Video 1.1 and Video 1.2 show." in text
+    assert '<a href="#vid-demo" class="xref">' in page.replace("\n", " ")
+
+
 def test_a_setting_of_the_wrong_type_is_an_error_at_its_line(book_factory, tmp_path):
     root = book_factory({"intro.qmd": "# Intro\n"}, "format:\n  html:\n    number-sections: 5\n")
     out, err = io.StringIO(), io.StringIO()
@@ -107,11 +143,12 @@ def test_a_setting_of_the_wrong_type_is_an_error_at_its_line(book_factory, tmp_p
 
 
 def test_pdf_numbering_and_words(book_factory, tmp_path):
-    """One PDF: an unnumbered first chapter (its own front matter), number-depth 2, the book's words."""
+    """One PDF: an unnumbered first chapter (its own front matter), number-depth 2, the book's words,
+    a custom float kind."""
     chapters = {"intro.qmd": "---\nnumber-sections: false\n---\n\n# Intro\n\n## First section\n\n"
                              "![Intro picture](curve.png){#fig-intro}\n\nSee @fig-intro.\n",
-                "methods.qmd": CHAPTER}
-    root = book_factory(chapters, WORDS + "number-depth: 2\n")
+                "methods.qmd": CHAPTER, "media.qmd": VIDEO_CHAPTER}
+    root = book_factory(chapters, WORDS + VIDEO.replace("crossref:\n", "") + "number-depth: 2\n")
     (root / "curve.png").write_bytes(tiny_png())
     text = built_pdf_text(root, tmp_path)
     assert "Fig 1. Intro picture" in text and "See Fig. 1." in text  # the unnumbered chapter's figure
@@ -119,3 +156,5 @@ def test_pdf_numbering_and_words(book_factory, tmp_path):
     assert "Fig 1.1. Scaling curve" in text and "Tbl 1.1. Sizes" in text and "Code listing 1.1. A loop" in text
     assert "See Fig. 1.1, Tab. 1.1, Eq. 1.1, Code 1.1 and § 1.1." in text
     assert "1 First section" not in text and "0.1" not in text
+    assert "Clip 2.1. A short demo." in text and "Clip 2.2. Another one." in text
+    assert "As Video 2.1 and Video 2.2 show." in text

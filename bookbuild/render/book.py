@@ -291,9 +291,9 @@ def number_book(asts: list[dict[str, Any]], entries: list[ChapterEntry], config:
     return numbers
 
 
-def cited_keys(ast: dict[str, Any]) -> set[str]:
-    """Every key the chapter cites, and every label it cross-references (``@key``)."""
-    return {xref_label(key) for key in cited_in_order(ast)}
+def cited_keys(ast: dict[str, Any], kinds: tuple[str, ...] = ()) -> set[str]:
+    """Every key the chapter cites, and every label it cross-references (``@key``; ``kinds``: the book's own)."""
+    return {xref_label(key, kinds) for key in cited_in_order(ast)}
 
 
 def cited_in_order(ast: dict[str, Any]) -> list[str]:
@@ -324,7 +324,7 @@ def filter_data(page: str, numbers: ChapterNumbers, targets: dict[str, Target], 
                             "href": f"#{label}" if single_document else t.href_from(page)}
                     for label, t in chosen.items()},
         "callouts": theme.callouts_json(palette),
-        "xref_kinds": list(XREF_KINDS),
+        "xref_kinds": [*XREF_KINDS, *crossref.custom_keys],
         "theorem_kinds": list(THEOREM_KINDS),
         "stack_color": palette.get("primary", "#A51C30"),
         "crossref": crossref.filter_json(),

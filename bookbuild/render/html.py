@@ -91,7 +91,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     fresh: dict[str, tuple[str, str]] = {}  # page -> (search records, ledger) of the pages built now
     rendered = parallel(workers, [
         lambda j=j: _render_chapter(prepared.check, j[0], j[1], j[2],
-                                    filter_data(j[2].page, j[3], prepared.targets, book.palette, referenced=cited_keys(j[1]),
+                                    filter_data(j[2].page, j[3], prepared.targets, book.palette, referenced=cited_keys(j[1], prepared.crossref.custom_keys),
                                                 crossref=prepared.crossref), cache)
         for j in jobs])
 

@@ -34,6 +34,13 @@ def crossref_preamble(config: CrossrefConfig) -> str:
     else:
         depth = config.number_depth - 1
     delim = latex_text(config.title_delim)
+    envs = [kind.latex_env for kind in config.custom]
+    floats = ["\\usepackage{newfloat}"] if envs else []
+    floats += [f"\\DeclareFloatingEnvironment[name={{{latex_text(kind.caption_prefix)}}}, within=chapter, "
+               f"placement=H, fileext=lo{kind.latex_env}]{{{kind.latex_env}}}" for kind in config.custom]
+    saved = "".join(f"\\let\\bookchapterthe{env}\\the{env}" for env in envs)
+    plain = "".join(f"\\setcounter{{{env}}}{{0}}\\renewcommand\\the{env}{{\\arabic{{{env}}}}}" for env in envs)
+    restore = "".join(f"\\let\\the{env}\\bookchapterthe{env}" for env in envs)
     return "\n".join([
         "% The book's numbering and caption words (number-sections, number-depth, crossref:):",
         f"\\setcounter{{secnumdepth}}{{{depth}}}",
@@ -41,12 +48,13 @@ def crossref_preamble(config: CrossrefConfig) -> str:
         f"\\captionsetup[table]{{name={{{latex_text(config.titles.get('tbl', 'Table'))}}}}}",
         f"\\DeclareCaptionLabelSeparator{{book}}{{{delim}\\space}}",
         "\\captionsetup{labelsep=book}",
+        *floats,
         "\\AtBeginDocument{\\let\\bookchapterthefigure\\thefigure\\let\\bookchapterthetable\\thetable"
-        "\\let\\bookchaptertheequation\\theequation}",
+        "\\let\\bookchaptertheequation\\theequation" + saved + "}",
         "\\newcommand\\bookplainnumbers{\\setcounter{figure}{0}\\setcounter{table}{0}\\setcounter{equation}{0}"
         "\\renewcommand\\thefigure{\\arabic{figure}}\\renewcommand\\thetable{\\arabic{table}}"
-        "\\renewcommand\\theequation{\\arabic{equation}}}",
+        "\\renewcommand\\theequation{\\arabic{equation}}" + plain + "}",
         "\\newcommand\\bookchapternumbers{\\let\\thefigure\\bookchapterthefigure\\let\\thetable\\bookchapterthetable"
-        "\\let\\theequation\\bookchaptertheequation}",
+        "\\let\\theequation\\bookchaptertheequation" + restore + "}",
         "",
     ])

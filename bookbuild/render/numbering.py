@@ -117,14 +117,15 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix:
 
     The first level-1 header is the chapter title; level-2 headers are sections
     ``N.1``, level-3 ``N.1.1``, and so on. ``.unnumbered`` headers get no number.
-    Figures, tables, equations and code listings are numbered ``N.k`` in document order (just
+    Figures, tables, equations, code listings and the book's own float kinds are numbered ``N.k`` in document order (just
     ``k`` in an unnumbered chapter). An appendix's number is a letter, and a
     reference to its title reads "Appendix A". Headers deeper than ``config.number_depth``
     are counted but show no number.
     """
     numbers = ChapterNumbers(chapter_number)
     counters = [0] * 7
-    counts = {"fig": 0, "tbl": 0, "eq": 0, "lst": 0, **{kind: 0 for kind in (*THEOREM_KINDS, *CALLOUT_KINDS)}}
+    counts = {"fig": 0, "tbl": 0, "eq": 0, "lst": 0,
+              **{kind: 0 for kind in (*THEOREM_KINDS, *CALLOUT_KINDS, *config.custom_keys)}}
     seen_title = False
 
     def item_number(kind: str) -> str:
@@ -166,6 +167,8 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix:
             prefix = ident.split("-", 1)[0]
             if kind == "Div" and (prefix in THEOREM_KINDS or prefix in CALLOUT_KINDS) and ident not in numbers.labels:
                 numbers.labels[ident] = (prefix, item_number(prefix))  # each kind counted on its own, as in Quarto
+            elif kind in ("Div", "Figure") and prefix in config.custom_keys and ident not in numbers.labels:
+                numbers.labels[ident] = (prefix, item_number(prefix))  # the book's own float kind
             elif prefix in ("fig", "tbl") and ident not in numbers.labels:
                 number = item_number(prefix)
                 numbers.labels[ident] = (prefix, number)

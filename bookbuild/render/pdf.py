@@ -205,7 +205,7 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
 
         def convert(n: int, job: tuple[LoadedChapter, dict[str, Any], Any, Any]) -> tuple[ChapterTex | None, list[Diagnostic]]:
             loaded, ast, page, numbers = job
-            referenced = cited_keys(ast)
+            referenced = cited_keys(ast, prepared.crossref.custom_keys)
             data = filter_data(page.page, numbers, prepared.targets, book.palette, referenced=referenced,
                                single_document=True, crossref=prepared.crossref)
             for kind, style in [*data["callouts"]["kinds"].items(), ("default", data["callouts"]["default"])]:

@@ -43,7 +43,8 @@ end
 local function number_span(kind, label)
   local t = target(label)
   if not t or t.number == '' then return nil end
-  local class = (kind == 'fig' and 'figure' or 'table') .. '-number'
+  local class = ({fig = 'figure', tbl = 'table'})[kind] or 'float'
+  class = class .. '-number'
   -- A part of a figure ("1.2 (a)") is captioned by its letter alone.
   local part = t.number:match('%((%a+)%)$')
   if part then return pandoc.Span({pandoc.Str('(' .. part .. ')')}, {class = class}) end
@@ -123,8 +124,44 @@ local function theorem(div)
   return div
 end
 
+-- The caption of a figure-like div: its `KEY-cap` attribute, or its last paragraph
+-- (when something comes before it); returns (caption blocks, the other content).
+local function div_caption(div, key)
+  local content = div.content
+  if div.attributes[key .. '-cap'] then
+    return pandoc.read(div.attributes[key .. '-cap'], 'markdown').blocks, content
+  elseif #content > 1 and content[#content].t == 'Para' then
+    local caption = pandoc.Blocks({content[#content]})
+    content = content:clone()
+    content:remove(#content)
+    return caption, content
+  end
+  return pandoc.Blocks({}), content
+end
+
+-- `::: {#vid-x}` for a float kind of the book's own (`crossref: custom:`): numbered
+-- and captioned like a figure ("Video 1.2: …"); in LaTeX its own float
+-- environment (`latex-env`, declared in the preamble), kept in place.
+local function custom_float(div, key, spec)
+  local caption, content = div_caption(div, key)
+  if latex then
+    local out = pandoc.Blocks({pandoc.RawBlock('latex', '\\begin{' .. spec.latex_env .. '}[H]\n\\centering')})
+    out:extend(content)
+    local text = pandoc.Inlines({pandoc.RawInline('latex', '\\caption{')})
+    text:extend(pandoc.utils.blocks_to_inlines(caption, {pandoc.Space()}))
+    text:insert(pandoc.RawInline('latex', '}\\label{' .. div.identifier .. '}'))
+    out:insert(pandoc.Plain(text))
+    out:insert(pandoc.RawBlock('latex', '\\end{' .. spec.latex_env .. '}'))
+    return out
+  end
+  local attr = pandoc.Attr(div.identifier, {'figure', 'float-' .. key}, {})
+  return pandoc.Figure(book.plain(content), {long = with_number(caption, key, div.identifier)}, attr)
+end
+
 local function Div(div)
   local kind = div.identifier:match('^(%a+)%-')
+  local custom = kind and data.crossref.custom[kind]
+  if custom and custom ~= pandoc.json.null then return custom_float(div, kind, custom) end
   if kind and THEOREM[kind] then
     for _, class in ipairs(div.classes) do
       -- `::: {#def-x .callout-definition}`: a callout, labelled "Definition 1.2" by the callouts filter.
@@ -133,17 +170,7 @@ local function Div(div)
     return theorem(div)
   end
   if not div.identifier:match('^fig%-') then return nil end
-  local content = div.content
-  local caption
-  if div.attributes['fig-cap'] then
-    caption = pandoc.read(div.attributes['fig-cap'], 'markdown').blocks
-  elseif #content > 1 and content[#content].t == 'Para' then
-    caption = pandoc.Blocks({content[#content]})
-    content = content:clone()
-    content:remove(#content)
-  else
-    caption = pandoc.Blocks({})
-  end
+  local caption, content = div_caption(div, 'fig')
   content = apply_alt(book.plain(content), div.attributes['fig-alt'])
   local attr = pandoc.Attr(div.identifier, {'figure'}, {})
   if latex and div.attributes['fig-pos'] then attr.attributes['latex-placement'] = div.attributes['fig-pos'] end
