@@ -7,7 +7,7 @@ book-wide keys sit at the top of ``_quarto.yml`` or under ``format: html:`` /
 ``format: pdf:`` (the format's own wins); a chapter's front matter may say
 ``number-sections: false``. Defaults are Quarto's (a book numbers its sections;
 ``fig-prefix``/``fig-title`` "Figure", ``title-delim`` ":", ``appendix-title``
-"Appendix", ``appendix-delim`` " —"). Pure reading: a value of the wrong type is
+"Appendix"). Pure reading: a value of the wrong type is
 a ConfigError at its line.
 """
 
@@ -27,6 +27,10 @@ FORMAT_KEYS = {"html": "html", "latex": "pdf"}
 DEFAULT_WORDS = {"fig": "Figure", "tbl": "Table", "eq": "Equation", "sec": "Section", "lst": "Listing",
                  **THEOREM_KINDS, **CALLOUT_KINDS}
 KEY = re.compile(r"^[a-z][a-z0-9]*$")
+#: Quarto's numbering schemes for ``labels`` / ``KIND-labels``.
+LABEL_SCHEME = re.compile(r"^(arabic|roman|roman i|alpha|alpha [a-zA-Z])$")
+#: Kinds numbered within a chapter, whose numbers ``labels`` formats.
+LABEL_KINDS = ("fig", "tbl", "eq", "lst", *THEOREM_KINDS, *CALLOUT_KINDS)
 #: Kinds whose words the book may set with ``crossref: KIND-prefix`` / ``KIND-title``.
 WORD_KINDS = tuple(DEFAULT_WORDS)
 
@@ -52,8 +56,13 @@ class CrossrefConfig:
     title_delim: str = ":"
     chapter_prefix: str = "Chapter"
     appendix_title: str = "Appendix"
-    appendix_delim: str = " —"
+    appendix_delim: str | None = None  # Quarto's is " —"; the HTML label shows one only when the book sets it
     custom: tuple[CustomKind, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)  # kind -> numbering scheme (``arabic`` when absent)
+
+    def item_label(self, kind: str, n: int) -> str:
+        """The ``n``-th item of ``kind`` in the book's scheme (``labels``, ``fig-labels``, …): 2, ii, II, b, …"""
+        return format_label(n, self.labels.get(kind, "arabic"))
 
     @property
     def custom_keys(self) -> tuple[str, ...]:
@@ -108,6 +117,15 @@ def crossref_config(book: Book, output_format: str) -> CrossrefConfig:
                 _type_error(book, (*path, key), "text")
             words[key] = value
     custom = _custom_kinds(book, words.get("custom"))
+    labels = {}
+    for kind in (*LABEL_KINDS, *(k.key for k in custom)):
+        key = f"{kind}-labels" if f"{kind}-labels" in words else "labels"
+        scheme = words.get(key)
+        if scheme is None:
+            continue
+        if not isinstance(scheme, str) or not LABEL_SCHEME.match(scheme):
+            _type_error(book, _where(book, format_key, key), "arabic, roman, roman i, alpha a or alpha A (any start letter)")
+        labels[kind] = scheme
     prefixes = {kind: str(words.get(f"{kind}-prefix", word)) for kind, word in DEFAULT_WORDS.items()}
     titles = {kind: str(words.get(f"{kind}-title", word)) for kind, word in DEFAULT_WORDS.items()}
     prefixes.update({kind.key: kind.reference_prefix for kind in custom})
@@ -119,9 +137,40 @@ def crossref_config(book: Book, output_format: str) -> CrossrefConfig:
         titles=titles,
         title_delim=str(words.get("title-delim", ":")),
         appendix_title=str(words.get("appendix-title", "Appendix")),
-        appendix_delim=str(words.get("appendix-delim", " —")),
+        appendix_delim=str(words["appendix-delim"]) if "appendix-delim" in words else None,
         custom=custom,
+        labels=labels,
     )
+
+
+def format_label(n: int, scheme: str) -> str:
+    """``n`` (from 1) in a Quarto numbering scheme: ``arabic`` 3; ``roman`` III, ``roman i`` iii;
+    ``alpha a`` c, ``alpha A`` C, ``alpha x`` z (letters from the one given)."""
+    if scheme.startswith("roman"):
+        text = _roman(n)
+        return text.lower() if scheme == "roman i" else text
+    if scheme.startswith("alpha"):
+        start = scheme[6:7] or "a"
+        return chr(ord(start) + n - 1) if ord(start.lower()) + n - 1 <= ord("z") else str(n)
+    return str(n)
+
+
+def _roman(n: int) -> str:
+    digits = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"),
+              (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+    out = ""
+    for value, letters in digits:
+        while n >= value:
+            out, n = out + letters, n - value
+    return out
+
+
+def _where(book: Book, format_key: str, key: str) -> tuple[str, ...]:
+    """The key path of ``crossref: KEY``: under the format when it is set there."""
+    own = book.formats.get(format_key) if isinstance(book.formats, dict) else None
+    if isinstance(own, dict) and isinstance(own.get("crossref"), dict) and key in own["crossref"]:
+        return ("format", format_key, "crossref", key)
+    return ("crossref", key)
 
 
 def custom_keys(book: Book) -> tuple[str, ...]:

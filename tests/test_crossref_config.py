@@ -124,6 +124,32 @@ def test_crossref_words_in_captions_and_references(book_factory, tmp_path):
     assert "Figure" not in text and "Table 2" not in text
 
 
+def test_labels_set_the_numbering_scheme_of_each_kind(book_factory, tmp_path):
+    page, text = book_with(book_factory, tmp_path, "crossref:\n  labels: roman i\n  tbl-labels: alpha A\n")
+    assert "Figure 2.i: Scaling curve" in text and "Table 2.A: Sizes" in text and "Listing 2.i: A loop" in text
+    assert "See Figure 2.i, Table 2.A, Equation 2.i, Listing 2.i and Section 2.1." in text  # sections stay arabic
+
+
+def test_a_labels_value_quarto_does_not_know_is_an_error_at_its_line(book_factory, tmp_path):
+    root = book_factory({"intro.qmd": "# Intro\n"}, "crossref:\n  fig-labels: greek\n")
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["html", "--project", str(root), "--output-dir", str(tmp_path / "site")], out=out, err=err)
+    assert status == 2
+    assert "_quarto.yml:8:3: error[config]: 'fig-labels' must be arabic, roman" in err.getvalue()
+
+
+def test_appendix_title_and_delim(book_factory, tmp_path):
+    chapters = {"intro.qmd": "# Intro\n\nSee @sec-extra.\n"}
+    root = book_factory(chapters, "  appendices:\n    - extra.qmd\n"
+                                  "crossref:\n  appendix-title: Annex\n  appendix-delim: \":\"\n")
+    (root / "extra.qmd").write_text("# More tables {#sec-extra}\n\n## Part one\n", encoding="utf-8")
+    page, text = built_page(root, tmp_path, "extra")
+    assert "Annex A: More tables" in text and "A.1 Part one" in text
+    assert 'class="header-section-number appendix-number"' in page
+    intro = (tmp_path / "site" / "intro.html").read_text(encoding="utf-8").replace("\xa0", " ")
+    assert ">Annex A</a>" in intro
+
+
 def test_a_custom_float_kind_is_numbered_and_referenced_like_figures(book_factory, tmp_path):
     root = book_factory({"media.qmd": VIDEO_CHAPTER}, VIDEO)
     (root / "curve.png").write_bytes(tiny_png())
@@ -148,13 +174,13 @@ def test_pdf_numbering_and_words(book_factory, tmp_path):
     chapters = {"intro.qmd": "---\nnumber-sections: false\n---\n\n# Intro\n\n## First section\n\n"
                              "![Intro picture](curve.png){#fig-intro}\n\nSee @fig-intro.\n",
                 "methods.qmd": CHAPTER, "media.qmd": VIDEO_CHAPTER}
-    root = book_factory(chapters, WORDS + VIDEO.replace("crossref:\n", "") + "number-depth: 2\n")
+    root = book_factory(chapters, WORDS + "  fig-labels: roman i\n" + VIDEO.replace("crossref:\n", "") + "number-depth: 2\n")
     (root / "curve.png").write_bytes(tiny_png())
     text = built_pdf_text(root, tmp_path)
-    assert "Fig 1. Intro picture" in text and "See Fig. 1." in text  # the unnumbered chapter's figure
+    assert "Fig i. Intro picture" in text and "See Fig. i." in text  # the unnumbered chapter's figure
     assert "1 Methods" in text and "1.1 Background" in text and "1.1.1 Detail" not in text
-    assert "Fig 1.1. Scaling curve" in text and "Tbl 1.1. Sizes" in text and "Code listing 1.1. A loop" in text
-    assert "See Fig. 1.1, Tab. 1.1, Eq. 1.1, Code 1.1 and § 1.1." in text
+    assert "Fig 1.i. Scaling curve" in text and "Tbl 1.1. Sizes" in text and "Code listing 1.1. A loop" in text
+    assert "See Fig. 1.i, Tab. 1.1, Eq. 1.1, Code 1.1 and § 1.1." in text
     assert "1 First section" not in text and "0.1" not in text
     assert "Clip 2.1. A short demo." in text and "Clip 2.2. Another one." in text
     assert "As Video 2.1 and Video 2.2 show." in text

@@ -320,6 +320,7 @@ def filter_data(page: str, numbers: ChapterNumbers, targets: dict[str, Target], 
     return {
         "page": page,
         "headers": numbers.headers,
+        "appendix": numbers.appendix,
         "targets": {label: {"kind": t.kind, "number": t.number, "text": t.text_in(crossref), "page": t.page,
                             "href": f"#{label}" if single_document else t.href_from(page)}
                     for label, t in chosen.items()},

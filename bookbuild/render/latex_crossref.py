@@ -25,6 +25,22 @@ def latex_text(text: str) -> str:
     return "".join(replacements.get(ch, ch) for ch in text)
 
 
+def counter_format(scheme: str, counter: str) -> str:
+    """The LaTeX that prints ``counter`` in a numbering scheme (``crossref: labels``; see
+    :func:`bookbuild.crossrefconfig.format_label`)."""
+    if scheme == "roman":
+        return f"\\Roman{{{counter}}}"
+    if scheme == "roman i":
+        return f"\\roman{{{counter}}}"
+    if scheme.startswith("alpha"):
+        start = scheme[6:7] or "a"
+        base = "a" if start.islower() else "A"
+        offset = ord(start) - ord(base)
+        command = "@alph" if start.islower() else "@Alph"
+        return f"\\csname {command}\\endcsname{{\\numexpr\\value{{{counter}}}+{offset}\\relax}}"
+    return f"\\arabic{{{counter}}}"
+
+
 def crossref_preamble(config: CrossrefConfig) -> str:
     """The preamble lines that carry the book's numbering depth and caption words."""
     if not config.number_sections:
@@ -41,6 +57,11 @@ def crossref_preamble(config: CrossrefConfig) -> str:
     saved = "".join(f"\\let\\bookchapterthe{env}\\the{env}" for env in envs)
     plain = "".join(f"\\setcounter{{{env}}}{{0}}\\renewcommand\\the{env}{{\\arabic{{{env}}}}}" for env in envs)
     restore = "".join(f"\\let\\the{env}\\bookchapterthe{env}" for env in envs)
+    counters = {"fig": "figure", "tbl": "table", "eq": "equation", **{k.key: k.latex_env for k in config.custom}}
+    schemes = {counters[kind]: scheme for kind, scheme in config.labels.items() if kind in counters and scheme != "arabic"}
+    # A scheme other than arabic: the counter's own form, in a numbered chapter and in an unnumbered one.
+    chapter_forms = "".join(f"\\def\\bookchapterthe{c}{{\\thechapter.{counter_format(s, c)}}}" for c, s in schemes.items())
+    plain += "".join(f"\\renewcommand\\the{c}{{{counter_format(s, c)}}}" for c, s in schemes.items())
     return "\n".join([
         "% The book's numbering and caption words (number-sections, number-depth, crossref:):",
         f"\\setcounter{{secnumdepth}}{{{depth}}}",
@@ -50,7 +71,7 @@ def crossref_preamble(config: CrossrefConfig) -> str:
         "\\captionsetup{labelsep=book}",
         *floats,
         "\\AtBeginDocument{\\let\\bookchapterthefigure\\thefigure\\let\\bookchapterthetable\\thetable"
-        "\\let\\bookchaptertheequation\\theequation" + saved + "}",
+        "\\let\\bookchaptertheequation\\theequation" + saved + chapter_forms + "}",
         "\\newcommand\\bookplainnumbers{\\setcounter{figure}{0}\\setcounter{table}{0}\\setcounter{equation}{0}"
         "\\renewcommand\\thefigure{\\arabic{figure}}\\renewcommand\\thetable{\\arabic{table}}"
         "\\renewcommand\\theequation{\\arabic{equation}}" + plain + "}",

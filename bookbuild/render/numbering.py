@@ -29,6 +29,7 @@ class ChapterNumbers:
     labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (kind, number)
     section_titles: dict[str, str] = field(default_factory=dict)
     title: str = ""
+    appendix: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix:
     reference to its title reads "Appendix A". Headers deeper than ``config.number_depth``
     are counted but show no number.
     """
-    numbers = ChapterNumbers(chapter_number)
+    numbers = ChapterNumbers(chapter_number, appendix=appendix)
     counters = [0] * 7
     counts = {"fig": 0, "tbl": 0, "eq": 0, "lst": 0,
               **{kind: 0 for kind in (*THEOREM_KINDS, *CALLOUT_KINDS, *config.custom_keys)}}
@@ -130,7 +131,8 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix:
 
     def item_number(kind: str) -> str:
         counts[kind] += 1
-        return f"{chapter_number}.{counts[kind]}" if chapter_number else str(counts[kind])
+        label = config.item_label(kind, counts[kind])  # 3, iii, c, … (crossref: labels)
+        return f"{chapter_number}.{label}" if chapter_number else label
 
     titles: set[int] = set()  # ids of headers that are not sections (a Div comes before its content)
     for element in walk(ast.get("blocks", [])):

@@ -82,8 +82,18 @@ end
 local function Header(h)
   local number = data.headers[h.identifier]
   if number and number ~= pandoc.json.null and not latex then
-    h.content:insert(1, pandoc.Space())
-    h.content:insert(1, pandoc.Span({pandoc.Str(number)}, {class = 'header-section-number'}))
+    local label = pandoc.Span({pandoc.Str(number)}, {class = 'header-section-number'})
+    if h.level == 1 and data.appendix then
+      -- The label reads "Appendix A" (`crossref: appendix-title`), followed by the
+      -- book's `appendix-delim` when it sets one (the label stands above the title).
+      local c = data.crossref
+      local text = (c.appendix_title ~= '' and (c.appendix_title .. '\u{A0}') or '') .. number
+      if c.appendix_delim ~= pandoc.json.null then text = text .. c.appendix_delim end
+      label = pandoc.Span({pandoc.Str(text)}, {class = 'header-section-number appendix-number'})
+    end
+    local lead = pandoc.Inlines({label, pandoc.Space()})
+    lead:extend(h.content)
+    h.content = lead
   end
   if h.level == 1 then h.classes:insert('chapter-title') end
   return h
