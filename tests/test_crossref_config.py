@@ -124,6 +124,18 @@ def test_crossref_words_in_captions_and_references(book_factory, tmp_path):
     assert "Figure" not in text and "Table 2" not in text
 
 
+def test_changing_the_words_rebuilds_the_pages_that_show_them(book_factory, tmp_path):
+    """The settings are part of the Pandoc cache key: a second build with the same cache shows the new words."""
+    root = book_factory({"intro.qmd": "# Intro\n\n![Pic](curve.png){#fig-pic}\n\nSee @fig-pic.\n"})
+    (root / "curve.png").write_bytes(tiny_png())
+    _, text = built_page(root, tmp_path / "one", "intro")
+    assert "See Figure 1.1." in text
+    config = root / "_quarto.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "crossref:\n  fig-prefix: Abb.\n", encoding="utf-8")
+    _, text = built_page(root, tmp_path / "two", "intro")
+    assert "See Abb. 1.1." in text and "Figure 1.1: Pic" in text
+
+
 def test_labels_set_the_numbering_scheme_of_each_kind(book_factory, tmp_path):
     page, text = book_with(book_factory, tmp_path, "crossref:\n  labels: roman i\n  tbl-labels: alpha A\n")
     assert "Figure 2.i: Scaling curve" in text and "Table 2.A: Sizes" in text and "Listing 2.i: A loop" in text
