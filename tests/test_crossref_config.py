@@ -136,6 +136,13 @@ def test_changing_the_words_rebuilds_the_pages_that_show_them(book_factory, tmp_
     assert "See Abb. 1.1." in text and "Figure 1.1: Pic" in text
 
 
+def test_a_theorem_is_headed_by_its_title_word_and_referenced_by_its_prefix(book_factory, tmp_path):
+    root = book_factory({"intro.qmd": "# Intro\n\n::: {#def-cache}\nA cache keeps copies.\n:::\n\nSee @def-cache.\n"},
+                        "crossref:\n  def-title: Begriff\n  def-prefix: Def.\n")
+    _, text = built_page(root, tmp_path, "intro")
+    assert "Begriff 1.1. A cache keeps copies." in text and "See Def. 1.1." in text
+
+
 def test_labels_set_the_numbering_scheme_of_each_kind(book_factory, tmp_path):
     page, text = book_with(book_factory, tmp_path, "crossref:\n  labels: roman i\n  tbl-labels: alpha A\n")
     assert "Figure 2.i: Scaling curve" in text and "Table 2.A: Sizes" in text and "Listing 2.i: A loop" in text

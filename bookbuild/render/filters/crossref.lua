@@ -110,7 +110,10 @@ local function theorem(div)
     content:remove(1)
   end
   local t = target(div.identifier)
-  local head = pandoc.Inlines({pandoc.Str(t and t.text or div.identifier)})
+  local kind = div.identifier:match('^(%a+)%-')
+  -- "Definition 1.2": the caption word (`crossref: def-title`), as Quarto heads a theorem.
+  local text = t and t.number ~= '' and ((data.crossref.titles[kind] or kind) .. ' ' .. t.number) or (t and t.text)
+  local head = pandoc.Inlines({pandoc.Str(text or div.identifier)})
   if name then
     head:insert(pandoc.Space())
     head:insert(pandoc.Str('('))
