@@ -178,6 +178,15 @@ def test_a_custom_float_kind_is_numbered_and_referenced_like_figures(book_factor
     assert '<a href="#vid-demo" class="xref">' in page.replace("\n", " ")
 
 
+def test_check_knows_a_custom_kind_reference_from_a_citation(book_factory):
+    root = book_factory({"media.qmd": VIDEO_CHAPTER + "\nAnd @vid-missing.\n"}, VIDEO)
+    out, err = io.StringIO(), io.StringIO()
+    main(["check", "--project", str(root)], out=out, err=err)
+    said = out.getvalue() + err.getvalue()
+    assert "cross-reference '@vid-missing' has no target in this book" in said
+    assert "citation" not in said and "@vid-demo" not in said
+
+
 def test_a_setting_of_the_wrong_type_is_an_error_at_its_line(book_factory, tmp_path):
     root = book_factory({"intro.qmd": "# Intro\n"}, "format:\n  html:\n    number-sections: 5\n")
     out, err = io.StringIO(), io.StringIO()
