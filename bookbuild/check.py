@@ -32,6 +32,7 @@ from .paths import OUTSIDE_HINT, outside_reason
 from .project import Book, ChapterEntry, display_path
 from .qmd import Chapter, parse_chapter
 from .bibliography import check_style, read_bibliography
+from .crossrefconfig import custom_keys
 from .references import ChapterScan, bibliography_keys, chapter_source, is_local_path, local_path, resolve_local, scan_chapter
 from .shortcodes import ShortcodeContext, find_shortcodes, load_variables, shortcode_diagnostics
 from .structure import structure_diagnostics
@@ -50,11 +51,12 @@ class LoadedChapter:
     shown: str
     chapter: Chapter
     include_problems: tuple[Diagnostic, ...] = ()  # where they stand in the including file already
+    xref_kinds: tuple[str, ...] = ()  # the book's own float kinds (crossref: custom:), labels like figures'
 
     @functools.cached_property
     def scan(self) -> ChapterScan:
         """Labels, references, citations and images, found once when first needed."""
-        return scan_chapter(self.chapter)
+        return scan_chapter(self.chapter, self.xref_kinds)
 
     def job(self, book: Book, environ: Mapping[str, str] | None = None, writable: tuple[Path, ...] = ()) -> ChapterJob:
         """The chapter to run, in the context its cells see (``environ``: the command's environment).
@@ -98,6 +100,7 @@ class CheckResult:
 def load_chapters(book: Book) -> list[LoadedChapter]:
     """Read and parse every chapter of the book (its includes expanded), in book order."""
     loaded = []
+    kinds = custom_keys(book)
     for entry in book.chapters:
         file = (book.root / entry.path).resolve()
         shown = display_path(file)
@@ -105,13 +108,13 @@ def load_chapters(book: Book) -> list[LoadedChapter]:
             text = read_source(file, shown)
         except UnreadableSource as exc:
             # Read as empty, so the book keeps its shape (numbering, navigation); the error fails the build.
-            loaded.append(LoadedChapter(entry, file, shown, parse_chapter(shown, ""), (exc.diagnostic,)))
+            loaded.append(LoadedChapter(entry, file, shown, parse_chapter(shown, ""), (exc.diagnostic,), kinds))
             continue
         text, source_map, problems = expand_includes(file, text, shown, book.root, display_path)
         chapter = parse_chapter(shown, text)
         if source_map.includes_anything or problems:
             chapter = dataclasses.replace(chapter, source_map=source_map)
-        loaded.append(LoadedChapter(entry, file, shown, chapter, tuple(problems)))
+        loaded.append(LoadedChapter(entry, file, shown, chapter, tuple(problems), kinds))
     return loaded
 
 

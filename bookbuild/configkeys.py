@@ -23,6 +23,7 @@ from typing import Any, Iterable, Mapping, Union
 import yaml
 
 from .config import NULL_TAG, construct, where
+from .crossrefconfig import CROSSREF_KEYS
 from .diagnostics import Diagnostic, warning
 
 #: The key is read, whatever its value.
@@ -40,6 +41,9 @@ _EVERY_FORMAT: dict[str, Spec] = {
     "csl": ANY,
 }
 _HTML_ONLY: dict[str, Spec] = {"css": ANY, "theme": ANY}
+#: Numbering and cross-reference words (bookbuild.crossrefconfig), book-wide or per format.
+_NUMBERING: dict[str, Spec] = {"number-sections": ANY, "number-depth": ANY,
+                               "crossref": {key: ANY for key in sorted(CROSSREF_KEYS)}}
 #: Other diagram engines are not run by bookbuild: only switching them off is honoured.
 _OFF = frozenset({False})
 
@@ -54,10 +58,11 @@ SUPPORTED: dict[str, Spec] = {
     "execute": {"echo": ANY, "freeze": frozenset({"auto"})},
     **_EVERY_FORMAT,
     **_HTML_ONLY,
+    **_NUMBERING,
     "format": {
         # The site always has its table of contents.
-        "html": {**_EVERY_FORMAT, **_HTML_ONLY, "toc": frozenset({True})},
-        "pdf": {**_EVERY_FORMAT, "documentclass": ANY, "fontsize": ANY, "classoption": ANY, "papersize": ANY},
+        "html": {**_EVERY_FORMAT, **_HTML_ONLY, **_NUMBERING, "toc": frozenset({True})},
+        "pdf": {**_EVERY_FORMAT, **_NUMBERING, "documentclass": ANY, "fontsize": ANY, "classoption": ANY, "papersize": ANY},
     },
     "bookbuild": {"assumptions-appendix": ANY, "palette": ANY, "timeout": ANY, "output-limit": ANY, "callouts": ANY},
     # Metadata for filters: the book's own Lua filters may read any of it; the engine reads the

@@ -24,6 +24,13 @@ CALLOUT_KINDS = {"nte": "Note", "tip": "Tip", "wrn": "Warning", "imp": "Importan
 XREF_KINDS = ("fig", "tbl", "eq", "sec", "lst", *THEOREM_KINDS, *CALLOUT_KINDS)
 LISTING_ID = re.compile(r"^\{[^}]*#(?P<label>lst-[^\s}]+)")
 LABEL_ATTR = re.compile(r"\{#(?P<label>(?:" + "|".join(XREF_KINDS) + r")-[^\s}]+)")
+
+
+def _label_attr(extra: tuple[str, ...]) -> re.Pattern[str]:
+    """LABEL_ATTR with the book's own kinds (``crossref: custom:``) too."""
+    if not extra:
+        return LABEL_ATTR
+    return re.compile(r"\{#(?P<label>(?:" + "|".join([*XREF_KINDS, *map(re.escape, extra)]) + r")-[^\s}]+)")
 AT_KEY = re.compile(r"(?<![\w@\\])@(?P<key>[\w][\w:.#$%&+?<>~/-]*)")
 TRAILING_PUNCT = re.compile(r"[:.#$%&+?<>~/-]+$")
 IMAGE = re.compile(r"!\[(?:[^\]\[]|\[[^\]]*\])*\]\((?P<src><[^>]+>|[^)\s]+)")
@@ -40,16 +47,19 @@ class Located:
     col: int
 
 
-def xref_kind(key: str) -> str | None:
-    """``fig`` for ``fig-foo`` (or ``Fig-foo``, which starts a sentence); None for a key that is a citation."""
-    prefix = xref_label(key).split("-", 1)[0]
-    return prefix if prefix in XREF_KINDS and "-" in key else None
+def xref_kind(key: str, extra: tuple[str, ...] = ()) -> str | None:
+    """``fig`` for ``fig-foo`` (or ``Fig-foo``, which starts a sentence); None for a key that is a citation.
+
+    ``extra``: the book's own kinds (``crossref: custom:``)."""
+    prefix = xref_label(key, extra).split("-", 1)[0]
+    return prefix if (prefix in XREF_KINDS or prefix in extra) and "-" in key else None
 
 
-def xref_label(key: str) -> str:
+def xref_label(key: str, extra: tuple[str, ...] = ()) -> str:
     """The label a reference key points at: ``@Fig-foo`` (capitalised, as Quarto allows) means ``fig-foo``."""
     prefix = key.split("-", 1)[0]
-    if prefix[:1].isupper() and prefix[:1].lower() + prefix[1:] in XREF_KINDS:
+    lowered = prefix[:1].lower() + prefix[1:]
+    if prefix[:1].isupper() and (lowered in XREF_KINDS or lowered in extra):
         return key[:1].lower() + key[1:]
     return key
 
@@ -65,8 +75,9 @@ class ChapterScan:
     links: tuple[Located, ...] = ()  # link targets, ``[text](target)``
 
 
-def scan_chapter(chapter: Chapter) -> ChapterScan:
-    """Everything the book-wide checks and the cross-referencer need from one chapter."""
+def scan_chapter(chapter: Chapter, extra_kinds: tuple[str, ...] = ()) -> ChapterScan:
+    """Everything the book-wide checks and the cross-referencer need from one chapter
+    (``extra_kinds``: the book's own float kinds, ``crossref: custom:``)."""
     prose = chapter.prose
     index = LineIndex(chapter.text)
 
@@ -74,14 +85,14 @@ def scan_chapter(chapter: Chapter) -> ChapterScan:
         line, col = index.position(offset)
         return Located(name, line, col)
 
-    labels = [at(m.start(), m["label"]) for m in LABEL_ATTR.finditer(prose)]
+    labels = [at(m.start(), m["label"]) for m in _label_attr(extra_kinds).finditer(prose)]
     for block in chapter.blocks:  # ```{.python #lst-x lst-cap="…"}: the label is in the fence's attributes
         listing = LISTING_ID.search(block.info)
         if listing:
             labels.append(Located(listing["label"], block.line, 1))
     for cell in chapter.cells:
         for label in (cell.label, cell.option("lst-label")):
-            if isinstance(label, str) and xref_kind(label):
+            if isinstance(label, str) and xref_kind(label, extra_kinds):
                 labels.append(Located(label, cell.line, 1))
         subcaptions = cell.option("fig-subcap")
         if cell.label and cell.label.startswith("fig-") and isinstance(subcaptions, list):
@@ -92,8 +103,8 @@ def scan_chapter(chapter: Chapter) -> ChapterScan:
     xrefs, citations = [], []
     for match in AT_KEY.finditer(prose):
         key = TRAILING_PUNCT.sub("", match["key"])
-        if xref_kind(key):
-            xrefs.append(at(match.start(), xref_label(key)))
+        if xref_kind(key, extra_kinds):
+            xrefs.append(at(match.start(), xref_label(key, extra_kinds)))
         else:
             citations.append(at(match.start(), key))
     images = [at(m.start(), m["src"].strip("<>")) for m in IMAGE.finditer(prose)]

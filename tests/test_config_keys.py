@@ -170,6 +170,9 @@ def test_this_books_and_the_fixtures_configuration_use_supported_keys_only(proje
      ["diagram.engine.tikz.execpath: /opt/bin/mytex", "diagram.engine.tikz.output-format: png"]),
     ("execute: {echo: true, freeze: true}", ["execute.freeze: true"]),
     ("format: {html: {toc: 1}}", ["format.html.toc: 1"]),
+    # Numbering and cross-reference words are read, book-wide and per format; crossref.chapters is not.
+    ("number-sections: false\nformat: {pdf: {number-depth: 2}}\n"
+     "crossref: {fig-prefix: Fig., tbl-labels: alpha A, custom: [], chapters: true}", ["crossref.chapters"]),
     # Callouts configured in either shape (see test_callout_config.py) are read.
     ("filter-metadata: {custom-numbered-blocks: {groups: {q: {collapse: true}}}}\n"
      "bookbuild: {callouts: {kinds: {tip: {label: Hint}}}}", []),

@@ -289,7 +289,8 @@ def test_part_pages_and_lettered_appendices(book_factory, tmp_path):
     part = (site / "intro.html").read_text(encoding="utf-8")
     assert "What this part is about." in part and "header-section-number" not in part  # a part takes no number
     appendix = (site / "app.html").read_text(encoding="utf-8").replace("\xa0", " ")
-    assert re.search(r'class="header-section-number">A</span> Extra material', appendix)
+    # Headed "Appendix A" (crossref: appendix-title), not "Chapter A".
+    assert re.search(r'class="header-section-number appendix-number">Appendix A</span> Extra material', appendix)
     assert '<span class="table-number">Table A.1:</span>' in appendix
 
 

@@ -21,6 +21,7 @@ from typing import Any, Callable, Sequence, TextIO
 
 from ..cache import Cache, digest, file_digest
 from ..callouts import Callouts
+from ..crossrefconfig import CrossrefConfig, chapter_numbered, crossref_config
 from ..check import CheckResult, LoadedChapter, chapter_bibliographies, check_book, default_workers
 from ..diagnostics import Diagnostic, error
 from ..execute import ExecutedChapter
@@ -55,6 +56,7 @@ class PreparedBook:
     pages: list[ChapterPage]
     targets: dict[str, Target]
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    crossref: CrossrefConfig = field(default_factory=CrossrefConfig)  # numbering and reference words
 
     def rendered(self) -> list[tuple[LoadedChapter, dict[str, Any], ChapterPage, ChapterNumbers]]:
         """(chapter, AST, page, numbers) for each chapter selected for rendering."""
@@ -105,6 +107,7 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
     writing there is not reported).
     """
     workers = workers or default_workers()
+    crossref = crossref_config(book, output_format)  # a wrong type stops the build before any work
     say = progress(log)
     set_pandoc_limit(book_limits(book, timeout).timeout)
     say("executing chapters…")
@@ -139,7 +142,8 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
     too_deep = {shown for shown, group in checked.groups.items() if any(d.code == "nesting" for d in group)}
     asts = parallel(workers, [lambda c=c: _parse_or_report(c, "" if c.shown in too_deep else markdown[c.chapter.path],
                                                            cache, problems) for c in chapters])
-    numbers = number_book(asts, [c.entry for c in chapters])
+    numbers = number_book(asts, [c.entry for c in chapters], crossref,
+                          [chapter_numbered(c.chapter.front_matter, output_format) for c in chapters])
     # A part given as a page (`part: intro.qmd`) is titled by that page's heading.
     part_titles = {c.entry.path: n.title or c.entry.name for c, n in zip(chapters, numbers) if c.entry.part_page}
     pages = [ChapterPage(page_of(c.entry.path), n.title or c.entry.name, n.chapter,
@@ -147,7 +151,7 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
                          appendix=c.entry.appendix)
              for c, n in zip(chapters, numbers)]
     targets = book_targets([(p.page, n) for p, n in zip(pages, numbers)])
-    return PreparedBook(book, checked, chapters, executed, asts, numbers, pages, targets, problems)
+    return PreparedBook(book, checked, chapters, executed, asts, numbers, pages, targets, problems, crossref)
 
 
 def _parse_or_report(loaded: LoadedChapter, markdown: str, cache: Cache | None, problems: list[Diagnostic]) -> dict[str, Any]:
@@ -263,29 +267,34 @@ def render_chapter(stage: str, ast: dict[str, Any], data: dict[str, Any], *, tem
     return output
 
 
-def number_book(asts: list[dict[str, Any]], entries: list[ChapterEntry]) -> list[ChapterNumbers]:
+def number_book(asts: list[dict[str, Any]], entries: list[ChapterEntry], config: CrossrefConfig | None = None,
+                own: Sequence[bool | None] = ()) -> list[ChapterNumbers]:
     """Chapter numbers in book order: 1, 2, … then appendices A, B, ….
 
-    A chapter whose title is ``.unnumbered`` takes none, nor does a part's own page.
+    A chapter whose title is ``.unnumbered`` takes none, nor does a part's own page,
+    nor any chapter when the book says ``number-sections: false``, nor one whose
+    front matter says so (``own``: each chapter's setting, None when it has none).
     """
+    config = config or CrossrefConfig()
     numbers, chapters, appendices = [], 0, 0
-    for ast, entry in zip(asts, entries):
+    for n, (ast, entry) in enumerate(zip(asts, entries)):
         first = next((b for b in ast.get("blocks", []) if b.get("t") == "Header" and b["c"][0] == 1), None)
         number = None
-        if first is not None and "unnumbered" not in first["c"][1][1] and not entry.part_page:
+        numbered = own[n] if n < len(own) and own[n] is not None else config.number_sections
+        if first is not None and numbered and "unnumbered" not in first["c"][1][1] and not entry.part_page:
             if entry.appendix:
                 appendices += 1
                 number = appendix_letter(appendices)
             else:
                 chapters += 1
                 number = str(chapters)
-        numbers.append(number_chapter(ast, number, appendix=entry.appendix))
+        numbers.append(number_chapter(ast, number, appendix=entry.appendix, config=config))
     return numbers
 
 
-def cited_keys(ast: dict[str, Any]) -> set[str]:
-    """Every key the chapter cites, and every label it cross-references (``@key``)."""
-    return {xref_label(key) for key in cited_in_order(ast)}
+def cited_keys(ast: dict[str, Any], kinds: tuple[str, ...] = ()) -> set[str]:
+    """Every key the chapter cites, and every label it cross-references (``@key``; ``kinds``: the book's own)."""
+    return {xref_label(key, kinds) for key in cited_in_order(ast)}
 
 
 def cited_in_order(ast: dict[str, Any]) -> list[str]:
@@ -297,27 +306,31 @@ def cited_in_order(ast: dict[str, Any]) -> list[str]:
 
 def filter_data(page: str, numbers: ChapterNumbers, targets: dict[str, Target], palette: Palette, *,
                 callouts: Callouts, referenced: set[str] | None = None,
-                single_document: bool = False) -> dict[str, Any]:
+                single_document: bool = False, crossref: CrossrefConfig | None = None) -> dict[str, Any]:
     """What the Lua filters need for one chapter: header numbers, link targets, callout styles.
 
     Only the targets the chapter refers to (``referenced``; all when None) and
     its own (its figures, tables and equations show their numbers) are
     included, so a chapter's rendering, and its cache key, change only when a
     label it holds or points at does. In a single document (the PDF) every
-    target is an anchor. ``callouts``: the book's callout styles (``Book.callouts``).
+    target is an anchor. ``callouts``: the book's callout styles (``Book.callouts``);
+    ``crossref``: the book's words for references and captions.
     """
+    crossref = crossref or CrossrefConfig()
     wanted = None if referenced is None else referenced | set(numbers.labels)
     chosen = targets if wanted is None else {label: targets[label] for label in sorted(wanted) if label in targets}
     return {
         "page": page,
         "headers": numbers.headers,
-        "targets": {label: {"kind": t.kind, "number": t.number, "text": t.text, "page": t.page,
+        "appendix": numbers.appendix,
+        "targets": {label: {"kind": t.kind, "number": t.number, "text": t.text_in(crossref), "page": t.page,
                             "href": f"#{label}" if single_document else t.href_from(page)}
                     for label, t in chosen.items()},
         "callouts": callouts.to_json(),
-        "xref_kinds": list(XREF_KINDS),
+        "xref_kinds": [*XREF_KINDS, *crossref.custom_keys],
         "theorem_kinds": list(THEOREM_KINDS),
         "stack_color": palette.get("primary", "#A51C30"),
+        "crossref": crossref.filter_json(),
     }
 
 

@@ -92,7 +92,8 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     rendered = parallel(workers, [
         lambda j=j: _render_chapter(prepared.check, j[0], j[1], j[2],
                                     filter_data(j[2].page, j[3], prepared.targets, book.palette, callouts=book.callouts,
-                                                referenced=cited_keys(j[1])), cache)
+                                                referenced=cited_keys(j[1], prepared.crossref.custom_keys),
+                                                crossref=prepared.crossref), cache)
         for j in jobs])
 
     for (loaded, _, page, _), result in zip(jobs, rendered):

@@ -48,7 +48,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
             "calc.sty", "graphicx.sty", "amsmath.sty"),
     *_files("texlive-base", "amssymb.sty"),
     *_files("texlive-latex-recommended", "scrbook.cls", "scrhack.sty", "fontspec.sty", "unicode-math.sty", "xcolor.sty",
-            "booktabs.sty", "caption.sty", "subcaption.sty", "float.sty", "fancyvrb.sty", "etoolbox.sty", "microtype.sty"),
+            "booktabs.sty", "caption.sty", "subcaption.sty", "newfloat.sty", "float.sty", "fancyvrb.sty", "etoolbox.sty", "microtype.sty"),
     *_files("texlive-latex-extra", "tcolorbox.sty", "etoc.sty", "imakeidx.sty", "marginnote.sty", "marginfix.sty", "adjustbox.sty",
             "xurl.sty"),
     *_files("texlive-luatex", "luaotfload.sty"),

@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from ..crossrefconfig import CrossrefConfig
 from ..references import CALLOUT_KINDS, THEOREM_KINDS
 
 EQ_LABEL = re.compile(r"^\{#(eq-[^\s}]+)\}$")
-KIND_NAMES = {"chapter": "Chapter", "appendix": "Appendix", "fig": "Figure", "tbl": "Table", "eq": "Equation",
-              "sec": "Section", "lst": "Listing", **THEOREM_KINDS, **CALLOUT_KINDS}
+DEFAULT_CONFIG = CrossrefConfig()
 
 
 @dataclass
@@ -29,6 +29,7 @@ class ChapterNumbers:
     labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (kind, number)
     section_titles: dict[str, str] = field(default_factory=dict)
     title: str = ""
+    appendix: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,16 @@ class Target:
 
     @property
     def text(self) -> str:
-        """``Figure 2.3``; an unnumbered section is referred to by its title."""
+        """``Figure 2.3`` in Quarto's default words (see :meth:`text_in`)."""
+        return self.text_in(DEFAULT_CONFIG)
+
+    def text_in(self, config: CrossrefConfig) -> str:
+        """``Figure 2.3``, with the book's word for the kind (``fig-prefix``); an unnumbered
+        section is referred to by its title."""
         if not self.number:
             return self.title
-        return f"{KIND_NAMES.get(self.kind, self.kind.title())} {self.number}"
+        word = config.reference_word(self.kind)
+        return f"{word} {self.number}" if word else self.number
 
 
 def walk(node: Any, skip: frozenset[str] = frozenset()) -> Iterator[dict[str, Any]]:
@@ -105,23 +112,27 @@ def non_section_headers(div: dict[str, Any]) -> list[dict[str, Any]]:
     return []
 
 
-def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix: bool = False) -> ChapterNumbers:
+def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix: bool = False,
+                   config: CrossrefConfig = DEFAULT_CONFIG) -> ChapterNumbers:
     """Number the headers and labelled elements of one chapter's AST.
 
     The first level-1 header is the chapter title; level-2 headers are sections
     ``N.1``, level-3 ``N.1.1``, and so on. ``.unnumbered`` headers get no number.
-    Figures, tables, equations and code listings are numbered ``N.k`` in document order (just
+    Figures, tables, equations, code listings and the book's own float kinds are numbered ``N.k`` in document order (just
     ``k`` in an unnumbered chapter). An appendix's number is a letter, and a
-    reference to its title reads "Appendix A".
+    reference to its title reads "Appendix A". Headers deeper than ``config.number_depth``
+    are counted but show no number.
     """
-    numbers = ChapterNumbers(chapter_number)
+    numbers = ChapterNumbers(chapter_number, appendix=appendix)
     counters = [0] * 7
-    counts = {"fig": 0, "tbl": 0, "eq": 0, "lst": 0, **{kind: 0 for kind in (*THEOREM_KINDS, *CALLOUT_KINDS)}}
+    counts = {"fig": 0, "tbl": 0, "eq": 0, "lst": 0,
+              **{kind: 0 for kind in (*THEOREM_KINDS, *CALLOUT_KINDS, *config.custom_keys)}}
     seen_title = False
 
     def item_number(kind: str) -> str:
         counts[kind] += 1
-        return f"{chapter_number}.{counts[kind]}" if chapter_number else str(counts[kind])
+        label = config.item_label(kind, counts[kind])  # 3, iii, c, … (crossref: labels)
+        return f"{chapter_number}.{label}" if chapter_number else label
 
     titles: set[int] = set()  # ids of headers that are not sections (a Div comes before its content)
     for element in walk(ast.get("blocks", [])):
@@ -144,6 +155,8 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix:
                 for deeper in range(depth + 1, 7):
                     counters[deeper] = 0
                 number = ".".join([chapter_number] + [str(counters[d]) for d in range(2, depth + 1)])
+                if not config.section_numbered(level):
+                    number = None
             if ident:
                 numbers.headers[ident] = number
             if ident.startswith("sec-"):
@@ -156,6 +169,8 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix:
             prefix = ident.split("-", 1)[0]
             if kind == "Div" and (prefix in THEOREM_KINDS or prefix in CALLOUT_KINDS) and ident not in numbers.labels:
                 numbers.labels[ident] = (prefix, item_number(prefix))  # each kind counted on its own, as in Quarto
+            elif kind in ("Div", "Figure") and prefix in config.custom_keys and ident not in numbers.labels:
+                numbers.labels[ident] = (prefix, item_number(prefix))  # the book's own float kind
             elif prefix in ("fig", "tbl") and ident not in numbers.labels:
                 number = item_number(prefix)
                 numbers.labels[ident] = (prefix, number)

@@ -49,6 +49,7 @@ from ..references import bibliography_keys, is_local_path, xref_kind
 from .. import useroptions
 from . import latex_setup, theme, userfilters, userstyles
 from .book import Build, PreparedBook, bibliography_files, citation_style, cited_in_order, cited_keys, default_echo, filter_data, parallel, prepare_book, progress, render_chapter
+from .latex_crossref import CHAPTER_NUMBERS, PLAIN_NUMBERS, crossref_preamble, latex_text as latex_escape
 from .latex_run import LatexError, LatexResult, compile_document, log_warnings
 from .html import tikz_figures
 from .links import book_chapter_targets, with_chapter_links
@@ -208,9 +209,9 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
 
         def convert(n: int, job: tuple[LoadedChapter, dict[str, Any], Any, Any]) -> tuple[ChapterTex | None, list[Diagnostic]]:
             loaded, ast, page, numbers = job
-            referenced = cited_keys(ast)
+            referenced = cited_keys(ast, prepared.crossref.custom_keys)
             data = filter_data(page.page, numbers, prepared.targets, book.palette, callouts=book.callouts, referenced=referenced,
-                               single_document=True)
+                               single_document=True, crossref=prepared.crossref)
             for kind, style in [*data["callouts"]["kinds"].items(), ("default", data["callouts"]["default"])]:
                 if kind in icons:
                     style["icon_pdf"] = icons[kind]
@@ -672,13 +673,6 @@ def _bibliography(keys: list[str], bib_files: list[Path], csl: Path | None, cach
 
 # --------------------------------------------------------------------------- the book document
 
-def latex_escape(text: str) -> str:
-    """Plain text as LaTeX text."""
-    replacements = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
-                    "^": r"\textasciicircum{}", "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}"}
-    return "".join(replacements.get(ch, ch) for ch in text)
-
-
 def _authors(author: Any) -> list[str]:
     if not author:
         return []
@@ -731,7 +725,8 @@ def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook
     specs, _ = useroptions.includes(book, "latex")
     own = userstyles.latex_parts(specs)  # the book's own include-in-header, header-includes, before/after body
     by_filters = included or {}
-    rows = [_class_line(book), preamble(book.palette, highlighting, book.tikz_header), *_own("include-in-header / header-includes", own.head),
+    rows = [_class_line(book), preamble(book.palette, highlighting, book.tikz_header), crossref_preamble(prepared.crossref),
+            *_own("include-in-header / header-includes", own.head),
             *_own("filters' in-header includes", by_filters.get("in-header", "")),
             f"\\input{{{PDF_ID_FILE}}}", ""]
     title, subtitle = latex_escape(book.title), latex_escape(str(book.subtitle or ""))
@@ -758,6 +753,8 @@ def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook
         rows.append("")
         if chapter.number is not None and chapter.number.isdigit():
             rows.append(f"\\setcounter{{chapter}}{{{int(chapter.number) - 1}}}")
+        if not chapter.part_page:
+            rows.append(CHAPTER_NUMBERS if chapter.number is not None else PLAIN_NUMBERS)
         rows.append(f"\\bookprogress{{{chapter.file}}}\\input{{{chapter.file}}}")
     rows += ["", "\\backmatter"]
     if has_bibliography:

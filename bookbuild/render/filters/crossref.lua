@@ -34,15 +34,21 @@ local function prefix_kind(key)
   return kind and XREF[kind] and kind or nil
 end
 
+-- "Figure 1.2:": the book's caption word (`crossref: fig-title`) and delimiter (`title-delim`).
+local function caption_lead(kind, number)
+  local word = data.crossref.titles[kind] or kind
+  return (word ~= '' and (word .. '\u{A0}') or '') .. number .. data.crossref.title_delim
+end
+
 local function number_span(kind, label)
   local t = target(label)
   if not t or t.number == '' then return nil end
-  local words = {fig = 'Figure', tbl = 'Table'}
-  local class = (kind == 'fig' and 'figure' or 'table') .. '-number'
+  local class = ({fig = 'figure', tbl = 'table'})[kind] or 'float'
+  class = class .. '-number'
   -- A part of a figure ("1.2 (a)") is captioned by its letter alone.
   local part = t.number:match('%((%a+)%)$')
   if part then return pandoc.Span({pandoc.Str('(' .. part .. ')')}, {class = class}) end
-  return pandoc.Span({pandoc.Str(words[kind] .. '\u{A0}' .. t.number .. ':')}, {class = class})
+  return pandoc.Span({pandoc.Str(caption_lead(kind, t.number))}, {class = class})
 end
 
 local function with_number(caption_blocks, kind, label)
@@ -76,8 +82,18 @@ end
 local function Header(h)
   local number = data.headers[h.identifier]
   if number and number ~= pandoc.json.null and not latex then
-    h.content:insert(1, pandoc.Space())
-    h.content:insert(1, pandoc.Span({pandoc.Str(number)}, {class = 'header-section-number'}))
+    local label = pandoc.Span({pandoc.Str(number)}, {class = 'header-section-number'})
+    if h.level == 1 and data.appendix then
+      -- The label reads "Appendix A" (`crossref: appendix-title`), followed by the
+      -- book's `appendix-delim` when it sets one (the label stands above the title).
+      local c = data.crossref
+      local text = (c.appendix_title ~= '' and (c.appendix_title .. '\u{A0}') or '') .. number
+      if c.appendix_delim ~= pandoc.json.null then text = text .. c.appendix_delim end
+      label = pandoc.Span({pandoc.Str(text)}, {class = 'header-section-number appendix-number'})
+    end
+    local lead = pandoc.Inlines({label, pandoc.Space()})
+    lead:extend(h.content)
+    h.content = lead
   end
   if h.level == 1 then h.classes:insert('chapter-title') end
   return h
@@ -94,7 +110,10 @@ local function theorem(div)
     content:remove(1)
   end
   local t = target(div.identifier)
-  local head = pandoc.Inlines({pandoc.Str(t and t.text or div.identifier)})
+  local kind = div.identifier:match('^(%a+)%-')
+  -- "Definition 1.2": the caption word (`crossref: def-title`), as Quarto heads a theorem.
+  local text = t and t.number ~= '' and ((data.crossref.titles[kind] or kind) .. ' ' .. t.number) or (t and t.text)
+  local head = pandoc.Inlines({pandoc.Str(text or div.identifier)})
   if name then
     head:insert(pandoc.Space())
     head:insert(pandoc.Str('('))
@@ -118,8 +137,44 @@ local function theorem(div)
   return div
 end
 
+-- The caption of a figure-like div: its `KEY-cap` attribute, or its last paragraph
+-- (when something comes before it); returns (caption blocks, the other content).
+local function div_caption(div, key)
+  local content = div.content
+  if div.attributes[key .. '-cap'] then
+    return pandoc.read(div.attributes[key .. '-cap'], 'markdown').blocks, content
+  elseif #content > 1 and content[#content].t == 'Para' then
+    local caption = pandoc.Blocks({content[#content]})
+    content = content:clone()
+    content:remove(#content)
+    return caption, content
+  end
+  return pandoc.Blocks({}), content
+end
+
+-- `::: {#vid-x}` for a float kind of the book's own (`crossref: custom:`): numbered
+-- and captioned like a figure ("Video 1.2: …"); in LaTeX its own float
+-- environment (`latex-env`, declared in the preamble), kept in place.
+local function custom_float(div, key, spec)
+  local caption, content = div_caption(div, key)
+  if latex then
+    local out = pandoc.Blocks({pandoc.RawBlock('latex', '\\begin{' .. spec.latex_env .. '}[H]\n\\centering')})
+    out:extend(content)
+    local text = pandoc.Inlines({pandoc.RawInline('latex', '\\caption{')})
+    text:extend(pandoc.utils.blocks_to_inlines(caption, {pandoc.Space()}))
+    text:insert(pandoc.RawInline('latex', '}\\label{' .. div.identifier .. '}'))
+    out:insert(pandoc.Plain(text))
+    out:insert(pandoc.RawBlock('latex', '\\end{' .. spec.latex_env .. '}'))
+    return out
+  end
+  local attr = pandoc.Attr(div.identifier, {'figure', 'float-' .. key}, {})
+  return pandoc.Figure(book.plain(content), {long = with_number(caption, key, div.identifier)}, attr)
+end
+
 local function Div(div)
   local kind = div.identifier:match('^(%a+)%-')
+  local custom = kind and data.crossref.custom[kind]
+  if custom and custom ~= pandoc.json.null then return custom_float(div, kind, custom) end
   if kind and THEOREM[kind] then
     for _, class in ipairs(div.classes) do
       -- `::: {#def-x .callout-definition}`: a callout, labelled "Definition 1.2" by the callouts filter.
@@ -128,17 +183,7 @@ local function Div(div)
     return theorem(div)
   end
   if not div.identifier:match('^fig%-') then return nil end
-  local content = div.content
-  local caption
-  if div.attributes['fig-cap'] then
-    caption = pandoc.read(div.attributes['fig-cap'], 'markdown').blocks
-  elseif #content > 1 and content[#content].t == 'Para' then
-    caption = pandoc.Blocks({content[#content]})
-    content = content:clone()
-    content:remove(#content)
-  else
-    caption = pandoc.Blocks({})
-  end
+  local caption, content = div_caption(div, 'fig')
   content = apply_alt(book.plain(content), div.attributes['fig-alt'])
   local attr = pandoc.Attr(div.identifier, {'figure'}, {})
   if latex and div.attributes['fig-pos'] then attr.attributes['latex-placement'] = div.attributes['fig-pos'] end
@@ -227,7 +272,7 @@ local function CodeBlock(code)
   local t = target(label)
   local head = pandoc.Inlines({})
   if t and t.number ~= '' then
-    head:insert(pandoc.Span({pandoc.Strong({pandoc.Str('Listing\u{A0}' .. t.number .. ':')})}, {class = 'listing-number'}))
+    head:insert(pandoc.Span({pandoc.Strong({pandoc.Str(caption_lead('lst', t.number))})}, {class = 'listing-number'}))
   end
   if caption then
     if #head > 0 then head:insert(pandoc.Space()) end

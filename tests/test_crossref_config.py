@@ -1,0 +1,214 @@
+"""The book's numbering (``number-sections``, ``number-depth``) and cross-reference words (``crossref:``).
+
+Each test builds a small book and reads what a reader sees: the HTML page's
+text, or the PDF's text (one PDF build covers every PDF assertion).
+"""
+
+from __future__ import annotations
+
+import io
+
+from bookbuild.cli import main
+from conftest import tiny_png
+from test_html import built_page
+from test_pdf import built_pdf_text
+
+CHAPTER = """
+    # Methods {#sec-methods}
+
+    ## Background {#sec-background}
+
+    ### Detail {#sec-detail}
+
+    ![Scaling curve](curve.png){#fig-curve}
+
+    | a | b |
+    |---|---|
+    | 1 | 2 |
+
+    : Sizes {#tbl-sizes}
+
+    $$ E = mc^2 $$ {#eq-energy}
+
+    ```{.python #lst-loop lst-cap="A loop"}
+    for i in range(3): pass
+    ```
+
+    See @fig-curve, @tbl-sizes, @eq-energy, @lst-loop and @sec-background.
+    """
+
+VIDEO = """
+crossref:
+  custom:
+    - kind: float
+      key: vid
+      reference-prefix: Video
+      caption-prefix: Clip
+      latex-env: video
+"""
+VIDEO_CHAPTER = """
+    # Media
+
+    ::: {#vid-demo}
+    ![](curve.png)
+
+    A short demo.
+    :::
+
+    ::: {#vid-second}
+    ![](curve.png)
+
+    Another one.
+    :::
+
+    As @vid-demo and @Vid-second show.
+    """
+
+WORDS = """
+crossref:
+  fig-prefix: Fig.
+  tbl-prefix: Tab.
+  eq-prefix: Eq.
+  sec-prefix: §
+  lst-prefix: Code
+  fig-title: Fig
+  tbl-title: Tbl
+  lst-title: Code listing
+  title-delim: "."
+"""
+
+
+def book_with(book_factory, tmp_path, extra_config: str = "", front: str = "") -> tuple[str, str]:
+    chapters = {"intro.qmd": f"{front}# Intro\n\n## First section\n\nText.\n", "methods.qmd": CHAPTER}
+    root = book_factory(chapters, extra_config)
+    (root / "curve.png").write_bytes(tiny_png())
+    return built_page(root, tmp_path, "methods")
+
+
+def test_sections_and_items_are_numbered_by_default(book_factory, tmp_path):
+    page, text = book_with(book_factory, tmp_path)
+    assert "2 Methods" in text and "2.1 Background" in text and "2.1.1 Detail" in text
+    assert "Figure 2.1: Scaling curve" in text and "Table 2.1: Sizes" in text and "Listing 2.1: A loop" in text
+    assert "See Figure 2.1, Table 2.1, Equation 2.1, Listing 2.1 and Section 2.1." in text
+
+
+def test_number_sections_false_book_wide_leaves_every_heading_unnumbered(book_factory, tmp_path):
+    page, text = book_with(book_factory, tmp_path, "format:\n  html:\n    number-sections: false\n")
+    assert 'class="header-section-number"' not in page and 'class="chapter-number"' not in page
+    assert "Methods Background Detail" in text  # no numbers between the headings
+    # Items are numbered within their chapter; a section is referred to by its title.
+    assert "Figure 1: Scaling curve" in text
+    assert "See Figure 1, Table 1, Equation 1, Listing 1 and Background." in text
+
+
+def test_a_chapter_can_turn_its_numbering_off(book_factory, tmp_path):
+    page, text = book_with(book_factory, tmp_path, front="---\nnumber-sections: false\n---\n\n")
+    # The introduction takes no number, so the methods chapter is the first.
+    assert "1 Methods" in text and "1.1 Background" in text
+    assert "See Figure 1.1, Table 1.1, Equation 1.1, Listing 1.1 and Section 1.1." in text
+    intro = (tmp_path / "site" / "intro.html").read_text(encoding="utf-8")
+    assert 'class="header-section-number"' not in intro
+
+
+def test_number_depth_one_numbers_chapters_only(book_factory, tmp_path):
+    page, text = book_with(book_factory, tmp_path, "number-depth: 1\n")
+    assert "2 Methods" in text and "2.1 Background" not in text and "Background Detail" in text
+    assert "Figure 2.1: Scaling curve" in text
+    assert "and Background." in text
+
+
+def test_crossref_words_in_captions_and_references(book_factory, tmp_path):
+    page, text = book_with(book_factory, tmp_path, WORDS)
+    assert "Fig 2.1. Scaling curve" in text and "Tbl 2.1. Sizes" in text and "Code listing 2.1. A loop" in text
+    assert "See Fig. 2.1, Tab. 2.1, Eq. 2.1, Code 2.1 and § 2.1." in text
+    assert "Figure" not in text and "Table 2" not in text
+
+
+def test_changing_the_words_rebuilds_the_pages_that_show_them(book_factory, tmp_path):
+    """The settings are part of the Pandoc cache key: a second build with the same cache shows the new words."""
+    root = book_factory({"intro.qmd": "# Intro\n\n![Pic](curve.png){#fig-pic}\n\nSee @fig-pic.\n"})
+    (root / "curve.png").write_bytes(tiny_png())
+    _, text = built_page(root, tmp_path / "one", "intro")
+    assert "See Figure 1.1." in text
+    config = root / "_quarto.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "crossref:\n  fig-prefix: Abb.\n", encoding="utf-8")
+    _, text = built_page(root, tmp_path / "two", "intro")
+    assert "See Abb. 1.1." in text and "Figure 1.1: Pic" in text
+
+
+def test_a_theorem_is_headed_by_its_title_word_and_referenced_by_its_prefix(book_factory, tmp_path):
+    root = book_factory({"intro.qmd": "# Intro\n\n::: {#def-cache}\nA cache keeps copies.\n:::\n\nSee @def-cache.\n"},
+                        "crossref:\n  def-title: Begriff\n  def-prefix: Def.\n")
+    _, text = built_page(root, tmp_path, "intro")
+    assert "Begriff 1.1. A cache keeps copies." in text and "See Def. 1.1." in text
+
+
+def test_labels_set_the_numbering_scheme_of_each_kind(book_factory, tmp_path):
+    page, text = book_with(book_factory, tmp_path, "crossref:\n  labels: roman i\n  tbl-labels: alpha A\n")
+    assert "Figure 2.i: Scaling curve" in text and "Table 2.A: Sizes" in text and "Listing 2.i: A loop" in text
+    assert "See Figure 2.i, Table 2.A, Equation 2.i, Listing 2.i and Section 2.1." in text  # sections stay arabic
+
+
+def test_a_labels_value_quarto_does_not_know_is_an_error_at_its_line(book_factory, tmp_path):
+    root = book_factory({"intro.qmd": "# Intro\n"}, "crossref:\n  fig-labels: greek\n")
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["html", "--project", str(root), "--output-dir", str(tmp_path / "site")], out=out, err=err)
+    assert status == 2
+    assert "_quarto.yml:8:3: error[config]: 'fig-labels' must be arabic, roman" in err.getvalue()
+
+
+def test_appendix_title_and_delim(book_factory, tmp_path):
+    chapters = {"intro.qmd": "# Intro\n\nSee @sec-extra.\n"}
+    root = book_factory(chapters, "  appendices:\n    - extra.qmd\n"
+                                  "crossref:\n  appendix-title: Annex\n  appendix-delim: \":\"\n")
+    (root / "extra.qmd").write_text("# More tables {#sec-extra}\n\n## Part one\n", encoding="utf-8")
+    page, text = built_page(root, tmp_path, "extra")
+    assert "Annex A: More tables" in text and "A.1 Part one" in text
+    assert 'class="header-section-number appendix-number"' in page
+    intro = (tmp_path / "site" / "intro.html").read_text(encoding="utf-8").replace("\xa0", " ")
+    assert ">Annex A</a>" in intro
+
+
+def test_a_custom_float_kind_is_numbered_and_referenced_like_figures(book_factory, tmp_path):
+    root = book_factory({"media.qmd": VIDEO_CHAPTER}, VIDEO)
+    (root / "curve.png").write_bytes(tiny_png())
+    page, text = built_page(root, tmp_path, "media")  # no warnings: @vid-… is a cross-reference, not a citation
+    assert "Clip 1.1: A short demo." in text and "Clip 1.2: Another one." in text
+    assert "As Video 1.1 and Video 1.2 show." in text
+    assert '<a href="#vid-demo" class="xref">' in page.replace("\n", " ")
+
+
+def test_check_knows_a_custom_kind_reference_from_a_citation(book_factory):
+    root = book_factory({"media.qmd": VIDEO_CHAPTER + "\nAnd @vid-missing.\n"}, VIDEO)
+    out, err = io.StringIO(), io.StringIO()
+    main(["check", "--project", str(root)], out=out, err=err)
+    said = out.getvalue() + err.getvalue()
+    assert "cross-reference '@vid-missing' has no target in this book" in said
+    assert "citation" not in said and "@vid-demo" not in said
+
+
+def test_a_setting_of_the_wrong_type_is_an_error_at_its_line(book_factory, tmp_path):
+    root = book_factory({"intro.qmd": "# Intro\n"}, "format:\n  html:\n    number-sections: 5\n")
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["html", "--project", str(root), "--output-dir", str(tmp_path / "site")], out=out, err=err)
+    assert status == 2
+    assert "_quarto.yml:9:5: error[config]" in err.getvalue() + out.getvalue()
+    assert "'number-sections' must be true or false" in err.getvalue() + out.getvalue()
+
+
+def test_pdf_numbering_and_words(book_factory, tmp_path):
+    """One PDF: an unnumbered first chapter (its own front matter), number-depth 2, the book's words,
+    a custom float kind."""
+    chapters = {"intro.qmd": "---\nnumber-sections: false\n---\n\n# Intro\n\n## First section\n\n"
+                             "![Intro picture](curve.png){#fig-intro}\n\nSee @fig-intro.\n",
+                "methods.qmd": CHAPTER, "media.qmd": VIDEO_CHAPTER}
+    root = book_factory(chapters, WORDS + "  fig-labels: roman i\n" + VIDEO.replace("crossref:\n", "") + "number-depth: 2\n")
+    (root / "curve.png").write_bytes(tiny_png())
+    text = built_pdf_text(root, tmp_path)
+    assert "Fig i. Intro picture" in text and "See Fig. i." in text  # the unnumbered chapter's figure
+    assert "1 Methods" in text and "1.1 Background" in text and "1.1.1 Detail" not in text
+    assert "Fig 1.i. Scaling curve" in text and "Tbl 1.1. Sizes" in text and "Code listing 1.1. A loop" in text
+    assert "See Fig. 1.i, Tab. 1.1, Eq. 1.1, Code 1.1 and § 1.1." in text
+    assert "1 First section" not in text and "0.1" not in text
+    assert "Clip 2.1. A short demo." in text and "Clip 2.2. Another one." in text
+    assert "As Video 2.1 and Video 2.2 show." in text
