@@ -35,7 +35,7 @@ from . import userfilters
 from .assumptions import assumptions_chapter
 from .markdown import AssemblyInputs, assemble
 from .numbering import ChapterNumbers, Target, appendix_letter, book_targets, number_chapter, walk
-from .pandoc import FILTERS_DIR, PandocError, filter_args, markdown_to_json, pandoc_version, run_pandoc, set_pandoc_limit
+from .pandoc import DEFAULT_TIMEOUT, FILTERS_DIR, PandocError, filter_args, markdown_to_json, pandoc_version, run_pandoc
 from .site import ChapterPage
 
 
@@ -57,6 +57,7 @@ class PreparedBook:
     targets: dict[str, Target]
     diagnostics: list[Diagnostic] = field(default_factory=list)
     crossref: CrossrefConfig = field(default_factory=CrossrefConfig)  # numbering and reference words
+    pandoc_timeout: float = DEFAULT_TIMEOUT  # seconds per Pandoc run of a chapter (the build's limit)
 
     def rendered(self) -> list[tuple[LoadedChapter, dict[str, Any], ChapterPage, ChapterNumbers]]:
         """(chapter, AST, page, numbers) for each chapter selected for rendering."""
@@ -109,7 +110,7 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
     workers = workers or default_workers()
     crossref = crossref_config(book, output_format)  # a wrong type stops the build before any work
     say = progress(log)
-    set_pandoc_limit(book_limits(book, timeout).timeout)
+    pandoc_timeout = book_limits(book, timeout).timeout
     say("executing chapters…")
     checked = check_book(book, names, engine=engine, timeout=timeout, workers=workers, cache=cache, writable=writable)
     reused = sum(1 for e in checked.executed if e.reused)
@@ -141,7 +142,7 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
     say("parsing with pandoc…")
     too_deep = {shown for shown, group in checked.groups.items() if any(d.code == "nesting" for d in group)}
     asts = parallel(workers, [lambda c=c: _parse_or_report(c, "" if c.shown in too_deep else markdown[c.chapter.path],
-                                                           cache, problems) for c in chapters])
+                                                           cache, problems, pandoc_timeout) for c in chapters])
     numbers = number_book(asts, [c.entry for c in chapters], crossref,
                           [chapter_numbered(c.chapter.front_matter, output_format) for c in chapters])
     # A part given as a page (`part: intro.qmd`) is titled by that page's heading.
@@ -151,13 +152,15 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
                          appendix=c.entry.appendix)
              for c, n in zip(chapters, numbers)]
     targets = book_targets([(p.page, n) for p, n in zip(pages, numbers)])
-    return PreparedBook(book, checked, chapters, executed, asts, numbers, pages, targets, problems, crossref)
+    return PreparedBook(book, checked, chapters, executed, asts, numbers, pages, targets, problems, crossref,
+                        pandoc_timeout)
 
 
-def _parse_or_report(loaded: LoadedChapter, markdown: str, cache: Cache | None, problems: list[Diagnostic]) -> dict[str, Any]:
-    """The chapter's AST, or an empty one and an error when Pandoc cannot read it."""
+def _parse_or_report(loaded: LoadedChapter, markdown: str, cache: Cache | None, problems: list[Diagnostic],
+                     timeout: float) -> dict[str, Any]:
+    """The chapter's AST, or an empty one and an error when Pandoc cannot read it (or within ``timeout`` s)."""
     try:
-        return parse_markdown(markdown, loaded.file.parent, cache)
+        return parse_markdown(markdown, loaded.file.parent, cache, timeout)
     except PandocError as exc:
         problems.append(error("pandoc", loaded.shown, 1, f"pandoc could not read the chapter: {exc}",
                               hint="look for runaway LaTeX macros or unbalanced braces in the prose"))
@@ -172,8 +175,9 @@ def too_deep_error(shown: str) -> Diagnostic:
                  "recursion limit)", hint="flatten deeply nested divs, quotes, lists or emphasis; the chapter is not rendered")
 
 
-def parse_markdown(markdown: str, folder: Path, cache: Cache | None) -> dict[str, Any]:
-    """Pandoc's AST of a chapter's Markdown, from the cache when the same text was parsed before."""
+def parse_markdown(markdown: str, folder: Path, cache: Cache | None, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+    """Pandoc's AST of a chapter's Markdown, from the cache when the same text was parsed before
+    (Pandoc stopped after ``timeout`` seconds)."""
     key = digest("ast", pandoc_version(), markdown)
     if cache is not None:
         payload = cache.get("pandoc-ast", key)
@@ -182,7 +186,7 @@ def parse_markdown(markdown: str, folder: Path, cache: Cache | None) -> dict[str
                 return json.loads(payload)
             except ValueError:
                 cache.discard("pandoc-ast", key, counted_hit=True)
-    text = markdown_to_json(markdown, cwd=folder)
+    text = markdown_to_json(markdown, cwd=folder, timeout=timeout)
     if cache is not None:
         cache.put("pandoc-ast", key, text.encode("utf-8"))
     return json.loads(text)
@@ -206,8 +210,9 @@ def bibliography_files(checked: CheckResult, chapters: Sequence[LoadedChapter]) 
 def render_chapter(stage: str, ast: dict[str, Any], data: dict[str, Any], *, template: str, filters: list[str],
                    options: list[str], bibliographies: list[Path], folder: Path, cache: Cache,
                    csl: Path | None = None, user_filters: Sequence[FilterSpec] = (),
-                   messages: list[dict[str, Any]] | None = None) -> str:
-    """Pandoc's output for one chapter's AST through the book's filters, from the cache when it can.
+                   messages: list[dict[str, Any]] | None = None, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Pandoc's output for one chapter's AST through the book's filters, from the cache when it can
+    (Pandoc stopped after ``timeout`` seconds).
 
     The key covers everything Pandoc sees: the AST, the filter data (numbers, the
     targets this chapter refers to, callout styles), the template, the options,
@@ -255,7 +260,7 @@ def render_chapter(stage: str, ast: dict[str, Any], data: dict[str, Any], *, tem
             steps.append(wrapper)
         stderr: list[str] = []
         try:
-            output = run_pandoc([*args, *filter_args(steps)], source, cwd=folder, stderr=stderr)
+            output = run_pandoc([*args, *filter_args(steps)], source, cwd=folder, timeout=timeout, stderr=stderr)
         except PandocError as exc:
             raise userfilters.failure(exc, wrappers) from exc
     said_list = userfilters.read_messages("".join(stderr))

@@ -93,7 +93,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
         lambda j=j: _render_chapter(prepared.check, j[0], j[1], j[2],
                                     filter_data(j[2].page, j[3], prepared.targets, book.palette, callouts=book.callouts,
                                                 referenced=cited_keys(j[1], prepared.crossref.custom_keys),
-                                                crossref=prepared.crossref), cache)
+                                                crossref=prepared.crossref), cache, prepared.pandoc_timeout)
         for j in jobs])
 
     for (loaded, _, page, _), result in zip(jobs, rendered):
@@ -144,7 +144,7 @@ def _page_extras(book: Book, loaded: LoadedChapter | None, page: str, said: list
 
 
 def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: dict[str, Any], page: ChapterPage,
-                    data: dict[str, Any], cache: Cache) -> tuple[str, str, list[dict[str, Any]]] | PandocError:
+                    data: dict[str, Any], cache: Cache, timeout: float) -> tuple[str, str, list[dict[str, Any]]] | PandocError:
     """The chapter's article HTML, table of contents and what its user filters said, from Pandoc or the cache."""
     book = checked.book
     user, _ = useroptions.filters(book, "html", loaded.chapter, loaded.file)
@@ -155,7 +155,7 @@ def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: dict[str, 
         output = render_chapter("pandoc-html", ast, data, template=PARTS_TEMPLATE, filters=HTML_FILTERS, options=options,
                                 bibliographies=bibliography_files(checked, [loaded]),
                                 folder=loaded.file.parent, cache=cache, csl=citation_style(checked, "html"),
-                                user_filters=user, messages=said)
+                                user_filters=user, messages=said, timeout=timeout)
     except PandocError as exc:
         return exc
     toc, _, body = output.partition(BODY_MARKER)

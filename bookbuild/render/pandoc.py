@@ -18,7 +18,6 @@ from ..procs import run_tool
 FILTERS_DIR = Path(__file__).parent / "filters"
 MARKDOWN_FORMAT = "markdown"
 DEFAULT_TIMEOUT = 120.0
-_limit = [DEFAULT_TIMEOUT]  # seconds per run; a build sets it from its limits (set_pandoc_limit)
 
 
 class PandocError(Exception):
@@ -47,18 +46,12 @@ def pandoc_version() -> str:
     return run_pandoc(["--version"], "").splitlines()[0]
 
 
-def set_pandoc_limit(seconds: float) -> None:
-    """The time limit of every later Pandoc run (the build's ``--timeout``)."""
-    _limit[0] = seconds
-
-
-def run_pandoc(args: list[str], stdin: str, *, cwd: Path | None = None, timeout: float | None = None,
+def run_pandoc(args: list[str], stdin: str, *, cwd: Path | None = None, timeout: float = DEFAULT_TIMEOUT,
                stderr: list[str] | None = None) -> str:
     """Run pandoc with ``args`` on ``stdin``; return its standard output (its stderr into ``stderr`` when given).
 
-    It is stopped after ``timeout`` seconds (default: the limit set by :func:`set_pandoc_limit`).
+    It is stopped after ``timeout`` seconds (a build passes its limit, ``--timeout``, for chapters).
     """
-    timeout = timeout if timeout is not None else _limit[0]
     command = [pandoc_binary(), *args]
     try:
         status, stdout, errors = run_tool(command, input=stdin.encode("utf-8"), cwd=cwd, timeout=timeout)
@@ -72,14 +65,14 @@ def run_pandoc(args: list[str], stdin: str, *, cwd: Path | None = None, timeout:
     return stdout.decode("utf-8", errors="replace")
 
 
-def markdown_to_ast(markdown: str, *, cwd: Path) -> dict[str, Any]:
+def markdown_to_ast(markdown: str, *, cwd: Path, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
     """Parse Markdown into Pandoc's JSON AST."""
-    return json.loads(markdown_to_json(markdown, cwd=cwd))
+    return json.loads(markdown_to_json(markdown, cwd=cwd, timeout=timeout))
 
 
-def markdown_to_json(markdown: str, *, cwd: Path) -> str:
+def markdown_to_json(markdown: str, *, cwd: Path, timeout: float = DEFAULT_TIMEOUT) -> str:
     """Pandoc's JSON AST of some Markdown, as the text Pandoc wrote (to keep it without encoding it again)."""
-    return run_pandoc(["--from", MARKDOWN_FORMAT, "--to", "json"], markdown, cwd=cwd)
+    return run_pandoc(["--from", MARKDOWN_FORMAT, "--to", "json"], markdown, cwd=cwd, timeout=timeout)
 
 
 def filter_args(names: list[str | Path]) -> list[str]:

@@ -220,7 +220,8 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
             linked = with_chapter_links(ast, loaded.entry.path, page.page, chapter_targets, single_document=True)
             ready = latex_ast(loaded, linked, cited, problems, workdir / "images", numeric=numeric, root=book.root)
             try:
-                highlighting, body, said = _pandoc_latex(book, loaded, ready, data, bib_files, csl, cache)
+                highlighting, body, said = _pandoc_latex(book, loaded, ready, data, bib_files, csl, cache,
+                                                          prepared.pandoc_timeout)
             except FilterError as exc:
                 return None, [*problems, exc.diagnostic]
             except PandocError as exc:
@@ -631,14 +632,14 @@ def _with_markers(loaded: LoadedChapter, blocks: list[dict[str, Any]]) -> list[d
 # --------------------------------------------------------------------------- Pandoc
 
 def _pandoc_latex(book: Book, loaded: LoadedChapter, ast: dict[str, Any], data: dict[str, Any], bib_files: list[Path],
-                  csl: Path | None, cache: Cache) -> tuple[str, str, list[dict[str, Any]]]:
+                  csl: Path | None, cache: Cache, timeout: float) -> tuple[str, str, list[dict[str, Any]]]:
     """(highlighting macros, LaTeX body, what the book's own filters said) of one chapter, from Pandoc or the cache."""
     user, _ = useroptions.filters(book, "latex", loaded.chapter, loaded.file)
     said: list[dict[str, Any]] = []
     output = render_chapter("pandoc-latex", ast, data, template=PARTS_TEMPLATE, filters=LATEX_FILTERS,
                             options=["--to", "latex", "--top-level-division=chapter", "--wrap=preserve"],
                             bibliographies=bib_files, folder=loaded.file.parent, cache=cache, csl=csl,
-                            user_filters=user, messages=said)
+                            user_filters=user, messages=said, timeout=timeout)
     highlighting, _, body = output.partition(BODY_MARKER)
     return highlighting.strip(), body.strip(), said
 
