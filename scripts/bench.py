@@ -22,9 +22,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = (REPO / ".." / "shared" / "fixtures").resolve()
-#: The fixture's chapter imports this repository's mlsys, which the fixture does not bring:
-#: name it on PYTHONPATH (a copy that carries its own is found first, in the chapter's folder).
-ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
 LABEL = re.compile(r"(?<=[#@])(fig|tbl|eq|sec)-([\w-]*\w)")
 CELL_LABEL = re.compile(r"^(#\|\s*label:\s*)(fig|tbl)-(\S+)$", re.M)
 
@@ -34,7 +31,7 @@ def timed(command: list[str], runs: int, cwd: Path = REPO) -> list[float]:
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        done = subprocess.run(command, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=900)
+        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=900)
         times.append(time.perf_counter() - started)
         if done.returncode not in (0, 1):
             sys.exit(f"benchmark command failed ({done.returncode}): {' '.join(command)}\n{done.stderr[-2000:]}")

@@ -64,12 +64,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-# The shared fixture's chapter imports this repository's mlsys but brings no library
-# of its own: like anyone who builds it, the tests say where it is with PYTHONPATH
-# (tests of a book's own library remove it: see test_own_library.py).
-os.environ["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))])
-
-
 def pytest_configure(config: pytest.Config) -> None:
     """Hermetic caches: builds without --cache-dir (and the builds they start) use a session folder,
     never the user's ~/.cache."""

@@ -171,13 +171,15 @@ NO_LIBRARY = {
         # Numbers
 
         ```{python}
-        import importlib.util
         import statistics
+        import sys
+        from pathlib import Path
         mean_str = str(statistics.mean([1, 2, 3, 6]))
-        mlsys_str = "no-mlsys" if importlib.util.find_spec("mlsys") is None else "mlsys-visible"
+        checkout = Path("CHECKOUT")
+        path_str = "checkout-on-path" if any(Path(p or ".").resolve() == checkout for p in sys.path) else "checkout-off-path"
         ```
 
-        The mean is `{python} mean_str` (`{python} mlsys_str`).
+        The mean is `{python} mean_str` (`{python} path_str`).
 
         ::: {.callout-note}
         A note in the default palette's colour.
@@ -206,14 +208,15 @@ IMPORTS_NOTHING = {
 
 
 def test_a_book_with_no_python_library_checks_and_renders_html_and_pdf(book_factory, tmp_path):
-    root = book_factory(NO_LIBRARY)
+    root = book_factory({name: text.replace("CHECKOUT", str(REPO)) for name, text in NO_LIBRARY.items()})
     env = clean_environment()
     checked = run_bookbuild(["check", "--project", str(root)], REPO, env)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     html = run_bookbuild(["html", "--project", str(root), "--output-dir", str(tmp_path / "html")], REPO, env)
     assert html.returncode == 0, html.stdout + html.stderr
     text = page_text(tmp_path / "html" / "index.html")
-    assert "The mean is 3 (no-mlsys)." in text  # started in this repository, yet its mlsys is not importable
+    # Started in this repository, yet the checkout is not on the cells' path (its mlsys is an installed package).
+    assert "The mean is 3 (checkout-off-path)." in text
     pdf = run_bookbuild(["pdf", "--project", str(root), "--output-dir", str(tmp_path / "pdf")], REPO, env)
     assert pdf.returncode == 0, pdf.stdout + pdf.stderr
     assert list((tmp_path / "pdf").glob("*.pdf"))
