@@ -10,6 +10,11 @@ runs. Two guarantees follow:
   by the kernel (Linux ``PR_SET_PDEATHSIG``) and die too (:func:`die_with_parent`).
   The signal is sent when the *thread* that forked the child exits, so a child
   must be started by a thread that waits for it (every caller here does).
+
+Programs that leave their group on purpose (a cell's ``start_new_session=True``,
+a daemon's double fork) are found by walking the process tree in ``/proc``
+(:func:`descendants`); a process that is a *subreaper* (:func:`become_subreaper`)
+inherits its descendants' orphans, so they stay in that tree.
 """
 
 from __future__ import annotations
@@ -23,10 +28,13 @@ import signal
 import subprocess
 import sys
 import threading
+import time
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence, TextIO
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 _PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
 
 _groups: set[int] = set()
 _lock = threading.Lock()
@@ -51,6 +59,103 @@ def die_with_parent(parent: int, signum: int = signal.SIGKILL) -> None:
         _prctl(_PR_SET_PDEATHSIG, int(signum), 0, 0, 0)
     if os.getppid() != parent:
         os._exit(1)
+
+
+def become_subreaper() -> bool:
+    """Adopt this process's orphaned descendants (Linux ``PR_SET_CHILD_SUBREAPER``), so that a
+    program whose parent exits is still found among this process's descendants; False if unsupported."""
+    return _prctl is not None and _prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+
+
+@dataclass(frozen=True)
+class ProcessInfo:
+    """A live process as ``/proc/<pid>/stat`` describes it; ``started`` is in clock ticks since boot."""
+
+    pid: int
+    parent: int
+    state: str
+    started: int
+
+
+def parse_stat(text: str) -> ProcessInfo:
+    """Parse a ``/proc/<pid>/stat`` line (the command's name, in parentheses, may hold spaces and ')')."""
+    head, _, rest = text.rpartition(")")
+    fields = rest.split()
+    return ProcessInfo(pid=int(head.split("(", 1)[0]), parent=int(fields[1]), state=fields[0],
+                       started=int(fields[19]))
+
+
+def _process_table() -> list[ProcessInfo]:
+    table = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return table
+    for entry in entries:
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as stat:
+                    table.append(parse_stat(stat.read()))
+            except (OSError, ValueError, IndexError):
+                continue  # ended while we looked
+    return table
+
+
+def descendants(root: int, table: Sequence[ProcessInfo] | None = None) -> list[ProcessInfo]:
+    """Every live (not zombie) descendant of ``root``, parents before their children."""
+    children: dict[int, list[ProcessInfo]] = {}
+    for info in _process_table() if table is None else table:
+        children.setdefault(info.parent, []).append(info)
+    found: list[ProcessInfo] = []
+    queue = [root]
+    while queue:
+        for info in children.get(queue.pop(0), []):
+            if info.state != "Z":
+                found.append(info)
+            queue.append(info.pid)
+    return found
+
+
+def command_line(pid: int) -> str:
+    """A process's command line, its arguments joined by spaces ("" once it has ended)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return cmdline.read().rstrip(b"\0").replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def end_processes(pids: Sequence[int], *, reap_within: float = 5.0) -> None:
+    """SIGKILL each process (and the group it leads, if it leads one), then reap those that are
+    this process's children (waiting at most ``reap_within`` s in all), so none is left a zombie."""
+    for pid in pids:
+        kill_group(pid) if _leads_group(pid) else _kill(pid)
+    waiting = set(pids)
+    deadline = time.monotonic() + reap_within
+    while waiting and time.monotonic() < deadline:
+        for pid in list(waiting):
+            try:
+                if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                    continue  # not ended yet
+            except (ChildProcessError, OSError):
+                pass  # not our child: its own parent reaps it
+            waiting.discard(pid)
+        if waiting:
+            time.sleep(0.01)
+
+
+def _leads_group(pid: int) -> bool:
+    try:
+        return os.getpgid(pid) == pid
+    except OSError:
+        return False
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def own_group() -> None:
@@ -155,7 +260,11 @@ def stop_on_signals(err: TextIO) -> None:
     """In the command line's process: on SIGTERM, SIGINT or SIGHUP, end every child process
     group, say so in one line, and exit with 128 + the signal's number."""
     def stop(signum: int, frame: object) -> None:
+        # Everything below this process, taken before any of it is killed (a killed parent's
+        # orphans would leave the tree): programs in sessions of their own included.
+        strays = [info.pid for info in descendants(os.getpid())]
         ended = end_all()
+        end_processes(strays, reap_within=0)
         name = signal.Signals(signum).name
         try:
             err.write(f"bookbuild: stopped by {name}"

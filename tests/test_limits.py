@@ -417,6 +417,118 @@ def test_kill_9_of_the_build_ends_its_workers_and_what_their_cells_started(tmp_p
     assert len(seen) >= 4  # the zygote, two workers, and the cell's own program
 
 
+def _pids(file: Path) -> list[int]:
+    return [int(word) for word in file.read_text().split()] if file.exists() else []
+
+
+def _gone(pids: list[int]) -> bool:
+    return all((stat := _stat(pid)) is None or stat[0] == "Z" for pid in pids)
+
+
+def _end(pids: list[int]) -> None:
+    for pid in pids:  # never leave them behind on a shared machine
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+@pytest.mark.parametrize("engine", ["inprocess", "jupyter"])
+def test_a_program_a_cell_starts_in_a_session_of_its_own_is_ended_and_named(tmp_path: Path, engine: str) -> None:
+    """A new session escapes the worker's process group; the worker still finds it and ends it."""
+    pids = tmp_path / "pids"
+    root = write(tmp_path / "book", {"ch.qmd": f"""
+        # Chapter
+
+        ```{{python}}
+        x = 1
+        ```
+
+        ```{{python}}
+        #| label: server
+        import subprocess
+        server = subprocess.Popen(["sleep", "303"], start_new_session=True)
+        open({str(pids)!r}, "w").write(str(server.pid))
+        ```
+        """})
+    try:
+        result = check_book(load_book(root), engine=engine)
+        (left,) = [d for d in result.diagnostics if d.code == "cell-process"]
+        (pid,) = _pids(pids)
+        assert (left.file, left.line, left.cell, left.is_error) == (str(root / "ch.qmd"), 7, "server", False)
+        assert left.message == (f"`sleep 303` (pid {pid}), started by the cell at lines 7-12, was still running "
+                                "when the chapter finished; the build ended it")
+        assert _gone([pid])
+    finally:
+        _end(_pids(pids))
+
+
+def test_a_daemon_a_cell_forks_away_is_ended_too(tmp_path: Path) -> None:
+    """The shell that starts it exits at once: the orphan is adopted by the worker, not by init."""
+    pids = tmp_path / "pids"
+    root = write(tmp_path / "book", {"ch.qmd": f"""
+        ```{{python}}
+        import subprocess
+        subprocess.run("setsid sleep 304 >/dev/null 2>&1 & echo $! > {pids}", shell=True, check=True)
+        ```
+        """})
+    try:
+        result = check_book(load_book(root))
+        (pid,) = _pids(pids)
+        (left,) = [d for d in result.diagnostics if d.code == "cell-process"]
+        assert left.message == (f"`sleep 304` (pid {pid}), started by cell 1 (lines 1-4), was still running "
+                                "when the chapter finished; the build ended it")
+        assert _gone([pid])
+    finally:
+        _end(_pids(pids))
+
+
+def test_a_chapter_stopped_at_its_limit_leaves_no_program_of_its_own_session(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    root = write(tmp_path / "book", {"ch.qmd": f"""
+        ```{{python}}
+        import subprocess, time
+        server = subprocess.Popen(["sleep", "305"], start_new_session=True)
+        open({str(pids)!r}, "w").write(str(server.pid))
+        while True:
+            time.sleep(0.01)
+        ```
+        """})
+    try:
+        problem = _one_error(root, timeout=3)
+        assert problem.code == "timeout"
+        wait_until(lambda: _gone(_pids(pids)), 10, "the cell's program to end")
+        assert _pids(pids)
+    finally:
+        _end(_pids(pids))
+
+
+def test_sigterm_ends_a_program_a_cell_started_in_its_own_session(tmp_path: Path) -> None:
+    root = write(tmp_path / "book", {"ch.qmd": """
+        ```{python}
+        import subprocess, time
+        server = subprocess.Popen(["sleep", "306"], start_new_session=True)
+        time.sleep(300)
+        ```
+        """})
+    main = start_cli("check", "--project", str(root), output=tmp_path / "log")
+    seen, status = stop_and_watch(main, "sleep 306", signal.SIGTERM, within=10)
+    assert status == 128 + signal.SIGTERM
+    assert len(seen) >= 3  # the zygote, the worker and the cell's program, all ended (stop_and_watch)
+
+
+def test_the_process_table_is_read_whatever_a_program_calls_itself() -> None:
+    from bookbuild.execute.strays import Stray, blame
+    from bookbuild.procs import parse_stat
+    info = parse_stat("4242 (a) b (c)) S 17 4242 4242 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 98765 0 0")
+    assert (info.pid, info.parent, info.state, info.started) == (4242, 17, "S", 98765)
+    starts = [(100, ("cell", 0)), (150, ("inline", 0)), (150, ("cell", 1)), (400, ("cell", 2))]
+    assert blame(Stray(1, "x", 99), starts) is None
+    assert blame(Stray(1, "x", 100), starts) == ("cell", 0)
+    assert blame(Stray(1, "x", 399), starts) == ("cell", 1)
+    assert blame(Stray(1, "x", 10_000), starts) == ("cell", 2)
+
+
 # --------------------------------------------------------------------------- output
 
 def test_output_is_capped_per_cell_with_a_warning(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from bookbuild.cli import main
 from bookbuild.config import construct, merge
 from bookbuild.diagnostics import ConfigError
 from bookbuild.project import load_book
-from conftest import REPO, build_site, snapshot
+from conftest import REPO, snapshot
 from two_volumes import write_two_volume_book
 
 

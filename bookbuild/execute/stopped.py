@@ -37,7 +37,7 @@ def describe_cell(cell: Cell) -> str:
     return f"the cell at lines {first}-{last}" if cell.label else f"cell {cell.index + 1} (lines {first}-{last})"
 
 
-def _where(chapter: Chapter, position: Position | None) -> tuple[int, int, str, str | None]:
+def describe_position(chapter: Chapter, position: Position | None) -> tuple[int, int, str, str | None]:
     """(line, column, what was running, cell label) for a diagnostic."""
     if position is not None:
         kind, index = position
@@ -56,7 +56,7 @@ def _result(diagnostic: Diagnostic, seconds: float) -> ExecutionResult:
 
 def timeout_diagnostic(job: "ChapterJob", position: Position | None, timeout: float) -> Diagnostic:
     """The error for a chapter stopped at its time limit while running ``position``."""
-    line, col, what, label = _where(job.chapter, position)
+    line, col, what, label = describe_position(job.chapter, position)
     message = f"the chapter ran longer than its {timeout:g} s limit and was stopped"
     if position is not None:
         message += f" in {what}"
@@ -80,7 +80,7 @@ def exit_description(exitcode: int | None) -> str:
 
 def crashed(job: "ChapterJob", position: Position | None, exitcode: int | None, seconds: float) -> ExecutionResult:
     """The chapter's process died before it sent its result."""
-    line, col, what, label = _where(job.chapter, position)
+    line, col, what, label = describe_position(job.chapter, position)
     message = (f"the process running this chapter died ({exit_description(exitcode)})"
                + (f" during {what}" if position is not None else ""))
     hint = ("a cell may have ended the interpreter (os._exit, sys.exit in a thread) or crashed it (a native "

@@ -17,6 +17,7 @@ middle of an import) and ends every group it was told about if it is stopped.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib
 import multiprocessing
 import os
@@ -34,6 +35,7 @@ from .fingerprint import is_local
 from .result import ExecutionResult
 from .runner import prepare_headless
 from .stopped import Position, crashed, timed_out
+from .strays import Timeline, end_strays
 
 if TYPE_CHECKING:
     from .pool import ChapterJob, RunChapter
@@ -131,8 +133,21 @@ def _worker(run: "RunChapter", job: "ChapterJob", conn: Connection, parent: int)
     # If the zygote dies, end this worker and whatever its cells started (its group).
     procs.on_stop_signals(lambda signum, frame: procs.kill_group(os.getpid()))
     procs.die_with_parent(parent, signal.SIGTERM)
+    procs.become_subreaper()  # what the cells start stays below this worker, to be ended with the chapter
     enter(job.context)  # the chapter's folder (or the project's), its import path and environment
-    result = run(job, lambda kind, index: conn.send(("at", kind, index)))
+    timeline = Timeline()
+
+    def report(kind: str, index: int) -> None:
+        if kind == "group":
+            timeline.own.add(index)
+        else:
+            timeline.started((kind, index))
+        conn.send(("at", kind, index))
+
+    result = run(job, report)
+    left = end_strays(os.getpid(), job.chapter, job.shown_file, timeline)
+    if left:
+        result = dataclasses.replace(result, diagnostics=(*result.diagnostics, *left))
     conn.send(("result", result))
     conn.close()
 
@@ -178,6 +193,7 @@ def run_zygote(jobs: list["ChapterJob"], run: "RunChapter", workers: int, timeou
 
     procs.own_group()  # as the build's process does for it: whichever runs first
     procs.on_stop_signals(stop)
+    procs.become_subreaper()  # a killed worker's programs come here, to be ended (_end_orphans)
     # The build's process gone (even by SIGKILL): end the workers and exit.
     procs.die_with_parent(parent, signal.SIGTERM)
     _forget_local_modules()
@@ -201,7 +217,7 @@ def run_zygote(jobs: list["ChapterJob"], run: "RunChapter", workers: int, timeou
             out.send(("started", index, process.pid))
         next_deadline = min(worker.started + timeout for worker in running.values())
         for conn in wait(list(running), timeout=max(0.0, next_deadline - time.monotonic())):
-            finished = _receive(conn, running[conn], jobs, out)
+            finished = _receive(conn, running, jobs, out)
             if finished is not None:
                 worker = running.pop(conn)
                 conn.close()
@@ -215,18 +231,35 @@ def run_zygote(jobs: list["ChapterJob"], run: "RunChapter", workers: int, timeou
                 del running[conn]
                 out.send(("result", worker.index, timed_out(jobs[worker.index], worker.position, timeout,
                                                               now - worker.started)))
+                _end_orphans(running)
     out.close()
 
 
-def _receive(conn: Connection, worker: _Running, jobs: list["ChapterJob"], out: Connection) -> ExecutionResult | None:
+def _end_orphans(running: dict[Connection, _Running]) -> None:
+    """End the programs a killed worker's cells left (adopted by this process), but not the
+    running workers or what they run."""
+    mine = {worker.process.pid for worker in running.values()}
+    orphans = []
+    for info in procs.descendants(os.getpid()):  # parents come before their children
+        if info.pid in mine or info.parent in mine:
+            mine.add(info.pid)
+        else:
+            orphans.append(info.pid)
+    procs.end_processes(orphans)
+
+
+def _receive(conn: Connection, running: dict[Connection, _Running], jobs: list["ChapterJob"],
+             out: Connection) -> ExecutionResult | None:
     """Read one message from a worker: its result (then it is done), or None after a progress report.
 
     A worker whose pipe closes without a result died: that is reported at what it was running.
     """
+    worker = running[conn]
     try:
         message = conn.recv()
     except (EOFError, OSError):
         worker.end()  # and what it started: a kernel must not outlive its worker
+        _end_orphans({key: other for key, other in running.items() if key is not conn})
         return crashed(jobs[worker.index], worker.position, worker.process.exitcode, time.monotonic() - worker.started)
     if message[0] == "at":
         worker.note(message, out)
