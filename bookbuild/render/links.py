@@ -8,12 +8,11 @@ written (the check warns about it).
 
 from __future__ import annotations
 
-import copy
 import posixpath
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
+
 from ..references import chapter_source
-from .numbering import walk
 from .site import relative
 
 
@@ -35,27 +34,55 @@ def title_anchor(ast: dict[str, Any]) -> str | None:
 
 def with_chapter_links(ast: dict[str, Any], from_path: str, from_page: str, chapters: dict[str, ChapterTarget], *,
                        single_document: bool) -> dict[str, Any]:
-    """A copy of ``ast`` whose links to chapters of the book point at their pages (HTML) or anchors (PDF).
+    """``ast`` with its links to chapters of the book pointed at their pages (HTML) or anchors (PDF).
 
     ``chapters`` maps each chapter's normalised project path to its target. In a
     single document a link to a chapter without a title id keeps only its text.
+    ``ast`` is left as it is: only the elements on the way to a changed link are
+    copied (a deep copy of a large chapter's tree cost more than its rendering).
     """
-    ready = copy.deepcopy(ast)
-    for element in walk(ready.get("blocks", [])):
-        if element["t"] != "Link":
-            continue
+    def relinked(element: dict[str, Any]) -> dict[str, Any] | None:
         found = chapter_source(from_path, element["c"][2][0])
         target = chapters.get(found[0]) if found else None
         if target is None:
-            continue
+            return None
         fragment = found[1]
+        attr, text, (_, title) = element["c"]
         if not single_document:
-            element["c"][2][0] = relative(from_page, target.page) + (f"#{fragment}" if fragment else "")
-        elif fragment or target.anchor:
-            element["c"][2][0] = f"#{fragment or target.anchor}"
-        else:  # nowhere to land in the PDF: the words stay, the link goes
-            element["t"], element["c"] = "Span", [["", [], []], element["c"][1]]
-    return ready
+            return {"t": "Link", "c": [attr, text, [relative(from_page, target.page) + (f"#{fragment}" if fragment else ""), title]]}
+        if fragment or target.anchor:
+            return {"t": "Link", "c": [attr, text, [f"#{fragment or target.anchor}", title]]}
+        return {"t": "Span", "c": [["", [], []], text]}  # nowhere to land in the PDF: the words stay, the link goes
+
+    blocks = ast.get("blocks", [])
+    linked = _rewritten(blocks, relinked)
+    return ast if linked is blocks else {**ast, "blocks": linked}
+
+
+#: Elements that hold no other element (their content is text): never looked into.
+_LEAVES = frozenset({"Str", "Space", "SoftBreak", "LineBreak", "Math", "Code", "RawInline", "RawBlock",
+                     "CodeBlock", "HorizontalRule"})
+
+
+def _rewritten(node: Any, rewrite: Callable[[dict[str, Any]], dict[str, Any] | None]) -> Any:
+    """``node`` with each Link element replaced by ``rewrite(link)`` (None: kept as it is),
+    sharing every part of the tree that holds no replaced link."""
+    if isinstance(node, list):
+        copied = None
+        for position, item in enumerate(node):
+            if isinstance(item, (list, dict)) and (new := _rewritten(item, rewrite)) is not item:
+                if copied is None:
+                    copied = list(node)
+                copied[position] = new
+        return node if copied is None else copied
+    if not isinstance(node, dict) or node.get("t") in _LEAVES:
+        return node
+    if node.get("t") == "Link" and (replaced := rewrite(node)) is not None:
+        return replaced
+    content = node.get("c")  # an element's children are all under "c"
+    if isinstance(content, (list, dict)) and (new := _rewritten(content, rewrite)) is not content:
+        return {**node, "c": new}
+    return node
 
 
 def book_chapter_targets(paths: list[str], pages: list[str], asts: list[dict[str, Any]]) -> dict[str, ChapterTarget]:
