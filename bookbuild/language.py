@@ -26,8 +26,9 @@ from typing import Any, Mapping, NoReturn
 
 import yaml
 
-from .diagnostics import ConfigError, error
+from .diagnostics import ConfigError, Diagnostic, error, warning
 from .project import Book, display_path
+from .qmd import Chapter
 
 #: Every word the engine prints, by Quarto's key (English, Quarto's defaults).
 DEFAULTS: dict[str, str] = {
@@ -159,6 +160,18 @@ def chapter_lang(front_matter: Mapping[str, Any]) -> str | None:
     (reported by :func:`chapter_lang_problems`)."""
     lang = front_matter.get("lang")
     return lang if isinstance(lang, str) and LANG_TAG.match(lang) else None
+
+
+def chapter_lang_problems(chapter: Chapter) -> list[Diagnostic]:
+    """A warning at a chapter's ``lang:`` line when it is not a language tag (its page keeps the book's)."""
+    lang = chapter.front_matter.get("lang")
+    if lang is None or chapter_lang(chapter.front_matter) is not None:
+        return []
+    end = chapter.front_matter_span.end if chapter.front_matter_span else 0
+    found = re.search(r"^lang\s*:", chapter.text[:end], re.M)
+    line = chapter.text.count("\n", 0, found.start()) + 1 if found else 1
+    return [warning("config", chapter.path, line, f"'lang' must be a language tag such as en, de, fr-CA or pt-BR, "
+                    f"not {lang!r}: the page keeps the book's language", hint="fix 'lang' in the front matter")]
 
 
 def _language_file(book: Book, name: str, path: tuple[str, ...]) -> dict[str, str]:

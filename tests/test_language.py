@@ -169,7 +169,7 @@ def test_pdf_lang_and_words(book_factory, tmp_path):
     for the contents, appendices, references and figure captions."""
     config = ("lang: fr\nlanguage:\n  toc-title-document: Sommaire\n"
               "  section-title-appendices: Annexes\n  section-title-references: Bibliographie\n"
-              "  crossref-fig-title: Illustration\n")
+              "  crossref-fig-title: Illustration\nformat:\n  pdf:\n    toc-depth: 1\n")
     root = make_book(book_factory, config)
     status, stdout, stderr = build_pdf(root, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"), "--no-install")
     assert status == 0, stdout + stderr
@@ -181,6 +181,7 @@ def test_pdf_lang_and_words(book_factory, tmp_path):
     assert "Illustration 1.1: Pic" in text and "See Illustration 1.1" in text
     tex = next((tmp_path / "cache").rglob("book.tex")).read_text(encoding="utf-8")
     assert "\\babelprovide[main, import=fr]{booklang}" in tex
+    assert "\\setcounter{tocdepth}{0}" in tex  # toc-depth: 1, chapters only
     patterns = latex_setup.kpsewhich_lookup(["hyph-fr.tex"])["hyph-fr.tex"]
     said = stdout + stderr
     if patterns is None:  # TeX Live's French patterns are not installed here: the build says so, at lang:
@@ -196,3 +197,43 @@ def test_pdf_without_lang_loads_no_babel(book_factory, tmp_path):
     own = language_preamble(Language(words={**DEFAULTS, "toc-title-document": "Inhalt"},
                                       set_keys=frozenset({"toc-title-document"})), "de")
     assert "\\babelprovide[main, import=de]{booklang}" in own and "\\renewcommand\\contentsname{Inhalt}" in own
+
+
+def test_a_chapters_lang_that_is_not_a_tag_is_a_warning_at_its_line(book_factory, tmp_path):
+    chapters = {"intro.qmd": INTRO, "other.qmd": "---\ntitle: x\nlang: [fr]\n---\n\n# Autre\n"}
+    root = make_book(book_factory, "", chapters)
+    status, said = run("html", root, tmp_path)
+    assert status == 0
+    assert "other.qmd:3:1: warning[config]: 'lang' must be a language tag" in said
+    assert '<html lang="en">' in (tmp_path / "out" / "other.html").read_text(encoding="utf-8")
+
+
+DEEP = "# Deep\n\n## Two {#sec-two}\n\n### Three {#sec-three}\n\n#### Four {#sec-four}\n\nText.\n"
+
+
+def toc_of(page: str) -> str:
+    return re.search(r'<nav id="TOC">(.*?)</nav>', page, re.S).group(1)
+
+
+def test_toc_depth_sets_how_deep_each_pages_contents_go(book_factory, tmp_path):
+    root = make_book(book_factory, "", {"intro.qmd": INTRO, "deep.qmd": DEEP})
+    page, _ = built_page(root, tmp_path / "default", "deep")
+    assert "#sec-three" in toc_of(page) and "#sec-four" not in toc_of(page)  # Quarto's default: 3
+    root = make_book(book_factory, "toc-depth: 1\nformat:\n  html:\n    toc-depth: 2\n", {"intro.qmd": INTRO, "deep.qmd": DEEP})
+    page, _ = built_page(root, tmp_path / "two", "deep")
+    assert "#sec-two" in toc_of(page) and "#sec-three" not in toc_of(page)  # the format's own wins
+    deeper = {"intro.qmd": INTRO, "deep.qmd": "---\ntoc-depth: 4\n---\n\n" + DEEP}
+    page, _ = built_page(make_book(book_factory, "toc-depth: 2\n", deeper), tmp_path / "chapter", "deep")
+    assert "#sec-four" in toc_of(page)  # the chapter's own
+
+
+def test_a_toc_depth_of_the_wrong_type_is_an_error_at_its_line(book_factory, tmp_path):
+    root = make_book(book_factory, "format:\n  pdf:\n    toc-depth: deep\n")
+    status, said = run("check", root, tmp_path)
+    assert status == 2
+    assert "_quarto.yml:12:5: error[config]: 'toc-depth' must be a whole number from 1 to 6" in said
+
+
+def test_toc_depth_in_the_pdf_is_latex_tocdepth():
+    from bookbuild.pageoptions import latex_tocdepth
+    assert latex_tocdepth(None) == "" and latex_tocdepth(3) == "\\setcounter{tocdepth}{2}\n"

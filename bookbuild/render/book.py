@@ -25,6 +25,7 @@ from ..crossrefconfig import CrossrefConfig, chapter_numbered, crossref_config
 from ..check import CheckResult, LoadedChapter, chapter_bibliographies, check_book, default_workers
 from ..diagnostics import Diagnostic, error
 from ..language import Language, language_config
+from ..pageoptions import toc_depth
 from ..execute import ExecutedChapter
 from ..palette import Palette
 from ..limits import book_limits
@@ -112,6 +113,7 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
     workers = workers or default_workers()
     crossref = crossref_config(book, output_format)  # a wrong type stops the build before any work
     language = language_config(book, output_format)
+    toc_depth(book, output_format)  # checked here too: a wrong value stops the build before any work
     say = progress(log)
     pandoc_timeout = book_limits(book, timeout).timeout
     say("executing chapters…")

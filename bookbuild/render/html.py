@@ -22,6 +22,7 @@ from ..cache import Cache, digest
 from ..check import CheckResult, LoadedChapter, default_workers
 from ..diagnostics import Diagnostic, error, plural
 from ..language import Language, chapter_lang, lang_option
+from ..pageoptions import DEFAULT_TOC_DEPTH, chapter_toc_depth, toc_depth
 from ..execute import ExecutedChapter
 from ..ledger import LedgerEntry, chapter_ledger, ledger_json, load_ledger
 from ..limits import book_limits
@@ -155,7 +156,8 @@ def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: dict[str, 
     book = checked.book
     user, _ = useroptions.filters(book, "html", loaded.chapter, loaded.file)
     said: list[dict[str, Any]] = []
-    options = ["--to", "html5", "--toc", "--toc-depth=3", "--mathml", "--wrap=none",
+    depth = chapter_toc_depth(loaded.chapter.front_matter) or toc_depth(book, "html") or DEFAULT_TOC_DEPTH
+    options = ["--to", "html5", "--toc", f"--toc-depth={depth}", "--mathml", "--wrap=none",
                "--metadata", f"reference-section-title={language['section-title-references']}",
                "--metadata", f"pagetitle={page.title}", *lang_option(language, chapter_lang(loaded.chapter.front_matter))]
     try:

@@ -41,6 +41,7 @@ from ..diagnostics import ConfigError, Diagnostic, error, plural, warning
 from ..execute import ExecutedChapter
 from ..files import write_atomic
 from ..language import lang_option
+from ..pageoptions import latex_tocdepth, toc_depth
 from ..limits import book_limits
 from ..paths import contained, outside_reason
 from ..callouts import Callouts
@@ -597,7 +598,7 @@ def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook
     own = userstyles.latex_parts(specs)  # the book's own include-in-header, header-includes, before/after body
     by_filters = included or {}
     rows = [_class_line(book), preamble(book.palette, highlighting, book.tikz_header), crossref_preamble(prepared.crossref),
-            language_preamble(prepared.language, locale),
+            language_preamble(prepared.language, locale) + latex_tocdepth(toc_depth(book, "latex")),
             *_own("include-in-header / header-includes", own.head),
             *_own("filters' in-header includes", by_filters.get("in-header", "")),
             f"\\input{{{PDF_ID_FILE}}}", ""]
