@@ -1,11 +1,17 @@
-"""How deep a table of contents goes: ``toc-depth``, book-wide, per format and per chapter.
+"""How a page lays out its contents, footnotes and citations: ``toc-depth``, ``reference-location``,
+``citation-location``.
 
-As in Quarto: ``toc-depth`` at the top of ``_quarto.yml`` or under ``format: html:`` /
-``format: pdf:`` (the format's own wins), and in a chapter's front matter for its
-own page (HTML). Quarto's default is 3 (sections to sub-subsections). In the PDF
-it sets LaTeX's ``tocdepth`` (a chapter is LaTeX's level 0, so ``toc-depth: 2``
-lists chapters and sections); unset, the PDF keeps its own (chapters and sections).
-Pure reading: a value of the wrong type is a ConfigError at its line.
+As in Quarto: each at the top of ``_quarto.yml`` or under ``format: html:`` /
+``format: pdf:`` (the format's own wins), and in a chapter's front matter for that
+chapter. ``toc-depth`` (Quarto's default 3) is how deep each page's contents go;
+in the PDF it sets LaTeX's ``tocdepth`` (a chapter is LaTeX's level 0, so
+``toc-depth: 2`` lists chapters and sections); unset, the PDF keeps its own
+(chapters and sections). ``reference-location`` places footnotes: ``margin``
+(side notes; the engine's default, where Quarto's is ``document``), ``document``,
+``section`` or ``block`` (in the PDF these three are footnotes at the foot of the
+page). ``citation-location: margin`` (HTML) shows each cited work's entry in the
+margin beside the citation, besides the references list (``document``, the default).
+Pure reading: a value of the wrong type is a ConfigError at its line (a chapter's, a warning).
 """
 
 from __future__ import annotations
@@ -62,6 +68,55 @@ def chapter_toc_problems(chapter: Chapter) -> list[Diagnostic]:
     line = chapter.text.count("\n", 0, offset) + 1 if offset >= 0 else 1
     return [warning("config", chapter.path, line, f"'toc-depth' must be {EXPECTED}, not {value!r}: the book's applies",
                     hint="fix 'toc-depth' in the front matter")]
+
+
+#: ``reference-location`` and ``citation-location``: the values Quarto allows, and the engine's defaults.
+LOCATIONS = {"reference-location": ("document", "section", "block", "margin"),
+             "citation-location": ("document", "margin")}
+DEFAULT_LOCATIONS = {"reference-location": "margin", "citation-location": "document"}
+
+
+def location(book: Book, key: str, output_format: str, front_matter: Mapping[str, Any] | None = None) -> str:
+    """``reference-location`` or ``citation-location`` for one format (and chapter, given its front matter):
+    the chapter's own (when valid), else the format's, else the book's, else the engine's default.
+
+    Raises ConfigError at the key's line for a book-wide value Quarto does not allow."""
+    format_key = FORMAT_KEYS.get(output_format, output_format)
+    own = book.formats.get(format_key) if isinstance(book.formats, dict) else None
+    own = own if isinstance(own, dict) else {}
+    value, path = (own[key], ("format", format_key, key)) if key in own else (book.config.get(key), (key,))
+    if value is not None and value not in LOCATIONS[key]:
+        file, line, col = book.locate(*path)
+        raise ConfigError(error("config", file, line, f"'{key}' must be one of {', '.join(LOCATIONS[key])}",
+                                col=col, hint=f"fix '{': '.join(path)}' in {file}"))
+    if front_matter is not None:
+        formats = front_matter.get("format")
+        chapter_own = formats.get(format_key) if isinstance(formats, dict) else None
+        for scope in (chapter_own, front_matter):
+            if isinstance(scope, dict) and scope.get(key) in LOCATIONS[key]:
+                return str(scope[key])
+    return str(value or DEFAULT_LOCATIONS[key])
+
+
+def layout_json(book: Book, output_format: str, front_matter: Mapping[str, Any]) -> dict[str, str]:
+    """What the Lua filters need for one chapter: where its footnotes and citations go."""
+    return {key: location(book, key, output_format, front_matter) for key in LOCATIONS}
+
+
+def chapter_location_problems(chapter: Chapter) -> list[Diagnostic]:
+    """A warning at a chapter's ``reference-location:`` / ``citation-location:`` line for a value Quarto does not
+    allow (the book's applies)."""
+    found = []
+    end = chapter.front_matter_span.end if chapter.front_matter_span else 0
+    for key, allowed in LOCATIONS.items():
+        value = chapter.front_matter.get(key)
+        if value is None or value in allowed:
+            continue
+        offset = chapter.text.find(key, 0, end)
+        line = chapter.text.count("\n", 0, offset) + 1 if offset >= 0 else 1
+        found.append(warning("config", chapter.path, line, f"'{key}' must be one of {', '.join(allowed)}, "
+                             f"not {value!r}: the book's applies", hint=f"fix '{key}' in the front matter"))
+    return found
 
 
 def latex_tocdepth(depth: int | None) -> str:

@@ -33,6 +33,7 @@ INTRO = """
     See @fig-pic and @knuth84.
     """
 EXTRA = "# More\n\nDetail.\n"
+NOTES = "# Notes\n\nA claim.[^a] Another [@knuth84].\n\n## Later\n\nMore.[^b]\n\n[^a]: The first note.\n[^b]: The second note.\n"
 BIB = "@book{knuth84, author = {Donald Knuth}, title = {The TeXbook}, year = {1984}, publisher = {Addison-Wesley}}\n"
 
 GERMAN = """lang: de
@@ -169,8 +170,8 @@ def test_pdf_lang_and_words(book_factory, tmp_path):
     for the contents, appendices, references and figure captions."""
     config = ("lang: fr\nlanguage:\n  toc-title-document: Sommaire\n"
               "  section-title-appendices: Annexes\n  section-title-references: Bibliographie\n"
-              "  crossref-fig-title: Illustration\nformat:\n  pdf:\n    toc-depth: 1\n")
-    root = make_book(book_factory, config)
+              "  crossref-fig-title: Illustration\nformat:\n  pdf:\n    toc-depth: 1\n    reference-location: document\n")
+    root = make_book(book_factory, config, {"intro.qmd": INTRO, "notes.qmd": NOTES})
     status, stdout, stderr = build_pdf(root, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"), "--no-install")
     assert status == 0, stdout + stderr
     text = flat(pdf_text(next((tmp_path / "out").glob("*.pdf"))))
@@ -182,10 +183,13 @@ def test_pdf_lang_and_words(book_factory, tmp_path):
     tex = next((tmp_path / "cache").rglob("book.tex")).read_text(encoding="utf-8")
     assert "\\babelprovide[main, import=fr]{booklang}" in tex
     assert "\\setcounter{tocdepth}{0}" in tex  # toc-depth: 1, chapters only
+    notes = next(p for p in (tmp_path / "cache").rglob("*.tex") if "The first note." in p.read_text(encoding="utf-8"))
+    assert "\\footnote{The first note.}" in notes.read_text(encoding="utf-8")  # reference-location: document
+    assert "\\booksidenote" not in notes.read_text(encoding="utf-8")
     patterns = latex_setup.kpsewhich_lookup(["hyph-fr.tex"])["hyph-fr.tex"]
     said = stdout + stderr
     if patterns is None:  # TeX Live's French patterns are not installed here: the build says so, at lang:
-        assert ("_quarto.yml:10:1: warning[hyphenation-missing]: no hyphenation patterns for 'fr' are installed" in said
+        assert ("_quarto.yml:11:1: warning[hyphenation-missing]: no hyphenation patterns for 'fr' are installed" in said
                 and "apt-get install texlive-lang-french" in said)
     else:
         assert "hyphenation-missing" not in said
@@ -237,3 +241,43 @@ def test_a_toc_depth_of_the_wrong_type_is_an_error_at_its_line(book_factory, tmp
 def test_toc_depth_in_the_pdf_is_latex_tocdepth():
     from bookbuild.pageoptions import latex_tocdepth
     assert latex_tocdepth(None) == "" and latex_tocdepth(3) == "\\setcounter{tocdepth}{2}\n"
+
+
+
+def test_reference_location_places_footnotes_as_quarto_does(book_factory, tmp_path):
+    chapters = {"intro.qmd": INTRO, "notes.qmd": NOTES}
+    page, _ = built_page(make_book(book_factory, "", chapters), tmp_path / "margin", "notes")
+    assert '<span class="sidenote" role="note" id="fn1">' in page and "footnotes" not in page  # the default: margin
+    page, text = built_page(make_book(book_factory, "reference-location: document\nlanguage:\n"
+                                                    "  section-title-footnotes: Anmerkungen\n", chapters),
+                            tmp_path / "document", "notes")
+    assert 'class="sidenote"' not in page and 'class="footnotes footnotes-end-of-document"' in page
+    assert '<h2 class="footnotes-title">Anmerkungen</h2>' in page
+    assert text.index("More.") < text.index("Anmerkungen") < text.index("The first note.")
+    block = {"intro.qmd": INTRO, "notes.qmd": "---\nreference-location: block\n---\n\n" + NOTES}
+    page, text = built_page(make_book(book_factory, "", block), tmp_path / "block", "notes")  # the chapter's own
+    assert "footnotes-end-of-block" in page and text.index("The first note.") < text.index("Later")
+    section = {"intro.qmd": INTRO, "notes.qmd": NOTES}
+    page, text = built_page(make_book(book_factory, "format:\n  html:\n    reference-location: section\n", section),
+                            tmp_path / "section", "notes")
+    assert "footnotes-end-of-section" in page and "footnotes-title" not in page
+
+
+def test_citation_location_margin_shows_the_entry_beside_the_citation(book_factory, tmp_path):
+    chapters = {"intro.qmd": INTRO, "notes.qmd": NOTES}
+    page, _ = built_page(make_book(book_factory, "format:\n  html:\n    citation-location: margin\n", chapters),
+                         tmp_path, "notes")
+    note = re.search(r'<span class="sidenote margin-citation" role="note">(.*?)</span>', page, re.S)
+    assert note is not None and "The TeXbook" in note.group(1)
+    assert page.index('class="citation"') < note.start()  # right after the citation
+    assert 'id="ref-knuth84"' in page  # the references list stays
+
+
+def test_a_location_quarto_does_not_allow_is_an_error_at_its_line(book_factory, tmp_path):
+    root = make_book(book_factory, "reference-location: bottom\n")
+    status, said = run("html", root, tmp_path)
+    assert status == 2
+    assert "_quarto.yml:10:1: error[config]: 'reference-location' must be one of document, section, block, margin" in said
+    chapters = {"intro.qmd": INTRO, "notes.qmd": "---\ncitation-location: side\n---\n\n" + NOTES}
+    status, said = run("check", make_book(book_factory, "", chapters), tmp_path)
+    assert "notes.qmd:2:1: warning[config]: 'citation-location' must be one of document, margin" in said

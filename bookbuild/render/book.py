@@ -25,7 +25,7 @@ from ..crossrefconfig import CrossrefConfig, chapter_numbered, crossref_config
 from ..check import CheckResult, LoadedChapter, chapter_bibliographies, check_book, default_workers
 from ..diagnostics import Diagnostic, error
 from ..language import Language, language_config
-from ..pageoptions import toc_depth
+from ..pageoptions import LOCATIONS, location, toc_depth
 from ..execute import ExecutedChapter
 from ..palette import Palette
 from ..limits import book_limits
@@ -114,6 +114,8 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
     crossref = crossref_config(book, output_format)  # a wrong type stops the build before any work
     language = language_config(book, output_format)
     toc_depth(book, output_format)  # checked here too: a wrong value stops the build before any work
+    for key in LOCATIONS:
+        location(book, key, output_format)
     say = progress(log)
     pandoc_timeout = book_limits(book, timeout).timeout
     say("executing chapters…")
@@ -317,7 +319,7 @@ def cited_in_order(ast: dict[str, Any]) -> list[str]:
 def filter_data(page: str, numbers: ChapterNumbers, targets: dict[str, Target], palette: Palette, *,
                 callouts: Callouts, referenced: set[str] | None = None,
                 single_document: bool = False, crossref: CrossrefConfig | None = None,
-                language: Language | None = None) -> dict[str, Any]:
+                language: Language | None = None, layout: dict[str, str] | None = None) -> dict[str, Any]:
     """What the Lua filters need for one chapter: header numbers, link targets, callout styles.
 
     Only the targets the chapter refers to (``referenced``; all when None) and
@@ -326,7 +328,8 @@ def filter_data(page: str, numbers: ChapterNumbers, targets: dict[str, Target], 
     label it holds or points at does. In a single document (the PDF) every
     target is an anchor. ``callouts``: the book's callout styles (``Book.callouts``);
     ``crossref``: the book's words for references and captions; ``language``: its other words
-    (callout titles, the chapter contents' label).
+    (callout titles, the chapter contents' label); ``layout``: where the chapter's footnotes and
+    citations go (:func:`bookbuild.pageoptions.layout_json`).
     """
     crossref = crossref or CrossrefConfig()
     language = language or Language()
@@ -345,6 +348,7 @@ def filter_data(page: str, numbers: ChapterNumbers, targets: dict[str, Target], 
         "stack_color": palette.get("primary", "#A51C30"),
         "crossref": crossref.filter_json(),
         "language": {"minitoc-title": language["minitoc-title"]},
+        "layout": layout or {},
     }
 
 

@@ -9,6 +9,7 @@ index and (if no chapter is the site's index) a landing page.
 from __future__ import annotations
 
 import functools
+import html
 import json
 import posixpath
 import re
@@ -22,7 +23,7 @@ from ..cache import Cache, digest
 from ..check import CheckResult, LoadedChapter, default_workers
 from ..diagnostics import Diagnostic, error, plural
 from ..language import Language, chapter_lang, lang_option
-from ..pageoptions import DEFAULT_TOC_DEPTH, chapter_toc_depth, toc_depth
+from ..pageoptions import DEFAULT_TOC_DEPTH, chapter_toc_depth, layout_json, toc_depth
 from ..execute import ExecutedChapter
 from ..ledger import LedgerEntry, chapter_ledger, ledger_json, load_ledger
 from ..limits import book_limits
@@ -46,6 +47,8 @@ PARTS_TEMPLATE = f"$if(toc)$$table-of-contents$$endif$\n{BODY_MARKER}\n$body$\n"
 #: Cache stages of the records a page leaves for later one-chapter builds (search entries, value ledger).
 PAGE_RECORDS = ("search", "ledger")
 FIG_LABEL_BEFORE = re.compile(r"\{#(fig-[^\s}]+)[^}]*\}\s*$")
+#: Pandoc's footnotes at the end of a page (``reference-location: document``), which Quarto heads "Footnotes".
+FOOTNOTES_SECTION = re.compile(r'<section id="footnotes" class="footnotes footnotes-end-of-document"[^>]*>')
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")  # a figure's file name comes from its label: no folders in it
 
 
@@ -95,7 +98,8 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
         lambda j=j: _render_chapter(prepared.check, j[0], j[1], j[2],
                                     filter_data(j[2].page, j[3], prepared.targets, book.palette, callouts=book.callouts,
                                                 referenced=cited_keys(j[1], prepared.crossref.custom_keys),
-                                                crossref=prepared.crossref, language=prepared.language),
+                                                crossref=prepared.crossref, language=prepared.language,
+                                                layout=layout_json(book, "html", j[0].chapter.front_matter)),
                                     cache, prepared.pandoc_timeout, prepared.language)
         for j in jobs])
 
@@ -157,7 +161,9 @@ def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: dict[str, 
     user, _ = useroptions.filters(book, "html", loaded.chapter, loaded.file)
     said: list[dict[str, Any]] = []
     depth = chapter_toc_depth(loaded.chapter.front_matter) or toc_depth(book, "html") or DEFAULT_TOC_DEPTH
+    notes = data.get("layout", {}).get("reference-location", "margin")
     options = ["--to", "html5", "--toc", f"--toc-depth={depth}", "--mathml", "--wrap=none",
+               *([f"--reference-location={notes}"] if notes != "margin" else []),
                "--metadata", f"reference-section-title={language['section-title-references']}",
                "--metadata", f"pagetitle={page.title}", *lang_option(language, chapter_lang(loaded.chapter.front_matter))]
     try:
@@ -168,6 +174,8 @@ def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: dict[str, 
     except PandocError as exc:
         return exc
     toc, _, body = output.partition(BODY_MARKER)
+    body = FOOTNOTES_SECTION.sub(lambda m: m.group(0) + f'\n<h2 class="footnotes-title">'
+                                 f'{html.escape(language["section-title-footnotes"])}</h2>', body, count=1)
     return body.strip(), toc.replace('class="header-section-number"', 'class="toc-section-number"').strip(), said
 
 

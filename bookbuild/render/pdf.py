@@ -41,7 +41,7 @@ from ..diagnostics import ConfigError, Diagnostic, error, plural, warning
 from ..execute import ExecutedChapter
 from ..files import write_atomic
 from ..language import lang_option
-from ..pageoptions import latex_tocdepth, toc_depth
+from ..pageoptions import latex_tocdepth, layout_json, toc_depth
 from ..limits import book_limits
 from ..paths import contained, outside_reason
 from ..callouts import Callouts
@@ -199,7 +199,8 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
             loaded, ast, page, numbers = job
             referenced = cited_keys(ast, prepared.crossref.custom_keys)
             data = filter_data(page.page, numbers, prepared.targets, book.palette, callouts=book.callouts, referenced=referenced,
-                               single_document=True, crossref=prepared.crossref, language=prepared.language)
+                               single_document=True, crossref=prepared.crossref, language=prepared.language,
+                               layout=layout_json(book, "latex", loaded.chapter.front_matter))
             for kind, style in [*data["callouts"]["kinds"].items(), ("default", data["callouts"]["default"])]:
                 if kind in icons:
                     style["icon_pdf"] = icons[kind]
