@@ -60,6 +60,12 @@ class CrossrefConfig:
     appendix_delim: str | None = None  # Quarto's is " —"; the HTML label shows one only when the book sets it
     custom: tuple[CustomKind, ...] = ()
     labels: Mapping[str, str] = field(default_factory=dict)  # kind -> numbering scheme (``arabic`` when absent)
+    chapters: bool = True  # items numbered within their chapter, "2.3" (False: through the book, "7")
+    subref_labels: str = "alpha a"  # the parts of a figure: (a), (b), …
+
+    def subref_label(self, n: int) -> str:
+        """The ``n``-th part of a figure in the book's ``subref-labels`` scheme: a, ii, C, …"""
+        return format_label(n, self.subref_labels)
 
     def item_label(self, kind: str, n: int) -> str:
         """The ``n``-th item of ``kind`` in the book's scheme (``labels``, ``fig-labels``, …): 2, ii, II, b, …"""
@@ -128,6 +134,12 @@ def crossref_config(book: Book, output_format: str) -> CrossrefConfig:
             _type_error(book, _where(book, format_key, key), "arabic, roman, roman i, alpha a or alpha A (any start letter)")
         labels[kind] = scheme
     language = language_config(book, output_format)
+    chapters = words.get("chapters", True)
+    if not isinstance(chapters, bool):
+        _type_error(book, _where(book, format_key, "chapters"), "true or false")
+    subref = words.get("subref-labels", "alpha a")
+    if not isinstance(subref, str) or not LABEL_SCHEME.match(subref):
+        _type_error(book, _where(book, format_key, "subref-labels"), "arabic, roman, roman i, alpha a or alpha A (any start letter)")
     prefixes = {kind: str(words.get(f"{kind}-prefix", _language_word(language, kind, "prefix", word)))
                 for kind, word in DEFAULT_WORDS.items()}
     titles = {kind: str(words.get(f"{kind}-title", _language_word(language, kind, "title", word)))
@@ -145,6 +157,8 @@ def crossref_config(book: Book, output_format: str) -> CrossrefConfig:
         appendix_delim=str(words["appendix-delim"]) if "appendix-delim" in words else None,
         custom=custom,
         labels=labels,
+        chapters=chapters,
+        subref_labels=subref,
     )
 
 
@@ -224,7 +238,8 @@ _TEXT_KEYS = frozenset({*(f"{k}-prefix" for k in WORD_KINDS), *(f"{k}-title" for
 LANGUAGE_KEYS = frozenset({*(f"crossref-{k}-prefix" for k in WORD_KINDS), *(f"crossref-{k}-title" for k in WORD_KINDS),
                            "crossref-ch-prefix", "crossref-apx-prefix"})
 #: Every ``crossref:`` key this module reads (the configuration-key table lists them as supported).
-CROSSREF_KEYS = frozenset({*_TEXT_KEYS, "labels", *(f"{k}-labels" for k in LABEL_KINDS), "custom"})
+CROSSREF_KEYS = frozenset({*_TEXT_KEYS, "labels", *(f"{k}-labels" for k in LABEL_KINDS), "custom", "chapters",
+                           "subref-labels"})
 
 
 def chapter_numbered(front_matter: Mapping[str, Any], output_format: str) -> bool | None:

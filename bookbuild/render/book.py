@@ -289,6 +289,7 @@ def number_book(asts: list[dict[str, Any]], entries: list[ChapterEntry], config:
     """
     config = config or CrossrefConfig()
     numbers, chapters, appendices = [], 0, 0
+    through_book: dict[str, int] = {}  # `crossref: chapters: false`: items counted through the book
     for n, (ast, entry) in enumerate(zip(asts, entries)):
         first = next((b for b in ast.get("blocks", []) if b.get("t") == "Header" and b["c"][0] == 1), None)
         number = None
@@ -300,7 +301,8 @@ def number_book(asts: list[dict[str, Any]], entries: list[ChapterEntry], config:
             else:
                 chapters += 1
                 number = str(chapters)
-        numbers.append(number_chapter(ast, number, appendix=entry.appendix, config=config))
+        numbers.append(number_chapter(ast, number, appendix=entry.appendix, config=config,
+                                      counts=None if config.chapters else through_book))
     return numbers
 
 
