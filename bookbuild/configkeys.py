@@ -47,7 +47,8 @@ _NUMBERING: dict[str, Spec] = {"number-sections": ANY, "number-depth": ANY,
                                "crossref": {key: ANY for key in sorted(CROSSREF_KEYS)}}
 #: The book's language and its words (bookbuild.language; ``language:`` is a mapping of them or a file's path),
 #: the depth of its contents and where its footnotes go (bookbuild.pageoptions).
-_LANGUAGE: dict[str, Spec] = {"toc-depth": ANY, "reference-location": ANY, "lang": ANY, "language": {key: ANY for key in sorted({*LANGUAGE_WORDS, *CROSSREF_WORDS})}}
+_LANGUAGE: dict[str, Spec] = {"toc-depth": ANY, "reference-location": ANY, "lang": ANY,
+                              "language": {key: ANY for key in sorted({*LANGUAGE_WORDS, *CROSSREF_WORDS})}}
 #: Other diagram engines are not run by bookbuild: only switching them off is honoured.
 _OFF = frozenset({False})
 
