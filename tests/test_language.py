@@ -281,3 +281,31 @@ def test_a_location_quarto_does_not_allow_is_an_error_at_its_line(book_factory, 
     chapters = {"intro.qmd": INTRO, "notes.qmd": "---\ncitation-location: side\n---\n\n" + NOTES}
     status, said = run("check", make_book(book_factory, "", chapters), tmp_path)
     assert "notes.qmd:2:1: warning[config]: 'citation-location' must be one of document, margin" in said
+
+
+def test_the_page_scripts_fallback_words_are_the_tables():
+    """book.js keeps English words for a page without #book-language (the theme's specimen): they must be
+    the table's, so the table stays the one source."""
+    from bookbuild.language import SCRIPT_KEYS
+    from bookbuild.render.theme import THEME_DIR
+    script = (THEME_DIR / "book.js").read_text(encoding="utf-8")
+    block = re.search(r"var WORDS = (\{.*?\});", script, re.S).group(1)
+    assert json.loads(block) == {key: DEFAULTS[key] for key in SCRIPT_KEYS}
+
+
+def test_babel_locale_falls_back_to_the_language_and_an_unknown_one_is_none():
+    from bookbuild.render.latex_language import babel_locale
+    known = {"babel-de.ini", "babel-fr-CA.ini"}
+    lookup = lambda names: {name: f"/tex/{name}" if name in known else None for name in names}  # noqa: E731
+    assert babel_locale("de-AT", lookup) == "de" and babel_locale("fr-CA", lookup) == "fr-CA"
+    assert babel_locale("xx", lookup) is None
+    assert babel_locale("pt-BR", latex_setup.kpsewhich_lookup) == "pt-BR"  # TeX Live's babel has it
+
+
+def test_lang_babel_does_not_know_is_a_warning_at_its_line(book_factory, tmp_path):
+    root = make_book(book_factory, "lang: qq\n")
+    status, stdout, stderr = build_pdf(root, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"), "--no-install")
+    assert status == 0, stdout + stderr
+    assert "_quarto.yml:10:1: warning[lang-unknown]: babel knows no language 'qq'" in stdout + stderr
+    tex = next((tmp_path / "cache").rglob("book.tex")).read_text(encoding="utf-8")
+    assert "babel" not in tex
