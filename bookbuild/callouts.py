@@ -21,10 +21,11 @@ the merged configuration's YAML nodes, so a value of the wrong type is a
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import yaml
 
@@ -76,6 +77,7 @@ class Callouts:
 
     kinds: tuple[tuple[str, CalloutStyle], ...]
     default: CalloutStyle
+    labelled: frozenset[str] = frozenset()  # kinds (and "default") whose label the book's configuration sets
 
     def as_dict(self) -> dict[str, CalloutStyle]:
         return dict(self.kinds)
@@ -86,6 +88,15 @@ class Callouts:
 
     def known(self, kind: str) -> bool:
         return kind in QUARTO_KINDS or kind in self.as_dict()
+
+    def with_titles(self, titles: Mapping[str, str]) -> "Callouts":
+        """Quarto's kinds titled with the book's words (``language: callout-note-title`` …, by kind), except
+        those the book's callout configuration labels itself; the default style takes the note's."""
+        def titled(kind: str, style: CalloutStyle) -> CalloutStyle:
+            word = titles.get("note" if kind == "default" else kind)
+            return dataclasses.replace(style, label=word) if word is not None and kind not in self.labelled else style
+        return dataclasses.replace(self, kinds=tuple((kind, titled(kind, s)) for kind, s in self.kinds),
+                                   default=titled("default", self.default))
 
     def to_json(self) -> dict[str, Any]:
         """The styles as the Lua filters read them (part of every chapter's filter data, so of its cache key)."""
@@ -114,10 +125,12 @@ def load_callouts(config_node: yaml.Node | None, palette: Palette, root: Path) -
         entries[str(kind)] = {key: _Setting(value) for key, value in (entry or {}).items()}
     for kind, settings in [*_extension_entries(config_node), *_native_entries(config_node)]:
         entries.setdefault(kind, {}).update(settings)
+    labelled = frozenset(kind for kind, settings in entries.items()
+                         if "label" in settings and settings["label"].node is not None)
     default = entries.pop("default", {})
     styles = {kind: _style(kind, {**_default_fallback(default), **settings}, palette, root)
               for kind, settings in entries.items()}
-    return Callouts(tuple(styles.items()), _style("default", default, palette, root))
+    return Callouts(tuple(styles.items()), _style("default", default, palette, root), labelled)
 
 
 def default_callouts() -> Callouts:

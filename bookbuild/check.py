@@ -27,6 +27,8 @@ from .files import UnreadableSource, read_source
 from .includes import expand_includes
 from .limits import book_limits
 from .callouts import callout_diagnostics
+from .language import chapter_lang_problems
+from .pageoptions import LOCATIONS, chapter_location_problems, chapter_toc_problems, location, toc_depth
 from .lint import lint_chapter, prints_table_last
 from .paths import OUTSIDE_HINT, outside_reason
 from .project import Book, ChapterEntry, display_path
@@ -101,6 +103,10 @@ def load_chapters(book: Book) -> list[LoadedChapter]:
     """Read and parse every chapter of the book (its includes expanded), in book order."""
     loaded = []
     kinds = custom_keys(book)
+    for output_format in ("html", "latex"):
+        toc_depth(book, output_format)  # a wrong value is the configuration's error (exit 2), before any work
+        for key in LOCATIONS:
+            location(book, key, output_format)
     for entry in book.chapters:
         file = (book.root / entry.path).resolve()
         shown = display_path(file)
@@ -173,7 +179,8 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
         if loaded.entry.path not in selected:
             continue
         group = [*loaded.chapter.diagnostics, *structure_diagnostics(loaded.chapter),
-                 *callout_diagnostics(loaded.chapter, book.callouts)]
+                 *callout_diagnostics(loaded.chapter, book.callouts), *chapter_lang_problems(loaded.chapter),
+                 *chapter_toc_problems(loaded.chapter), *chapter_location_problems(loaded.chapter)]
         run = by_path.get(loaded.chapter.path)
         if run is not None:
             group.extend(run.diagnostics)

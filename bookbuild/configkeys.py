@@ -23,8 +23,9 @@ from typing import Any, Iterable, Mapping, Union
 import yaml
 
 from .config import NULL_TAG, construct, where
-from .crossrefconfig import CROSSREF_KEYS
+from .crossrefconfig import CROSSREF_KEYS, LANGUAGE_KEYS as CROSSREF_WORDS
 from .diagnostics import Diagnostic, warning
+from .language import DEFAULTS as LANGUAGE_WORDS
 
 #: The key is read, whatever its value.
 ANY = "any"
@@ -40,10 +41,14 @@ _EVERY_FORMAT: dict[str, Spec] = {
     "header-includes": ANY,
     "csl": ANY,
 }
-_HTML_ONLY: dict[str, Spec] = {"css": ANY, "theme": ANY}
+_HTML_ONLY: dict[str, Spec] = {"css": ANY, "theme": ANY, "citation-location": ANY}
 #: Numbering and cross-reference words (bookbuild.crossrefconfig), book-wide or per format.
 _NUMBERING: dict[str, Spec] = {"number-sections": ANY, "number-depth": ANY,
                                "crossref": {key: ANY for key in sorted(CROSSREF_KEYS)}}
+#: The book's language and its words (bookbuild.language; ``language:`` is a mapping of them or a file's path),
+#: the depth of its contents and where its footnotes go (bookbuild.pageoptions).
+_LANGUAGE: dict[str, Spec] = {"toc-depth": ANY, "reference-location": ANY, "lang": ANY,
+                              "language": {key: ANY for key in sorted({*LANGUAGE_WORDS, *CROSSREF_WORDS})}}
 #: Other diagram engines are not run by bookbuild: only switching them off is honoured.
 _OFF = frozenset({False})
 
@@ -59,10 +64,11 @@ SUPPORTED: dict[str, Spec] = {
     **_EVERY_FORMAT,
     **_HTML_ONLY,
     **_NUMBERING,
+    **_LANGUAGE,
     "format": {
         # The site always has its table of contents.
-        "html": {**_EVERY_FORMAT, **_HTML_ONLY, **_NUMBERING, "toc": frozenset({True})},
-        "pdf": {**_EVERY_FORMAT, **_NUMBERING, "documentclass": ANY, "fontsize": ANY, "classoption": ANY, "papersize": ANY},
+        "html": {**_EVERY_FORMAT, **_HTML_ONLY, **_NUMBERING, **_LANGUAGE, "toc": frozenset({True})},
+        "pdf": {**_EVERY_FORMAT, **_NUMBERING, **_LANGUAGE, "documentclass": ANY, "fontsize": ANY, "classoption": ANY, "papersize": ANY},
     },
     "bookbuild": {"assumptions-appendix": ANY, "palette": ANY, "timeout": ANY, "output-limit": ANY, "callouts": ANY},
     # Metadata for filters: the book's own Lua filters may read any of it; the engine reads the
@@ -132,6 +138,8 @@ def _honoured_instead(path: tuple[str, ...], node: yaml.Node) -> bool:
     if not isinstance(node, yaml.ScalarNode):
         return False
     value = construct(node)
+    if path[-1] == "language":
+        return isinstance(value, str)  # a YAML file of words (bookbuild.language reads and checks it)
     if path == ("format",):
         return str(value) in FORMAT_NAMES
     if len(path) == 2 and path[0] == "format":

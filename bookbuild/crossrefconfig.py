@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, NoReturn
 
 from .diagnostics import ConfigError, error
+from .language import Language, language_config
 from .project import Book
 from .references import CALLOUT_KINDS, THEOREM_KINDS
 
@@ -59,6 +60,12 @@ class CrossrefConfig:
     appendix_delim: str | None = None  # Quarto's is " —"; the HTML label shows one only when the book sets it
     custom: tuple[CustomKind, ...] = ()
     labels: Mapping[str, str] = field(default_factory=dict)  # kind -> numbering scheme (``arabic`` when absent)
+    chapters: bool = True  # items numbered within their chapter, "2.3" (False: through the book, "7")
+    subref_labels: str = "alpha a"  # the parts of a figure: (a), (b), …
+
+    def subref_label(self, n: int) -> str:
+        """The ``n``-th part of a figure in the book's ``subref-labels`` scheme: a, ii, C, …"""
+        return format_label(n, self.subref_labels)
 
     def item_label(self, kind: str, n: int) -> str:
         """The ``n``-th item of ``kind`` in the book's scheme (``labels``, ``fig-labels``, …): 2, ii, II, b, …"""
@@ -126,8 +133,17 @@ def crossref_config(book: Book, output_format: str) -> CrossrefConfig:
         if not isinstance(scheme, str) or not LABEL_SCHEME.match(scheme):
             _type_error(book, _where(book, format_key, key), "arabic, roman, roman i, alpha a or alpha A (any start letter)")
         labels[kind] = scheme
-    prefixes = {kind: str(words.get(f"{kind}-prefix", word)) for kind, word in DEFAULT_WORDS.items()}
-    titles = {kind: str(words.get(f"{kind}-title", word)) for kind, word in DEFAULT_WORDS.items()}
+    language = language_config(book, output_format)
+    chapters = words.get("chapters", True)
+    if not isinstance(chapters, bool):
+        _type_error(book, _where(book, format_key, "chapters"), "true or false")
+    subref = words.get("subref-labels", "alpha a")
+    if not isinstance(subref, str) or not LABEL_SCHEME.match(subref):
+        _type_error(book, _where(book, format_key, "subref-labels"), "arabic, roman, roman i, alpha a or alpha A (any start letter)")
+    prefixes = {kind: str(words.get(f"{kind}-prefix", _language_word(language, kind, "prefix", word)))
+                for kind, word in DEFAULT_WORDS.items()}
+    titles = {kind: str(words.get(f"{kind}-title", _language_word(language, kind, "title", word)))
+              for kind, word in DEFAULT_WORDS.items()}
     prefixes.update({kind.key: kind.reference_prefix for kind in custom})
     titles.update({kind.key: kind.caption_prefix for kind in custom})
     return CrossrefConfig(
@@ -136,11 +152,28 @@ def crossref_config(book: Book, output_format: str) -> CrossrefConfig:
         prefixes=prefixes,
         titles=titles,
         title_delim=str(words.get("title-delim", ":")),
-        appendix_title=str(words.get("appendix-title", "Appendix")),
+        chapter_prefix=language["crossref-ch-prefix"],
+        appendix_title=str(words.get("appendix-title", language["crossref-apx-prefix"])),
         appendix_delim=str(words["appendix-delim"]) if "appendix-delim" in words else None,
         custom=custom,
         labels=labels,
+        chapters=chapters,
+        subref_labels=subref,
     )
+
+
+#: The cross-referenceable callouts' prefixes and Quarto's callout kinds they are (``callout-tip-title``).
+_CALLOUT_NAMES = {"nte": "note", "tip": "tip", "wrn": "warning", "imp": "important", "cau": "caution"}
+
+
+def _language_word(language: Language, kind: str, what: str, default: str) -> str:
+    """The book's ``language:`` word for a kind's ``prefix`` or ``title`` (Quarto's ``crossref-fig-title`` …),
+    else ``default``. A reference's prefix falls back to the kind's title word, so a book that names its
+    figures "Abbildung" refers to them so too."""
+    keys = [f"crossref-{kind}-{what}"] + ([f"crossref-{kind}-title"] if what == "prefix" else [])
+    if kind in _CALLOUT_NAMES:
+        keys.append(f"callout-{_CALLOUT_NAMES[kind]}-title")
+    return next((word for word in map(language.own, keys) if word is not None), default)
 
 
 def format_label(n: int, scheme: str) -> str:
@@ -201,8 +234,12 @@ def _custom_kinds(book: Book, value: Any) -> tuple[CustomKind, ...]:
 
 _TEXT_KEYS = frozenset({*(f"{k}-prefix" for k in WORD_KINDS), *(f"{k}-title" for k in WORD_KINDS),
                         "title-delim", "appendix-title", "appendix-delim"})
+#: The ``language:`` words this module reads (Quarto's ``crossref-fig-title``, ``crossref-fig-prefix`` …).
+LANGUAGE_KEYS = frozenset({*(f"crossref-{k}-prefix" for k in WORD_KINDS), *(f"crossref-{k}-title" for k in WORD_KINDS),
+                           "crossref-ch-prefix", "crossref-apx-prefix"})
 #: Every ``crossref:`` key this module reads (the configuration-key table lists them as supported).
-CROSSREF_KEYS = frozenset({*_TEXT_KEYS, "labels", *(f"{k}-labels" for k in LABEL_KINDS), "custom"})
+CROSSREF_KEYS = frozenset({*_TEXT_KEYS, "labels", *(f"{k}-labels" for k in LABEL_KINDS), "custom", "chapters",
+                           "subref-labels"})
 
 
 def chapter_numbered(front_matter: Mapping[str, Any], output_format: str) -> bool | None:

@@ -170,9 +170,14 @@ def test_this_books_and_the_fixtures_configuration_use_supported_keys_only(proje
      ["diagram.engine.tikz.execpath: /opt/bin/mytex", "diagram.engine.tikz.output-format: png"]),
     ("execute: {echo: true, freeze: true}", ["execute.freeze: true"]),
     ("format: {html: {toc: 1}}", ["format.html.toc: 1"]),
-    # Numbering and cross-reference words are read, book-wide and per format; crossref.chapters is not.
+    # Numbering and cross-reference words are read, book-wide and per format; crossref.sec-labels is not.
     ("number-sections: false\nformat: {pdf: {number-depth: 2}}\n"
-     "crossref: {fig-prefix: Fig., tbl-labels: alpha A, custom: [], chapters: true}", ["crossref.chapters"]),
+     "crossref: {fig-prefix: Fig., tbl-labels: alpha A, custom: [], chapters: true, sec-labels: alpha a}",
+     ["crossref.sec-labels"]),
+    # The language, its words (a mapping or a file), the contents' depth and the notes' place are read.
+    ("lang: de\nlanguage: {callout-note-title: Hinweis, crossref-fig-prefix: Abb.}\ntoc-depth: 2\n"
+     "format: {html: {language: de.yml, citation-location: margin}, pdf: {reference-location: document, "
+     "citation-location: margin}}", ["format.pdf.citation-location"]),
     # Callouts configured in either shape (see test_callout_config.py) are read.
     ("filter-metadata: {custom-numbered-blocks: {groups: {q: {collapse: true}}}}\n"
      "bookbuild: {callouts: {kinds: {tip: {label: Hint}}}}", []),

@@ -10,7 +10,7 @@ import io
 
 from bookbuild.cli import main
 from conftest import tiny_png
-from test_html import built_page
+from test_html import built_page, visible_text
 from test_pdf import built_pdf_text
 
 CHAPTER = """
@@ -212,3 +212,57 @@ def test_pdf_numbering_and_words(book_factory, tmp_path):
     assert "1 First section" not in text and "0.1" not in text
     assert "Clip 2.1. A short demo." in text and "Clip 2.2. Another one." in text
     assert "As Video 2.1 and Video 2.2 show." in text
+
+
+PARTS = """
+    # Parts
+
+    ::: {#fig-pair layout-ncol=2}
+    ![Left picture](curve.png){#fig-left}
+
+    ![Right picture](curve.png){#fig-right}
+
+    Two pictures.
+    :::
+
+    See @fig-pair, @fig-left and @fig-right; also @fig-curve.
+    """
+
+
+def parts_book(book_factory, config: str):
+    root = book_factory({"methods.qmd": CHAPTER, "parts.qmd": PARTS}, config)
+    (root / "curve.png").write_bytes(tiny_png())
+    return root
+
+
+def test_chapters_false_numbers_items_through_the_book_without_the_chapter(book_factory, tmp_path):
+    root = parts_book(book_factory, "crossref:\n  chapters: false\n")
+    _, text = built_page(root, tmp_path, "parts")
+    assert "(a) Left picture (b) Right picture Figure 2: Two pictures." in text  # the book's second figure
+    assert "See Figure 2, Figure 2 (a) and Figure 2 (b); also Figure 1." in text
+    methods = " ".join(visible_text((tmp_path / "site" / "methods.html").read_text(encoding="utf-8")).split())
+    assert "Table 1: Sizes" in methods and "1.1 Background" in methods  # sections keep their chapter's number
+
+
+def test_subref_labels_set_the_parts_scheme(book_factory, tmp_path):
+    root = parts_book(book_factory, "crossref:\n  subref-labels: roman i\n")
+    _, text = built_page(root, tmp_path, "parts")
+    assert "(i) Left picture (ii) Right picture Figure 2.1: Two pictures." in text
+    assert "See Figure 2.1, Figure 2.1 (i) and Figure 2.1 (ii); also Figure 1.1." in text
+
+
+def test_chapters_and_subref_labels_of_the_wrong_kind_are_errors_at_their_lines(book_factory, tmp_path):
+    for value, message in (("chapters: 2", "'chapters' must be true or false"),
+                           ("subref-labels: greek", "'subref-labels' must be arabic, roman")):
+        root = book_factory({"intro.qmd": "# Intro\n"}, f"crossref:\n  {value}\n")
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["html", "--project", str(root), "--output-dir", str(tmp_path / "site")], out=out, err=err) == 2
+        assert f"_quarto.yml:8:3: error[config]: {message}" in err.getvalue()
+
+
+def test_pdf_chapters_false_and_subref_labels(book_factory, tmp_path):
+    root = parts_book(book_factory, "crossref:\n  chapters: false\n  subref-labels: alpha A\n")
+    text = built_pdf_text(root, tmp_path)
+    assert "Figure 1: Scaling curve" in text and "Table 1: Sizes" in text
+    assert "(A) Left picture" in text and "(B) Right picture" in text and "Figure 2: Two pictures." in text
+    assert "See Figure 2, Figure 2 (A) and Figure 2 (B); also Figure 1." in text

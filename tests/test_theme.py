@@ -507,3 +507,29 @@ def test_collapsed_callout_opens_for_print_and_print_hides_furniture(tmp_path):
         png = b.screenshot()
         assert png.startswith(b"\x89PNG\r\n\x1a\n")
         assert_clean(b)
+
+
+def test_the_script_prints_the_books_words(tmp_path):
+    """The words book.js prints come from the page's #book-language (bookbuild/language.py), English without it."""
+    words = {"search-no-results-text": "Keine Treffer", "toggle-dark-mode-title": "Dunkel schalten",
+             "sidenote-title": "Anmerkung", "search-results-text": "{0} Treffer"}
+    script = f'<script type="application/json" id="book-language">{json.dumps(words)}</script>'
+    page = stage_site(tmp_path, page_edit=lambda html: html.replace("</head>", script + "\n</head>", 1))
+    with browser(**DESKTOP, color_scheme="light") as b:
+        b.open(page)
+        assert b.evaluate("document.querySelector('.theme-toggle').title") == "Dunkel schalten"
+        assert b.evaluate("document.querySelector('.sidenote-ref').getAttribute('aria-label')") == "Anmerkung 1"
+        b.evaluate("document.getElementById('search-input').focus()")
+        b.type_text("zzyzx")
+        b.wait_for("document.querySelector('.search-status') && /Keine Treffer/.test(document.querySelector('.search-status').textContent)")
+        assert b.evaluate("document.querySelector('.search-status').textContent") == "Keine Treffer: \u201czzyzx\u201d"
+        b.evaluate(CLEAR_SEARCH)
+        b.type_text("round trip")
+        b.wait_for("document.querySelectorAll('.search-result').length")
+        assert b.evaluate("document.querySelector('.search-status').textContent").endswith(" Treffer")
+        assert_clean(b)
+    plain = stage_site(tmp_path / "plain")
+    with browser(**DESKTOP, color_scheme="light") as b:
+        b.open(plain)
+        assert b.evaluate("document.querySelector('.theme-toggle').title") == "Switch to dark mode"
+        assert_clean(b)

@@ -24,6 +24,8 @@ from ..callouts import Callouts
 from ..crossrefconfig import CrossrefConfig, chapter_numbered, crossref_config
 from ..check import CheckResult, LoadedChapter, chapter_bibliographies, check_book, default_workers
 from ..diagnostics import Diagnostic, error
+from ..language import Language, language_config
+from ..pageoptions import LOCATIONS, location, toc_depth
 from ..execute import ExecutedChapter
 from ..palette import Palette
 from ..limits import book_limits
@@ -57,6 +59,7 @@ class PreparedBook:
     targets: dict[str, Target]
     diagnostics: list[Diagnostic] = field(default_factory=list)
     crossref: CrossrefConfig = field(default_factory=CrossrefConfig)  # numbering and reference words
+    language: Language = field(default_factory=Language)  # lang and every other word the engine prints
     pandoc_timeout: float = DEFAULT_TIMEOUT  # seconds per Pandoc run of a chapter (the build's limit)
 
     def rendered(self) -> list[tuple[LoadedChapter, dict[str, Any], ChapterPage, ChapterNumbers]]:
@@ -109,6 +112,10 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
     """
     workers = workers or default_workers()
     crossref = crossref_config(book, output_format)  # a wrong type stops the build before any work
+    language = language_config(book, output_format)
+    toc_depth(book, output_format)  # checked here too: a wrong value stops the build before any work
+    for key in LOCATIONS:
+        location(book, key, output_format)
     say = progress(log)
     pandoc_timeout = book_limits(book, timeout).timeout
     say("executing chapters…")
@@ -153,7 +160,7 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
              for c, n in zip(chapters, numbers)]
     targets = book_targets([(p.page, n) for p, n in zip(pages, numbers)])
     return PreparedBook(book, checked, chapters, executed, asts, numbers, pages, targets, problems, crossref,
-                        pandoc_timeout)
+                        language, pandoc_timeout)
 
 
 def _parse_or_report(loaded: LoadedChapter, markdown: str, cache: Cache | None, problems: list[Diagnostic],
@@ -282,6 +289,7 @@ def number_book(asts: list[dict[str, Any]], entries: list[ChapterEntry], config:
     """
     config = config or CrossrefConfig()
     numbers, chapters, appendices = [], 0, 0
+    through_book: dict[str, int] = {}  # `crossref: chapters: false`: items counted through the book
     for n, (ast, entry) in enumerate(zip(asts, entries)):
         first = next((b for b in ast.get("blocks", []) if b.get("t") == "Header" and b["c"][0] == 1), None)
         number = None
@@ -293,7 +301,8 @@ def number_book(asts: list[dict[str, Any]], entries: list[ChapterEntry], config:
             else:
                 chapters += 1
                 number = str(chapters)
-        numbers.append(number_chapter(ast, number, appendix=entry.appendix, config=config))
+        numbers.append(number_chapter(ast, number, appendix=entry.appendix, config=config,
+                                      counts=None if config.chapters else through_book))
     return numbers
 
 
@@ -311,7 +320,8 @@ def cited_in_order(ast: dict[str, Any]) -> list[str]:
 
 def filter_data(page: str, numbers: ChapterNumbers, targets: dict[str, Target], palette: Palette, *,
                 callouts: Callouts, referenced: set[str] | None = None,
-                single_document: bool = False, crossref: CrossrefConfig | None = None) -> dict[str, Any]:
+                single_document: bool = False, crossref: CrossrefConfig | None = None,
+                language: Language | None = None, layout: dict[str, str] | None = None) -> dict[str, Any]:
     """What the Lua filters need for one chapter: header numbers, link targets, callout styles.
 
     Only the targets the chapter refers to (``referenced``; all when None) and
@@ -319,9 +329,12 @@ def filter_data(page: str, numbers: ChapterNumbers, targets: dict[str, Target], 
     included, so a chapter's rendering, and its cache key, change only when a
     label it holds or points at does. In a single document (the PDF) every
     target is an anchor. ``callouts``: the book's callout styles (``Book.callouts``);
-    ``crossref``: the book's words for references and captions.
+    ``crossref``: the book's words for references and captions; ``language``: its other words
+    (callout titles, the chapter contents' label); ``layout``: where the chapter's footnotes and
+    citations go (:func:`bookbuild.pageoptions.layout_json`).
     """
     crossref = crossref or CrossrefConfig()
+    language = language or Language()
     wanted = None if referenced is None else referenced | set(numbers.labels)
     chosen = targets if wanted is None else {label: targets[label] for label in sorted(wanted) if label in targets}
     return {
@@ -331,11 +344,13 @@ def filter_data(page: str, numbers: ChapterNumbers, targets: dict[str, Target], 
         "targets": {label: {"kind": t.kind, "number": t.number, "text": t.text_in(crossref), "page": t.page,
                             "href": f"#{label}" if single_document else t.href_from(page)}
                     for label, t in chosen.items()},
-        "callouts": callouts.to_json(),
+        "callouts": callouts.with_titles(language.callout_titles()).to_json(),
         "xref_kinds": [*XREF_KINDS, *crossref.custom_keys],
         "theorem_kinds": list(THEOREM_KINDS),
         "stack_color": palette.get("primary", "#A51C30"),
         "crossref": crossref.filter_json(),
+        "language": {"minitoc-title": language["minitoc-title"]},
+        "layout": layout or {},
     }
 
 

@@ -9,6 +9,7 @@ index and (if no chapter is the site's index) a landing page.
 from __future__ import annotations
 
 import functools
+import html
 import json
 import posixpath
 import re
@@ -21,6 +22,8 @@ from typing import Any, TextIO
 from ..cache import Cache, digest
 from ..check import CheckResult, LoadedChapter, default_workers
 from ..diagnostics import Diagnostic, error, plural
+from ..language import Language, chapter_lang, lang_option
+from ..pageoptions import DEFAULT_TOC_DEPTH, chapter_toc_depth, layout_json, toc_depth
 from ..execute import ExecutedChapter
 from ..ledger import LedgerEntry, chapter_ledger, ledger_json, load_ledger
 from ..limits import book_limits
@@ -44,6 +47,8 @@ PARTS_TEMPLATE = f"$if(toc)$$table-of-contents$$endif$\n{BODY_MARKER}\n$body$\n"
 #: Cache stages of the records a page leaves for later one-chapter builds (search entries, value ledger).
 PAGE_RECORDS = ("search", "ledger")
 FIG_LABEL_BEFORE = re.compile(r"\{#(fig-[^\s}]+)[^}]*\}\s*$")
+#: Pandoc's footnotes at the end of a page (``reference-location: document``), which Quarto heads "Footnotes".
+FOOTNOTES_SECTION = re.compile(r'<section id="footnotes" class="footnotes footnotes-end-of-document"[^>]*>')
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")  # a figure's file name comes from its label: no folders in it
 
 
@@ -93,7 +98,9 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
         lambda j=j: _render_chapter(prepared.check, j[0], j[1], j[2],
                                     filter_data(j[2].page, j[3], prepared.targets, book.palette, callouts=book.callouts,
                                                 referenced=cited_keys(j[1], prepared.crossref.custom_keys),
-                                                crossref=prepared.crossref), cache, prepared.pandoc_timeout)
+                                                crossref=prepared.crossref, language=prepared.language,
+                                                layout=layout_json(book, "html", j[0].chapter.front_matter)),
+                                    cache, prepared.pandoc_timeout, prepared.language)
         for j in jobs])
 
     for (loaded, _, page, _), result in zip(jobs, rendered):
@@ -109,7 +116,9 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
         article = body + site.provenance_script(entries)
         extras = _page_extras(book, loaded, page.page, said, out_dir, build.diagnostics, log, theme_css)
         output.write(page.page, site.page_html(book_title=book.title, page=page.page, title=page.title,
-                                               entries=prepared.pages, article=article, toc=toc, **extras))
+                                               entries=prepared.pages, article=article, toc=toc, **extras,
+                                               language=prepared.language,
+                                               lang=chapter_lang(loaded.chapter.front_matter)))
         for source, link in images[page.page].values():
             output.copy(source, posixpath.normpath(posixpath.join(posixpath.dirname(page.page), link)))
         fresh[page.page] = (json.dumps(site.search_entries(page.page, page.title, body)), ledger_json(entries))
@@ -117,7 +126,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
             cache.put(kind, _page_key(book, page), text.encode("utf-8"))
         build.pages.append(page.page)
 
-    _write_site_files(book, prepared.pages, output, cache, fresh, build.diagnostics, log, theme_css)
+    _write_site_files(book, prepared.pages, output, cache, fresh, build.diagnostics, log, theme_css, prepared.language)
     # A whole-book build removes what earlier builds wrote and this one did not (a removed chapter's page).
     output.finish(prune=not names)
     build.seconds = time.perf_counter() - started
@@ -144,13 +153,19 @@ def _page_extras(book: Book, loaded: LoadedChapter | None, page: str, said: list
 
 
 def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: dict[str, Any], page: ChapterPage,
-                    data: dict[str, Any], cache: Cache, timeout: float) -> tuple[str, str, list[dict[str, Any]]] | PandocError:
-    """The chapter's article HTML, table of contents and what its user filters said, from Pandoc or the cache."""
+                    data: dict[str, Any], cache: Cache, timeout: float,
+                    language: Language) -> tuple[str, str, list[dict[str, Any]]] | PandocError:
+    """The chapter's article HTML, table of contents and what its user filters said, from Pandoc or the cache
+    (``language``: the references' heading, and Pandoc's ``lang``, which citations are localised by)."""
     book = checked.book
     user, _ = useroptions.filters(book, "html", loaded.chapter, loaded.file)
     said: list[dict[str, Any]] = []
-    options = ["--to", "html5", "--toc", "--toc-depth=3", "--mathml", "--wrap=none",
-               "--metadata", "reference-section-title=References", "--metadata", f"pagetitle={page.title}"]
+    depth = chapter_toc_depth(loaded.chapter.front_matter) or toc_depth(book, "html") or DEFAULT_TOC_DEPTH
+    notes = data.get("layout", {}).get("reference-location", "margin")
+    options = ["--to", "html5", "--toc", f"--toc-depth={depth}", "--mathml", "--wrap=none",
+               *([f"--reference-location={notes}"] if notes != "margin" else []),
+               "--metadata", f"reference-section-title={language['section-title-references']}",
+               "--metadata", f"pagetitle={page.title}", *lang_option(language, chapter_lang(loaded.chapter.front_matter))]
     try:
         output = render_chapter("pandoc-html", ast, data, template=PARTS_TEMPLATE, filters=HTML_FILTERS, options=options,
                                 bibliographies=bibliography_files(checked, [loaded]),
@@ -159,6 +174,8 @@ def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: dict[str, 
     except PandocError as exc:
         return exc
     toc, _, body = output.partition(BODY_MARKER)
+    body = FOOTNOTES_SECTION.sub(lambda m: m.group(0) + f'\n<h2 class="footnotes-title">'
+                                 f'{html.escape(language["section-title-footnotes"])}</h2>', body, count=1)
     return body.strip(), toc.replace('class="header-section-number"', 'class="toc-section-number"').strip(), said
 
 
@@ -305,7 +322,7 @@ def _parse_records(kind: str, text: str) -> list[Any]:
 
 def _write_site_files(book: Book, pages: list[ChapterPage], output: OutputFolder, cache: Cache,
                       fresh: dict[str, tuple[str, str]], diagnostics: list[Diagnostic], log: TextIO,
-                      theme_css: str | None) -> None:
+                      theme_css: str | None, language: Language) -> None:
     """Assets, the search index of every page built so far, and a landing page if needed."""
     for asset in theme.asset_files():
         output.copy(asset, f"assets/{asset.name}")
@@ -319,7 +336,8 @@ def _write_site_files(book: Book, pages: list[ChapterPage], output: OutputFolder
     output.write("search-index.js", site.search_index_js(records))
     output.write("values.json", ledger_json(ledger))
     if not any(p.page == "index.html" for p in pages):
-        article = site.landing_article(book.title, book.subtitle, book.author, pages)
+        article = site.landing_article(book.title, book.subtitle, book.author, pages, language)
         extras = _page_extras(book, None, "index.html", [], output.root, diagnostics, log, theme_css)
         output.write("index.html", site.page_html(book_title=book.title, page="index.html", title=book.title,
-                                                  entries=pages, article=article, toc="", **extras))
+                                                  entries=pages, article=article, toc="", **extras,
+                                                  language=language))

@@ -62,6 +62,14 @@ def crossref_preamble(config: CrossrefConfig) -> str:
     # A scheme other than arabic: the counter's own form, in a numbered chapter and in an unnumbered one.
     chapter_forms = "".join(f"\\def\\bookchapterthe{c}{{\\thechapter.{counter_format(s, c)}}}" for c, s in schemes.items())
     plain += "".join(f"\\renewcommand\\the{c}{{{counter_format(s, c)}}}" for c, s in schemes.items())
+    through_book = []
+    if not config.chapters:
+        # `crossref: chapters: false`: items numbered through the book (never reset), in every chapter alike.
+        through_book = [f"\\counterwithout{{{c}}}{{chapter}}" for c in ("figure", "table", "equation", *envs)]
+        through_book += [f"\\renewcommand\\the{c}{{{counter_format(s, c)}}}" for c, s in schemes.items()]
+        through_book.append("\\AtBeginDocument{\\renewcommand\\bookplainnumbers{}\\renewcommand\\bookchapternumbers{}}")
+    subref = ([f"\\renewcommand\\thesubfigure{{{counter_format(config.subref_labels, 'subfigure')}}}"]
+              if config.subref_labels != "alpha a" else [])
     return "\n".join([
         "% The book's numbering and caption words (number-sections, number-depth, crossref:):",
         f"\\setcounter{{secnumdepth}}{{{depth}}}",
@@ -77,5 +85,7 @@ def crossref_preamble(config: CrossrefConfig) -> str:
         "\\renewcommand\\theequation{\\arabic{equation}}" + plain + "}",
         "\\newcommand\\bookchapternumbers{\\let\\thefigure\\bookchapterthefigure\\let\\thetable\\bookchapterthetable"
         "\\let\\theequation\\bookchaptertheequation" + restore + "}",
+        *through_book,
+        *subref,
         "",
     ])

@@ -113,7 +113,7 @@ def non_section_headers(div: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix: bool = False,
-                   config: CrossrefConfig = DEFAULT_CONFIG) -> ChapterNumbers:
+                   config: CrossrefConfig = DEFAULT_CONFIG, counts: dict[str, int] | None = None) -> ChapterNumbers:
     """Number the headers and labelled elements of one chapter's AST.
 
     The first level-1 header is the chapter title; level-2 headers are sections
@@ -121,18 +121,18 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix:
     Figures, tables, equations, code listings and the book's own float kinds are numbered ``N.k`` in document order (just
     ``k`` in an unnumbered chapter). An appendix's number is a letter, and a
     reference to its title reads "Appendix A". Headers deeper than ``config.number_depth``
-    are counted but show no number.
+    are counted but show no number. With ``crossref: chapters: false`` items take no chapter
+    prefix and ``counts`` (shared by the book's chapters) carries their count on.
     """
     numbers = ChapterNumbers(chapter_number, appendix=appendix)
     counters = [0] * 7
-    counts = {"fig": 0, "tbl": 0, "eq": 0, "lst": 0,
-              **{kind: 0 for kind in (*THEOREM_KINDS, *CALLOUT_KINDS, *config.custom_keys)}}
+    counts = counts if counts is not None else {}
     seen_title = False
 
     def item_number(kind: str) -> str:
-        counts[kind] += 1
+        counts[kind] = counts.get(kind, 0) + 1
         label = config.item_label(kind, counts[kind])  # 3, iii, c, … (crossref: labels)
-        return f"{chapter_number}.{label}" if chapter_number else label
+        return f"{chapter_number}.{label}" if chapter_number and config.chapters else label
 
     titles: set[int] = set()  # ids of headers that are not sections (a Div comes before its content)
     for element in walk(ast.get("blocks", [])):
@@ -175,7 +175,7 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix:
                 number = item_number(prefix)
                 numbers.labels[ident] = (prefix, number)
                 if prefix == "fig" and kind in ("Div", "Figure"):
-                    _number_subfigures(element, number, numbers)
+                    _number_subfigures(element, number, numbers, config)
         elif kind == "CodeBlock" and element["c"][0][0].startswith("lst-"):
             numbers.labels.setdefault(element["c"][0][0], ("lst", item_number("lst")))
         elif kind == "Para":
@@ -184,15 +184,15 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix:
     return numbers
 
 
-def _number_subfigures(figure: dict[str, Any], number: str, numbers: ChapterNumbers) -> None:
-    """Figures inside a figure are its parts, as in Quarto: "Figure 1.2 (a)", "(b)", …"""
+def _number_subfigures(figure: dict[str, Any], number: str, numbers: ChapterNumbers, config: CrossrefConfig) -> None:
+    """Figures inside a figure are its parts, as in Quarto: "Figure 1.2 (a)", "(b)", … (``subref-labels``)"""
     parts = 0
     for element in walk(figure["c"][1:]):
         if element["t"] in ("Div", "Figure", "Image"):
             ident = element["c"][0][0]
             if ident.startswith("fig-") and ident not in numbers.labels:
-                numbers.labels[ident] = ("fig", f"{number} ({chr(ord('a') + parts % 26)})")
                 parts += 1
+                numbers.labels[ident] = ("fig", f"{number} ({config.subref_label(parts)})")
 
 
 def _equation_labels(inlines: list[dict[str, Any]]) -> Iterator[str]:

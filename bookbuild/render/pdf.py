@@ -40,6 +40,8 @@ from ..check import LoadedChapter, default_workers
 from ..diagnostics import ConfigError, Diagnostic, error, plural, warning
 from ..execute import ExecutedChapter
 from ..files import write_atomic
+from ..language import lang_option
+from ..pageoptions import latex_tocdepth, layout_json, toc_depth
 from ..limits import book_limits
 from ..paths import contained, outside_reason
 from ..callouts import Callouts
@@ -50,13 +52,13 @@ from .. import useroptions
 from . import latex_setup, theme, userfilters, userstyles
 from .book import Build, PreparedBook, bibliography_files, citation_style, cited_in_order, cited_keys, default_echo, filter_data, parallel, prepare_book, progress, render_chapter
 from .latex_crossref import CHAPTER_NUMBERS, PLAIN_NUMBERS, crossref_preamble, latex_text as latex_escape
+from .latex_language import babel_locale, hyphenation_warning, language_preamble, no_locale_warning
 from .latex_run import LatexResult, compile_document
 from .latex_source import SOURCE_MARKER, ChapterTex, latex_diagnostic, log_diagnostics, with_markers
 from .html import tikz_figures
 from .links import book_chapter_targets, with_chapter_links
 from .markdown import AssemblyInputs
 from .pandoc import PandocError, pandoc_version, run_pandoc
-from .site import APPENDICES_TITLE
 from .svg import SvgError, svg_to_pdf
 from .tikz import TikzError, tikz_preamble
 from .userfilters import FilterError
@@ -197,7 +199,8 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
             loaded, ast, page, numbers = job
             referenced = cited_keys(ast, prepared.crossref.custom_keys)
             data = filter_data(page.page, numbers, prepared.targets, book.palette, callouts=book.callouts, referenced=referenced,
-                               single_document=True, crossref=prepared.crossref)
+                               single_document=True, crossref=prepared.crossref, language=prepared.language,
+                               layout=layout_json(book, "latex", loaded.chapter.front_matter))
             for kind, style in [*data["callouts"]["kinds"].items(), ("default", data["callouts"]["default"])]:
                 if kind in icons:
                     style["icon_pdf"] = icons[kind]
@@ -207,7 +210,7 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
             ready = latex_ast(loaded, linked, cited, problems, workdir / "images", numeric=numeric, root=book.root)
             try:
                 highlighting, body, said = _pandoc_latex(book, loaded, ready, data, bib_files, csl, cache,
-                                                          prepared.pandoc_timeout)
+                                                          prepared.pandoc_timeout, lang_option(prepared.language))
             except FilterError as exc:
                 return None, [*problems, exc.diagnostic]
             except PandocError as exc:
@@ -236,11 +239,17 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
             build.seconds = time.perf_counter() - started
             return build
 
-        bibliography = _bibliography(cited, bib_files, csl, cache) if cited else ""
+        bibliography = _bibliography(cited, bib_files, csl, cache, lang_option(prepared.language)) if cited else ""
         write_atomic(workdir / "bibliography.tex", bibliography)
+        locale = None
+        if prepared.language.lang_set:
+            locale = babel_locale(prepared.language.lang, latex_setup.kpsewhich_lookup)
+            if locale is None:
+                build.diagnostics.append(no_locale_warning(book, prepared.language.lang))
         try:
             document = book_document(book, chapters, prepared, has_bibliography=bool(bibliography),
-                                     included={place: "\n".join(texts) for place, texts in included.items()})
+                                     included={place: "\n".join(texts) for place, texts in included.items()},
+                                     locale=locale)
         except TikzError as exc:
             build.diagnostics.append(error("latex-setup", book.display_config, 1, str(exc)))
             build.seconds = time.perf_counter() - started
@@ -270,6 +279,8 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
         else:
             build.pages = result.pages
             build.diagnostics.extend(log_diagnostics(book, chapters, result))
+            unhyphenated = hyphenation_warning(book, prepared.language, result.log or "")
+            build.diagnostics.extend([unhyphenated] if unhyphenated else [])
             target = contained(out_dir, pdf_name(book, names))
             write_atomic(target, (workdir / f"{JOBNAME}.pdf").read_bytes())
             build.pdf = target
@@ -491,19 +502,20 @@ def _line_of(loaded: LoadedChapter, needle: str) -> int:
 # --------------------------------------------------------------------------- Pandoc
 
 def _pandoc_latex(book: Book, loaded: LoadedChapter, ast: dict[str, Any], data: dict[str, Any], bib_files: list[Path],
-                  csl: Path | None, cache: Cache, timeout: float) -> tuple[str, str, list[dict[str, Any]]]:
-    """(highlighting macros, LaTeX body, what the book's own filters said) of one chapter, from Pandoc or the cache."""
+                  csl: Path | None, cache: Cache, timeout: float, lang: list[str]) -> tuple[str, str, list[dict[str, Any]]]:
+    """(highlighting macros, LaTeX body, what the book's own filters said) of one chapter, from Pandoc or the cache
+    (``lang``: Pandoc's ``lang`` option when the book sets it, which citations are localised by)."""
     user, _ = useroptions.filters(book, "latex", loaded.chapter, loaded.file)
     said: list[dict[str, Any]] = []
     output = render_chapter("pandoc-latex", ast, data, template=PARTS_TEMPLATE, filters=LATEX_FILTERS,
-                            options=["--to", "latex", "--top-level-division=chapter", "--wrap=preserve"],
+                            options=["--to", "latex", "--top-level-division=chapter", "--wrap=preserve", *lang],
                             bibliographies=bib_files, folder=loaded.file.parent, cache=cache, csl=csl,
                             user_filters=user, messages=said, timeout=timeout)
     highlighting, _, body = output.partition(BODY_MARKER)
     return highlighting.strip(), body.strip(), said
 
 
-def _bibliography(keys: list[str], bib_files: list[Path], csl: Path | None, cache: Cache) -> str:
+def _bibliography(keys: list[str], bib_files: list[Path], csl: Path | None, cache: Cache, lang: list[str]) -> str:
     """The book's one list of references: every work the rendered chapters cite.
 
     The works are cited in ``keys`` order (the book's) inside ``\\iffalse``, not with
@@ -513,7 +525,7 @@ def _bibliography(keys: list[str], bib_files: list[Path], csl: Path | None, cach
     citations = " ".join(f"[@{key}]" for key in keys)
     source = "\n".join(["```{=latex}", "\\iffalse", "```", "", citations, "", "```{=latex}", "\\fi", "```", "",
                          "::: {#refs}", ":::", ""])
-    args = ["--from", "markdown", "--to", "latex", "--citeproc", "--metadata", "link-citations=true", "--wrap=preserve"]
+    args = ["--from", "markdown", "--to", "latex", "--citeproc", "--metadata", "link-citations=true", "--wrap=preserve", *lang]
     for path in bib_files:
         args += ["--bibliography", str(path)]
     if csl:
@@ -572,10 +584,11 @@ def _class_line(book: Book) -> str:
 
 
 def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook, *, has_bibliography: bool,
-                  included: dict[str, str] | None = None) -> str:
+                  included: dict[str, str] | None = None, locale: str | None = None) -> str:
     """``book.tex``: preamble, title page, contents, lists, the chapters with their parts, bibliography, index.
 
-    ``included``: what the book's filters included (``quarto.doc.include_text``) by place."""
+    ``included``: what the book's filters included (``quarto.doc.include_text``) by place; ``locale``: babel's
+    locale for the book's ``lang:`` (None: no babel)."""
     highlighting = next((c.highlighting for c in chapters if c.highlighting), "")
     authors = _authors(book.author)
     rendered = {c.loaded.chapter.path for c in chapters}
@@ -586,6 +599,7 @@ def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook
     own = userstyles.latex_parts(specs)  # the book's own include-in-header, header-includes, before/after body
     by_filters = included or {}
     rows = [_class_line(book), preamble(book.palette, highlighting, book.tikz_header), crossref_preamble(prepared.crossref),
+            language_preamble(prepared.language, locale) + latex_tocdepth(toc_depth(book, "latex")),
             *_own("include-in-header / header-includes", own.head),
             *_own("filters' in-header includes", by_filters.get("in-header", "")),
             f"\\input{{{PDF_ID_FILE}}}", ""]
@@ -605,7 +619,7 @@ def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook
             rows += ["", "\\mainmatter"]
             main = True
         if chapter.appendix and not appendices:
-            rows += ["", "\\appendix", f"\\addpart{{{APPENDICES_TITLE}}}"]
+            rows += ["", "\\appendix", f"\\addpart{{{latex_escape(prepared.language['section-title-appendices'])}}}"]
             appendices = True
         if chapter.part and chapter.part != part:
             rows.append(f"\\part{{{latex_escape(chapter.part)}}}")
@@ -618,7 +632,7 @@ def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook
         rows.append(f"\\bookprogress{{{chapter.file}}}\\input{{{chapter.file}}}")
     rows += ["", "\\backmatter"]
     if has_bibliography:
-        rows += ["\\addchap{References}", "\\input{bibliography.tex}"]
+        rows += [f"\\addchap{{{latex_escape(prepared.language['section-title-references'])}}}", "\\input{bibliography.tex}"]
     rows += ["\\printindex", *_own("include-after-body", own.after_body),
              *_own("filters' after-body includes", by_filters.get("after-body", "")), "\\end{document}", ""]
     return "\n".join(rows)

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from ..language import Language
+
 SECTION_HEADING = re.compile(r"<h([1-3])\b[^>]*\bid=\"([^\"]+)\"[^>]*>(.*?)</h\1>", re.S)
 TAG = re.compile(r"<[^>]+>")
 DROP_ELEMENTS = re.compile(r"<(svg|math|script|style)\b.*?</\1>", re.S)
@@ -31,7 +33,7 @@ class ChapterPage:
     part_page: bool = False  # the part's own page (``part: intro.qmd``), shown as the part's title
     appendix: bool = False
 
-APPENDICES_TITLE = "Appendices"
+DEFAULT_LANGUAGE = Language()
 
 
 def relative(from_page: str, to_path: str) -> str:
@@ -44,16 +46,17 @@ def label_html(entry: ChapterPage) -> str:
     return number + html.escape(entry.title)
 
 
-def sidebar(entries: Iterable[ChapterPage], current: str) -> str:
+def sidebar(entries: Iterable[ChapterPage], current: str, language: Language = DEFAULT_LANGUAGE) -> str:
     """The chapter list, with part titles before the first chapter of each part (a link when the part
-    has a page of its own), and "Appendices" before the first appendix."""
-    rows = ['<nav class="sidebar" id="sidebar" aria-label="Chapters">', '<ul class="chapter-list">']
+    has a page of its own), and "Appendices" (``section-title-appendices``) before the first appendix."""
+    rows = [f'<nav class="sidebar" id="sidebar" aria-label="{_attr(language["sidebar-title"])}">',
+            '<ul class="chapter-list">']
     part, in_appendices = None, False
     for entry in entries:
         here = entry.page == current
         attrs = ' aria-current="page"' if here else ""
         if entry.appendix and not in_appendices:
-            rows.append(f'<li class="part-title">{APPENDICES_TITLE}</li>')
+            rows.append(f'<li class="part-title">{html.escape(language["section-title-appendices"])}</li>')
             in_appendices = True
         if entry.part_page:
             rows.append(f'<li class="part-title{" current" if here else ""}"><a href="{relative(current, entry.page)}"{attrs}>'
@@ -69,33 +72,39 @@ def sidebar(entries: Iterable[ChapterPage], current: str) -> str:
     return "\n".join(rows)
 
 
-def page_nav(entries: list[ChapterPage], current: str) -> str:
+def page_nav(entries: list[ChapterPage], current: str, language: Language = DEFAULT_LANGUAGE) -> str:
     """Previous and next chapter links."""
     pages = [e.page for e in entries]
     if current not in pages:
         return ""
     i = pages.index(current)
     links = []
-    for rel, label, neighbour in (("prev", "Previous", entries[i - 1] if i > 0 else None),
-                                  ("next", "Next", entries[i + 1] if i + 1 < len(entries) else None)):
+    for rel, label, neighbour in (("prev", html.escape(language["page-nav-previous"]), entries[i - 1] if i > 0 else None),
+                                  ("next", html.escape(language["page-nav-next"]),
+                                   entries[i + 1] if i + 1 < len(entries) else None)):
         if neighbour:
             links.append(f'<a class="{rel}" href="{relative(current, neighbour.page)}" rel="{rel}">'
                          f'<span class="page-nav-label">{label}</span><span class="page-nav-title">{label_html(neighbour)}</span></a>')
-    return f'<nav class="page-nav" aria-label="Previous and next chapter">{"".join(links)}</nav>'
+    return f'<nav class="page-nav" aria-label="{_attr(language["page-nav-title"])}">{"".join(links)}</nav>'
 
 
 def page_html(*, book_title: str, page: str, title: str, entries: list[ChapterPage], article: str, toc: str,
-              head: str = "", before_body: str = "", after_body: str = "") -> str:
+              head: str = "", before_body: str = "", after_body: str = "", language: Language = DEFAULT_LANGUAGE,
+              lang: str | None = None) -> str:
     """A complete HTML page in the site's shell; ``head`` (the book's own styles and includes) comes after
-    the engine's CSS and scripts, ``before_body`` / ``after_body`` at the start and end of the body."""
+    the engine's CSS and scripts, ``before_body`` / ``after_body`` at the start and end of the body.
+    Every word it shows is ``language``'s; ``lang``: the page's own language tag (default the book's)."""
     root = relative(page, "index.html")
     assets = posixpath.dirname(relative(page, "assets/book.css"))
     search = relative(page, "search-index.js")
-    toc_html = (f'<aside class="page-toc" aria-label="On this page"><h2>On this page</h2><nav id="TOC">{toc}</nav></aside>'
-                if toc.strip() else "")
+    toc_title = language["toc-title-website"]
+    toc_html = (f'<aside class="page-toc" aria-label="{_attr(toc_title)}"><h2>{html.escape(toc_title)}</h2>'
+                f'<nav id="TOC">{toc}</nav></aside>' if toc.strip() else "")
+    words = json.dumps(language.script_json(), ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
+    placeholder = _attr(language["search-text-placeholder"])
     full_title = f"{title} – {book_title}" if title and title != book_title else book_title
     return f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{_attr(lang or language.lang)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -104,22 +113,23 @@ def page_html(*, book_title: str, page: str, title: str, entries: list[ChapterPa
 <link rel="stylesheet" href="{assets}/book.css">
 <script src="{assets}/book.js" defer></script>
 <script src="{search}" defer></script>
+<script type="application/json" id="book-language">{words}</script>
 {_lines(head)}</head>
 <body>
 {_lines(before_body)}<header class="topbar">
-<button class="sidebar-toggle" type="button" aria-controls="sidebar" aria-expanded="false" aria-label="Chapters">☰</button>
+<button class="sidebar-toggle" type="button" aria-controls="sidebar" aria-expanded="false" aria-label="{_attr(language["toggle-sidebar"])}">☰</button>
 <a class="book-title" href="{root}">{html.escape(book_title)}</a>
-<div class="search"><input type="search" id="search-input" placeholder="Search the book" aria-label="Search the book" autocomplete="off">
+<div class="search"><input type="search" id="search-input" placeholder="{placeholder}" aria-label="{_attr(language["search-label"])}" autocomplete="off">
 <div id="search-results" class="search-results" hidden></div></div>
-<button class="theme-toggle" type="button" aria-label="Toggle dark mode">◐</button>
+<button class="theme-toggle" type="button" aria-label="{_attr(language["toggle-dark-mode"])}">◐</button>
 </header>
 <div class="page">
-{sidebar(entries, page)}
+{sidebar(entries, page, language)}
 <main class="content" id="content">
 <article class="chapter">
 {article}
 </article>
-{page_nav(entries, page)}
+{page_nav(entries, page, language)}
 </main>
 {toc_html}
 </div>
@@ -128,20 +138,27 @@ def page_html(*, book_title: str, page: str, title: str, entries: list[ChapterPa
 """
 
 
+def _attr(text: str) -> str:
+    """Text as an HTML attribute's value."""
+    return html.escape(text, quote=True)
+
+
 def _lines(markup: str) -> str:
     """Markup on lines of its own in the page (nothing when empty)."""
     return markup.strip("\n") + "\n" if markup.strip() else ""
 
 
-def landing_article(book_title: str, subtitle: str | None, author: object, entries: list[ChapterPage]) -> str:
-    """The body of a generated index page (when no chapter is the site's index.html)."""
+def landing_article(book_title: str, subtitle: str | None, author: object, entries: list[ChapterPage],
+                    language: Language = DEFAULT_LANGUAGE) -> str:
+    """The body of a generated index page (when no chapter is the site's index.html), its list of
+    chapters headed ``toc-title-document``."""
     authors = author if isinstance(author, list) else [author] if author else []
     parts = [f'<h1 class="book-cover-title">{html.escape(book_title)}</h1>']
     if subtitle:
         parts.append(f'<p class="book-subtitle">{html.escape(str(subtitle))}</p>')
     if authors:
         parts.append(f'<p class="book-author">{html.escape(", ".join(str(a) for a in authors))}</p>')
-    parts.append('<h2 id="contents">Contents</h2><ul class="book-contents">')
+    parts.append(f'<h2 id="contents">{html.escape(language["toc-title-document"])}</h2><ul class="book-contents">')
     for entry in entries:
         parts.append(f'<li><a href="{relative("index.html", entry.page)}">{label_html(entry)}</a></li>')
     parts.append("</ul>")

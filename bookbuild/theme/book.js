@@ -48,6 +48,36 @@
     else if (typeof mq.addListener === "function") mq.addListener(handler);
   }
 
+  // The words this script prints: the book's (language: in _quarto.yml, passed in
+  // <script id="book-language">, see bookbuild/language.py), else these.
+  var WORDS = {
+    "toggle-light-mode-title": "Switch to light mode",
+    "toggle-dark-mode-title": "Switch to dark mode",
+    "search-no-results-text": "No results",
+    "search-results-title": "Search results",
+    "search-unavailable-text": "Search is not available: this page has no search index.",
+    "search-result-text": "{0} result",
+    "search-results-text": "{0} results",
+    "search-top-results-text": "Top {0} of {1} results",
+    "sidenote-title": "Note"
+  };
+  (function readWords() {
+    var node = doc.getElementById("book-language");
+    if (!node) return;
+    try {
+      var given = JSON.parse(node.textContent);
+      Object.keys(given).forEach(function (key) {
+        if (typeof given[key] === "string") WORDS[key] = given[key];
+      });
+    } catch (e) { /* keep the defaults */ }
+  })();
+
+  // "Top {0} of {1} results" with its numbers.
+  function word(key) {
+    var args = Array.prototype.slice.call(arguments, 1);
+    return WORDS[key].replace(/\{(\d)\}/g, function (_, n) { return String(args[+n]); });
+  }
+
   function topbarHeight() {
     var bar = doc.querySelector(".topbar");
     return bar ? bar.getBoundingClientRect().height : 0;
@@ -82,7 +112,7 @@
       if (!button) return;
       var dark = currentTheme() === "dark";
       button.setAttribute("aria-pressed", dark ? "true" : "false");
-      button.title = dark ? "Switch to light mode" : "Switch to dark mode";
+      button.title = word(dark ? "toggle-light-mode-title" : "toggle-dark-mode-title");
     }
 
     if (button) {
@@ -202,7 +232,7 @@
       ref.setAttribute("tabindex", "0");
       ref.setAttribute("aria-controls", note.id);
       ref.setAttribute("aria-expanded", "false");
-      ref.setAttribute("aria-label", "Note " + ref.textContent.trim());
+      ref.setAttribute("aria-label", word("sidenote-title") + " " + ref.textContent.trim());
 
       function activate() {
         if (inMargin.matches) {
@@ -446,23 +476,23 @@
       if (!query.trim()) { close(); return; }
       var found = runSearch(query);
       if (!found) {
-        status("Search is not available: this page has no search index.");
+        status(word("search-unavailable-text"));
         open();
         return;
       }
       if (!found.words.length) { close(); return; }
       if (!found.hits.length) {
-        status("No results for \u201c" + query.trim() + "\u201d");
+        status(word("search-no-results-text") + ": \u201c" + query.trim() + "\u201d");
         open();
         return;
       }
       status(found.total > found.hits.length
-        ? "Top " + found.hits.length + " of " + found.total + " results"
-        : found.total + (found.total === 1 ? " result" : " results"));
+        ? word("search-top-results-text", found.hits.length, found.total)
+        : word(found.total === 1 ? "search-result-text" : "search-results-text", found.total));
       var list = doc.createElement("div");
       list.className = "search-result-list";
       list.setAttribute("role", "listbox");
-      list.setAttribute("aria-label", "Search results");
+      list.setAttribute("aria-label", word("search-results-title"));
       found.hits.forEach(function (hit, k) {
         var e = hit.entry;
         var a = doc.createElement("a");

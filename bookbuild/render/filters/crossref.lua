@@ -46,7 +46,7 @@ local function number_span(kind, label)
   local class = ({fig = 'figure', tbl = 'table'})[kind] or 'float'
   class = class .. '-number'
   -- A part of a figure ("1.2 (a)") is captioned by its letter alone.
-  local part = t.number:match('%((%a+)%)$')
+  local part = t.number:match('%((%w+)%)$')
   if part then return pandoc.Span({pandoc.Str('(' .. part .. ')')}, {class = class}) end
   return pandoc.Span({pandoc.Str(caption_lead(kind, t.number))}, {class = class})
 end

@@ -474,6 +474,8 @@ function Pandoc(doc)
   doc.blocks = doc.blocks:walk({Div = Div})
   doc.blocks = doc.blocks:walk({Figure = Figure, Table = Table, Header = Header})
   doc.blocks = doc.blocks:walk({Blocks = Blocks})
-  doc.blocks = doc.blocks:walk({Note = sidenote, Link = Link})
+  -- `reference-location: margin` (the default): side notes; document, section, block: footnotes.
+  local notes = (data.layout or {})['reference-location'] or 'margin'
+  doc.blocks = doc.blocks:walk({Note = notes == 'margin' and sidenote or footnote, Link = Link})
   return doc
 end

@@ -56,7 +56,7 @@ end
 
 -- The chapter's numbered level-2 headings, found among the blocks (and inside
 -- divs) without visiting every inline, as a full walk would.
-local function minitoc(doc)
+local function minitoc(doc, data)
   local items = {}
   local function visit(blocks)
     for _, block in ipairs(blocks) do
@@ -71,7 +71,9 @@ local function minitoc(doc)
     end
   end
   visit(doc.blocks)
-  return '<nav class="chapter-minitoc" aria-label="In this chapter"><ul>' ..
+  -- `language: minitoc-title` (bookbuild.language).
+  local title = (data.language or {})['minitoc-title'] or 'In this chapter'
+  return '<nav class="chapter-minitoc" aria-label="' .. book.escape_html(title) .. '"><ul>' ..
     table.concat(items) .. '</ul></nav>'
 end
 
@@ -82,7 +84,7 @@ local function Pandoc(doc)
   -- built, and paragraphs revisited, only when a chapter asks for one.
   local toc_html, inline_toc = nil, false
   local function toc()
-    toc_html = toc_html or minitoc(doc)
+    toc_html = toc_html or minitoc(doc, data)
     return toc_html
   end
   local function raw_block(el)

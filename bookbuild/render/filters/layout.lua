@@ -1,5 +1,8 @@
 -- Page layout for HTML: footnotes become side notes (in the margin on wide
--- screens, inline blocks on narrow ones); `{layout-narrow}` becomes a class;
+-- screens, inline blocks on narrow ones) unless the chapter's
+-- `reference-location` is document, section or block (Pandoc places them then);
+-- with `citation-location: margin` each citation is followed by its works'
+-- bibliography entries, set in the margin; `{layout-narrow}` becomes a class;
 -- a `.panel-tabset` becomes tabs, one per heading of its first heading level
 -- (theme/book.js switches them; without scripts every panel shows, titled).
 -- In the PDF a tabset's headings stay headings, unnumbered, as the numbering
@@ -9,8 +12,14 @@ local book = require 'bookdata'
 
 local count = 0
 
+-- Where the chapter's footnotes and citations go (bookbuild/pageoptions.py).
+local function layout(doc_meta)
+  return book.load(doc_meta).layout or {}
+end
+local reference_location, citation_location = 'margin', 'document'
+
 local function Note(note)
-  if book.format() ~= 'html' then return nil end
+  if book.format() ~= 'html' or reference_location ~= 'margin' then return nil end
   count = count + 1
   local n = tostring(count)
   local out = pandoc.Inlines({pandoc.RawInline('html',
@@ -72,4 +81,40 @@ local function Div(div)
   if div.classes:includes('panel-tabset') and book.format() == 'html' then return tabset(div) end
 end
 
-return {{Note = Note, Div = Div}}
+-- The bibliography entries citeproc wrote (`#ref-KEY` divs), as HTML inlines by key.
+local function entries_of(blocks)
+  local found = {}
+  blocks:walk({Div = function(div)
+    local key = div.identifier:match('^ref%-(.+)$')
+    if key then found[key] = html_of_inlines(pandoc.utils.blocks_to_inlines(div.content, {pandoc.Space()})) end
+  end})
+  return found
+end
+
+-- `citation-location: margin`: each citation followed by a margin note holding its works' entries.
+local function margin_citations(doc)
+  local entries = entries_of(doc.blocks)
+  if next(entries) == nil then return doc end
+  doc.blocks = doc.blocks:walk({Cite = function(cite)
+    local texts = {}
+    for _, c in ipairs(cite.citations) do
+      if entries[c.id] then texts[#texts + 1] = entries[c.id] end
+    end
+    if #texts == 0 then return nil end
+    return {cite, pandoc.RawInline('html', '<span class="sidenote margin-citation" role="note">' ..
+      table.concat(texts, '<br>') .. '</span>')}
+  end})
+  return doc
+end
+
+local function Meta(meta)
+  local given = layout(meta)
+  reference_location = given['reference-location'] or 'margin'
+  citation_location = given['citation-location'] or 'document'
+end
+
+local function Pandoc(doc)
+  if book.format() == 'html' and citation_location == 'margin' then return margin_citations(doc) end
+end
+
+return {{Meta = Meta}, {Note = Note, Div = Div}, {Pandoc = Pandoc}}
