@@ -134,11 +134,6 @@ def load_ledger(text: str) -> list[LedgerEntry]:
     return [LedgerEntry.from_json(item) for item in json.loads(text)["values"]]
 
 
-def constant_usage(entries: list[LedgerEntry]) -> list[tuple[ConstantUse, list[str]]]:
-    """Each constant the book's values rest on, with the chapters that use it, by name."""
-    return [(constant, list(dict.fromkeys(e.file for e in users))) for constant, users in constant_values(entries)]
-
-
 def constant_values(entries: list[LedgerEntry]) -> list[tuple[ConstantUse, list[LedgerEntry]]]:
     """Each constant the book's values rest on, with the entries (values) that rest on it, by name."""
     usage: dict[str, tuple[ConstantUse, list[LedgerEntry]]] = {}
