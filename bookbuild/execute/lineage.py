@@ -204,7 +204,7 @@ class _Walker:
         elif isinstance(node, ast.ClassDef):
             self.class_def(node, scope)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            self.bind_name(node.name, Flow(function=(node, scope)), scope)
+            self.bind_name(node.name, Flow(function=self.definition(node, scope)), scope)
         elif isinstance(node, ast.Expr):
             self.expression_statement(node.value, scope)
         elif isinstance(node, ast.If):
@@ -420,7 +420,7 @@ class _Walker:
             self.assign(node.target, value, node.value, scope)
             return value
         if isinstance(node, ast.Lambda):
-            return Flow(function=(node, scope))
+            return Flow(function=self.definition(node, scope))
         if isinstance(node, ast.Starred):
             return self.whole(self.ev(node.value, scope))
         if isinstance(node, ast.Slice):
@@ -596,18 +596,25 @@ class _Walker:
                                                     formulas=frozenset({qualified_name(func)}) if formula else frozenset())
         return arguments | receiver_flow | callee.data()
 
-    def call_cell_function(self, function: Any, positional: list[Flow], keywords: dict[str, Flow],
+    def definition(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, scope: Scope) -> tuple:
+        """What a call needs of a cell's function: its node, scope, defaults' flows (evaluated
+        where it is defined, as Python does) and the cell it is written in (for its literals)."""
+        spec = node.args
+        params = [*spec.posonlyargs, *spec.args]
+        defaults = {p.arg: self.whole(self.ev(d, scope)) for p, d in zip(params[len(params) - len(spec.defaults):], spec.defaults)}
+        defaults.update({p.arg: self.whole(self.ev(d, scope)) for p, d in zip(spec.kwonlyargs, spec.kw_defaults) if d is not None})
+        return node, scope, defaults, (self.cell_name, self.first_line, self.lines)
+
+    def call_cell_function(self, function: tuple, positional: list[Flow], keywords: dict[str, Flow],
                            rest: list[Flow], arguments: Flow) -> Flow:
         """A function a cell defined, analysed with its parameters bound to the arguments' flows."""
-        node, defining = function
+        node, defining, defaults, written = function
         if self.depth >= MAX_CALL_DEPTH:
             return arguments.flagged(DEEP)
         parent = defining.module() if defining.kind == "class" else defining
         scope = Scope(parent, "function")
         spec = node.args
         params = [*spec.posonlyargs, *spec.args]
-        defaults = dict(zip([p.arg for p in params[len(params) - len(spec.defaults):]], spec.defaults))
-        defaults.update({p.arg: d for p, d in zip(spec.kwonlyargs, spec.kw_defaults) if d is not None})
         extra = union(rest)
         for i, param in enumerate([*params, *spec.kwonlyargs]):
             if i < len(params) and i < len(positional):
@@ -615,7 +622,7 @@ class _Walker:
             elif param.arg in keywords:
                 flow = keywords[param.arg]
             elif param.arg in defaults:
-                flow = self.whole(self.ev(defaults[param.arg], defining))
+                flow = defaults[param.arg]
             else:
                 flow = EMPTY
             scope.names[param.arg] = flow | extra
@@ -624,12 +631,15 @@ class _Walker:
             if star is not None:
                 scope.names[star.arg] = leftover | extra
         self.depth += 1
+        here = (self.cell_name, self.first_line, self.lines)
+        self.cell_name, self.first_line, self.lines = written  # its literals are the defining cell's
         try:
             if isinstance(node, ast.Lambda):
                 return self.whole(self.ev(node.body, scope))
             self.block(node.body, scope)
         finally:
             self.depth -= 1
+            self.cell_name, self.first_line, self.lines = here
         if len(scope.returns) > 1 and len(set(scope.returns)) > 1:
             return union(scope.returns).flagged(CONDITIONAL)
         return union(scope.returns)
