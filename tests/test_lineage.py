@@ -262,3 +262,11 @@ def test_lineage_follows_cells_functions_and_containers(tmp_path):
     either = entries["either_str"]
     assert [c.name for c in either.constants] == ["RATE"] and [str(l) for l in either.literals] == ["cell #2:14: 7"]
     assert either.approximate
+
+
+def test_a_name_bound_by_exec_is_marked_approximate_not_guessed(tmp_path):
+    root = literal_book(tmp_path)
+    (root / "widgets.qmd").write_text('# W\n\n```{python}\nexec("hidden_str = \'5\'")\n```\n\n`{python} hidden_str`\n')
+    entries = book_ledger(check_book(load_book(root)).executed)
+    assert [(e.text, e.constants, e.literals) for e in entries] == [("5", (), ())]
+    assert entries[0].reasons == ("names bound by code the analysis does not follow (exec, globals(), setattr, del)",)

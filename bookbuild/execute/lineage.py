@@ -66,6 +66,7 @@ UNFOLLOWED = "names bound by code the analysis does not follow (exec, globals(),
 UNPACKED = "a value unpacked from a computed sequence: each name credited with all of it"
 INSTANCE = "an instance of a cell's class: credited with the whole class"
 DEEP = "calls nested too deep to follow: credited with every argument"
+FAILED = "the analysis could not follow this expression"
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,10 @@ class LineageTracker:
         if tree is None:
             return
         walker = _Walker(self, cell, namespace)
-        walker.block(tree.body, self.globals)
+        try:
+            walker.block(tree.body, self.globals)
+        except Exception:  # noqa: BLE001 - lineage is best effort; it never fails a build
+            walker.bound.clear()  # what the cell bound is then known only as "not followed"
         for name in changed:  # bound without an assignment the walk saw (exec, globals()[...] = ...)
             if name not in walker.bound:
                 self.globals.names[name] = Flow(reasons=frozenset({UNFOLLOWED}), obj=namespace.get(name, NO_OBJECT))
@@ -165,7 +169,10 @@ class LineageTracker:
             return Lineage()
         ast.increment_lineno(tree, line - 1)
         walker = _Walker(self, None, namespace, source=expr)
-        return walker.whole(walker.ev(tree.body, self.globals)).lineage()
+        try:
+            return walker.whole(walker.ev(tree.body, self.globals)).lineage()
+        except Exception:  # noqa: BLE001 - e.g. an expression nested too deep to walk
+            return Lineage(reasons=(FAILED,))
 
 
 class _Walker:
@@ -496,7 +503,7 @@ class _Walker:
         if base.members is not None and name in base.members:
             return base.members[name]
         obj = base.obj
-        if obj is NO_OBJECT or obj is None:
+        if obj is NO_OBJECT or obj is None or not self.inspectable(obj):
             return self.whole(base)
         try:
             child = getattr(obj, name)
@@ -515,6 +522,12 @@ class _Walker:
                 or self.library.describes_itself(child):
             return replace(base.data(), obj=child)  # twins, catalogs, methods: what is picked decides
         return replace(self.whole(base), obj=child)
+
+    def inspectable(self, obj: Any) -> bool:
+        """Objects whose attributes the analysis reads: modules, classes, and the library's own
+        objects (twins, catalogs). Anyone else's properties might compute or change things."""
+        return isinstance(obj, (types.ModuleType, type)) or self.library.describes_itself(obj) \
+            or self.library.in_library(type(obj))
 
     def decide(self, test: ast.expr, scope: Scope) -> bool | None:
         """The truth of a test the analysis can read without running code: a name or
