@@ -58,9 +58,11 @@ def assumptions_markdown(title: str, executed: list[tuple[LoadedChapter, Execute
         "values whose figures are computed from it; numbers typed by hand in a chapter's cells have no source and "
         "are not listed here (`bookbuild values` names them, with their lines).",
         "",
+        "::: {.assumptions-table}",  # lets long names wrap in the site (book.css)
+        "",
         "| Constant | Value | Unit | Source | Values that rest on it |",
         # Dash counts set the columns' relative widths (the source needs the room).
-        "|:--------------------|-------:|:-------|:--------------------------------------------|:------------|",
+        "|:--------------------|----------:|:----------|:--------------------------|:----------------------------|",
     ]
     for constant, users in usage:
         used_in = values_by_chapter(users, references)
@@ -68,7 +70,7 @@ def assumptions_markdown(title: str, executed: list[tuple[LoadedChapter, Execute
                     f"{cell_text(constant.source)} | {used_in} |")
     if not usage:
         rows.append("| (none) | | | | |")
-    rows.append("")
+    rows += ["", ":::", ""]
     return "\n".join(rows)
 
 
