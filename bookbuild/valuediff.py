@@ -158,7 +158,8 @@ def format_changes(changes: list[ValueChange], rev_a: str, rev_b: str) -> str:
     """One line per change, then the constants behind it."""
     if not changes:
         return f"no inline value differs between {rev_a} and {rev_b}\n"
-    lines = [f"{plural(len(changes), 'inline value')} differ between {rev_a} and {rev_b}:"]
+    verb = "differs" if len(changes) == 1 else "differ"
+    lines = [f"{plural(len(changes), 'inline value')} {verb} between {rev_a} and {rev_b}:"]
     for change in changes:
         where = change.after or change.before
         assert where is not None

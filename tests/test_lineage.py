@@ -224,7 +224,7 @@ def test_hover_and_appendix_show_the_exact_lineage(tmp_path):
     sourced, typed = data["0"], data["1"]
     assert [c["name"] for c in sourced["constants"]] == ["RATE", "SECONDS"] and sourced["literals"] == []
     assert typed["constants"] == [] and typed["literals"] == ["cell widgets:7: 2.5", "cell widgets:7: 3600"]
-    assert typed["approximate"] is False
+    assert typed["approximate"] == []
     appendix = (tmp_path / "site" / "assumptions.html").read_text(encoding="utf-8")
     row = next(r for r in appendix.split("<tr")[1:] if "<code>RATE</code>" in r)
     assert "<code>sourced_str</code>" in row and "typed_str" not in row
@@ -270,3 +270,21 @@ def test_a_name_bound_by_exec_is_marked_approximate_not_guessed(tmp_path):
     entries = book_ledger(check_book(load_book(root)).executed)
     assert [(e.text, e.constants, e.literals) for e in entries] == [("5", (), ())]
     assert entries[0].reasons == ("names bound by code the analysis does not follow (exec, globals(), setattr, del)",)
+
+
+def test_diff_values_names_the_edited_literal_behind_a_value(fixture_copy):
+    git("init", "-q", cwd=fixture_copy)
+    git("add", "-A", cwd=fixture_copy)
+    git("commit", "-qm", "before", cwd=fixture_copy)
+    chapter = fixture_copy / "ml_systems.qmd"
+    text = chapter.read_text(encoding="utf-8")
+    assert text.count('cloud_latency_range = "100-500"') == 1
+    chapter.write_text(text.replace('cloud_latency_range = "100-500"', 'cloud_latency_range = "100-600"'), encoding="utf-8")
+    git("commit", "-qam", "slower cloud", cwd=fixture_copy)
+    out = io.StringIO()
+    assert main(["diff-values", "HEAD~1", "HEAD", "--project", str(fixture_copy)], out=out, err=io.StringIO()) == 0
+    assert out.getvalue().splitlines() == [
+        "1 inline value differs between HEAD~1 and HEAD:",
+        "ml_systems.qmd:366:33: `cloud_latency_range_str` '100-500' → '100-600'",
+        '    because cell ml-systems-setup:104: "100-600" (typed in the cell)',
+    ]

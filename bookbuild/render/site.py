@@ -183,7 +183,7 @@ def provenance_script(entries: list) -> str:
             "constants": [{"name": c.name, "value": c.value, "unit": c.unit, "source": c.source} for c in entry.constants],
             "formulas": list(entry.formulas),
             "literals": [str(literal) for literal in entry.literals],
-            "approximate": entry.approximate,
+            "approximate": list(entry.reasons),
         }
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     return f'\n<script type="application/json" id="value-provenance">{text}</script>\n'

@@ -767,7 +767,9 @@
         });
         card.appendChild(typed);
       }
-      if (info.approximate) line(card, "provenance-approximate", "approximate: may list more than the value uses");
+      if (info.approximate && info.approximate.length) {
+        line(card, "provenance-approximate", "approximate, may list more than the value uses: " + info.approximate.join("; "));
+      }
       card.hidden = false;
       var box = span.getBoundingClientRect();
       var width = Math.min(card.offsetWidth, window.innerWidth - 16);
