@@ -248,9 +248,19 @@ def test_lineage_follows_cells_functions_and_containers(tmp_path):
         from_dict_str = str(table["typed"])
         import random
         either_str = str(RATE if random.random() < 2 else 7)
+        items = []
+        items.append(SECONDS)
+        appended_str = str(sum(items))
+        class Meter:
+            def __init__(self, rate):
+                self.rate = rate
+            def hourly(self, hours):
+                return hours * SECONDS * self.rate
+        method_str = str(Meter(RATE).hourly(hours=3))
         ```
 
         `{python} from_function_str` `{python} from_dict_str` `{python} either_str`
+        `{python} appended_str` `{python} method_str`
         """))
     entries = {e.expr: e for e in book_ledger(check_book(load_book(root)).executed)}
     function = entries["from_function_str"]
@@ -262,6 +272,11 @@ def test_lineage_follows_cells_functions_and_containers(tmp_path):
     either = entries["either_str"]
     assert [c.name for c in either.constants] == ["RATE"] and [str(l) for l in either.literals] == ["cell #2:14: 7"]
     assert either.approximate
+    appended = entries["appended_str"]  # a list fed by append()
+    assert [c.name for c in appended.constants] == ["SECONDS"] and not appended.approximate
+    method = entries["method_str"]  # a method of a cell's class, `self` bound: the class as a whole, flagged
+    assert [c.name for c in method.constants] == ["RATE", "SECONDS"] and [str(l) for l in method.literals] == ["cell #2:23: 3"]
+    assert method.reasons == ("an instance of a cell's class: credited with the whole class",)
 
 
 def test_a_name_bound_by_exec_is_marked_approximate_not_guessed(tmp_path):

@@ -52,7 +52,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from ..qmd import Cell
-from .libraryflow import FORMATTING_PARAMS, Library, formats_text, is_figure, is_library_function, qualified_name
+from .libraryflow import FORMATTING_PARAMS, Library, formats_text, is_library_function, qualified_name
 from .result import ConstantUse, Lineage, LiteralUse
 
 NO_OBJECT: Any = object()  # the run-time object behind a flow is not known
@@ -280,10 +280,10 @@ class _Walker:
                 and isinstance(value.func.value, ast.Name):
             owner = scope.lookup(value.func.value.id)
             if owner is not None and (owner.obj is NO_OBJECT or isinstance(owner.obj, (list, dict, set))) \
-                    and owner.function is None and owner.members is None:
+                    and owner.function is None and not owner.is_class:
                 fed = union([self.whole(self.ev(a.value if isinstance(a, ast.Starred) else a, scope))
                              for a in value.args] + [self.whole(self.ev(k.value, scope)) for k in value.keywords])
-                self.bind_name(value.func.value.id, owner | fed, scope)
+                self.bind_name(value.func.value.id, self.whole(owner) | fed, scope)  # its elements changed
                 return
         self.ev(value, scope)  # nested definitions (walrus) still bind
 
@@ -515,12 +515,13 @@ class _Walker:
         use = self.library.constant_of(child, name)
         if use is not None:
             return Flow(constants=frozenset({use}), obj=child)
-        if self.library.describes_itself(obj) and is_figure(child):
+        structural = child is None or callable(child) or isinstance(child, (str, bool, types.ModuleType, type)) \
+            or self.library.describes_itself(child) or self.library.in_library(type(child))
+        if self.library.describes_itself(obj) and not structural:  # a figure of the twin no constant holds
             return Flow(constants=frozenset(self.library.object_constants(obj)), reasons=frozenset({DERIVED_FIELD}),
                         obj=child)
-        if self.library.describes_itself(obj) or isinstance(obj, type) or callable(child) \
-                or self.library.describes_itself(child):
-            return replace(base.data(), obj=child)  # twins, catalogs, methods: what is picked decides
+        if self.library.describes_itself(obj) or isinstance(obj, type) or structural:
+            return replace(base.data(), obj=child)  # twins, catalogs, methods, names: what is picked decides
         return replace(self.whole(base), obj=child)
 
     def inspectable(self, obj: Any) -> bool:
@@ -586,6 +587,8 @@ class _Walker:
                 passed.add(keyword.arg)
         arguments = union([*positional, *keywords.values(), *rest])
         if callee.function is not None:
+            if receiver is not None and receiver.members is not None and not receiver.is_class:
+                positional = [self.whole(receiver), *positional]  # a method of an instance: ``self`` first
             return self.call_cell_function(callee.function, positional, keywords, rest, arguments)
         if callee.is_class and callee.members is not None:
             instance = self.whole(callee) | arguments
