@@ -74,6 +74,8 @@ class Library:
         self._modules_seen = 0
         self._function_cache: dict[int, tuple[Any, tuple[ConstantUse, ...]]] = {}
         self._signatures: dict[int, tuple[Any, tuple[str, ...] | None]] = {}
+        self._described: dict[tuple[int, str], ConstantUse | None] = {}  # (module, attribute) -> its constant
+        self._defaults: dict[int, tuple[Any, tuple[tuple[str, ConstantUse], ...]]] = {}
 
     # ------------------------------------------------------------------ constants
 
@@ -102,11 +104,14 @@ class Library:
         describe = vars(module).get("__provenance__") if isinstance(module, types.ModuleType) else None
         if not callable(describe):
             return None
-        try:
-            found = records(describe(attribute))
-        except Exception:  # noqa: BLE001 - provenance is best effort; it never fails a build
-            return None
-        return next((use for use in found if use.name == attribute), None)
+        key = (id(module), attribute)
+        if key not in self._described:  # asked once: a constant's record does not change while cells run
+            try:
+                found = records(describe(attribute))
+            except Exception:  # noqa: BLE001 - provenance is best effort; it never fails a build
+                found = []
+            self._described[key] = next((use for use in found if use.name == attribute), None)
+        return self._described[key]
 
     def constant_of(self, obj: Any, name: str | None = None) -> ConstantUse | None:
         """The constant this very object is (identity), or None."""
@@ -194,18 +199,17 @@ class Library:
         func = getattr(func, "__func__", func)
         if not isinstance(func, types.FunctionType):
             return []
-        code = func.__code__
-        positional = code.co_varnames[:code.co_argcount]
-        defaults = func.__defaults__ or ()
-        named = dict(zip(positional[len(positional) - len(defaults):], defaults))
-        named.update(func.__kwdefaults__ or {})
-        out = []
-        for name, value in named.items():
-            if name not in passed:
-                use = self.constant_of(value, None)
-                if use is not None:
-                    out.append(use)
-        return out
+        cached = self._defaults.get(id(func))
+        if cached is None or cached[0] is not func:
+            code = func.__code__
+            positional = code.co_varnames[:code.co_argcount]
+            defaults = func.__defaults__ or ()
+            named = dict(zip(positional[len(positional) - len(defaults):], defaults))
+            named.update(func.__kwdefaults__ or {})
+            found = tuple((name, use) for name, value in named.items()
+                          if (use := self.constant_of(value, None)) is not None)
+            cached = self._defaults[id(func)] = (func, found)
+        return [use for name, use in cached[1] if name not in passed]
 
     def method_fields(self, method: Any) -> tuple[list[ConstantUse], bool]:
         """For a twin's bound method: the constants of the fields its code names, and whether
