@@ -30,6 +30,7 @@ from .callouts import callout_diagnostics
 from .language import chapter_lang_problems
 from .pageoptions import LOCATIONS, chapter_location_problems, chapter_toc_problems, location, toc_depth
 from .lint import lint_chapter, prints_table_last
+from .literals import literal_diagnostics, strict_literals
 from .paths import OUTSIDE_HINT, outside_reason
 from .project import Book, ChapterEntry, display_path
 from .qmd import Chapter, parse_chapter
@@ -135,7 +136,7 @@ def locate(diagnostics: list[Diagnostic], chapters: list[LoadedChapter]) -> list
 def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inprocess", timeout: float | None = None,
                workers: int | None = None, cache: Cache | None = None,
                figure_formats: tuple[str, ...] = FIGURE_FORMATS, environ: Mapping[str, str] | None = None,
-               writable: tuple[Path, ...] = (),
+               writable: tuple[Path, ...] = (), literals: bool | None = None,
                on_done: Callable[[ChapterJob, ExecutionResult], None] | None = None) -> CheckResult:
     """Parse the book, execute the selected chapters (reusing cached results when
     ``cache`` is given and they are still valid), and run the book-wide checks.
@@ -144,9 +145,11 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
     see :func:`bookbuild.execute.context.chapter_context`). A cell that changes
     files of the project is a warning, except under ``writable`` (the build's output
     folder), the cache and the project's ``_build``. ``timeout`` (default: the
-    book's ``bookbuild: timeout:``, else 120 s) limits each chapter.
+    book's ``bookbuild: timeout:``, else 120 s) limits each chapter. ``literals``
+    (default: ``bookbuild: strict-literals:``) warns about values resting on hand-typed literals.
     """
     limits = book_limits(book, timeout)
+    literals = strict_literals(book, literals)
     selected = {entry.path for entry in book.select(names or [])}
     chapters = load_chapters(book)
     runnable = [c for c in chapters if c.entry.path in selected and not _blocks_execution(c.chapter)]
@@ -185,6 +188,8 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
         if run is not None:
             group.extend(run.diagnostics)
             group.extend(lint_chapter(loaded.chapter, run.values))
+            if literals:
+                group.extend(literal_diagnostics(loaded.chapter, loaded.shown, run.values))
             group.extend(_labelled_cell_outputs(loaded, run))
         group.extend(duplicate_labels(chapters, loaded))
         own_keys, own_problems = _chapter_bibliography(loaded)

@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     _project_arguments(check)
     check.add_argument("--format", choices=("text", "json"), default="text", help="diagnostics as text lines or one JSON document")
     check.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
+    check.add_argument("--strict-literals", action="store_true",
+                       help="warn at each number typed by hand in a cell that an inline value rests on "
+                            "(default: 'bookbuild: strict-literals:' in _quarto.yml)")
     check.add_argument("--engine", choices=ENGINES, default="inprocess", help="in-process workers (fast) or a Jupyter kernel per chapter")
     check.add_argument("--timeout", type=parse_seconds, default=None, metavar="SECONDS",
                        help=f"stop a chapter that runs longer than this, imports included "
@@ -136,7 +139,7 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # to share them with a later build, in one format only.
     formats = FIGURE_FORMATS if cache else ("svg",)
     result = check_book(book, args.chapters, engine=args.engine, timeout=args.timeout, workers=args.jobs, cache=cache,
-                        figure_formats=formats, on_done=progress)
+                        figure_formats=formats, literals=args.strict_literals or None, on_done=progress)
     elapsed = time.perf_counter() - started
     diagnostics = result.diagnostics
     if args.format == "json":

@@ -70,7 +70,8 @@ SUPPORTED: dict[str, Spec] = {
         "html": {**_EVERY_FORMAT, **_HTML_ONLY, **_NUMBERING, **_LANGUAGE, "toc": frozenset({True})},
         "pdf": {**_EVERY_FORMAT, **_NUMBERING, **_LANGUAGE, "documentclass": ANY, "fontsize": ANY, "classoption": ANY, "papersize": ANY},
     },
-    "bookbuild": {"assumptions-appendix": ANY, "palette": ANY, "timeout": ANY, "output-limit": ANY, "callouts": ANY},
+    "bookbuild": {"assumptions-appendix": ANY, "palette": ANY, "timeout": ANY, "output-limit": ANY, "callouts": ANY,
+                  "strict-literals": ANY},
     # Metadata for filters: the book's own Lua filters may read any of it; the engine reads the
     # custom-numbered-blocks extension's callout settings there (or at the top level).
     "filter-metadata": ANY,

@@ -2,8 +2,11 @@
 
 One entry per inline expression: the chapter file, line and column, the
 expression, the text it rendered, the cell that defined it (label and line),
-and the sourced constants behind it: those the defining cell used and those of
-the earlier cells it read from, transitively.
+and its lineage (execute/lineage.py): the sourced constants, library formulas
+and hand-typed literals its text is computed from. When the engine did not
+trace values (Jupyter), the constants are the per-cell ones (those the defining
+cell used and those of the earlier cells it read from, transitively) and the
+entry says it is approximate.
 """
 
 from __future__ import annotations
@@ -13,7 +16,22 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from .execute import ExecutedChapter
-from .execute.result import ConstantUse
+from .execute.result import ConstantUse, Lineage
+
+PER_CELL = "per-cell provenance: the engine did not trace this value (every constant of its cells counted)"
+
+
+@dataclass(frozen=True)
+class LiteralEntry:
+    """A hand-typed literal a value rests on, where it is typed (an included file's own line)."""
+
+    file: str
+    line: int
+    cell: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"cell {self.cell}:{self.line}: {self.text}"
 
 
 @dataclass(frozen=True)
@@ -30,6 +48,13 @@ class LedgerEntry:
     cell_label: str | None
     cell_line: int | None
     constants: tuple[ConstantUse, ...]
+    formulas: tuple[str, ...] = ()
+    literals: tuple[LiteralEntry, ...] = ()
+    reasons: tuple[str, ...] = ()  # why the lineage is approximate (empty: it is exact)
+
+    @property
+    def approximate(self) -> bool:
+        return bool(self.reasons)
 
     def to_json(self) -> dict[str, object]:
         # Built by hand: dataclasses.asdict deep-copies, and a book has thousands of entries.
@@ -37,12 +62,19 @@ class LedgerEntry:
             "file": self.file, "index": self.index, "line": self.line, "col": self.col, "expr": self.expr,
             "text": self.text, "markdown": self.markdown, "cell_label": self.cell_label, "cell_line": self.cell_line,
             "constants": [{"name": c.name, "value": c.value, "unit": c.unit, "source": c.source} for c in self.constants],
+            "formulas": list(self.formulas),
+            "literals": [{"file": l.file, "line": l.line, "cell": l.cell, "text": l.text} for l in self.literals],
+            "approximate": self.approximate, "reasons": list(self.reasons),
         }
 
     @staticmethod
     def from_json(data: dict) -> "LedgerEntry":
         fields = dict(data)
+        fields.pop("approximate", None)
         fields["constants"] = tuple(ConstantUse(**c) for c in data.get("constants", []))
+        fields["formulas"] = tuple(data.get("formulas", []))
+        fields["literals"] = tuple(LiteralEntry(**l) for l in data.get("literals", []))
+        fields["reasons"] = tuple(data.get("reasons", []))
         return LedgerEntry(**fields)
 
 
@@ -56,11 +88,16 @@ def chapter_ledger(executed: ExecutedChapter) -> list[LedgerEntry]:
         defining = max(value.cells) if value.cells else None
         cell = chapter.cells[defining] if defining is not None else None
         file, line = chapter.locate(inline.line)  # an included file's own line, when it came from one
+        lineage = value.lineage
+        if lineage is None:
+            lineage = Lineage(_constants_behind(value.cells, cells), reasons=(PER_CELL,) if value.cells else ())
         entries.append(LedgerEntry(
             file=file, index=inline.index, line=line, col=inline.col, expr=inline.expr, text=value.text,
             markdown=value.markdown, cell_label=cell.label if cell else None,
             cell_line=chapter.locate(cell.line)[1] if cell else None,
-            constants=_constants_behind(value.cells, cells),
+            constants=lineage.constants, formulas=lineage.formulas,
+            literals=tuple(LiteralEntry(*chapter.locate(l.line), l.cell, l.text) for l in lineage.literals),
+            reasons=lineage.reasons,
         ))
     return entries
 
@@ -97,15 +134,19 @@ def load_ledger(text: str) -> list[LedgerEntry]:
     return [LedgerEntry.from_json(item) for item in json.loads(text)["values"]]
 
 
-def constant_usage(entries: list[LedgerEntry]) -> list[tuple[ConstantUse, list[str]]]:
-    """Each constant the book's values rest on, with the chapters that use it, by name."""
-    usage: dict[str, tuple[ConstantUse, list[str]]] = {}
+def constant_values(entries: list[LedgerEntry]) -> list[tuple[ConstantUse, list[LedgerEntry]]]:
+    """Each constant the book's values rest on, with the entries (values) that rest on it, by name."""
+    usage: dict[str, tuple[ConstantUse, list[LedgerEntry]]] = {}
     for entry in entries:
         for constant in entry.constants:
-            _, chapters = usage.setdefault(constant.name, (constant, []))
-            if entry.file not in chapters:
-                chapters.append(entry.file)
+            usage.setdefault(constant.name, (constant, []))[1].append(entry)
     return [usage[name] for name in sorted(usage)]
+
+
+def lineage_text(entry: LedgerEntry) -> str:
+    """The constants, formulas and literals of one value, on one line (``-``: nothing)."""
+    parts = [c.name for c in entry.constants] + [f"{f}()" for f in entry.formulas] + [str(l) for l in entry.literals]
+    return ", ".join(parts) + (" (approximate)" if entry.approximate else "") if parts or entry.approximate else "-"
 
 
 def format_table(entries: list[LedgerEntry], width: int = 38) -> str:
@@ -114,11 +155,11 @@ def format_table(entries: list[LedgerEntry], width: int = 38) -> str:
         text = " ".join(text.split())
         return text if len(text) <= width else text[: width - 1] + "…"
 
-    rows = [("where", "expression", "value", "cell", "constants")]
+    rows = [("where", "expression", "value", "cell", "lineage")]
     for e in entries:
         cell = f"{e.cell_label or '?'}:{e.cell_line}" if e.cell_line else "-"
         rows.append((f"{e.file}:{e.line}:{e.col}", clip(e.expr), clip(e.text if e.text is not None else "(failed)"),
-                     cell, ", ".join(c.name for c in e.constants) or "-"))
+                     cell, lineage_text(e)))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4] for row in rows]
     lines.insert(1, "-" * min(160, max(len(line) for line in lines)))

@@ -6,8 +6,9 @@ working tree. Its cells find their library by the usual rules (their folder,
 the revision's own ``_environment``, ``PYTHONPATH``), and an entry of
 ``PYTHONPATH`` inside the repository points into the exported copy, so the
 values are the ones that revision computes with its own library. Values are matched by
-chapter, expression and occurrence, and each change lists the constants behind
-the value whose figures differ between the two revisions.
+chapter, expression and occurrence, and each change lists the constants in the
+value's own lineage whose figures differ between the two revisions, and the
+hand-typed literals behind it that are new or edited.
 """
 
 from __future__ import annotations
@@ -50,6 +51,14 @@ class ValueChange:
             if previous and (previous.value, previous.unit) != (constant.value, constant.unit):
                 out.append(f"{constant.name}: {previous.value} {previous.unit} → {constant.value} {constant.unit}".strip())
         return out
+
+    @property
+    def changed_literals(self) -> list[str]:
+        """The hand-typed literals behind the value that are new or edited (``cell x:12: 3600``)."""
+        if not self.before or not self.after:
+            return []
+        old = {(l.cell, l.text) for l in self.before.literals}
+        return [f"{literal} (typed in the cell)" for literal in self.after.literals if (literal.cell, literal.text) not in old]
 
 
 def git(args: list[str], cwd: Path) -> str:
@@ -149,13 +158,16 @@ def format_changes(changes: list[ValueChange], rev_a: str, rev_b: str) -> str:
     """One line per change, then the constants behind it."""
     if not changes:
         return f"no inline value differs between {rev_a} and {rev_b}\n"
-    lines = [f"{plural(len(changes), 'inline value')} differ between {rev_a} and {rev_b}:"]
+    verb = "differs" if len(changes) == 1 else "differ"
+    lines = [f"{plural(len(changes), 'inline value')} {verb} between {rev_a} and {rev_b}:"]
     for change in changes:
         where = change.after or change.before
         assert where is not None
         old = repr(change.before.text) if change.before else "(absent)"
         new = repr(change.after.text) if change.after else "(removed)"
         lines.append(f"{change.chapter}:{where.line}:{where.col}: `{change.expr}` {old} → {new}")
-        for constant in change.changed_constants:
-            lines.append(f"    because {constant}")
+        for because in [*change.changed_constants, *change.changed_literals]:
+            lines.append(f"    because {because}")
+        if change.after is not None and change.after.approximate:
+            lines.append("    (its lineage is approximate: see `bookbuild values`)")
     return "\n".join(lines) + "\n"

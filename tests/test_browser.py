@@ -82,6 +82,25 @@ def test_a_value_shows_where_it_comes_from(fixture_site):
         assert browser.errors == [], browser.errors
 
 
+def test_a_hand_typed_value_shows_its_literal_and_no_constant(fixture_site):
+    out, _, _ = fixture_site
+    with Browser(1440, 900) as browser:
+        browser.open(out / "ml_systems.html")
+        index = browser.evaluate("""(() => {
+            const data = JSON.parse(document.getElementById('value-provenance').textContent);
+            return Object.keys(data).find(k => data[k].expr === 'cloud_latency_range_str');
+        })()""")
+        browser.click(f'span.computed[data-value="{index}"]')
+        card = browser.wait_for("(() => { const c = document.querySelector('.provenance-card'); "
+                                "return c && !c.hidden && c.innerText; })()")
+        assert "no sourced constants" in card and "typed by hand (no source):" in card
+        assert 'cell ml-systems-setup:104: "100-500"' in card
+        assert "PHONE_BATTERY_WH" not in card and " = " not in card
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        browser.screenshot(SCREENSHOTS / "fixture-lineage-literal.png")
+        assert browser.errors == [], browser.errors
+
+
 def test_phone_layout_and_dark_mode(fixture_site):
     out, _, _ = fixture_site
     with Browser(390, 844, mobile=True, color_scheme="dark") as browser:

@@ -116,7 +116,7 @@ def test_a_planted_pickle_entry_is_never_run(book_factory, tmp_path: Path) -> No
     assert cache_line(stderr).split(";")[0].endswith("execute: 0 reused, 2 computed (2 damaged entries rebuilt)")
     assert "The alpha answer is" in (tmp_path / "site" / "ch.html").read_text(encoding="utf-8")
     assert ">42<" in (tmp_path / "site" / "ch.html").read_text(encoding="utf-8")
-    assert all(b"bookbuild-execution/1" in entry.read_bytes() for entry in planted)  # recomputed, stored as JSON
+    assert all(b"bookbuild-execution/2" in entry.read_bytes() for entry in planted)  # recomputed, stored as JSON
 
 
 # --------------------------------------------------------------------------- every file verified

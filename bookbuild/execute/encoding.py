@@ -14,10 +14,10 @@ import json
 from typing import Any
 
 from ..diagnostics import Diagnostic, Severity
-from .result import CellResult, ConstantUse, ExecutionResult, Figure, InlineValue
+from .result import CellResult, ConstantUse, ExecutionResult, Figure, InlineValue, Lineage, LiteralUse
 
 #: Bump when the shape of an encoded result changes: older entries are then recomputed.
-FORMAT = "bookbuild-execution/1"
+FORMAT = "bookbuild-execution/2"
 
 
 def result_to_json(result: ExecutionResult, **extra: Any) -> bytes:
@@ -98,11 +98,29 @@ def _ints(value: Any) -> tuple[int, ...]:
 # --------------------------------------------------------------------------- one type each
 
 def _value_to(value: InlineValue) -> dict[str, Any]:
-    return {"index": value.index, "text": value.text, "markdown": value.markdown, "cells": list(value.cells)}
+    return {"index": value.index, "text": value.text, "markdown": value.markdown, "cells": list(value.cells),
+            "lineage": None if value.lineage is None else _lineage_to(value.lineage)}
 
 
 def _value_from(data: dict[str, Any]) -> InlineValue:
-    return InlineValue(_int(data["index"]), _opt_str(data["text"]), _bool(data["markdown"]), _ints(data["cells"]))
+    lineage = data["lineage"]
+    return InlineValue(_int(data["index"]), _opt_str(data["text"]), _bool(data["markdown"]), _ints(data["cells"]),
+                       None if lineage is None else _lineage_from(lineage))
+
+
+def _lineage_to(lineage: Lineage) -> dict[str, Any]:
+    return {"constants": [_constant_to(c) for c in lineage.constants], "formulas": list(lineage.formulas),
+            "literals": [[l.cell, l.line, l.text] for l in lineage.literals], "reasons": list(lineage.reasons)}
+
+
+def _lineage_from(data: dict[str, Any]) -> Lineage:
+    literals = []
+    for item in _list(data["literals"]):
+        cell, line, text = _list(item)
+        literals.append(LiteralUse(_str(cell), _int(line), _str(text)))
+    return Lineage(tuple(_constant_from(c) for c in _list(data["constants"])),
+                   tuple(_str(f) for f in _list(data["formulas"])), tuple(literals),
+                   tuple(_str(r) for r in _list(data["reasons"])))
 
 
 def _figure_to(figure: Figure) -> dict[str, Any]:

@@ -44,6 +44,7 @@ class ProvenanceTracker:
         self._snapshot: dict[str, Any] = {}
         self._declared_global: set[str] = set()  # names functions defined so far may rebind
         self._scan_all = False  # once a function may delete globals, every cell scans the whole namespace
+        self.last_changed: list[str] = []  # the names the last cell (re)bound
 
     def after_cell(self, cell: Cell, namespace: dict[str, Any],
                    tree: ast.AST | None) -> tuple[tuple[int, ...], tuple[ConstantUse, ...]]:
@@ -93,6 +94,7 @@ class ProvenanceTracker:
         computed = reads - imported_here - set(self.imported_from)
         depends = tuple(sorted({self.defined_by[n] for n in computed if n in self.defined_by} - {cell.index}))
         changed = self._changed(namespace, bound | self._declared_global, whole=dynamic or self._scan_all)
+        self.last_changed = changed
         for name in changed:
             self.defined_by[name] = cell.index
         records: list[ConstantUse] = []

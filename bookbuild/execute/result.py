@@ -24,6 +24,33 @@ class ConstantUse:
 
 
 @dataclass(frozen=True)
+class LiteralUse:
+    """A number typed in a chapter's cell that a value rests on (an unsourced assumption)."""
+
+    cell: str  # the cell's label, or "#N" (its number in the chapter) when it has none
+    line: int  # the chapter's line (chapter.locate maps it into an included file)
+    text: str  # as typed: ``"100-500"``, ``3600``
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """What one inline value's text is computed from, followed value by value (execute/lineage.py).
+
+    ``approximate`` says the analysis could not follow every step exactly (``reasons`` say
+    which); otherwise the lists are exact: no constant is missing, none is extra.
+    """
+
+    constants: tuple[ConstantUse, ...] = ()
+    formulas: tuple[str, ...] = ()  # library functions on the way, as module.name
+    literals: tuple[LiteralUse, ...] = ()
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def approximate(self) -> bool:
+        return bool(self.reasons)
+
+
+@dataclass(frozen=True)
 class InlineValue:
     """The text an inline expression evaluated to; ``text`` is None when it failed.
 
@@ -35,6 +62,7 @@ class InlineValue:
     text: str | None
     markdown: bool = False
     cells: tuple[int, ...] = ()  # the cells that last defined the names the expression reads
+    lineage: Lineage | None = None  # None: not traced (the Jupyter engine)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import Any, Callable
 from ..diagnostics import Diagnostic
 from ..qmd import Chapter, Cell, InlineExpr
 from .capture import DEFAULT_OUTPUT_LIMIT, CappedStream, OutputBudget, truncated_warning
+from .lineage import LineageTracker
 from .provenance import ProvenanceTracker
 from .locate import cell_exception, inline_exception, inline_value_diagnostic
 from .result import FIGURE_FORMATS, CellResult, ExecutionResult, Figure, InlineValue
@@ -92,6 +93,7 @@ def run_chapter(chapter: Chapter, source_file: str, shown_file: str,
     failed = False
     evaluated_after = _evaluated_after(chapter)
     tracker = ProvenanceTracker()
+    lineage = LineageTracker()
     for item in chapter.items:
         if isinstance(item, Cell):
             if failed or not item.evaluates:
@@ -102,6 +104,7 @@ def run_chapter(chapter: Chapter, source_file: str, shown_file: str,
             result, problem, tree = _run_cell(item, namespace, source_file, shown_file, figure_formats, budget,
                                               skipped=evaluated_after[item.index])
             depends_on, constants = tracker.after_cell(item, namespace, tree)
+            lineage.after_cell(item, namespace, tree, tracker.last_changed)
             cells.append(dataclasses.replace(result, depends_on=depends_on, constants=constants))
             cut = truncated_warning(item, budget, shown_file)
             if cut is not None:
@@ -114,7 +117,8 @@ def run_chapter(chapter: Chapter, source_file: str, shown_file: str,
         else:
             report("inline", item.index)
             value, problem = _evaluate_inline(item, namespace, source_file, shown_file)
-            values.append(dataclasses.replace(value, cells=tracker.inline_cells(item.expr)))
+            values.append(dataclasses.replace(value, cells=tracker.inline_cells(item.expr),
+                                              lineage=lineage.inline(item.expr, item.line, namespace)))
             if problem is not None:
                 diagnostics.append(problem)
     return ExecutionResult(tuple(values), tuple(cells), tuple(diagnostics), time.perf_counter() - started)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..check import LoadedChapter
 from ..execute import ExecutedChapter
-from ..ledger import book_ledger, constant_usage
+from ..ledger import book_ledger, constant_values
 from ..project import ChapterEntry
 from ..qmd import parse_chapter
 
@@ -34,28 +34,43 @@ def cell_text(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
+def values_by_chapter(users: list, references: dict[str, str]) -> str:
+    """``@sec-a: `x_str`, `y_str`; @sec-b: `z_str```: the values resting on a constant, per chapter."""
+    chapters: dict[str, list[str]] = {}
+    for entry in users:
+        names = chapters.setdefault(entry.file, [])
+        if entry.expr not in names:
+            names.append(entry.expr)
+    return "; ".join(f"{references.get(path, path)}: " + ", ".join(f"`{cell_text(name)}`" for name in names)
+                     for path, names in chapters.items())
+
+
 def assumptions_markdown(title: str, executed: list[tuple[LoadedChapter, ExecutedChapter]]) -> str:
     """The appendix's Markdown: one table row per constant, with the chapters that use it."""
     references = {loaded.chapter.path: chapter_reference(loaded) for loaded, _ in executed}
-    usage = constant_usage(book_ledger(e for _, e in executed))
+    usage = constant_values(book_ledger(e for _, e in executed))
     rows = [
         f"# {title} {{#sec-assumptions .unnumbered}}",
         "",
         "Every number this book computes rests on the constants below. Each has a source: a datasheet, "
         "a paper, a price list, or an assumption stated as such. The build generates this table from the "
-        f"values it computed, so it always matches the text ({len(usage)} constants in all).",
+        f"values it computed, so it always matches the text ({len(usage)} constants in all). Each constant lists the "
+        "values whose figures are computed from it; numbers typed by hand in a chapter's cells have no source and "
+        "are not listed here (`bookbuild values` names them, with their lines).",
         "",
-        "| Constant | Value | Unit | Source | Used in |",
+        "::: {.assumptions-table}",  # lets long names wrap in the site (book.css)
+        "",
+        "| Constant | Value | Unit | Source | Values that rest on it |",
         # Dash counts set the columns' relative widths (the source needs the room).
-        "|:--------------------|-------:|:-------|:--------------------------------------------|:------------|",
+        "|:--------------------|----------:|:----------|:--------------------------|:----------------------------|",
     ]
-    for constant, chapters in usage:
-        used_in = ", ".join(references.get(path, path) for path in chapters)
+    for constant, users in usage:
+        used_in = values_by_chapter(users, references)
         rows.append(f"| `{constant.name}` | {cell_text(constant.value)} | {cell_text(constant.unit)} | "
                     f"{cell_text(constant.source)} | {used_in} |")
     if not usage:
         rows.append("| (none) | | | | |")
-    rows.append("")
+    rows += ["", ":::", ""]
     return "\n".join(rows)
 
 

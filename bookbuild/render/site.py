@@ -198,6 +198,9 @@ def provenance_script(entries: list) -> str:
             "cell": entry.cell_label,
             "line": entry.cell_line,
             "constants": [{"name": c.name, "value": c.value, "unit": c.unit, "source": c.source} for c in entry.constants],
+            "formulas": list(entry.formulas),
+            "literals": [str(literal) for literal in entry.literals],
+            "approximate": list(entry.reasons),
         }
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     return f'\n<script type="application/json" id="value-provenance">{text}</script>\n'

@@ -772,6 +772,7 @@
       line(card, "provenance-expr", info.expr);
       line(card, "provenance-cell", info.cell ? "computed in cell " + info.cell + " (line " + info.line + ")"
                                               : "computed in the chapter's cells");
+      var literals = info.literals || [], formulas = info.formulas || [];
       if (info.constants.length) {
         var list = doc.createElement("ul");
         info.constants.forEach(function (c) {
@@ -782,7 +783,22 @@
         });
         card.appendChild(list);
       } else {
-        line(card, "provenance-none", "no sourced constants: the cell's own inputs");
+        line(card, "provenance-none", literals.length ? "no sourced constants" : "no sourced constants: the cell's own inputs");
+      }
+      if (formulas.length) line(card, "provenance-formulas", "through " + formulas.join(", "));
+      if (literals.length) {
+        line(card, "provenance-literals-head", "typed by hand (no source):");
+        var typed = doc.createElement("ul");
+        typed.className = "provenance-literals";
+        literals.forEach(function (text) {
+          var item = doc.createElement("li");
+          line(item, "provenance-literal", text);
+          typed.appendChild(item);
+        });
+        card.appendChild(typed);
+      }
+      if (info.approximate && info.approximate.length) {
+        line(card, "provenance-approximate", "approximate, may list more than the value uses: " + info.approximate.join("; "));
       }
       card.hidden = false;
       var box = span.getBoundingClientRect();
