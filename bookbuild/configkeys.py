@@ -22,6 +22,7 @@ from typing import Any, Iterable, Mapping, Union
 
 import yaml
 
+from .celloptions import DOCUMENT_OPTIONS
 from .config import NULL_TAG, construct, where
 from .crossrefconfig import CROSSREF_KEYS
 from .diagnostics import Diagnostic, warning
@@ -44,6 +45,10 @@ _HTML_ONLY: dict[str, Spec] = {"css": ANY, "theme": ANY}
 #: Numbering and cross-reference words (bookbuild.crossrefconfig), book-wide or per format.
 _NUMBERING: dict[str, Spec] = {"number-sections": ANY, "number-depth": ANY,
                                "crossref": {key: ANY for key in sorted(CROSSREF_KEYS)}}
+#: Cell options every cell inherits (bookbuild.celloptions): at the top level, under ``execute:``, per format.
+_CELL_DEFAULTS: dict[str, Spec] = {name: ANY for name in DOCUMENT_OPTIONS}
+# freeze: auto is what the engine's cache always does (re-run a chapter only when it changed).
+_EXECUTE: dict[str, Spec] = {**_CELL_DEFAULTS, "freeze": frozenset({"auto"})}
 #: Other diagram engines are not run by bookbuild: only switching them off is honoured.
 _OFF = frozenset({False})
 
@@ -54,15 +59,16 @@ SUPPORTED: dict[str, Spec] = {
     "bibliography": ANY,
     "metadata-files": ANY,
     "profile": {"default": ANY, "group": ANY},
-    # freeze: auto is what the engine's cache always does (re-run a chapter only when it changed).
-    "execute": {"echo": ANY, "freeze": frozenset({"auto"})},
+    "execute": _EXECUTE,
+    **_CELL_DEFAULTS,
     **_EVERY_FORMAT,
     **_HTML_ONLY,
     **_NUMBERING,
     "format": {
         # The site always has its table of contents.
-        "html": {**_EVERY_FORMAT, **_HTML_ONLY, **_NUMBERING, "toc": frozenset({True})},
-        "pdf": {**_EVERY_FORMAT, **_NUMBERING, "documentclass": ANY, "fontsize": ANY, "classoption": ANY, "papersize": ANY},
+        "html": {**_EVERY_FORMAT, **_HTML_ONLY, **_NUMBERING, **_CELL_DEFAULTS, "execute": _EXECUTE,
+                 "toc": frozenset({True})},
+        "pdf": {**_EVERY_FORMAT, **_NUMBERING, **_CELL_DEFAULTS, "execute": _EXECUTE, "documentclass": ANY, "fontsize": ANY, "classoption": ANY, "papersize": ANY},
     },
     "bookbuild": {"assumptions-appendix": ANY, "palette": ANY, "timeout": ANY, "output-limit": ANY, "callouts": ANY},
     # Metadata for filters: the book's own Lua filters may read any of it; the engine reads the
