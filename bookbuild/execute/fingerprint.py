@@ -28,6 +28,7 @@ import ast
 import importlib.machinery
 import importlib.metadata
 import json
+import re
 import sys
 import sysconfig
 from functools import lru_cache
@@ -40,6 +41,7 @@ from ..qmd import Cell, Chapter
 KEY_PACKAGES = ("pint", "numpy", "matplotlib", "pyyaml", "ipykernel", "nbclient")
 PACKAGE_DATA_SUFFIXES = {".py", ".yml", ".yaml", ".json", ".csv", ".toml", ".txt"}
 EXECUTOR_DIR = Path(__file__).resolve().parent
+OPTION_TEXT = re.compile(r"^#\|.*$", re.M)
 
 
 def code_fingerprint(chapter: Chapter) -> str:
@@ -47,7 +49,9 @@ def code_fingerprint(chapter: Chapter) -> str:
     parts: list[str] = []
     for item in chapter.items:
         if isinstance(item, Cell):
-            parts += ["cell", item.code, json.dumps(execution_options(item.options), sort_keys=True, default=str)]
+            # The option lines count (they move the code's lines), their text only through the execution options.
+            code = OPTION_TEXT.sub("#|", item.code)
+            parts += ["cell", code, json.dumps(execution_options(item.options), sort_keys=True, default=str)]
         else:
             parts += ["inline", item.expr]
     return digest(*parts)
