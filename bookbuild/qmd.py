@@ -63,7 +63,8 @@ class Cell:
 
     @property
     def evaluates(self) -> bool:
-        """False for ``#| eval: false`` cells, which are shown but never run."""
+        """False for ``eval: false`` cells (their own, or inherited: :func:`bookbuild.celloptions.with_defaults`),
+        which are shown but never run."""
         return self.options.get("eval", True) is not False
 
 

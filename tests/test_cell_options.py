@@ -224,6 +224,12 @@ SHOWN = {
         ```
 
         See @lst-compute.
+
+        ```{python}
+        #| panel: tabset
+        #| output: asis
+        print("## First tab\\n\\nOne.\\n\\n## Second tab\\n\\nTwo.\\n")
+        ```
         """,
     "front.qmd": """
         ---
@@ -307,6 +313,11 @@ def test_lst_label_makes_a_numbered_listing_that_references_resolve_to(shown_sit
 def test_classes_and_panel_go_on_the_cell_div(shown_site):
     assert re.search(r'<div class="cell my-cell wide panel-input">\s*<div class="sourceCode cell-code"[^>]*><pre[^>]*>'
                      r'<code[^>]*><span[^>]*><a[^>]*></a><span class="co"># CLASSED', shown_site[0]["cells"])
+
+
+def test_panel_tabset_makes_tabs_of_the_headings_a_cell_prints(shown_site):
+    tabs = re.findall(r'<button type="button" role="tab"[^>]*>([^<]*)</button>', shown_site[0]["cells"])
+    assert tabs == ["First tab", "Second tab"]
 
 
 def test_include_false_hides_code_and_output_and_output_false_hides_the_output(shown_site):
