@@ -1,6 +1,6 @@
 """How a cell's code is shown, as Quarto shows it: pure Markdown text for Pandoc.
 
-A shown cell is a ``div.cell`` (with its ``classes`` and ``panel-*``), its code a
+A cell is a ``div.cell`` (with its ``classes`` and ``panel-*``), its code a
 ``cell-code`` block: with ``echo: fenced`` the cell as written (fence and ``#|``
 lines), numbered lines with ``code-line-numbers``, wrapped long lines with
 ``code-overflow: wrap``, a numbered listing with ``lst-label``/``lst-cap``, and,
@@ -51,17 +51,18 @@ def code_markdown(cell: Cell, options: CellOptions, output_format: str) -> str |
 
 
 def wraps(options: CellOptions) -> bool:
-    """Whether the cell is a ``div.cell`` of its own: when it shows its code or names classes or a panel.
-
-    A cell that only shows its output keeps the markup it had (its output alone)."""
-    return options.include and (options.shows_code or bool(options.classes) or options.panel is not None)
+    """Whether the cell is a ``div.cell``: always, as in Quarto, except an ``output: asis`` cell that shows
+    only its output (raw Markdown "with no enclosing containers") and names no classes or panel."""
+    if options.classes or options.panel is not None:
+        return True
+    return not (options.output == "asis" and not options.shows_code)
 
 
 def cell_div(blocks: list[str], options: CellOptions) -> str:
-    """The cell's blocks inside ``::: {.cell …}``, with the cell's ``classes`` and ``panel-*`` class."""
+    """The cell's blocks inside ``:::: {.cell …}``, with the cell's ``classes`` and ``panel-*`` class."""
     classes = ["cell", *options.classes, *([f"panel-{options.panel}"] if options.panel else [])]
     attrs = " ".join(f".{name}" for name in classes)
-    return f"::: {{{attrs}}}\n" + "\n\n".join(blocks) + "\n:::"
+    return f":::: {{{attrs}}}\n" + "\n\n".join(blocks) + "\n::::"
 
 
 def quarto_code_divs(page: str) -> str:
