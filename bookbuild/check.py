@@ -29,6 +29,7 @@ from .limits import book_limits
 from .callouts import callout_diagnostics
 from .language import chapter_lang_problems
 from .pageoptions import LOCATIONS, chapter_location_problems, chapter_toc_problems, location, toc_depth
+from .celloptions import check_book_options, document_defaults, front_matter_problems, with_defaults
 from .lint import lint_chapter, prints_table_last
 from .literals import literal_diagnostics, strict_literals
 from .paths import OUTSIDE_HINT, outside_reason
@@ -61,11 +62,14 @@ class LoadedChapter:
         """Labels, references, citations and images, found once when first needed."""
         return scan_chapter(self.chapter, self.xref_kinds)
 
-    def job(self, book: Book, environ: Mapping[str, str] | None = None, writable: tuple[Path, ...] = ()) -> ChapterJob:
-        """The chapter to run, in the context its cells see (``environ``: the command's environment).
+    def job(self, book: Book, environ: Mapping[str, str] | None = None, writable: tuple[Path, ...] = (),
+            output_format: str = "html") -> ChapterJob:
+        """The chapter to run, in the context its cells see (``environ``: the command's environment), its
+        cells' options completed by the chapter's and the book's for ``output_format`` (:mod:`bookbuild.celloptions`).
 
         A cell that changes files of the project is reported, except under ``writable``."""
-        return ChapterJob(self.chapter, str(self.file), self.shown, cell_context(book, self.file, environ),
+        chapter = with_defaults(self.chapter, document_defaults(book.config, self.chapter.front_matter, output_format))
+        return ChapterJob(chapter, str(self.file), self.shown, cell_context(book, self.file, environ),
                           root=str(book.root.resolve()), writable=tuple(str(p) for p in writable))
 
 
@@ -136,7 +140,7 @@ def locate(diagnostics: list[Diagnostic], chapters: list[LoadedChapter]) -> list
 def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inprocess", timeout: float | None = None,
                workers: int | None = None, cache: Cache | None = None,
                figure_formats: tuple[str, ...] = FIGURE_FORMATS, environ: Mapping[str, str] | None = None,
-               writable: tuple[Path, ...] = (), literals: bool | None = None,
+               writable: tuple[Path, ...] = (), literals: bool | None = None, output_format: str = "html",
                on_done: Callable[[ChapterJob, ExecutionResult], None] | None = None) -> CheckResult:
     """Parse the book, execute the selected chapters (reusing cached results when
     ``cache`` is given and they are still valid), and run the book-wide checks.
@@ -147,9 +151,12 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
     folder), the cache and the project's ``_build``. ``timeout`` (default: the
     book's ``bookbuild: timeout:``, else 120 s) limits each chapter. ``literals``
     (default: ``bookbuild: strict-literals:``) warns about values resting on hand-typed literals.
+    Cell options are resolved for ``output_format`` (``html`` or ``latex``: a
+    ``format: pdf: execute:`` key applies to the latter).
     """
     limits = book_limits(book, timeout)
     literals = strict_literals(book, literals)
+    check_book_options(book)  # a bad `execute:` value stops the command before any work
     selected = {entry.path for entry in book.select(names or [])}
     chapters = load_chapters(book)
     runnable = [c for c in chapters if c.entry.path in selected and not _blocks_execution(c.chapter)]
@@ -157,7 +164,8 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
                    if p.resolve() != book.root.resolve())
     with ThreadPoolExecutor(max_workers=1) as background:
         # Execution mostly waits on worker processes: scan the chapters meanwhile.
-        running = background.submit(execute_with_cache, [c.job(book, environ, builds) for c in runnable], cache, engine=engine,
+        running = background.submit(execute_with_cache, [c.job(book, environ, builds, output_format) for c in runnable],
+                                    cache, engine=engine,
                                     timeout=limits.timeout, workers=workers or default_workers(),
                                     figure_formats=figure_formats, output_limit=limits.output_limit, on_done=on_done)
         for loaded in chapters:
@@ -181,7 +189,7 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
     for loaded in chapters:
         if loaded.entry.path not in selected:
             continue
-        group = [*loaded.chapter.diagnostics, *structure_diagnostics(loaded.chapter),
+        group = [*loaded.chapter.diagnostics, *front_matter_problems(loaded.chapter), *structure_diagnostics(loaded.chapter),
                  *callout_diagnostics(loaded.chapter, book.callouts), *chapter_lang_problems(loaded.chapter),
                  *chapter_toc_problems(loaded.chapter), *chapter_location_problems(loaded.chapter)]
         run = by_path.get(loaded.chapter.path)
@@ -378,9 +386,9 @@ def _labelled_cell_outputs(loaded: LoadedChapter, run: ExecutedChapter) -> list[
     otherwise there is nothing to caption and number, and references to it do not resolve."""
     found = []
     for result in run.cells:
-        cell = loaded.chapter.cells[result.index]
+        cell = run.chapter.cells[result.index]  # with the options it inherits
         label = cell.label or ""
-        if not result.ran or not result.ok or cell.option("output", True) is False:
+        if not result.ran or not result.ok or cell.option("output", True) is False or cell.option("include", True) is False:
             continue
         if label.startswith("fig-") and not result.figures:
             found.append(warning("figure-output", loaded.shown, cell.line,

@@ -22,6 +22,7 @@ from typing import Any, Iterable, Mapping, Union
 
 import yaml
 
+from .celloptions import DOCUMENT_OPTIONS
 from .config import NULL_TAG, construct, where
 from .crossrefconfig import CROSSREF_KEYS, LANGUAGE_KEYS as CROSSREF_WORDS
 from .diagnostics import Diagnostic, warning
@@ -49,6 +50,10 @@ _NUMBERING: dict[str, Spec] = {"number-sections": ANY, "number-depth": ANY,
 #: the depth of its contents and where its footnotes go (bookbuild.pageoptions).
 _LANGUAGE: dict[str, Spec] = {"toc-depth": ANY, "reference-location": ANY, "lang": ANY,
                               "language": {key: ANY for key in sorted({*LANGUAGE_WORDS, *CROSSREF_WORDS})}}
+#: Cell options every cell inherits (bookbuild.celloptions): at the top level, under ``execute:``, per format.
+_CELL_DEFAULTS: dict[str, Spec] = {name: ANY for name in DOCUMENT_OPTIONS}
+# freeze: auto is what the engine's cache always does (re-run a chapter only when it changed).
+_EXECUTE: dict[str, Spec] = {**_CELL_DEFAULTS, "freeze": frozenset({"auto"})}
 #: Other diagram engines are not run by bookbuild: only switching them off is honoured.
 _OFF = frozenset({False})
 
@@ -59,16 +64,18 @@ SUPPORTED: dict[str, Spec] = {
     "bibliography": ANY,
     "metadata-files": ANY,
     "profile": {"default": ANY, "group": ANY},
-    # freeze: auto is what the engine's cache always does (re-run a chapter only when it changed).
-    "execute": {"echo": ANY, "freeze": frozenset({"auto"})},
+    "execute": _EXECUTE,
+    **_CELL_DEFAULTS,
     **_EVERY_FORMAT,
     **_HTML_ONLY,
     **_NUMBERING,
     **_LANGUAGE,
     "format": {
         # The site always has its table of contents.
-        "html": {**_EVERY_FORMAT, **_HTML_ONLY, **_NUMBERING, **_LANGUAGE, "toc": frozenset({True})},
-        "pdf": {**_EVERY_FORMAT, **_NUMBERING, **_LANGUAGE, "documentclass": ANY, "fontsize": ANY, "classoption": ANY, "papersize": ANY},
+        "html": {**_EVERY_FORMAT, **_HTML_ONLY, **_NUMBERING, **_LANGUAGE, **_CELL_DEFAULTS, "execute": _EXECUTE,
+                 "toc": frozenset({True})},
+        "pdf": {**_EVERY_FORMAT, **_NUMBERING, **_LANGUAGE, **_CELL_DEFAULTS, "execute": _EXECUTE, "documentclass": ANY,
+                "fontsize": ANY, "classoption": ANY, "papersize": ANY},
     },
     "bookbuild": {"assumptions-appendix": ANY, "palette": ANY, "timeout": ANY, "output-limit": ANY, "callouts": ANY,
                   "strict-literals": ANY},

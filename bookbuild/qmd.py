@@ -17,6 +17,7 @@ from typing import Any, Iterator
 
 import yaml
 
+from .celloptions import value_problem
 from .diagnostics import Diagnostic, error, warning
 from .includes import SourceMap
 
@@ -62,7 +63,8 @@ class Cell:
 
     @property
     def evaluates(self) -> bool:
-        """False for ``#| eval: false`` cells, which are shown but never run."""
+        """False for ``eval: false`` cells (their own, or inherited: :func:`bookbuild.celloptions.with_defaults`),
+        which are shown but never run."""
         return self.options.get("eval", True) is not False
 
 
@@ -349,12 +351,10 @@ KNOWN_CELL_OPTIONS = (
     "tbl-cap-location", "lst-label", "lst-cap", "code-fold", "code-summary", "code-overflow", "code-line-numbers",
     "layout", "layout-ncol", "layout-nrow", "layout-align", "column", "cap-location", "panel", "cache", "freeze",
 )
-#: Options whose value is true or false (``output`` may also be ``asis``; ``echo`` ``fenced``).
-BOOLEAN_CELL_OPTIONS = {"echo": ("fenced",), "eval": (), "include": (), "output": ("asis",), "warning": (), "error": ()}
 
 
 def _option_problems(path: str, options: dict[str, Any], lines: list[str], first_line: int) -> list[Diagnostic]:
-    """Warnings for a misspelt option name and a yes/no option with another value."""
+    """Warnings for a misspelt option name and a value the option does not take (see :mod:`bookbuild.celloptions`)."""
     found = []
     for name, value in options.items():
         line = first_line + next((n for n, row in enumerate(lines) if row.lstrip().startswith(f"{name}:")), 0)
@@ -363,11 +363,10 @@ def _option_problems(path: str, options: dict[str, Any], lines: list[str], first
             if close:
                 found.append(warning("cell-option", path, line, f"unknown cell option '{name}'; did you mean '{close[0]}'?",
                                      hint=f"write '#| {close[0]}: …'; Quarto ignores an option it does not know"))
-        elif name in BOOLEAN_CELL_OPTIONS and not isinstance(value, bool) and value not in BOOLEAN_CELL_OPTIONS[name]:
-            words = ["true", "false", *BOOLEAN_CELL_OPTIONS[name]]
-            allowed = f"{', '.join(words[:-1])} or {words[-1]}"
+        elif (allowed := value_problem(name, value)) is not None:
             found.append(warning("cell-option", path, line, f"cell option '{name}' is {value!r}; it must be {allowed}",
-                                 hint=f"write '#| {name}: false' (or true)"))
+                                 hint=f"write '#| {name}: …' with a value it takes; until then the chapter's, "
+                                      "the book's or Quarto's default applies"))
     return found
 
 

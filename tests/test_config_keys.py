@@ -132,7 +132,7 @@ def test_unsupported_keys_are_warnings_at_their_line_in_the_file_that_set_them(b
     root = book_factory({"index.qmd": "# One\n\nEdition {{< meta edition >}}.\n"},
                         "comments: hypothesis\nedition: 2\nformat:\n  html:\n    toc: true\n    fancy-thing: true\n"
                         "  pdf:\n    documentclass: scrbook\n  epub: default\n" + DIAGRAM + "profile:\n  default: extra\n")
-    (root / "_quarto-extra.yml").write_text("book:\n  titel: Typo\nexecute:\n  echo: false\n  warning: false\n",
+    (root / "_quarto-extra.yml").write_text("book:\n  titel: Typo\nexecute:\n  echo: false\n  cache: true\n",
                                             encoding="utf-8")
     status, stdout, stderr = run("check", "--project", str(root))
     assert status == 0, stdout + stderr
@@ -142,7 +142,7 @@ def test_unsupported_keys_are_warnings_at_their_line_in_the_file_that_set_them(b
                      (f"{config}:12:5", "not supported by bookbuild: format.html.fancy-thing"),
                      (f"{config}:15:3", "not supported by bookbuild: format.epub"),
                      (f"{profile}:2:3", "not supported by bookbuild: book.titel"),
-                     (f"{profile}:5:3", "not supported by bookbuild: execute.warning")]), stdout
+                     (f"{profile}:5:3", "not supported by bookbuild: execute.cache")]), stdout
     assert "help: did you mean 'title'?" in stdout
     assert stdout.count("warning[config-unsupported]") == 5  # once each, though the check reads every chapter
 

@@ -2,8 +2,11 @@
 
 The key of a chapter's execution hashes:
 
-- its code: every cell's source and options and every inline expression, in
-  document order (not the prose: a prose-only edit never re-executes);
+- its code: every cell's source and the options that change what it gives
+  (``eval``, ``warning``, ``error``, the figure ones, inherited or its own: not
+  ``echo``, ``code-fold`` and the others that only change how it is shown), and
+  every inline expression, in document order (not the prose: a prose-only edit
+  never re-executes);
 - the source of every local module its cells import, transitively (all files
   of a local package such as the book's library; a local module's own local
   imports), found along the cells' own import path (their folder, then
@@ -25,25 +28,30 @@ import ast
 import importlib.machinery
 import importlib.metadata
 import json
+import re
 import sys
 import sysconfig
 from functools import lru_cache
 from pathlib import Path
 
 from ..cache import digest, file_digest
+from ..celloptions import execution_options
 from ..qmd import Cell, Chapter
 
 KEY_PACKAGES = ("pint", "numpy", "matplotlib", "pyyaml", "ipykernel", "nbclient")
 PACKAGE_DATA_SUFFIXES = {".py", ".yml", ".yaml", ".json", ".csv", ".toml", ".txt"}
 EXECUTOR_DIR = Path(__file__).resolve().parent
+OPTION_TEXT = re.compile(r"^#\|.*$", re.M)
 
 
 def code_fingerprint(chapter: Chapter) -> str:
-    """Hash of what executes: cells (code and options) and inline expressions, in order."""
+    """Hash of what executes: cells (code and execution options) and inline expressions, in order."""
     parts: list[str] = []
     for item in chapter.items:
         if isinstance(item, Cell):
-            parts += ["cell", item.code, json.dumps(item.options, sort_keys=True, default=str)]
+            # The option lines count (they move the code's lines), their text only through the execution options.
+            code = OPTION_TEXT.sub("#|", item.code)
+            parts += ["cell", code, json.dumps(execution_options(item.options), sort_keys=True, default=str)]
         else:
             parts += ["inline", item.expr]
     return digest(*parts)

@@ -70,6 +70,11 @@ get_ipython().run_line_magic("matplotlib", "inline")
 get_ipython().run_line_magic("config", "InlineBackend.figure_formats = ['svg', 'pdf']")
 '''
 
+# Around a `warning: false` cell, in cells of their own (the cell's line numbers stay its own).
+QUIET_WARNINGS = ("import warnings as __bookbuild_warnings\n__bookbuild_quiet = __bookbuild_warnings.catch_warnings()\n"
+                  "__bookbuild_quiet.__enter__()\n__bookbuild_warnings.simplefilter('ignore')")
+RESTORE_WARNINGS = "__bookbuild_quiet.__exit__(None, None, None)"
+
 
 class _CappedClient(NotebookClient):
     """A notebook client that keeps at most a budget of each chapter cell's streamed output."""
@@ -201,8 +206,15 @@ def _notebook(items: list[Cell | InlineExpr], sys_path: list[str]) -> tuple[Any,
         if isinstance(item, Cell):
             flush()
             if item.evaluates:
+                quiet = item.option("warning", True) is False  # `warning: false`: Python warnings are not shown
+                if quiet:
+                    nb_cells.append(nbformat.v4.new_code_cell(QUIET_WARNINGS))
+                    plan.append(None)
                 nb_cells.append(nbformat.v4.new_code_cell(item.code))
                 plan.append(item)
+                if quiet:
+                    nb_cells.append(nbformat.v4.new_code_cell(RESTORE_WARNINGS))
+                    plan.append(None)
         else:
             batch.append(item)
     flush()

@@ -149,6 +149,8 @@ def _run_cell(cell: Cell, namespace: dict[str, Any], source_file: str, shown_fil
         with contextlib.redirect_stdout(stdout), warnings.catch_warnings():
             # plt.show() on the Agg backend only warns that it cannot show.
             warnings.filterwarnings("ignore", message=".*non-interactive.*")
+            if cell.option("warning", True) is False:  # `warning: false`: Python warnings are not shown
+                warnings.simplefilter("ignore")
             exec(code, namespace)
     except BaseException as exc:  # noqa: BLE001 - any failure of author code is a diagnostic
         if isinstance(exc, KeyboardInterrupt):

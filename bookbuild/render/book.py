@@ -21,6 +21,7 @@ from typing import Any, Callable, Sequence, TextIO
 
 from ..cache import Cache, digest, file_digest
 from ..callouts import Callouts
+from ..celloptions import document_defaults, with_defaults
 from ..crossrefconfig import CrossrefConfig, chapter_numbered, crossref_config
 from ..check import CheckResult, LoadedChapter, chapter_bibliographies, check_book, default_workers
 from ..diagnostics import Diagnostic, error
@@ -92,14 +93,6 @@ def page_of(entry_path: str) -> str:
     return posixpath.splitext(Path(entry_path).as_posix())[0] + ".html"
 
 
-def default_echo(book: Book, loaded: LoadedChapter) -> bool:
-    """Whether cells show their code unless they say otherwise: chapter, then book, then Quarto's default (yes)."""
-    for execute in (loaded.chapter.front_matter.get("execute"), book.execute):
-        if isinstance(execute, dict) and "echo" in execute:
-            return execute["echo"] is True
-    return True
-
-
 def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWriter, *, output_format: str,
                  cache: Cache | None = None, engine: str = "inprocess", timeout: float | None = None,
                  workers: int | None = None, log: TextIO = sys.stderr,
@@ -119,7 +112,8 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
     say = progress(log)
     pandoc_timeout = book_limits(book, timeout).timeout
     say("executing chapters…")
-    checked = check_book(book, names, engine=engine, timeout=timeout, workers=workers, cache=cache, writable=writable)
+    checked = check_book(book, names, engine=engine, timeout=timeout, workers=workers, cache=cache, writable=writable,
+                         output_format=output_format)
     reused = sum(1 for e in checked.executed if e.reused)
     if reused:
         say(f"reused the results of {reused} of {len(checked.executed)} chapter(s): their code and imports are unchanged")
@@ -137,8 +131,9 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
     for loaded in chapters:
         run = executed.get(loaded.chapter.path)
         if run is None:
-            # Not rendered this time: numbering only needs its structure.
-            run = ExecutedChapter(loaded.chapter, (), (), (), 0.0, "none")
+            # Not rendered this time: numbering only needs its structure (which cells show a listing).
+            defaults = document_defaults(book.config, loaded.chapter.front_matter, output_format)
+            run = ExecutedChapter(with_defaults(loaded.chapter, defaults), (), (), (), 0.0, "none")
             inputs = AssemblyInputs({}, {}, output_format=output_format)
         else:
             inputs = write_figures(loaded, run, problems)

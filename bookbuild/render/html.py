@@ -33,7 +33,8 @@ from ..project import Book
 from ..references import is_local_path, local_path, resolve_local
 from .. import useroptions
 from . import latex_setup, scsstheme, site, theme, userfilters, userstyles
-from .book import Build, bibliography_files, citation_style, cited_keys, default_echo, filter_data, page_of, parallel, prepare_book, progress, render_chapter
+from .cellcode import quarto_code_divs
+from .book import Build, bibliography_files, citation_style, cited_keys, filter_data, page_of, parallel, prepare_book, progress, render_chapter
 from .site import ChapterPage
 from .links import book_chapter_targets, with_chapter_links
 from .markdown import TIKZ_INFO, AssemblyInputs
@@ -176,7 +177,7 @@ def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: dict[str, 
     toc, _, body = output.partition(BODY_MARKER)
     body = FOOTNOTES_SECTION.sub(lambda m: m.group(0) + f'\n<h2 class="footnotes-title">'
                                  f'{html.escape(language["section-title-footnotes"])}</h2>', body, count=1)
-    return body.strip(), toc.replace('class="header-section-number"', 'class="toc-section-number"').strip(), said
+    return quarto_code_divs(body.strip()), toc.replace('class="header-section-number"', 'class="toc-section-number"').strip(), said
 
 
 def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, output: OutputFolder, cache: Cache,
@@ -203,7 +204,7 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, outpu
             name = result.name if result.name.startswith("tikz") else f"tikz-{result.name}"
             output.copy(result, f"{folder}/{name}")
             tikz_paths[start] = f"{rel_folder}/{name}"
-    return AssemblyInputs(figure_paths, tikz_paths, echo=default_echo(book, loaded), output_format="html",
+    return AssemblyInputs(figure_paths, tikz_paths, output_format="html",
                           mark_values=True)
 
 

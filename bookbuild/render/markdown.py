@@ -12,15 +12,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from ..celloptions import resolve
 from ..execute import CellResult, ExecutedChapter
 from ..lint import inlines_in_math, prints_table_last
 from ..qmd import Cell, FencedBlock, InlineExpr, Span
+from .cellcode import cell_div, code_markdown, wraps
 from .tikz import unbalanced
 
 TIKZ_INFO = re.compile(r"^\{?\s*\.tikz\b")
 # A line of only LaTeX index entries glued to the footnote definition below it.
 INDEX_BEFORE_NOTE = re.compile(r"^((?:\\index\{[^\n]*\}\s*)+)\n(?=\[\^[^\]\n]+\]:)", re.M)
-OPTION_LINE = re.compile(r"^#\|")
 
 
 @dataclass(frozen=True)
@@ -30,12 +31,11 @@ class AssemblyInputs:
     ``figure_paths`` maps (cell index, figure number) to the image's URL as the
     page will reference it; ``tikz_paths`` maps a TikZ block's start offset to its
     SVG URL, or to None when it failed to compile (in LaTeX, only the failed ones are
-    given: the others are typeset as they are). ``echo`` is the book default.
+    given: the others are typeset as they are).
     """
 
     figure_paths: Mapping[tuple[int, int], str]
     tikz_paths: Mapping[int, str | None]
-    echo: bool = False
     output_format: str = "html"
     mark_values: bool = False  # wrap each value in a span of class "computed", data-value=N (HTML provenance)
     shortcodes: Mapping[Span, str] = field(default_factory=dict)  # where -> expansion (see shortcodes.py)
@@ -146,21 +146,15 @@ def _inline_text(inline: InlineExpr, value: Any) -> str:
 
 
 def _cell_markdown(cell: Cell, result: CellResult | None, inputs: AssemblyInputs) -> str:
-    """What a cell leaves in the document: its code if echoed, its output, its figures."""
+    """What a cell leaves in the document: its code if echoed, its output, its figures.
+
+    ``cell`` carries the options it inherits (see :mod:`bookbuild.celloptions`)."""
+    options = resolve(cell.options)
     blocks: list[str] = []
-    echo = cell.option("echo", inputs.echo)
-    if echo is True:
-        code = "".join(row for row in cell.code.splitlines(keepends=True) if not OPTION_LINE.match(row)).strip("\n")
-        listing = str(cell.option("lst-label") or "")
-        if listing.startswith("lst-"):  # a numbered listing, as Quarto's lst-label / lst-cap make it
-            caption = cell.option("lst-cap")
-            cap = f' lst-cap="{_attr(caption)}"' if caption else ""
-            blocks.append(f"```{{.python #{listing}{cap}}}\n{code}\n```")
-        else:
-            blocks.append(f"```python\n{code}\n```")
-    output = cell.option("output", True)
-    include = cell.option("include", True)
-    if result is not None and output is not False and include is not False:
+    code = code_markdown(cell, options, inputs.output_format)
+    if code is not None:
+        blocks.append(code)
+    if result is not None and options.shows_output:
         outputs = cell_outputs(cell, result)
         if cell.label and cell.label.startswith("tbl-") and prints_table_last(cell, result):
             # The caption and label go right after the table the cell printed, as a reader writes them.
@@ -170,7 +164,8 @@ def _cell_markdown(cell: Cell, result: CellResult | None, inputs: AssemblyInputs
         blocks.extend(_figure_markdown(cell, result, inputs))
     if not blocks:
         return ""
-    return "\n\n" + "\n\n".join(blocks) + "\n\n"
+    body = cell_div(blocks, options) if wraps(options) else "\n\n".join(blocks)
+    return "\n\n" + body + "\n\n"
 
 
 def cell_outputs(cell: Cell, result: CellResult) -> list[str]:

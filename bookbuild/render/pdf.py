@@ -50,7 +50,7 @@ from ..project import Book
 from ..references import bibliography_keys, is_local_path, xref_kind
 from .. import useroptions
 from . import latex_setup, theme, userfilters, userstyles
-from .book import Build, PreparedBook, bibliography_files, citation_style, cited_in_order, cited_keys, default_echo, filter_data, parallel, prepare_book, progress, render_chapter
+from .book import Build, PreparedBook, bibliography_files, citation_style, cited_in_order, cited_keys, filter_data, parallel, prepare_book, progress, render_chapter
 from .latex_crossref import CHAPTER_NUMBERS, PLAIN_NUMBERS, crossref_preamble, latex_text as latex_escape
 from .latex_language import babel_locale, hyphenation_warning, language_preamble, no_locale_warning
 from .latex_run import LatexResult, compile_document
@@ -364,7 +364,7 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, workd
             name = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{info.label or f'cell-{cell.index + 1}'}-{figure.number}") + ".pdf"
             write_atomic(contained(folder, name), figure.pdf)
             paths[(cell.index, figure.number)] = (folder / name).as_posix()
-    return AssemblyInputs(paths, {}, echo=default_echo(book, loaded), output_format="latex")
+    return AssemblyInputs(paths, {}, output_format="latex")
 
 
 def _failed_tikz(book: Book, loaded: LoadedChapter, cache: Cache, workers: int, timeout: float | None,
