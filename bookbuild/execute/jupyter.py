@@ -237,7 +237,7 @@ def _figure_setup(spec: FigureSpec) -> tuple[str, str]:
     if spec.formats == FIGURE_FORMATS and not spec.rc:
         return "", ""
     rc = spec.rc
-    lines = [f"get_ipython().run_line_magic('config', 'InlineBackend.figure_formats = {list(spec.formats)!r}')",
+    lines = [_formats_line(spec.formats),
              "import matplotlib as __bb_mpl",
              f"__bb_saved = {{k: __bb_mpl.rcParams[k] for k in {sorted(rc)!r}}}"]
     if "figure.figsize" in rc:
@@ -245,9 +245,13 @@ def _figure_setup(spec: FigureSpec) -> tuple[str, str]:
         lines.append(f"__bb_mpl.rcParams['figure.figsize'] = ({width!r} or __bb_saved['figure.figsize'][0], "
                      f"{height!r} or __bb_saved['figure.figsize'][1])")
     lines.append(f"__bb_mpl.rcParams.update({rc!r})")
-    teardown = [f"get_ipython().run_line_magic('config', 'InlineBackend.figure_formats = {list(FIGURE_FORMATS)!r}')",
+    teardown = [_formats_line(FIGURE_FORMATS),
                 "__bb_mpl.rcParams.update(__bb_saved)", "del __bb_mpl, __bb_saved"]
     return "\n".join(lines), "\n".join(teardown)
+
+
+def _formats_line(formats: tuple[str, ...]) -> str:
+    return f"get_ipython().run_line_magic('config', {f'InlineBackend.figure_formats = {list(formats)!r}'!r})"
 
 
 def _cell_result(cell: Cell, outputs: list[Any], shown_file: str, by_count: dict[int, Cell],

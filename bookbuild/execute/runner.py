@@ -158,6 +158,7 @@ def _run_cell(cell: Cell, namespace: dict[str, Any], source_file: str, shown_fil
                 warnings.catch_warnings(), figure_settings(sink.spec):
             # plt.show() on the Agg backend only warns that it cannot show.
             warnings.filterwarnings("ignore", message=".*non-interactive.*")
+            warnings.showwarning = _show_warning  # to the cell's stderr, whatever the host process set
             for step in (lambda: _run_body(code, last, cell, namespace, source_file, sink), sink.show_open_figures):
                 # The figures still open are shown after the cell, even after its error (as the inline backend does).
                 try:
@@ -172,6 +173,12 @@ def _run_cell(cell: Cell, namespace: dict[str, Any], source_file: str, shown_fil
     result = cell_result(cell.index, tuple(sink.outputs), tuple(sink.figures), ok=problem is None,
                          seconds=time.perf_counter() - started)
     return result, problem, tree
+
+
+def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
+                  line: str | None = None) -> None:
+    """A Python warning on the cell's stderr, worded as Python (and a kernel) prints it."""
+    sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
 def _run_body(code: Any, last: ast.Expression | None, cell: Cell, namespace: dict[str, Any], source_file: str,

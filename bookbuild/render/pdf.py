@@ -447,7 +447,8 @@ def _resolve_images(loaded: LoadedChapter, ast: dict[str, Any], problems: list[D
                                     hint="download it into the book and refer to the file"))
             return _placeholder(url)
         named = Path(url) if os.path.isabs(url) else loaded.file.parent / url.split("#", 1)[0]
-        if root is not None and outside_reason(named, root, url):
+        # The build's own figures (written into the working folder beside ``images``) are not the author's.
+        if root is not None and not named.is_relative_to(images.parent) and outside_reason(named, root, url):
             return _placeholder(url)  # the check's error names the image's line
         path = named.resolve()
         if not path.is_file():
