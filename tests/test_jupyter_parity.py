@@ -81,6 +81,7 @@ CELLS: list[tuple[str, str, str]] = [
      "plt.plot([1, 2]);\nprint(plt.gcf())"),
     ("figure-retina", "#| fig-format: retina\n", "plt.plot([1, 2]);"),
     ("figure-pdf", "#| fig-format: pdf\n", "plt.plot([1, 2]);"),
+    ("figure-last-expression", "", "fig, ax = plt.subplots()\nax.plot([1, 2])\nfig"),
     ("figure-defaults-back", "", "plt.plot([1, 2]);\nprint(plt.gcf())"),
     ("fig-plots", "#| fig-cap: Two plots.\n#| fig-subcap: [First, Second]\n",
      "plt.plot([1, 2]); plt.show()\nplt.plot([2, 1]); plt.show()"),
@@ -275,3 +276,72 @@ def test_latex_shows_tables_and_figures_not_html(rendered_book: Path, tmp_path: 
     assert "\\textbf{bold} md" in latex and "x^2" in latex
     assert "<IPython.core.display.HTML object>" in latex  # HTML has no LaTeX form: its text, as Quarto shows it
     assert "ZeroDivisionError: division by zero" in latex
+
+
+# --------------------------------------------------------------------------- without a kernel's help
+
+
+def _run_inprocess(text: str) -> Any:
+    from bookbuild.execute.runner import run_chapter
+    from bookbuild.qmd import parse_chapter
+
+    return run_chapter(parse_chapter("/nowhere/ch.qmd", textwrap.dedent(text).lstrip()), "/nowhere/ch.qmd", "ch.qmd")
+
+
+def test_the_front_matters_execute_error_lets_every_cell_show_its_traceback() -> None:
+    result = _run_inprocess("""
+        ---
+        execute:
+          error: true
+        ---
+
+        ```{python}
+        raise KeyError("first")
+        ```
+
+        ```{python}
+        #| error: false
+        raise KeyError("second")
+        ```
+
+        ```{python}
+        print("never")
+        ```
+        """)
+    assert [(d.severity.value, d.line, d.message) for d in result.diagnostics] == [
+        ("warning", 7, "KeyError: 'first'"), ("error", 12, "KeyError: 'second'")]
+    assert [c.ran for c in result.cells] == [True, True, False]  # the cell's own error: false stops the chapter
+    assert result.cells[0].outputs[0].text.splitlines() == [
+        "Traceback (most recent call last):", "ch.qmd:7 in <module>", "KeyError: 'first'"]
+
+
+def test_rich_display_needs_no_ipython() -> None:
+    import subprocess
+    import sys
+
+    script = textwrap.dedent('''
+        import sys
+        sys.modules["IPython"] = None  # as if IPython were not installed: importing it fails
+        from bookbuild.execute.runner import run_chapter
+        from bookbuild.qmd import parse_chapter
+        text = "```{python}\\nclass M:\\n    def _repr_markdown_(self):\\n        return '*m*'\\ndisplay(M())\\n[1, 2]\\n```\\n"
+        result = run_chapter(parse_chapter("/nowhere/ch.qmd", text), "/nowhere/ch.qmd", "ch.qmd")
+        print([(o.kind, sorted(o.data)) for o in result.cells[0].outputs], result.cells[0].outputs[1].text)
+        ''')
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == ("[('display_data', ['text/markdown', 'text/plain']), "
+                                   "('execute_result', ['text/plain'])] [1, 2]"), done.stderr
+
+
+def test_captions_and_alt_texts_go_to_the_figures_in_order() -> None:
+    from bookbuild.execute.result import Figure
+    from bookbuild.qmd import parse_chapter
+    from bookbuild.render.cells import figure_markdown
+
+    chapter = parse_chapter("ch.qmd", "```{python}\n#| label: fig-pair\n#| fig-cap: [One, Two]\n"
+                                      "#| fig-alt: [First alt, Second alt]\npass\n```\n")
+    (cell,) = chapter.cells
+    figures = {1: Figure(0, 1, svg="<svg/>"), 2: Figure(0, 2, png=PNG_DATA, width=4)}
+    out = figure_markdown(cell, [1, 2], figures, {(0, 1): "a.svg", (0, 2): "b.png"})
+    assert out == {1: '::: {#fig-pair-1}\n![](a.svg){.cell-figure fig-alt="First alt"}\n\nOne\n:::',
+                   2: '::: {#fig-pair-2}\n![](b.png){.cell-figure fig-alt="Second alt" width="4px"}\n\nTwo\n:::'}
