@@ -345,3 +345,23 @@ def test_captions_and_alt_texts_go_to_the_figures_in_order() -> None:
     out = figure_markdown(cell, [1, 2], figures, {(0, 1): "a.svg", (0, 2): "b.png"})
     assert out == {1: '::: {#fig-pair-1}\n![](a.svg){.cell-figure fig-alt="First alt"}\n\nOne\n:::',
                    2: '::: {#fig-pair-2}\n![](b.png){.cell-figure fig-alt="Second alt" width="4px"}\n\nTwo\n:::'}
+
+
+def test_asis_output_interleaves_printed_markdown_and_figures() -> None:
+    from bookbuild.qmd import parse_chapter
+    from bookbuild.render.cells import cell_blocks
+
+    result = _run_inprocess("""
+        ```{python}
+        #| output: asis
+        import matplotlib.pyplot as plt
+        print("**before**")
+        plt.plot([1, 2]); plt.show()
+        print("| a |\\n|---|\\n| 1 |")
+        ```
+        """)
+    (cell,) = result.cells
+    (source,) = parse_chapter("ch.qmd", "```{python}\n#| output: asis\npass\n```\n").cells
+    blocks = cell_blocks(source, cell, {(0, 1): "f.svg"}, "html", asis=True)
+    assert blocks == ["**before**\n", "::: {.cell-output .cell-output-display}\n![](f.svg){.cell-figure}\n:::",
+                      "| a |\n|---|\n| 1 |\n"]

@@ -76,9 +76,9 @@ class OutputSink:
         images = {IMAGES[mime]: binary(value) if mime in BINARY else value
                   for mime, value in data.items() if mime in IMAGES}
         figure = self._add_figure(images) if images else 0
-        text = {mime: value for mime, value in data.items() if mime not in IMAGES and isinstance(value, str)}
-        text.update({mime: json_text(value) for mime, value in data.items() if mime == "application/json"
-                     and not isinstance(value, str)})
+        # JSON data (application/json, a widget's or a plot library's own types) as text, as the kernel's is read.
+        text = {mime: value if isinstance(value, str) else json_text(value) for mime, value in data.items()
+                if mime not in IMAGES and isinstance(value, (str, dict, list))}
         main = text.get("text/markdown", text.get("text/html", text.get(PLAIN, "")))
         kept = self.budget.take(main)
         if len(kept) < len(main):  # past the cap: what is left of its text, nothing richer
