@@ -19,14 +19,14 @@ import tokenize
 import warnings
 from typing import Any, Callable
 
-from ..diagnostics import Diagnostic, error
+from ..diagnostics import Diagnostic
 from ..qmd import Chapter, Cell, InlineExpr
 from .capture import DEFAULT_OUTPUT_LIMIT, OutputBudget, truncated_warning
 from .figures import figure_settings, figure_spec, install_show
 from .mime import install_ipython_display
 from .provenance import ProvenanceTracker
 from .locate import cell_exception, errors_shown, inline_exception, inline_value_diagnostic, shown_error
-from .result import ERROR, FIGURE_FORMATS, RESULT, CellResult, ExecutionResult, InlineValue, cell_result
+from .result import FIGURE_FORMATS, RESULT, CellResult, ExecutionResult, InlineValue, cell_result
 from .sink import OutputSink
 from .values import MARKDOWN, TEXT, classify_value
 
@@ -169,7 +169,7 @@ def _run_cell(cell: Cell, namespace: dict[str, Any], source_file: str, shown_fil
                     problem = problem or cell_exception(exc, cell, source_file, shown_file, skipped)
                     sink.error(exc)
     if problem is None:
-        problem = _display_error(sink, cell, shown_file)
+        problem = _display_error(sink, cell, source_file, shown_file, skipped)
     result = cell_result(cell.index, tuple(sink.outputs), tuple(sink.figures), ok=problem is None,
                          seconds=time.perf_counter() - started)
     return result, problem, tree
@@ -213,14 +213,12 @@ def ends_quietly(code: str) -> bool:
     return False
 
 
-def _display_error(sink: OutputSink, cell: Cell, shown_file: str) -> Diagnostic | None:
+def _display_error(sink: OutputSink, cell: Cell, source_file: str, shown_file: str,
+                   skipped: int) -> Diagnostic | None:
     """A value that failed to display (its ``_repr_*_`` raised) fails the cell, as its error output shows."""
-    for output in sink.outputs:
-        if output.kind == ERROR:
-            last = output.text.splitlines()[-1] if output.text else output.name
-            return error("cell-error", shown_file, cell.line, last, cell=cell.label,
-                         hint=f"a value's display (its _repr_*_ methods) raised in the cell starting at line {cell.line}")
-    return None
+    if not sink.raised:
+        return None
+    return cell_exception(sink.raised[0], cell, source_file, shown_file, skipped)
 
 
 def _evaluate_inline(inline: InlineExpr, namespace: dict[str, Any], source_file: str,

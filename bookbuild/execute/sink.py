@@ -15,7 +15,7 @@ from typing import Any
 from .capture import OutputBudget
 from .figures import FigureSpec, has_drawing, is_figure, open_figures, close_all, save
 from .mime import BINARY, PLAIN, FormatError, binary, json_text, mime_bundle
-from .result import DISPLAY, ERROR, JPEG, PDF, PNG, RESULT, STREAM, SVG, CellOutput, Figure
+from .result import DISPLAY, ERROR, JPEG, PDF, PNG, STREAM, SVG, CellOutput, Figure
 
 IMAGES = {SVG: "svg", PNG: "png", JPEG: "jpeg", PDF: "pdf"}
 
@@ -32,6 +32,7 @@ class OutputSink:
         self.spec = spec
         self.outputs: list[CellOutput] = []
         self.figures: list[Figure] = []
+        self.raised: list[BaseException] = []  # the exceptions shown as error outputs, in order
 
     # ------------------------------------------------------------------ streams
 
@@ -109,6 +110,7 @@ class OutputSink:
 
     def error(self, exc: BaseException) -> None:
         """The exception's traceback as an error output, from the chapter's first frame on."""
+        self.raised.append(exc)
         frames = traceback.extract_tb(exc.__traceback__)
         source_file, shown_file = self.source_file, self.shown_file
         while frames and frames[0].filename != source_file:
