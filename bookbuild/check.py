@@ -399,10 +399,10 @@ def _labelled_cell_outputs(loaded: LoadedChapter, run: ExecutedChapter) -> list[
         if label.startswith("tbl-"):
             if not prints_table_last(cell, result):
                 found.append(warning("table-output", loaded.shown, cell.line,
-                                     f"cell '{label}' has a table label but does not print a Markdown table, "
+                                     f"cell '{label}' has a table label but does not show a table last, "
                                      "so the table gets no caption or number and references to it do not resolve",
-                                     hint="print a pipe table with '#| output: asis' (e.g. DataFrame.to_markdown()), "
-                                          "or drop the tbl- label"))
+                                     hint="end the cell with the table: a pandas DataFrame as its last line, or a pipe "
+                                          "table printed with '#| output: asis'; or drop the tbl- label"))
     return found
 
 

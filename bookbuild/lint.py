@@ -41,10 +41,11 @@ def ends_with_table(markdown: str) -> bool:
 
 
 def prints_table_last(cell: Cell, result: CellResult) -> bool:
-    """True when what a cell leaves in the document last is a Markdown table: its last Markdown
-    display, or else its printed output with ``output: asis`` (as render/markdown.py lays them out)."""
-    last = result.markdown[-1] if result.markdown else result.stdout if cell.option("output") == "asis" else ""
-    return ends_with_table(last)
+    """True when what a cell leaves in the document last is a table: an HTML table (a pandas
+    DataFrame), a Markdown display or, with ``output: asis``, printed output that ends with one."""
+    from .render.cells import last_shown_table  # the renderer's own rule, so the check and the page agree
+
+    return last_shown_table(cell, result)
 
 
 def lint_chapter(chapter: Chapter, values: Iterable[InlineValue]) -> list[Diagnostic]:

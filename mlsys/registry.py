@@ -87,6 +87,10 @@ class ChapterRecord:
     ledger: Ledger = field(default_factory=Ledger)
     started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
+    def _ipython_display_(self) -> None:
+        """Bookkeeping, not content: a cell that ends with ``start_chapter(...)`` shows nothing
+        (in a Jupyter kernel as in the in-process engine), so no timestamp lands in the page."""
+
 
 _chapters: dict[str, ChapterRecord] = {}
 _current: Optional[ChapterRecord] = None

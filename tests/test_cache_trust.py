@@ -18,7 +18,7 @@ from bookbuild.cache import MAGIC, Cache, default_cache_dir
 from bookbuild.cli import main
 from bookbuild.diagnostics import Severity, error
 from bookbuild.execute.encoding import result_from_json, result_to_json
-from bookbuild.execute.result import CellResult, ConstantUse, ExecutionResult, Figure, InlineValue
+from bookbuild.execute.result import CellOutput, CellResult, ConstantUse, ExecutionResult, Figure, InlineValue
 from conftest import build_site
 
 TIKZ = r"""
@@ -73,7 +73,11 @@ def test_execution_result_round_trips_through_json() -> None:
     result = ExecutionResult(
         values=(InlineValue(0, "42", cells=(0,)), InlineValue(1, None), InlineValue(2, "**b**", markdown=True)),
         cells=(CellResult(0, True, stdout="hi\n", markdown=("| a |",), seconds=0.5, depends_on=(),
-                          figures=(Figure(0, 1, svg="<svg/>", pdf=b"%PDF-1.5\x00\xff binary"),),
+                          figures=(Figure(0, 1, svg="<svg/>", pdf=b"%PDF-1.5\x00\xff binary"),
+                                   Figure(0, 2, png=b"\x89PNG\r\n", jpeg=b"\xff\xd8", width=320)),
+                          outputs=(CellOutput("stream", "stdout", {"text/plain": "hi\n"}),
+                                   CellOutput("display_data", "", {"text/plain": "<Figure>"}, figure=1),
+                                   CellOutput("error", "ValueError", {"text/plain": "ValueError: x"})),
                           constants=(ConstantUse("c", "3e8", "m/s", "CODATA"),)),
                CellResult(1, False, ran=False)),
         diagnostics=(error("check-failed", "ch.qmd", 4, "no", col=2, hint="fix", cell="c1", detail="trace"),),
@@ -85,7 +89,7 @@ def test_execution_result_round_trips_through_json() -> None:
 
 
 @pytest.mark.parametrize("payload", [b"\x80\x04K\x01.", b"{}", b'{"format": "bookbuild-execution/0"}',
-                                     b'{"format": "bookbuild-execution/1", "values": 5}'])
+                                     b'{"format": "bookbuild-execution/2", "values": 5}'])
 def test_a_payload_that_is_not_a_current_result_is_rejected(payload: bytes) -> None:
     with pytest.raises(ValueError):
         result_from_json(payload)

@@ -75,7 +75,7 @@ def test_a_table_label_on_a_cell_that_prints_no_table(book_factory):
 
         See @tbl-good and @tbl-text.
         """)
-    assert found == [("table-output", 7, 1, "cell 'tbl-text' has a table label but does not print a Markdown table, "
+    assert found == [("table-output", 7, 1, "cell 'tbl-text' has a table label but does not show a table last, "
                       "so the table gets no caption or number and references to it do not resolve")]
 
 

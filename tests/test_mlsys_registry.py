@@ -55,3 +55,10 @@ def test_ledger_records_in_order_and_replaces():
     assert [(e.name, e.value) for e in chapter.ledger] == [("a", 3), ("b", 2)]
     with pytest.raises(ValueError):
         chapter.ledger.record("", 1)
+
+
+def test_a_started_chapter_displays_nothing_in_a_notebook() -> None:
+    from bookbuild.execute.mime import mime_bundle
+
+    # A cell ending with start_chapter(...) would otherwise show the record and its timestamp.
+    assert mime_bundle(registry.start_chapter("vol1:ml_systems")) == {}

@@ -7,8 +7,6 @@ kept, and the cell gets a warning saying how much was cut and how to raise the c
 
 from __future__ import annotations
 
-import io
-
 from ..diagnostics import Diagnostic, warning
 from ..qmd import Cell
 
@@ -31,26 +29,6 @@ class OutputBudget:
         self.kept += len(kept)
         self.cut += len(text) - len(kept)
         return kept
-
-
-class CappedStream(io.TextIOBase):
-    """A text stream (for ``sys.stdout``) that keeps only what its budget allows."""
-
-    def __init__(self, budget: OutputBudget) -> None:
-        self.budget = budget
-        self._parts: list[str] = []
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        kept = self.budget.take(text)
-        if kept:
-            self._parts.append(kept)
-        return len(text)
-
-    def getvalue(self) -> str:
-        return "".join(self._parts)
 
 
 def size(characters: int) -> str:

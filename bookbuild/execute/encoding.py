@@ -4,7 +4,7 @@ A pickle runs whatever it names when loaded, so a planted or corrupted cache
 entry could run a command; JSON cannot. Every type an :class:`ExecutionResult`
 holds has an explicit encoder and decoder here; a payload of another version or
 shape raises :class:`ValueError` (the caller treats it as a damaged entry).
-Figures' PDF bytes travel as base64.
+Figures' PDF, PNG and JPEG bytes travel as base64.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from ..diagnostics import Diagnostic, Severity
-from .result import CellResult, ConstantUse, ExecutionResult, Figure, InlineValue, Lineage, LiteralUse
+from .result import CellOutput, CellResult, ConstantUse, ExecutionResult, Figure, InlineValue, Lineage, LiteralUse
 
 #: Bump when the shape of an encoded result changes: older entries are then recomputed.
 FORMAT = "bookbuild-execution/2"
@@ -123,15 +123,36 @@ def _lineage_from(data: dict[str, Any]) -> Lineage:
                    tuple(_str(r) for r in _list(data["reasons"])))
 
 
+def _bytes_to(data: bytes | None) -> str | None:
+    return None if data is None else base64.b64encode(data).decode("ascii")
+
+
+def _bytes_from(value: Any) -> bytes | None:
+    return None if value is None else base64.b64decode(_str(value), validate=True)
+
+
 def _figure_to(figure: Figure) -> dict[str, Any]:
     return {"cell_index": figure.cell_index, "number": figure.number, "svg": figure.svg,
-            "pdf": None if figure.pdf is None else base64.b64encode(figure.pdf).decode("ascii")}
+            "pdf": _bytes_to(figure.pdf), "png": _bytes_to(figure.png), "jpeg": _bytes_to(figure.jpeg),
+            "width": figure.width}
 
 
 def _figure_from(data: dict[str, Any]) -> Figure:
-    pdf = data["pdf"]
-    return Figure(_int(data["cell_index"]), _int(data["number"]), _opt_str(data["svg"]),
-                  None if pdf is None else base64.b64decode(_str(pdf), validate=True))
+    width = data["width"]
+    return Figure(_int(data["cell_index"]), _int(data["number"]), _opt_str(data["svg"]), _bytes_from(data["pdf"]),
+                  _bytes_from(data["png"]), _bytes_from(data["jpeg"]), None if width is None else _int(width))
+
+
+def _output_to(output: CellOutput) -> dict[str, Any]:
+    return {"kind": output.kind, "name": output.name, "data": dict(output.data), "figure": output.figure}
+
+
+def _output_from(data: dict[str, Any]) -> CellOutput:
+    mimes = data["data"]
+    if not isinstance(mimes, dict):
+        raise TypeError("an output's data must be an object")
+    return CellOutput(_str(data["kind"]), _str(data["name"]), {_str(k): _str(v) for k, v in mimes.items()},
+                      _int(data["figure"]))
 
 
 def _constant_to(use: ConstantUse) -> dict[str, Any]:
@@ -146,7 +167,7 @@ def _cell_to(cell: CellResult) -> dict[str, Any]:
     return {"index": cell.index, "ok": cell.ok, "ran": cell.ran, "stdout": cell.stdout,
             "markdown": list(cell.markdown), "figures": [_figure_to(f) for f in cell.figures],
             "seconds": cell.seconds, "depends_on": list(cell.depends_on),
-            "constants": [_constant_to(c) for c in cell.constants]}
+            "constants": [_constant_to(c) for c in cell.constants], "outputs": [_output_to(o) for o in cell.outputs]}
 
 
 def _cell_from(data: dict[str, Any]) -> CellResult:
@@ -155,7 +176,8 @@ def _cell_from(data: dict[str, Any]) -> CellResult:
         markdown=tuple(_str(m) for m in _list(data["markdown"])),
         figures=tuple(_figure_from(f) for f in _list(data["figures"])),
         seconds=_number(data["seconds"]), depends_on=_ints(data["depends_on"]),
-        constants=tuple(_constant_from(c) for c in _list(data["constants"])))
+        constants=tuple(_constant_from(c) for c in _list(data["constants"])),
+        outputs=tuple(_output_from(o) for o in _list(data["outputs"])))
 
 
 def _diagnostic_to(diagnostic: Diagnostic) -> dict[str, Any]:

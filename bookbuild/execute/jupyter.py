@@ -29,9 +29,12 @@ from ..diagnostics import Diagnostic, error
 from ..qmd import Cell, InlineExpr
 from . import values as values_module
 from .capture import DEFAULT_OUTPUT_LIMIT, OutputBudget, truncated_warning
-from .locate import inline_value_diagnostic, missing_module_hint, undefined_name
+from .figures import FigureSpec, figure_spec
+from .locate import errors_shown, inline_value_diagnostic, missing_module_hint, shown_error, undefined_name
+from .mime import json_text
 from .pool import ChapterJob, Report
-from .result import CellResult, ExecutionResult, Figure, InlineValue
+from .result import (DISPLAY, ERROR, FIGURE_FORMATS, JPEG, PDF, PNG, RESULT, STREAM, SVG, CellOutput, CellResult,
+                     ExecutionResult, Figure, InlineValue, cell_result)
 from .stopped import timeout_diagnostic
 from .values import MARKDOWN, NOT_TEXT
 from .writes import TreeWatch, watch_diagnostics
@@ -42,6 +45,8 @@ CELL_LINE = re.compile(r"Cell In\s*\[(\d+)\], line (\d+)")
 MISSING_MODULE = re.compile(r"No module named '([^']+)'")
 DEFAULT_TIMEOUT = 120.0
 KERNEL_START_MIN = 30  # seconds a kernel may take to start, however small the chapter's limit
+IMAGE_TYPES = {SVG: "svg", PDF: "pdf", PNG: "png", JPEG: "jpeg"}
+SETUP = "setup"  # the plan's mark for a cell the executor adds (figure settings around a chapter cell)
 
 BOOTSTRAP = '''
 {values_source}
@@ -87,6 +92,15 @@ class _CappedClient(NotebookClient):
             msg["content"]["text"] = budget.take(msg["content"].get("text", ""))
             if not msg["content"]["text"]:
                 return None
+        elif budget is not None and msg["msg_type"] in ("display_data", "execute_result"):
+            data = msg["content"].get("data", {})
+            main = data.get("text/markdown", data.get("text/html", data.get("text/plain", "")))
+            kept = budget.take(main if isinstance(main, str) else "")
+            if isinstance(main, str) and len(kept) < len(main):  # past the cap, as the in-process engine cuts it
+                images = {k: v for k, v in data.items() if k in IMAGE_TYPES}
+                msg["content"]["data"] = {**({"text/plain": kept} if kept else {}), **images}
+                if not msg["content"]["data"]:
+                    return None
         return super().output(outs, msg, display_id, cell_index)
 
 
@@ -161,7 +175,7 @@ def _execute(client: _CappedClient, notebook: Any, plan: list[Any], job: Chapter
                 break
             if tree is not None:
                 tree.after(planned[0] if isinstance(planned, list) else planned)
-            if planned is None and _error_text(nb_cell.outputs):
+            if (planned is None or planned == SETUP) and _error_text(nb_cell.outputs):
                 raise RuntimeError(f"the executor's set-up cell failed in the kernel: {_error_text(nb_cell.outputs)}")
             if isinstance(planned, Cell):
                 if nb_cell.get("execution_count"):
@@ -172,7 +186,9 @@ def _execute(client: _CappedClient, notebook: Any, plan: list[Any], job: Chapter
                 cut = truncated_warning(planned, client.budgets[position], job.shown_file)
                 if cut is not None:
                     diagnostics.append(cut)
-                if problem:
+                if problem and errors_shown(job.chapter.front_matter, planned):
+                    diagnostics.append(shown_error(problem))
+                elif problem:
                     diagnostics.append(problem)
                     failed = True
             elif isinstance(planned, list):
@@ -206,39 +222,77 @@ def _notebook(items: list[Cell | InlineExpr], sys_path: list[str]) -> tuple[Any,
         if isinstance(item, Cell):
             flush()
             if item.evaluates:
+                setup, teardown = _figure_setup(figure_spec(item, FIGURE_FORMATS))
                 quiet = item.option("warning", True) is False  # `warning: false`: Python warnings are not shown
-                if quiet:
-                    nb_cells.append(nbformat.v4.new_code_cell(QUIET_WARNINGS))
-                    plan.append(None)
+                before = [code for code in (setup, QUIET_WARNINGS if quiet else None) if code]
+                after = [code for code in (RESTORE_WARNINGS if quiet else None, teardown) if code]
+                for code in before:
+                    nb_cells.append(nbformat.v4.new_code_cell(code))
+                    plan.append(SETUP)
                 nb_cells.append(nbformat.v4.new_code_cell(item.code))
                 plan.append(item)
-                if quiet:
-                    nb_cells.append(nbformat.v4.new_code_cell(RESTORE_WARNINGS))
-                    plan.append(None)
+                for code in after:
+                    nb_cells.append(nbformat.v4.new_code_cell(code))
+                    plan.append(SETUP)
         else:
             batch.append(item)
     flush()
     return nbformat.v4.new_notebook(cells=nb_cells), plan
 
 
+def _figure_setup(spec: FigureSpec) -> tuple[str, str]:
+    """Code run before and after a chapter cell for its figure options (``''`` for none)."""
+    if spec.formats == FIGURE_FORMATS and not spec.rc:
+        return "", ""
+    rc = spec.rc
+    lines = [_formats_line(spec.formats),
+             "import matplotlib as __bb_mpl",
+             f"__bb_saved = {{k: __bb_mpl.rcParams[k] for k in {sorted(rc)!r}}}"]
+    if "figure.figsize" in rc:
+        width, height = rc.pop("figure.figsize")
+        lines.append(f"__bb_mpl.rcParams['figure.figsize'] = ({width!r} or __bb_saved['figure.figsize'][0], "
+                     f"{height!r} or __bb_saved['figure.figsize'][1])")
+    lines.append(f"__bb_mpl.rcParams.update({rc!r})")
+    teardown = [_formats_line(FIGURE_FORMATS),
+                "__bb_mpl.rcParams.update(__bb_saved)", "del __bb_mpl, __bb_saved"]
+    return "\n".join(lines), "\n".join(teardown)
+
+
+def _formats_line(formats: tuple[str, ...]) -> str:
+    return f"get_ipython().run_line_magic('config', {f'InlineBackend.figure_formats = {list(formats)!r}'!r})"
+
+
 def _cell_result(cell: Cell, outputs: list[Any], shown_file: str, by_count: dict[int, Cell],
                  seconds: float) -> tuple[CellResult, Diagnostic | None]:
-    stdout, markdown, figures, problem = [], [], [], None
+    """The chapter cell's outputs as the engine records them (streams merged, images as figures)."""
+    recorded: list[CellOutput] = []
+    figures: list[Figure] = []
+    problem = None
     for output in outputs:
         kind = output.get("output_type")
-        if kind == "stream" and output.get("name") == "stdout":
-            stdout.append(output.get("text", ""))
-        elif kind in ("display_data", "execute_result"):
-            data = output.get("data", {})
-            if "image/svg+xml" in data:
-                pdf = base64.b64decode(data["application/pdf"]) if "application/pdf" in data else None
-                figures.append(Figure(cell.index, len(figures) + 1, svg=data["image/svg+xml"], pdf=pdf))
-            elif "text/markdown" in data:
-                markdown.append(data["text/markdown"])
-        elif kind == "error":
-            problem = _cell_error(cell, output, shown_file, by_count)
-    result = CellResult(cell.index, ok=problem is None, stdout="".join(stdout), markdown=tuple(markdown),
-                        figures=tuple(figures), seconds=seconds)
+        if kind == STREAM:
+            name, text = output.get("name", "stdout"), output.get("text", "")
+            if recorded and recorded[-1].kind == STREAM and recorded[-1].name == name:
+                recorded[-1] = CellOutput(STREAM, name, {"text/plain": recorded[-1].text + text})
+            else:
+                recorded.append(CellOutput(STREAM, name, {"text/plain": text}))
+        elif kind in (DISPLAY, RESULT):
+            data, metadata = output.get("data", {}), output.get("metadata", {})
+            figure = 0
+            images = {IMAGE_TYPES[m]: (v if m == SVG else base64.b64decode(v)) for m, v in data.items() if m in IMAGE_TYPES}
+            if images:
+                width = (metadata.get(PNG) or {}).get("width") if PNG in data else None
+                figures.append(Figure(cell.index, len(figures) + 1, svg=images.get("svg"), pdf=images.get("pdf"),
+                                      png=images.get("png"), jpeg=images.get("jpeg"),
+                                      width=int(width) if isinstance(width, (int, float)) else None))
+                figure = len(figures)
+            text = {m: v if isinstance(v, str) else json_text(v) for m, v in data.items() if m not in IMAGE_TYPES}
+            recorded.append(CellOutput(kind, "", text, figure))
+        elif kind == ERROR:
+            trace = ANSI.sub("", "\n".join(output.get("traceback", [])))
+            recorded.append(CellOutput(ERROR, output.get("ename", "Error"), {"text/plain": trace}))
+            problem = problem or _cell_error(cell, output, shown_file, by_count)
+    result = cell_result(cell.index, tuple(recorded), tuple(figures), ok=problem is None, seconds=seconds)
     return result, problem
 
 

@@ -8,11 +8,12 @@ pick the frame and word the message.
 
 from __future__ import annotations
 
+import dataclasses
 import traceback
 from pathlib import Path
 from types import TracebackType
 
-from ..diagnostics import Diagnostic, error, warning
+from ..diagnostics import Diagnostic, Severity, error, warning
 from ..qmd import Cell, InlineExpr
 from .values import MARKDOWN, NOT_TEXT, TEXT
 
@@ -123,3 +124,18 @@ def inline_value_diagnostic(kind: str, text: str, inline: InlineExpr, shown_file
         return warning("inline-empty", shown_file, inline.line, f"inline expression `{inline.expr}` is empty",
                        col=inline.col, hint="an empty value leaves a gap in the sentence; check the cell that sets it")
     return None
+
+
+def errors_shown(chapter_options: dict, cell: Cell) -> bool:
+    """``error: true`` (the cell's, else the chapter's ``execute: error``): a cell's traceback is shown
+    as its output and the chapter goes on."""
+    execute = chapter_options.get("execute")
+    default = execute.get("error", False) if isinstance(execute, dict) else False
+    return cell.option("error", default) is True
+
+
+def shown_error(problem: Diagnostic) -> Diagnostic:
+    """A failure of a cell with ``error: true``: a warning, since the page shows the traceback."""
+    return dataclasses.replace(problem, severity=Severity.WARNING,
+                               hint="the cell has 'error: true': its traceback is shown in the page and the chapter "
+                                    "goes on; fix the cell, or drop 'error: true' to stop at it")

@@ -67,17 +67,60 @@ class InlineValue:
 
 @dataclass(frozen=True)
 class Figure:
-    """A matplotlib figure a cell produced, in each format the renderers asked for."""
+    """An image a cell showed (a matplotlib figure or a displayed image), in each format it has.
+
+    ``width`` is the width to show it at in CSS pixels when that is not its own
+    (a ``retina`` PNG has twice the pixels it is shown with).
+    """
 
     cell_index: int
     number: int
     svg: str | None = None
     pdf: bytes | None = None
+    png: bytes | None = None
+    jpeg: bytes | None = None
+    width: int | None = None
+
+    @property
+    def mimes(self) -> tuple[str, ...]:
+        """The image types it has, as Jupyter names them."""
+        return tuple(mime for mime, data in ((SVG, self.svg), (PDF, self.pdf), (PNG, self.png), (JPEG, self.jpeg))
+                     if data is not None)
+
+
+SVG, PDF, PNG, JPEG = "image/svg+xml", "application/pdf", "image/png", "image/jpeg"
+STREAM, DISPLAY, RESULT, ERROR = "stream", "display_data", "execute_result", "error"
+
+
+@dataclass(frozen=True)
+class CellOutput:
+    """One output of a cell, in the order it happened, as Jupyter records them.
+
+    ``kind`` is ``stream`` (``name`` stdout or stderr, the text under ``text/plain``),
+    ``display_data`` (a ``display()`` or a figure shown), ``execute_result`` (the
+    value of the cell's last expression) or ``error`` (``name`` the exception's type,
+    the traceback under ``text/plain``). ``data`` maps mime types to the text
+    representations; an image's bytes live in the cell's ``figures``, and ``figure``
+    is the number of the one this output shows (0: none).
+    """
+
+    kind: str
+    name: str = ""
+    data: dict[str, str] = field(default_factory=dict)
+    figure: int = 0
+
+    @property
+    def text(self) -> str:
+        return self.data.get("text/plain", "")
 
 
 @dataclass(frozen=True)
 class CellResult:
-    """How one cell ran: its printed output, its figures, and whether it raised."""
+    """How one cell ran: its outputs in order, its figures, and whether it raised.
+
+    ``stdout`` (everything it printed) and ``markdown`` (its Markdown displays)
+    are views of ``outputs`` kept for the checks that read them.
+    """
 
     index: int
     ok: bool
@@ -88,6 +131,7 @@ class CellResult:
     seconds: float = 0.0
     depends_on: tuple[int, ...] = ()  # earlier cells whose names this cell read
     constants: tuple[ConstantUse, ...] = ()  # sourced constants this cell used directly
+    outputs: tuple[CellOutput, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,3 +163,12 @@ class ExecutedChapter:
             if value.index == inline_index:
                 return value
         return None
+
+
+def cell_result(index: int, outputs: tuple[CellOutput, ...], figures: tuple[Figure, ...], *, ok: bool,
+                seconds: float = 0.0) -> CellResult:
+    """A ran cell's result from its outputs (``stdout`` and ``markdown`` derived from them)."""
+    stdout = "".join(o.text for o in outputs if o.kind == STREAM and o.name == "stdout")
+    markdown = tuple(o.data["text/markdown"] for o in outputs if o.kind in (DISPLAY, RESULT) and "text/markdown" in o.data)
+    return CellResult(index, ok=ok, stdout=stdout, markdown=markdown, figures=figures, seconds=seconds,
+                      outputs=outputs)

@@ -15,16 +15,20 @@ import io
 import os
 import sys
 import time
+import tokenize
 import warnings
 from typing import Any, Callable
 
 from ..diagnostics import Diagnostic
 from ..qmd import Chapter, Cell, InlineExpr
-from .capture import DEFAULT_OUTPUT_LIMIT, CappedStream, OutputBudget, truncated_warning
+from .capture import DEFAULT_OUTPUT_LIMIT, OutputBudget, truncated_warning
+from .figures import figure_settings, figure_spec, install_show
 from .lineage import LineageTracker
+from .mime import install_ipython_display
 from .provenance import ProvenanceTracker
-from .locate import cell_exception, inline_exception, inline_value_diagnostic
-from .result import FIGURE_FORMATS, CellResult, ExecutionResult, Figure, InlineValue
+from .locate import cell_exception, errors_shown, inline_exception, inline_value_diagnostic, shown_error
+from .result import FIGURE_FORMATS, RESULT, CellResult, ExecutionResult, InlineValue, cell_result
+from .sink import OutputSink
 from .values import MARKDOWN, TEXT, classify_value
 
 HEADLESS_BACKEND = "Agg"
@@ -109,7 +113,9 @@ def run_chapter(chapter: Chapter, source_file: str, shown_file: str,
             cut = truncated_warning(item, budget, shown_file)
             if cut is not None:
                 diagnostics.append(cut)
-            if problem is not None:
+            if problem is not None and errors_shown(chapter.front_matter, item):
+                diagnostics.append(shown_error(problem))
+            elif problem is not None:
                 diagnostics.append(problem)
                 failed = True
         elif failed:
@@ -136,35 +142,89 @@ def _evaluated_after(chapter: Chapter) -> dict[int, int]:
 def _run_cell(cell: Cell, namespace: dict[str, Any], source_file: str, shown_file: str,
               figure_formats: tuple[str, ...], budget: OutputBudget,
               skipped: int) -> tuple[CellResult, Diagnostic | None, ast.Module | None]:
+    """Run one cell as a kernel would: its outputs in order, its last expression's value shown."""
     started = time.perf_counter()
-    stdout = CappedStream(budget)
-    displayed: list[str] = []
-    namespace["display"] = lambda *objects: displayed.extend(
-        kept for obj in objects if (kept := budget.take(_display_text(obj))))
+    sink = OutputSink(cell.index, budget, figure_spec(cell, figure_formats), source_file, shown_file)
+    namespace["display"] = sink.display  # a builtin in a kernel
+    install_ipython_display(sink.display)
+    install_show(sink.show_open_figures)
     problem = None
     tree = None
     try:
         tree = parse_cell(cell)
-        code = compile_cell(tree, source_file)
-        with contextlib.redirect_stdout(stdout), warnings.catch_warnings():
+        body, last = split_last_expression(tree)
+        code = compile_cell(body, source_file)
+    except SyntaxError as exc:
+        problem = cell_exception(exc, cell, source_file, shown_file, skipped)
+        sink.error(exc)
+    if problem is None:
+        with contextlib.redirect_stdout(sink.stream("stdout")), contextlib.redirect_stderr(sink.stream("stderr")), \
+                warnings.catch_warnings(), figure_settings(sink.spec):
             # plt.show() on the Agg backend only warns that it cannot show.
             warnings.filterwarnings("ignore", message=".*non-interactive.*")
             if cell.option("warning", True) is False:  # `warning: false`: Python warnings are not shown
                 warnings.simplefilter("ignore")
-            exec(code, namespace)
-    except BaseException as exc:  # noqa: BLE001 - any failure of author code is a diagnostic
-        if isinstance(exc, KeyboardInterrupt):
-            raise
-        problem = cell_exception(exc, cell, source_file, shown_file, skipped)
-    figures = _collect_figures(cell.index, figure_formats)
-    result = CellResult(cell.index, ok=problem is None, stdout=stdout.getvalue(), markdown=tuple(displayed),
-                        figures=figures, seconds=time.perf_counter() - started)
+            warnings.showwarning = _show_warning  # to the cell's stderr, whatever the host process set
+            for step in (lambda: _run_body(code, last, cell, namespace, source_file, sink), sink.show_open_figures):
+                # The figures still open are shown after the cell, even after its error (as the inline backend does).
+                try:
+                    step()
+                except BaseException as exc:  # noqa: BLE001 - any failure of author code is a diagnostic
+                    if isinstance(exc, KeyboardInterrupt):
+                        raise
+                    problem = problem or cell_exception(exc, cell, source_file, shown_file, skipped)
+                    sink.error(exc)
+    if problem is None:
+        problem = _display_error(sink, cell, source_file, shown_file, skipped)
+    result = cell_result(cell.index, tuple(sink.outputs), tuple(sink.figures), ok=problem is None,
+                         seconds=time.perf_counter() - started)
     return result, problem, tree
 
 
-def _display_text(obj: Any) -> str:
-    kind, text = classify_value(obj)
-    return text if kind in (TEXT, MARKDOWN) else repr(obj)
+def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
+                  line: str | None = None) -> None:
+    """A Python warning on the cell's stderr, worded as Python (and a kernel) prints it."""
+    sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
+def _run_body(code: Any, last: ast.Expression | None, cell: Cell, namespace: dict[str, Any], source_file: str,
+              sink: OutputSink) -> None:
+    exec(code, namespace)
+    if last is not None:
+        value = eval(compile(last, source_file, "eval"), namespace)  # noqa: S307 - the author's own code
+        if value is not None and not ends_quietly(cell.code):
+            sink.show_object(value, RESULT)
+
+
+def split_last_expression(tree: ast.Module) -> tuple[ast.Module, ast.Expression | None]:
+    """The cell without its last statement if that is an expression (shown as its result), and that expression."""
+    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
+        return tree, None
+    body = ast.Module(body=tree.body[:-1], type_ignores=tree.type_ignores)
+    last = ast.Expression(body=tree.body[-1].value)
+    return body, ast.fix_missing_locations(last)
+
+
+def ends_quietly(code: str) -> bool:
+    """A cell whose last code token is ``;`` shows no result (IPython's rule)."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    for token in reversed(tokens):
+        if token.type in (tokenize.ENDMARKER, tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT,
+                          tokenize.INDENT, tokenize.DEDENT):
+            continue
+        return token.type == tokenize.OP and token.string == ";"
+    return False
+
+
+def _display_error(sink: OutputSink, cell: Cell, source_file: str, shown_file: str,
+                   skipped: int) -> Diagnostic | None:
+    """A value that failed to display (its ``_repr_*_`` raised) fails the cell, as its error output shows."""
+    if not sink.raised:
+        return None
+    return cell_exception(sink.raised[0], cell, source_file, shown_file, skipped)
 
 
 def _evaluate_inline(inline: InlineExpr, namespace: dict[str, Any], source_file: str,
@@ -178,27 +238,3 @@ def _evaluate_inline(inline: InlineExpr, namespace: dict[str, Any], source_file:
     if kind not in (TEXT, MARKDOWN):
         return InlineValue(inline.index, None), problem
     return InlineValue(inline.index, text, markdown=kind == MARKDOWN), problem
-
-
-def _collect_figures(cell_index: int, formats: tuple[str, ...]) -> tuple[Figure, ...]:
-    """Save and close every open matplotlib figure (only if the cell used pyplot)."""
-    pyplot = sys.modules.get("matplotlib.pyplot")
-    if pyplot is None:
-        return ()
-    figures = []
-    for number, fignum in enumerate(pyplot.get_fignums(), start=1):
-        fig = pyplot.figure(fignum)
-        svg = pdf = None
-        if "svg" in formats:
-            buffer = io.StringIO()
-            # A fixed salt keeps element ids, and so the page, identical across builds.
-            with sys.modules["matplotlib"].rc_context({"svg.hashsalt": "bookbuild"}):
-                fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-            svg = buffer.getvalue()
-        if "pdf" in formats:
-            binary = io.BytesIO()
-            fig.savefig(binary, format="pdf", bbox_inches="tight", metadata={"CreationDate": None})
-            pdf = binary.getvalue()
-        figures.append(Figure(cell_index, number, svg=svg, pdf=pdf))
-    pyplot.close("all")
-    return tuple(figures)

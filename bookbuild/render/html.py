@@ -190,11 +190,14 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, outpu
     figure_paths = {}
     for cell in executed.cells:
         for figure in cell.figures:
-            if figure.svg is None:
+            # What a browser shows, in Quarto's order for HTML: SVG, then PNG, then JPEG.
+            suffix, data = next(((s, d) for s, d in (("svg", figure.svg), ("png", figure.png), ("jpg", figure.jpeg))
+                                 if d is not None), ("", None))
+            if data is None:
                 continue
             cell_info = loaded.chapter.cells[cell.index]
-            name = SAFE_NAME.sub("-", f"{cell_info.label or f'cell-{cell.index + 1}'}-{figure.number}") + ".svg"
-            output.write(f"{folder}/{name}", figure.svg)
+            name = SAFE_NAME.sub("-", f"{cell_info.label or f'cell-{cell.index + 1}'}-{figure.number}") + f".{suffix}"
+            output.write(f"{folder}/{name}", data)
             figure_paths[(cell.index, figure.number)] = f"{rel_folder}/{name}"
     tikz_paths: dict[int, str | None] = {}
     for start, result in tikz_figures(book, loaded, cache, workers, timeout, problems).items():

@@ -14,9 +14,10 @@ from typing import Any, Mapping
 
 from ..celloptions import resolve
 from ..execute import CellResult, ExecutedChapter
-from ..lint import inlines_in_math, prints_table_last
+from ..lint import inlines_in_math
 from ..qmd import Cell, FencedBlock, InlineExpr, Span
 from .cellcode import cell_div, code_markdown, wraps
+from .cells import cell_blocks
 from .tikz import unbalanced
 
 TIKZ_INFO = re.compile(r"^\{?\s*\.tikz\b")
@@ -155,69 +156,17 @@ def _cell_markdown(cell: Cell, result: CellResult | None, inputs: AssemblyInputs
     if code is not None:
         blocks.append(code)
     if result is not None and options.shows_output:
-        outputs = cell_outputs(cell, result)
-        if cell.label and cell.label.startswith("tbl-") and prints_table_last(cell, result):
-            # The caption and label go right after the table the cell printed, as a reader writes them.
-            caption = cell.option("tbl-cap") or ""
-            outputs[-1] = f"{outputs[-1].rstrip()}\n\n: {caption} {{#{cell.label}}}"
-        blocks.extend(outputs)
-        blocks.extend(_figure_markdown(cell, result, inputs))
+        blocks.extend(cell_outputs(cell, result, inputs))
     if not blocks:
         return ""
     body = cell_div(blocks, options) if wraps(options) else "\n\n".join(blocks)
     return "\n\n" + body + "\n\n"
 
 
-def cell_outputs(cell: Cell, result: CellResult) -> list[str]:
-    """A cell's printed output (Markdown with ``output: asis``, else a code block) and its Markdown displays."""
-    outputs = []
-    if result.stdout.strip():
-        outputs.append(result.stdout if cell.option("output", True) == "asis"
-                       else _code_block(result.stdout, "cell-output"))
-    outputs.extend(result.markdown)
-    return outputs
-
-
-def _figure_markdown(cell: Cell, result: CellResult, inputs: AssemblyInputs) -> list[str]:
-    label = cell.label if cell.label and cell.label.startswith("fig-") else None
-    caption = cell.option("fig-cap")
-    alt = cell.option("fig-alt")
-    subcaptions = cell.option("fig-subcap")
-    if label and isinstance(subcaptions, list) and len(result.figures) > 1:
-        return [_subfigures_markdown(cell, label, result, inputs)]
-    out = []
-    for figure in result.figures:
-        path = inputs.figure_paths.get((cell.index, figure.number))
-        if path is None:
-            continue
-        image_attrs = f' fig-alt="{_attr(alt)}"' if alt else ""
-        image = f"![]({path}){{.cell-figure{image_attrs}}}"
-        first = figure.number == 1
-        if label and first:
-            cap = f"\n\n{caption}" if caption else ""
-            out.append(f"::: {{#{label}}}\n{image}{cap}\n:::")
-        else:
-            out.append(image)
-    return out
-
-
-def _subfigures_markdown(cell: Cell, label: str, result: CellResult, inputs: AssemblyInputs) -> str:
-    """A cell's figures as the parts of one figure (``fig-subcap``): ``label-1``, ``label-2``, … as Quarto names them."""
-    subcaptions = cell.option("fig-subcap")
-    alt = cell.option("fig-alt")
-    columns = cell.option("layout-ncol")
-    parts = []
-    for n, figure in enumerate(result.figures):
-        path = inputs.figure_paths.get((cell.index, figure.number))
-        if path is None:
-            continue
-        sub = subcaptions[n] if n < len(subcaptions) else ""
-        image_attrs = f' fig-alt="{_attr(alt)}"' if isinstance(alt, str) else ""
-        parts.append(f"![{sub}]({path}){{#{label}-{n + 1} .cell-figure{image_attrs}}}")
-    layout = f" layout-ncol={int(columns)}" if isinstance(columns, int) else ""
-    caption = cell.option("fig-cap")
-    tail = f"\n\n{caption}" if caption else ""
-    return f"::: {{#{label}{layout}}}\n" + "\n\n".join(parts) + f"{tail}\n:::"
+def cell_outputs(cell: Cell, result: CellResult, inputs: AssemblyInputs) -> list[str]:
+    """A cell's outputs in order, each in Quarto's markup for the format (render/cells.py)."""
+    return cell_blocks(cell, result, inputs.figure_paths, inputs.output_format,
+                       asis=cell.option("output", True) == "asis")
 
 
 def _tikz_markdown(block: FencedBlock, inputs: AssemblyInputs) -> str:
@@ -233,14 +182,3 @@ def _tikz_markdown(block: FencedBlock, inputs: AssemblyInputs) -> str:
     if path is None:
         return "[⚠ TikZ figure failed to compile]{.tikz-error}\n"
     return f"![]({path}){{.tikz}}\n"
-
-
-def _code_block(text: str, css_class: str) -> str:
-    fence = "```"
-    while fence in text:
-        fence += "`"
-    return f"{fence}{{.{css_class}}}\n{text.rstrip()}\n{fence}"
-
-
-def _attr(value: Any) -> str:
-    return str(value).replace("\\", "\\\\").replace('"', '\\"')

@@ -356,13 +356,16 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, workd
     for cell in executed.cells:
         info = loaded.chapter.cells[cell.index]
         for figure in cell.figures:
-            if figure.pdf is None:
+            # What LaTeX includes, in Quarto's order for PDF: PDF, then PNG, then JPEG.
+            suffix, data = next(((s, d) for s, d in (("pdf", figure.pdf), ("png", figure.png), ("jpg", figure.jpeg))
+                                 if d is not None), ("", None))
+            if data is None:
                 problems.append(warning("pdf-figure", loaded.shown, info.line,
-                                        f"figure {figure.number} of cell {info.label or cell.index + 1} has no PDF version; "
-                                        "it is left out of the PDF"))
+                                        f"figure {figure.number} of cell {info.label or cell.index + 1} has no PDF, PNG or "
+                                        "JPEG version; it is left out of the PDF"))
                 continue
-            name = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{info.label or f'cell-{cell.index + 1}'}-{figure.number}") + ".pdf"
-            write_atomic(contained(folder, name), figure.pdf)
+            name = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{info.label or f'cell-{cell.index + 1}'}-{figure.number}") + f".{suffix}"
+            write_atomic(contained(folder, name), data)
             paths[(cell.index, figure.number)] = (folder / name).as_posix()
     return AssemblyInputs(paths, {}, output_format="latex")
 
@@ -455,7 +458,8 @@ def _resolve_images(loaded: LoadedChapter, ast: dict[str, Any], problems: list[D
                                     hint="download it into the book and refer to the file"))
             return _placeholder(url)
         named = Path(url) if os.path.isabs(url) else loaded.file.parent / url.split("#", 1)[0]
-        if root is not None and outside_reason(named, root, url):
+        # The build's own figures (written into the working folder beside ``images``) are not the author's.
+        if root is not None and not named.is_relative_to(images.parent) and outside_reason(named, root, url):
             return _placeholder(url)  # the check's error names the image's line
         path = named.resolve()
         if not path.is_file():

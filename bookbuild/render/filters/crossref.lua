@@ -171,7 +171,10 @@ local function custom_float(div, key, spec)
   return pandoc.Figure(book.plain(content), {long = with_number(caption, key, div.identifier)}, attr)
 end
 
+local table_div  -- defined below, after Table
+
 local function Div(div)
+  if div.identifier:match('^tbl%-') then return table_div(div) end
   local kind = div.identifier:match('^(%a+)%-')
   local custom = kind and data.crossref.custom[kind]
   if custom and custom ~= pandoc.json.null then return custom_float(div, kind, custom) end
@@ -261,6 +264,37 @@ local function Table(tbl)
   return pandoc.Div({tbl}, {class = 'table-wrap'})
 end
 
+-- The tables in an HTML table a cell displayed (a pandas DataFrame), read into Pandoc's, as Quarto does.
+local function html_tables(text)
+  local found = pandoc.Blocks({})
+  pandoc.read(text, 'html').blocks:walk({Table = function(t) found:insert(t) end})
+  return found
+end
+
+-- In LaTeX, raw HTML would be dropped: a displayed HTML table becomes a real table.
+local function RawBlock(raw)
+  if latex and raw.format == 'html' and raw.text:match('<[Tt][Aa][Bb][Ll][Ee]') then
+    local tables = html_tables(raw.text)
+    if #tables > 0 then return tables end
+  end
+end
+
+-- `::: {#tbl-x}` around one table (a displayed HTML one too) and its caption: that table, numbered.
+table_div = function(div)
+  local caption, content = div_caption(div, 'tbl')
+  local tables = pandoc.Blocks({})
+  for _, block in ipairs(content) do
+    if block.t == 'Table' then tables:insert(block)
+    elseif block.t == 'RawBlock' and block.format == 'html' then tables:extend(html_tables(block.text))
+    end
+  end
+  if #tables ~= 1 then return nil end
+  local tbl = tables[1]
+  tbl.identifier = div.identifier
+  tbl.caption.long = caption
+  return Table(tbl)
+end
+
 -- ```` ```{.python #lst-x lst-cap="…"} ````: a listing, its number and caption above
 -- the code, the label on a wrapper (LaTeX: an anchor) so references land on it.
 local function CodeBlock(code)
@@ -315,5 +349,6 @@ return {
     for _, kind in ipairs(data.xref_kinds) do XREF[kind] = true end
     for _, kind in ipairs(data.theorem_kinds) do THEOREM[kind] = true end
   end},
-  {Header = Header, Div = Div, Figure = Figure, Para = Para, Table = Table, CodeBlock = CodeBlock, Cite = Cite},
+  {Header = Header, Div = Div, Figure = Figure, Para = Para, Table = Table, CodeBlock = CodeBlock, Cite = Cite,
+   RawBlock = RawBlock},
 }
