@@ -279,7 +279,7 @@ def test_echo_shows_the_code_as_quarto_marks_it_up(shown_site):
     page = shown_site[0]["cells"]
     assert re.search(r'<div class="cell">\s*<div class="sourceCode cell-code" id="cb1"><pre\s+class="sourceCode python '
                      r'cell-code"><code class="sourceCode python">.*# ECHOED', page, re.S)
-    assert '<pre class="cell-output"><code>OUT-ECHOED</code></pre>' in page
+    assert re.search(r'<div class="cell-output cell-output-stdout">\s*<pre><code>OUT-ECHOED</code></pre>', page)
 
 
 def test_echo_fenced_shows_the_fence_and_option_lines(shown_site):
@@ -325,7 +325,7 @@ def test_include_false_hides_code_and_output_and_output_false_hides_the_output(s
     assert "INCLUDED-NOT" not in page
     assert "# OUTPUT-NOT" in page and "<code>OUT-OUTPUT-NOT" not in page
     assert "# HIDDEN-BY-BOOK" not in page  # the book's echo: false
-    assert '<pre class="cell-output"><code>OUT-HIDDEN-BY-BOOK</code></pre>' in page
+    assert re.search(r'<div class="cell-output cell-output-stdout">\s*<pre><code>OUT-HIDDEN-BY-BOOK</code></pre>', page)
 
 
 def test_front_matter_options_apply_to_the_chapters_cells(shown_site):
