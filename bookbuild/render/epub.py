@@ -65,6 +65,8 @@ CORE_IMAGES = (".png", ".jpg", ".jpeg", ".gif", ".svg")
 JSON_TEMPLATE = "$body$\n"
 STAMP = "book.inputs.json"
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+DOCTYPE = re.compile(r"<!DOCTYPE[^>\[]*>\s*")
+PATH_WITHOUT_D = re.compile(r"<path\b(?![^>]*\sd=)[^>]*/>")
 RAW_ID = re.compile(r"""\bid\s*=\s*["']([^"']+)["']""")
 #: Namespace of identifiers derived from a book (uuid5), so the same book keeps its identifier.
 BOOK_NAMESPACE = uuid.UUID("6f1d3a52-3c1e-5b8e-9a57-8e0c2f4b7d10")
@@ -96,9 +98,10 @@ def build_epub(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     cache = Cache(cache_dir, log=log)
     workdir = cache.folder("epub", digest(str(book.root.resolve()), *book.profiles, *sorted(names or []))[:16])
     limits = book_limits(book, timeout)
+    sources: dict[str, tuple[str, int]] = {}  # each image's file -> the chapter and line that show it
 
     def write_figures(loaded: LoadedChapter, executed: ExecutedChapter, problems: list[Diagnostic]) -> AssemblyInputs:
-        return _figures(book, loaded, executed, workdir, cache, workers, limits.timeout, problems)
+        return _figures(book, loaded, executed, workdir, cache, workers, limits.timeout, problems, sources)
 
     prepared = prepare_book(book, names, write_figures, output_format="epub", cache=cache, engine=engine,
                             timeout=timeout, workers=workers, log=log, writable=(out_dir,))
@@ -123,7 +126,8 @@ def build_epub(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
                            crossref=prepared.crossref)
         problems: list[Diagnostic] = []
         linked = with_chapter_links(ast, loaded.entry.path, page.page, chapter_targets, single_document=True)
-        ready = epub_ast(loaded, n, linked, cited, problems, generated, numeric=numeric, root=book.root)
+        ready = epub_ast(loaded, n, linked, cited, problems, generated, numeric=numeric, root=book.root,
+                         sources=sources)
         user, _ = useroptions.filters(book, "epub", loaded.chapter, loaded.file)
         said: list[dict[str, Any]] = []
         try:
@@ -162,8 +166,8 @@ def build_epub(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
         build.seconds = time.perf_counter() - started
         return build
     if checker is not None:
-        build.diagnostics.extend(_validate(checker, epub, [loaded.shown for loaded, _, _, _ in jobs], book, cache,
-                                           limits.latex_timeout, say))
+        build.diagnostics.extend(_validate(checker, epub, [loaded.shown for loaded, _, _, _ in jobs], sources, book,
+                                           cache, limits.latex_timeout, say))
         build.validated = True
     target = contained(out_dir, epub_name(book, names))
     write_atomic(target, epub.read_bytes())
@@ -175,7 +179,8 @@ def build_epub(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
 # --------------------------------------------------------------------------- figures and images
 
 def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, workdir: Path, cache: Cache,
-             workers: int, timeout: float, problems: list[Diagnostic]) -> AssemblyInputs:
+             workers: int, timeout: float, problems: list[Diagnostic],
+             sources: dict[str, tuple[str, int]]) -> AssemblyInputs:
     """The chapter's matplotlib figures as SVG files in the working folder, its TikZ figures compiled
     to SVG (as for the website, from the same cache); their absolute paths."""
     folder = workdir / "figures" / SAFE_NAME.sub("-", loaded.entry.name)
@@ -189,19 +194,32 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, workd
                                         "version; it is left out of the EPUB"))
                 continue
             name = SAFE_NAME.sub("-", f"{info.label or f'cell-{cell.index + 1}'}-{figure.number}") + ".svg"
-            write_atomic(contained(folder, name), figure.svg)
+            write_atomic(contained(folder, name), document_svg(figure.svg))
             paths[(cell.index, figure.number)] = (folder / name).as_posix()
+            sources[(folder / name).as_posix()] = (loaded.shown, info.line)
     tikz = {start: (None if result is None else result.as_posix())
             for start, result in tikz_figures(book, loaded, cache, workers, timeout, problems).items()}
+    for start, path in tikz.items():
+        if path is not None:
+            sources.setdefault(path, (loaded.shown, loaded.chapter.text.count("\n", 0, start) + 1))
     return AssemblyInputs(paths, tikz, echo=default_echo(book, loaded), output_format="epub")
 
 
+def document_svg(svg: str) -> str:
+    """Matplotlib's SVG as EPUB 3 takes it: without the DOCTYPE matplotlib always writes (it names
+    an external DTD, which EPUB forbids), and with an empty outline (``d=""``) on the glyphs that
+    have none (a space), as SVG requires of every path. Nothing else changes."""
+    svg = DOCTYPE.sub("", svg, count=1)
+    return PATH_WITHOUT_D.sub(lambda m: m.group(0)[:-2].rstrip() + ' d=""/>', svg)
+
+
 def epub_ast(loaded: LoadedChapter, index: int, ast: dict[str, Any], cited: list[str], problems: list[Diagnostic],
-             generated: tuple[Path, ...], *, numeric: bool = False, root: Path | None = None) -> dict[str, Any]:
+             generated: tuple[Path, ...], *, numeric: bool = False, root: Path | None = None,
+             sources: dict[str, tuple[str, int]] | None = None) -> dict[str, Any]:
     """A copy of the chapter's AST ready for the EPUB: images resolved, source markers (chapter
     ``index`` of the build), every work the book cites (so citeproc disambiguates as the bibliography does)."""
     ready = copy.deepcopy(ast)
-    _resolve_images(loaded, ready, problems, generated, root)
+    _resolve_images(loaded, ready, problems, generated, root, {} if sources is None else sources)
     ready["blocks"] = [_as_comment(block, index) for block in with_markers(loaded, ready["blocks"])]
     if cited:
         meta = ready.setdefault("meta", {})
@@ -225,7 +243,7 @@ def _as_comment(block: dict[str, Any], index: int) -> dict[str, Any]:
 
 
 def _resolve_images(loaded: LoadedChapter, ast: dict[str, Any], problems: list[Diagnostic], generated: tuple[Path, ...],
-                    root: Path | None) -> None:
+                    root: Path | None, sources: dict[str, tuple[str, int]]) -> None:
     """Local images become absolute paths (Pandoc packs them into the EPUB); one a reader cannot show
     (remote, or not a core media type of EPUB 3) is a warning at its line and shows its name instead."""
     def fixed(image: dict[str, Any]) -> dict[str, Any]:
@@ -251,6 +269,7 @@ def _resolve_images(loaded: LoadedChapter, ast: dict[str, Any], problems: list[D
                                          '`::: {.content-visible when-format="epub"}`'))
             return _placeholder(url)
         image["c"][2][0] = path.as_posix()
+        sources.setdefault(path.as_posix(), (loaded.shown, _line_of(loaded, url)))
         return image
 
     def visit(node: Any) -> None:
@@ -511,8 +530,8 @@ def _write_epub(document: dict[str, Any], workdir: Path, cache: Cache, callouts:
     return target
 
 
-def _validate(program: str, epub: Path, chapters: list[str], book: Book, cache: Cache, timeout: float,
-              say: Any) -> list[Diagnostic]:
+def _validate(program: str, epub: Path, chapters: list[str], sources: dict[str, tuple[str, int]], book: Book,
+              cache: Cache, timeout: float, say: Any) -> list[Diagnostic]:
     """epubcheck's errors and warnings about the EPUB, at the chapters' lines (kept per EPUB digest)."""
     key = digest("epubcheck/1", file_digest(epub))
     cached = cache.get("epubcheck", key)
@@ -530,7 +549,7 @@ def _validate(program: str, epub: Path, chapters: list[str], book: Book, cache: 
             return [warning("epubcheck", book.display_config, 1, f"the EPUB was not validated: {exc}",
                             hint="install Debian's epubcheck package (and Java) to validate it")]
         cache.put("epubcheck", key, json.dumps(messages).encode("utf-8"))
-    found = epubcheck.diagnostics(messages, epub, chapters, book.display_config)
+    found = epubcheck.diagnostics(messages, epub, chapters, book.display_config, epubcheck.media_sources(epub, sources))
     say(f"epubcheck: {plural(sum(d.is_error for d in found), 'error')}, "
         f"{plural(sum(not d.is_error for d in found), 'warning')}")
     return found

@@ -12,6 +12,7 @@ hands jars to Java (binfmt_misc); it is run with ``java -jar`` instead.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -20,7 +21,7 @@ import subprocess
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any, Sequence, TextIO
+from typing import Any, Mapping, Sequence, TextIO
 
 from ..diagnostics import Diagnostic, error, warning
 from ..procs import run_tool
@@ -85,10 +86,31 @@ def run(program: str, epub: Path, timeout: float) -> list[dict[str, Any]]:
     return messages
 
 
-def diagnostics(messages: Sequence[dict[str, Any]], epub: Path, chapters: Sequence[str], config_file: str) -> list[Diagnostic]:
+def media_sources(epub: Path, sources: Mapping[str, tuple[str, int]]) -> dict[str, tuple[str, int]]:
+    """The EPUB's images (``EPUB/media/file3.svg``) -> the chapter file and line that show each, found by
+    content (``sources``: each image file the build gave Pandoc -> where it is shown)."""
+    by_content: dict[str, tuple[str, int]] = {}
+    for path, place in sources.items():
+        try:
+            by_content.setdefault(hashlib.sha256(Path(path).read_bytes()).hexdigest(), place)
+        except OSError:
+            continue
+    found = {}
+    with zipfile.ZipFile(epub) as archive:
+        for name in archive.namelist():
+            if "/media/" in name:
+                place = by_content.get(hashlib.sha256(archive.read(name)).hexdigest())
+                if place is not None:
+                    found[name] = place
+    return found
+
+
+def diagnostics(messages: Sequence[dict[str, Any]], epub: Path, chapters: Sequence[str], config_file: str,
+                media: Mapping[str, tuple[str, int]] | None = None) -> list[Diagnostic]:
     """A diagnostic per error and warning (infos and usage notes are not reported), each at the
     chapter and line its place in the EPUB came from (``chapters``: each chapter's file as shown,
-    by its number in the build), else at ``config_file``."""
+    by its number in the build; ``media``: where each image of the EPUB is shown), else at ``config_file``."""
+    media = media or {}
     found: list[Diagnostic] = []
     with zipfile.ZipFile(epub) as archive:
         texts: dict[str, str] = {}
@@ -102,13 +124,17 @@ def diagnostics(messages: Sequence[dict[str, Any]], epub: Path, chapters: Sequen
             path, line = str(place.get("path") or ""), place.get("line")
             file, qmd_line = config_file, 1
             source = _source(archive, texts, path, line if isinstance(line, int) else None)
-            if source is not None and 0 <= source[0] < len(chapters):
+            hint = "this is about the package bookbuild wrote: please report it with the message"
+            if path in media:
+                file, qmd_line = media[path]
+                text += f" (in the image shown here{f', line {line} of it' if isinstance(line, int) and line > 0 else ''})"
+                hint = "save the image as plain SVG (no DOCTYPE naming a DTD), or as PNG"
+            elif source is not None and 0 <= source[0] < len(chapters):
                 file, qmd_line = chapters[source[0]], source[1]
+                hint = "raw HTML in the chapter must be well-formed XHTML that EPUB 3 allows"
             elif path:
                 text += f" (in the EPUB's {path}{f':{line}' if isinstance(line, int) and line > 0 else ''})"
             make = warning if severity == "WARNING" else error
-            hint = ("raw HTML in the chapter must be well-formed XHTML that EPUB 3 allows" if source is not None
-                    else "this is about the package bookbuild wrote: please report it with the message")
             diagnostic = make("epubcheck", file, qmd_line, text, hint=hint)
             if diagnostic not in found:
                 found.append(diagnostic)
