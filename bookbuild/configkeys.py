@@ -49,8 +49,12 @@ _OFF = frozenset({False})
 
 SUPPORTED: dict[str, Spec] = {
     "project": {"type": frozenset({"book"}), "output-dir": ANY, "execute-dir": ANY},
-    "book": {"title": ANY, "subtitle": ANY, "author": ANY, "chapters": ANY, "appendices": ANY},
+    "book": {"title": ANY, "subtitle": ANY, "author": ANY, "chapters": ANY, "appendices": ANY,
+             "date": ANY, "cover-image": ANY},
     "title": ANY,
+    # The EPUB's metadata (the site and the PDF do not show them).
+    "lang": ANY,
+    "date": ANY,
     "bibliography": ANY,
     "metadata-files": ANY,
     "profile": {"default": ANY, "group": ANY},
@@ -63,6 +67,9 @@ SUPPORTED: dict[str, Spec] = {
         # The site always has its table of contents.
         "html": {**_EVERY_FORMAT, **_HTML_ONLY, **_NUMBERING, "toc": frozenset({True})},
         "pdf": {**_EVERY_FORMAT, **_NUMBERING, "documentclass": ANY, "fontsize": ANY, "classoption": ANY, "papersize": ANY},
+        # The EPUB takes the book's filters and citation style; its includes are not placed.
+        "epub": {"filters": ANY, "csl": ANY, **_NUMBERING, "cover-image": ANY, "identifier": ANY, "lang": ANY,
+                 "date": ANY},
     },
     "bookbuild": {"assumptions-appendix": ANY, "palette": ANY, "timeout": ANY, "output-limit": ANY, "callouts": ANY},
     # Metadata for filters: the book's own Lua filters may read any of it; the engine reads the
@@ -79,7 +86,7 @@ SUPPORTED: dict[str, Spec] = {
 }
 
 #: The values ``format:`` may be when it is one format's name.
-FORMAT_NAMES = frozenset({"html", "pdf"})
+FORMAT_NAMES = frozenset({"html", "pdf", "epub"})
 
 CODE = "config-unsupported"
 HINT = ("bookbuild ignores it (Quarto may not): remove it, or keep it for Quarto; "

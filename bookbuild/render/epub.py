@@ -485,7 +485,8 @@ def stylesheet(callouts: Callouts) -> str:
     for kind, style in callouts.kinds:
         name = SAFE_NAME.sub("", kind)
         if name and style.color:
-            rows.append(f".callout-{name} {{ border-color: {style.color}; }}")
+            rows.append(f".callout-{name} {{ border-color: {style.color}; }} "
+                        f".callout-{name} .callout-icon {{ color: {style.color}; }}")
     return "\n".join(rows) + "\n"
 
 
