@@ -28,6 +28,7 @@ from ..procs import run_tool
 from .latex_setup import Requirement, ensure, install_command
 
 REQUIREMENT = Requirement("epubcheck", "epubcheck", "program")
+JAVA_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
 MARKER = re.compile(r"<!-- bookbuild (\d+):(\d+) -->")
 
 
@@ -64,7 +65,8 @@ def command(program: str) -> list[str]:
     if java is None:
         raise EpubcheckError(f"{program} is a Java program and no 'java' is installed "
                              "(apt-get install default-jre-headless)")
-    return [java, "-jar", real]
+    # A short run: the quick JIT tier and the serial collector start it about three times sooner.
+    return [java, *JAVA_OPTIONS, "-jar", real]
 
 
 def run(program: str, epub: Path, timeout: float) -> list[dict[str, Any]]:
