@@ -227,7 +227,8 @@ def test_prose_edit_rebuilds_without_running_a_cell(book_factory, tmp_path):
 
 @needs_epubcheck
 def test_problems_are_reported_at_the_chapter_line(book_factory, tmp_path):
-    """Raw HTML that EPUB forbids (epubcheck's error), an SVG with a DOCTYPE, a remote and a PDF image."""
+    """Raw HTML that EPUB forbids (epubcheck's error), an SVG with a DOCTYPE, a remote and a PDF image;
+    a bare <br> and a comment holding "--" are written as XHTML takes them (no message)."""
     root = book_factory({"a.qmd": """
         # Alpha
 
@@ -242,6 +243,10 @@ def test_problems_are_reported_at_the_chapter_line(book_factory, tmp_path):
         ![A PDF picture](pic.pdf)
 
         ![A drawing](drawing.svg)
+
+        First line<br>second line.
+
+        <!-- a draft -- note -->
         """}, "  cover-image: cover.png\n")
     (root / "pic.pdf").write_bytes(b"%PDF-1.4\n")
     (root / "cover.png").write_bytes(tiny_png())
@@ -260,19 +265,23 @@ def test_problems_are_reported_at_the_chapter_line(book_factory, tmp_path):
             "an EPUB holds its images, so it shows the image's name instead") in stdout
     assert (f"{shown}:11:1: warning[epub-image]: image 'pic.pdf' is a .pdf file, which EPUB readers need not "
             "show: the EPUB shows the image's name instead") in stdout
+    assert {int(line.split(":")[1]) for line in epubcheck_lines(stdout)} == {6, 13}, stdout
     _, texts = epub_files(tmp_path / "out")
+    assert "First line<br />" in chapters_text(texts) and "a draft" not in chapters_text(texts)
     assert re.search(r'<item properties="cover-image" [^>]*href="media/[^"]+\.png"', texts["EPUB/content.opf"])
     assert "[image: pic.pdf]" in visible(chapters_text(texts))
 
 
-def test_a_missing_cover_is_a_warning_at_its_line(book_factory, tmp_path):
-    root = book_factory({"a.qmd": "# Alpha\n\nText.\n"}, "  cover-image: covers/none.png\n")
+def test_a_missing_cover_is_a_warning_at_its_line_and_lang_and_date_are_the_books(book_factory, tmp_path):
+    root = book_factory({"a.qmd": "# Alpha\n\nText.\n"}, "  cover-image: covers/none.png\nlang: de\ndate: 2024-05-01\n")
     build = build_epub(load_book(root), tmp_path / "out", tmp_path / "cache", validate=False, log=io.StringIO())
     assert build.epub is not None
     assert [d.format_text().splitlines()[0] for d in build.diagnostics] == [
         f"{root / '_quarto.yml'}:7:3: warning[epub-cover]: cover image 'covers/none.png' is left out: no such file"]
     _, texts = epub_files(tmp_path / "out")
     assert "cover-image" not in texts["EPUB/content.opf"]
+    assert "<dc:language>de</dc:language>" in texts["EPUB/content.opf"]
+    assert ">2024-05-01</dc:date>" in texts["EPUB/content.opf"]
 
 
 # --------------------------------------------------------------------------- pure parts

@@ -52,7 +52,7 @@ from .links import book_chapter_targets, with_chapter_links
 from .markdown import AssemblyInputs
 from .numbering import walk
 from .pandoc import PandocError, pandoc_version, run_pandoc
-from .pdf import CITATION_ORDER_CLASS, _authors, _cite, _line_of, is_numeric_style
+from .pdf import CITATION_ORDER_CLASS, _authors, _cite, _line_of, _locked, is_numeric_style
 from .site import APPENDICES_TITLE, ChapterPage
 from .userfilters import FilterError
 
@@ -67,6 +67,9 @@ STAMP = "book.inputs.json"
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 DOCTYPE = re.compile(r"<!DOCTYPE[^>\[]*>\s*")
 PATH_WITHOUT_D = re.compile(r"<path\b(?![^>]*\sd=)[^>]*/>")
+BARE_BR = re.compile(r"<br\s*/?>", re.I)
+BARE_HR = re.compile(r"<hr\s*/?>", re.I)
+COMMENT = re.compile(r"<!--.*?-->", re.S)
 RAW_ID = re.compile(r"""\bid\s*=\s*["']([^"']+)["']""")
 #: Namespace of identifiers derived from a book (uuid5), so the same book keeps its identifier.
 BOOK_NAMESPACE = uuid.UUID("6f1d3a52-3c1e-5b8e-9a57-8e0c2f4b7d10")
@@ -93,10 +96,17 @@ def build_epub(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     and check it with epubcheck (``validate``), installing it first when it is missing and may be."""
     started = time.perf_counter()
     workers = workers or default_workers()
-    say = progress(log)
     checker = epubcheck.available(log, allow_install=allow_install) if validate else None
     cache = Cache(cache_dir, log=log)
     workdir = cache.folder("epub", digest(str(book.root.resolve()), *book.profiles, *sorted(names or []))[:16])
+    with _locked(workdir):  # two builds of one book wait for each other
+        return _build_epub(book, out_dir, cache, names, workdir, checker, engine=engine, timeout=timeout,
+                           workers=workers, log=log, started=started)
+
+
+def _build_epub(book: Book, out_dir: Path, cache: Cache, names: list[str] | None, workdir: Path, checker: str | None,
+                *, engine: str, timeout: float | None, workers: int, log: TextIO, started: float) -> EpubBuild:
+    say = progress(log)
     limits = book_limits(book, timeout)
     sources: dict[str, tuple[str, int]] = {}  # each image's file -> the chapter and line that show it
 
@@ -220,6 +230,7 @@ def epub_ast(loaded: LoadedChapter, index: int, ast: dict[str, Any], cited: list
     ``index`` of the build), every work the book cites (so citeproc disambiguates as the bibliography does)."""
     ready = copy.deepcopy(ast)
     _resolve_images(loaded, ready, problems, generated, root, {} if sources is None else sources)
+    _xhtml_raw(ready)
     ready["blocks"] = [_as_comment(block, index) for block in with_markers(loaded, ready["blocks"])]
     if cited:
         meta = ready.setdefault("meta", {})
@@ -240,6 +251,29 @@ def _as_comment(block: dict[str, Any], index: int) -> dict[str, Any]:
     if block.get("t") == "Div":
         return {"t": "Div", "c": [block["c"][0], [_as_comment(b, index) for b in block["c"][1]]]}
     return block
+
+
+def _xhtml_raw(ast: dict[str, Any]) -> None:
+    """The raw HTML that Markdown authors write and XHTML does not take, as what it means: ``<br>``
+    a line break, ``<hr>`` a rule, a comment nothing (a ``--`` inside one is not well-formed XML)."""
+    def visit(node: Any) -> None:
+        if isinstance(node, list):
+            for n, item in enumerate(node):
+                if isinstance(item, dict) and item.get("t") in ("RawInline", "RawBlock") and item["c"][0] == "html":
+                    text = item["c"][1].strip()
+                    if BARE_BR.fullmatch(text):
+                        node[n] = {"t": "LineBreak"} if item["t"] == "RawInline" else {"t": "Plain", "c": [{"t": "LineBreak"}]}
+                    elif BARE_HR.fullmatch(text) and item["t"] == "RawBlock":
+                        node[n] = {"t": "HorizontalRule"}
+                    elif COMMENT.fullmatch(text):
+                        node[n] = {"t": "Str", "c": ""} if item["t"] == "RawInline" else {"t": "Plain", "c": []}
+                else:
+                    visit(item)
+        elif isinstance(node, dict):
+            for value in node.values():
+                visit(value)
+
+    visit(ast.get("blocks", []))
 
 
 def _resolve_images(loaded: LoadedChapter, ast: dict[str, Any], problems: list[Diagnostic], generated: tuple[Path, ...],
