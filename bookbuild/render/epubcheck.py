@@ -114,6 +114,7 @@ def diagnostics(messages: Sequence[dict[str, Any]], epub: Path, chapters: Sequen
     by its number in the build; ``media``: where each image of the EPUB is shown), else at ``config_file``."""
     media = media or {}
     found: list[Diagnostic] = []
+    grouped: dict[tuple[str, str, str, int], list[Any]] = {}
     with zipfile.ZipFile(epub) as archive:
         texts: dict[str, str] = {}
         for message in messages:
@@ -139,10 +140,14 @@ def diagnostics(messages: Sequence[dict[str, Any]], epub: Path, chapters: Sequen
                 hint = "raw HTML in the chapter must be well-formed XHTML that EPUB 3 allows"
             elif path:
                 text += f" (in the EPUB's {path}{f':{line}' if isinstance(line, int) and line > 0 else ''})"
-            make = warning if severity == "WARNING" else error
-            diagnostic = make("epubcheck", file, qmd_line, text, hint=hint)
-            if diagnostic not in found:
-                found.append(diagnostic)
+            group = (severity, str(message.get("ID", "")), file, qmd_line)
+            if group in grouped:  # one image or element can raise a message many times: say it once
+                grouped[group][1] += 1
+                continue
+            grouped[group] = [(warning if severity == "WARNING" else error, text, hint), 0]
+    for (_, _, file, qmd_line), ((make, text, hint), more) in grouped.items():
+        found.append(make("epubcheck", file, qmd_line, text + (f" (and {more} more like it here)" if more else ""),
+                          hint=hint))
     return found
 
 
