@@ -315,3 +315,23 @@ def test_epubcheck_runs_debians_jar_with_java(tmp_path):
 def test_epubcheck_is_in_the_ci_list():
     listed = set((REPO / "scripts" / "debian-packages.txt").read_text(encoding="utf-8").split())
     assert epubcheck.REQUIREMENT.package in listed
+
+
+def test_the_books_filters_run_and_know_the_format(book_factory, tmp_path):
+    """`filters:` (top level and `format: epub:`) run on every chapter; `quarto.doc.is_format` says
+    epub, and html (Quarto's alias takes EPUB in), but not pdf."""
+    root = book_factory({"a.qmd": "# Alpha\n\n[placeholder]{.fmt}\n"},
+                        "filters:\n  - fmt.lua\nformat:\n  epub:\n    filters:\n      - stamp.lua\n")
+    (root / "fmt.lua").write_text(
+        "return {{Span = function(el)\n  if el.classes:includes('fmt') then\n"
+        "    local seen = {}\n"
+        "    for _, name in ipairs({'epub', 'html', 'pdf', 'latex'}) do\n"
+        "      if quarto.doc.is_format(name) then seen[#seen + 1] = 'is-' .. name end\n"
+        "    end\n"
+        "    return pandoc.Str(table.concat(seen, ','))\n  end\nend}}\n", encoding="utf-8")
+    (root / "stamp.lua").write_text("function Para(p) p.content:insert(pandoc.Str(' [epub-only]')) return p end\n",
+                                    encoding="utf-8")
+    build = build_epub(load_book(root), tmp_path / "out", tmp_path / "cache", validate=False, log=io.StringIO())
+    assert build.epub is not None and build.diagnostics == [], build.diagnostics
+    seen = visible(chapters_text(epub_files(tmp_path / "out")[1]))
+    assert "is-epub,is-html [epub-only]" in seen
