@@ -16,7 +16,9 @@ from conftest import FIXTURE, REPO, replace_once, tiny_png
 from bookbuild.cli import main
 from bookbuild.project import load_book
 from bookbuild.render import epubcheck
-from bookbuild.render.epub import book_identifier, build_epub, document_svg
+from bookbuild.render.epub import build_epub, document_svg
+from bookbuild.render.epub_document import book_identifier, join_chapters
+from bookbuild.render.site import ChapterPage
 
 EPOCH = "1700000000"
 # `make test` installs epubcheck (scripts/debian-packages.txt): under CI its absence fails these tests.
@@ -335,3 +337,21 @@ def test_the_books_filters_run_and_know_the_format(book_factory, tmp_path):
     assert build.epub is not None and build.diagnostics == [], build.diagnostics
     seen = visible(chapters_text(epub_files(tmp_path / "out")[1]))
     assert "is-epub,is-html [epub-only]" in seen
+
+
+def test_parts_and_appendices_head_their_chapters_one_level_up():
+    def chapter(title: str, ident: str) -> dict:
+        return {"blocks": [{"t": "Header", "c": [1, [ident, [], []], [{"t": "Str", "c": title}]]},
+                           {"t": "Header", "c": [2, [f"{ident}-s", [], []], [{"t": "Str", "c": "Section"}]]},
+                           {"t": "Para", "c": [{"t": "Link", "c": [["", [], []], [{"t": "Str", "c": "gone"}],
+                                                                   ["#sec-elsewhere", ""]]}]}]}
+    pages = [ChapterPage("index.html", "Preface", None, None),
+             ChapterPage("intro.html", "Basics", None, "Basics", part_page=True),
+             ChapterPage("a.html", "Alpha", "1", "Basics"),
+             ChapterPage("b.html", "Beta", "A", None, appendix=True)]
+    asts = [chapter("Preface", "pre"), chapter("Basics", "basics"), chapter("Alpha", "alpha"), chapter("Beta", "beta")]
+    blocks = join_chapters(list(zip(pages, asts)), [])
+    heads = [(b["c"][0], b["c"][1][0]) for b in blocks if b["t"] == "Header"]
+    assert heads == [(1, "pre"), (3, "pre-s"), (1, "basics"), (3, "basics-s"), (2, "alpha"), (3, "alpha-s"),
+                     (1, "bookbuild-appendices"), (2, "beta"), (3, "beta-s")]
+    assert all(b["c"][0]["t"] == "Span" for b in blocks if b["t"] == "Para")  # no link to an id not in the book
