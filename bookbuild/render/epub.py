@@ -159,17 +159,23 @@ def _build_epub(book: Book, out_dir: Path, cache: Cache, names: list[str] | None
         build.seconds = time.perf_counter() - started
         return build
 
-    bibliography = _bibliography(cited, bib_files, csl, cache) if cited else []
+    try:
+        bibliography = _bibliography(cited, bib_files, csl, cache) if cited else []
+    except PandocError as exc:
+        bibliography = []
+        build.diagnostics.append(error("pandoc", book.display_config, 1, f"pandoc could not write the bibliography: {exc}",
+                                       hint="`make check` reports what is wrong with the bibliography or the style"))
     blocks = join_chapters([(page, ast) for (_, _, page, _), (ast, _) in zip(jobs, converted)], bibliography)
     cover = _cover(book, build.diagnostics)
     document = {"pandoc-api-version": converted[0][0]["pandoc-api-version"] if converted else [1, 23, 1],
                 "meta": book_metadata(book), "blocks": blocks}
     grouped = any(page.part or page.appendix for _, _, page, _ in jobs)
-    epub = _write_epub(document, workdir, cache, book.callouts, cover, split_level=2 if grouped else 1,
-                       timeout=prepared.pandoc_timeout, say=say)
-    if epub is None:
-        build.diagnostics.append(error("pandoc", book.display_config, 1, "pandoc could not write the EPUB",
-                                       hint="run again with BOOKBUILD_DEBUG=1 and report the message"))
+    try:
+        epub = _write_epub(document, workdir, book.callouts, cover, split_level=2 if grouped else 1,
+                           timeout=prepared.pandoc_timeout, say=say)
+    except PandocError as exc:
+        build.diagnostics.append(error("pandoc", book.display_config, 1, f"pandoc could not write the EPUB: {exc}",
+                                       hint="this is a bug in bookbuild unless an image is unreadable: please report it"))
         build.seconds = time.perf_counter() - started
         return build
     if checker is not None:
@@ -392,10 +398,11 @@ def _images(blocks: list[dict[str, Any]]) -> Iterator[str]:
             yield element["c"][2][0]
 
 
-def _write_epub(document: dict[str, Any], workdir: Path, cache: Cache, callouts: Callouts, cover: Path | None, *,
-                split_level: int, timeout: float, say: Any) -> Path | None:
+def _write_epub(document: dict[str, Any], workdir: Path, callouts: Callouts, cover: Path | None, *,
+                split_level: int, timeout: float, say: Any) -> Path:
     """Pandoc's EPUB 3 of the joined document in the working folder, or the one written last time when
-    nothing it depends on changed (the document, its images, the stylesheet, Pandoc, SOURCE_DATE_EPOCH)."""
+    nothing it depends on changed (the document, its images, the stylesheet, Pandoc, SOURCE_DATE_EPOCH).
+    Raises PandocError."""
     text = json.dumps(document, sort_keys=True, ensure_ascii=False)
     css = workdir / "epub.css"
     write_atomic(css, stylesheet(callouts))
@@ -418,11 +425,7 @@ def _write_epub(document: dict[str, Any], workdir: Path, cache: Cache, callouts:
         return target
     say("writing the EPUB with pandoc…")
     (workdir / STAMP).unlink(missing_ok=True)
-    try:
-        run_pandoc([*options, "--output", str(target)], text, cwd=workdir, timeout=timeout)
-    except PandocError as exc:
-        say(f"pandoc failed: {exc}")
-        return None
+    run_pandoc([*options, "--output", str(target)], text, cwd=workdir, timeout=timeout)
     write_atomic(workdir / STAMP, json.dumps({"inputs": inputs, "epub": file_digest(target)}))
     return target
 
