@@ -1,5 +1,5 @@
 # The commands authors type. Each is a thin wrapper over `python -m bookbuild`.
-#   make html | pdf | check | test | bench      PROJECT=dir  OUT=dir  CHAPTER=name  PROFILE=name
+#   make html | pdf | epub | check | test | bench      PROJECT=dir  OUT=dir  CHAPTER=name  PROFILE=name
 # The first run creates .venv and installs the project into it.
 
 PYTHON_BOOTSTRAP ?= python3
@@ -15,7 +15,7 @@ OUT_ARG   = $(if $(OUT),--output-dir $(OUT),)
 CACHE_ARG = $(if $(CACHE),--cache-dir $(CACHE),)
 PROFILE_ARG = $(if $(PROFILE),--profile $(PROFILE),)
 
-.PHONY: html pdf check preview values test bench clean venv
+.PHONY: html pdf epub check preview values test bench clean venv
 
 venv: $(STAMP)
 
@@ -28,6 +28,9 @@ html: $(STAMP)
 
 pdf: $(STAMP)
 	@$(PY) -m bookbuild pdf --project $(PROJECT) $(PROFILE_ARG) $(OUT_ARG) $(CACHE_ARG) $(CHAPTER)
+
+epub: $(STAMP)
+	@$(PY) -m bookbuild epub --project $(PROJECT) $(PROFILE_ARG) $(OUT_ARG) $(CACHE_ARG) $(CHAPTER)
 
 check: $(STAMP)
 	@$(PY) -m bookbuild check --project $(PROJECT) $(PROFILE_ARG) --engine $(ENGINE) $(CHAPTER)

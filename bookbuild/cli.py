@@ -58,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     pdf.add_argument("--no-install", action="store_true", help="never apt-get install missing TeX packages; just say what to run")
     pdf.set_defaults(handler=run_pdf)
 
+    epub = commands.add_parser("epub", help="write the book as one EPUB 3 and check it with epubcheck")
+    _project_arguments(epub)
+    _build_arguments(epub)
+    epub.add_argument("--no-install", action="store_true", help="never apt-get install epubcheck; just say what to run")
+    epub.set_defaults(handler=run_epub)
+
     preview = commands.add_parser("preview", help="serve the site on 127.0.0.1 and rebuild it on every save")
     _project_arguments(preview)
     preview.add_argument("--output-dir", type=Path, default=None, metavar="DIR", help="where to build the site")
@@ -159,7 +165,7 @@ def counts(diagnostics: list[Diagnostic]) -> str:
 
 
 def report_build(build: "Build", outcome: str, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """The closing lines of an HTML or PDF build; return its exit status."""
+    """The closing lines of an HTML, PDF or EPUB build; return its exit status."""
     extra = locate(build.prepared.diagnostics + build.diagnostics, build.prepared.chapters)
     write_text_report(build.prepared.check, out, extra=extra)
     if build.cache is not None and build.cache.stats:
@@ -189,6 +195,20 @@ def run_pdf(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                           workers=args.jobs, allow_install=not args.no_install, log=err)
     made = (f"built {display_path(build.pdf)} ({plural(build.pages, 'page')}, {build.passes} LaTeX pass{'' if build.passes == 1 else 'es'})"
             if build.pdf else f"no PDF built ({plural(build.chapters, 'chapter')} prepared)")
+    return report_build(build, made, args, out, err)
+
+
+def run_epub(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .render.epub import build_epub
+
+    book = load_book(args.project, args.profile)
+    out_dir, cache_dir = output_dirs(args, book, "epub", err)
+    with output_errors(out_dir):
+        build = build_epub(book, out_dir, cache_dir, args.chapters, engine=args.engine, timeout=args.timeout,
+                           workers=args.jobs, allow_install=not args.no_install, log=err)
+    checked = ", checked by epubcheck" if build.validated else ", not validated (no epubcheck)"
+    made = (f"built {display_path(build.epub)} ({plural(build.chapters, 'chapter')}{checked})" if build.epub
+            else f"no EPUB built ({plural(build.chapters, 'chapter')} prepared)")
     return report_build(build, made, args, out, err)
 
 

@@ -59,8 +59,12 @@ _OFF = frozenset({False})
 
 SUPPORTED: dict[str, Spec] = {
     "project": {"type": frozenset({"book"}), "output-dir": ANY, "execute-dir": ANY},
-    "book": {"title": ANY, "subtitle": ANY, "author": ANY, "chapters": ANY, "appendices": ANY},
+    "book": {"title": ANY, "subtitle": ANY, "author": ANY, "chapters": ANY, "appendices": ANY,
+             "date": ANY, "cover-image": ANY},
     "title": ANY,
+    # The EPUB's metadata (the site and the PDF do not show them).
+    "lang": ANY,
+    "date": ANY,
     "bibliography": ANY,
     "metadata-files": ANY,
     "profile": {"default": ANY, "group": ANY},
@@ -76,6 +80,9 @@ SUPPORTED: dict[str, Spec] = {
                  "toc": frozenset({True})},
         "pdf": {**_EVERY_FORMAT, **_NUMBERING, **_LANGUAGE, **_CELL_DEFAULTS, "execute": _EXECUTE, "documentclass": ANY,
                 "fontsize": ANY, "classoption": ANY, "papersize": ANY},
+        # The EPUB takes the book's filters and citation style; its includes are not placed.
+        "epub": {"filters": ANY, "csl": ANY, **_NUMBERING, "cover-image": ANY, "identifier": ANY, "lang": ANY,
+                 "date": ANY},
     },
     "bookbuild": {"assumptions-appendix": ANY, "palette": ANY, "timeout": ANY, "output-limit": ANY, "callouts": ANY,
                   "strict-literals": ANY},
@@ -93,7 +100,7 @@ SUPPORTED: dict[str, Spec] = {
 }
 
 #: The values ``format:`` may be when it is one format's name.
-FORMAT_NAMES = frozenset({"html", "pdf"})
+FORMAT_NAMES = frozenset({"html", "pdf", "epub"})
 
 CODE = "config-unsupported"
 HINT = ("bookbuild ignores it (Quarto may not): remove it, or keep it for Quarto; "

@@ -22,7 +22,7 @@ from .project import Book, display_path
 from .qmd import Chapter
 
 #: The engine's output formats and the ``format:`` key each is configured under.
-FORMAT_KEYS = {"html": "html", "latex": "pdf"}
+FORMAT_KEYS = {"html": "html", "latex": "pdf", "epub": "epub"}
 #: Where a filter may run (Quarto's entry points, in chain order).
 ENTRY_POINTS = ("pre-ast", "post-ast", "pre-quarto", "post-quarto", "pre-render", "post-render",
                 "pre-finalize", "post-finalize")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Debian packages the tests need (scripts/debian-packages.txt, or the list given: TeX Live, dvisvgm,
-# librsvg, poppler, Chromium). Called by `make test` before pytest: installs what is
+# librsvg, poppler, Chromium, epubcheck). Called by `make test` before pytest: installs what is
 # missing when it can (root with apt-get, as `make pdf` does), otherwise says exactly
 # what to run and stops (exit 2) rather than let a hundred tests fail obscurely.
 set -euo pipefail

@@ -131,7 +131,7 @@ def test_a_header_that_is_not_latex_lines_is_an_error_at_its_line(book_factory, 
 def test_unsupported_keys_are_warnings_at_their_line_in_the_file_that_set_them(book_factory, tmp_path: Path) -> None:
     root = book_factory({"index.qmd": "# One\n\nEdition {{< meta edition >}}.\n"},
                         "comments: hypothesis\nedition: 2\nformat:\n  html:\n    toc: true\n    fancy-thing: true\n"
-                        "  pdf:\n    documentclass: scrbook\n  epub: default\n" + DIAGRAM + "profile:\n  default: extra\n")
+                        "  pdf:\n    documentclass: scrbook\n  docx: default\n" + DIAGRAM + "profile:\n  default: extra\n")
     (root / "_quarto-extra.yml").write_text("book:\n  titel: Typo\nexecute:\n  echo: false\n  cache: true\n",
                                             encoding="utf-8")
     status, stdout, stderr = run("check", "--project", str(root))
@@ -140,7 +140,7 @@ def test_unsupported_keys_are_warnings_at_their_line_in_the_file_that_set_them(b
     found = re.findall(r"^(\S+): warning\[config-unsupported\]: (.*)$", stdout, re.M)
     assert sorted(found) == sorted([(f"{config}:7:1", "not supported by bookbuild: comments"),
                      (f"{config}:12:5", "not supported by bookbuild: format.html.fancy-thing"),
-                     (f"{config}:15:3", "not supported by bookbuild: format.epub"),
+                     (f"{config}:15:3", "not supported by bookbuild: format.docx"),
                      (f"{profile}:2:3", "not supported by bookbuild: book.titel"),
                      (f"{profile}:5:3", "not supported by bookbuild: execute.cache")]), stdout
     assert "help: did you mean 'title'?" in stdout

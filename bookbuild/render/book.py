@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import posixpath
+import re
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -91,6 +92,16 @@ class Build:
 def page_of(entry_path: str) -> str:
     """The output path of a chapter: its project path with ``.html``."""
     return posixpath.splitext(Path(entry_path).as_posix())[0] + ".html"
+
+
+def output_stem(book: Book, names: Sequence[str] | None) -> str:
+    """``machine-learning-systems`` from the title (``book`` without one); a chapter build adds its name:
+    the name of the book's one-file outputs (PDF, EPUB)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", book.title.lower()).strip("-") if book.title != "Untitled book" else ""
+    slug = slug or "book"
+    if names:
+        slug += "-" + "-".join(Path(n).stem for n in names)
+    return slug
 
 
 def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWriter, *, output_format: str,
@@ -212,7 +223,8 @@ def bibliography_files(checked: CheckResult, chapters: Sequence[LoadedChapter]) 
 def render_chapter(stage: str, ast: dict[str, Any], data: dict[str, Any], *, template: str, filters: list[str],
                    options: list[str], bibliographies: list[Path], folder: Path, cache: Cache,
                    csl: Path | None = None, user_filters: Sequence[FilterSpec] = (),
-                   messages: list[dict[str, Any]] | None = None, timeout: float = DEFAULT_TIMEOUT) -> str:
+                   messages: list[dict[str, Any]] | None = None, timeout: float = DEFAULT_TIMEOUT,
+                   env: dict[str, str] | None = None) -> str:
     """Pandoc's output for one chapter's AST through the book's filters, from the cache when it can
     (Pandoc stopped after ``timeout`` seconds).
 
@@ -221,11 +233,13 @@ def render_chapter(stage: str, ast: dict[str, Any], data: dict[str, Any], *, tem
     the filters' source (the book's own ``user_filters`` too, placed at their
     entry points), the bibliographies, the citation style and Pandoc's version.
     What the user filters report is put into ``messages`` (kept with the output
-    in the cache). Raises PandocError (a FilterError when a user filter failed).
+    in the cache). ``env``: variables for Pandoc's process (part of the key).
+    Raises PandocError (a FilterError when a user filter failed).
     """
     source = json.dumps(ast, sort_keys=True)
     data_text = json.dumps(data, sort_keys=True)
     key = digest(stage, pandoc_version(), template, source, data_text, *options,
+                 *[f"{name}={value}" for name, value in sorted((env or {}).items())],
                  *[file_digest(FILTERS_DIR / f"{name}.lua") for name in [*filters, "bookdata"] if name != "citeproc"],
                  *userfilters.digests(user_filters),
                  *[file_digest(path) for path in bibliographies], *([file_digest(csl)] if csl else []))
@@ -262,7 +276,8 @@ def render_chapter(stage: str, ast: dict[str, Any], data: dict[str, Any], *, tem
             steps.append(wrapper)
         stderr: list[str] = []
         try:
-            output = run_pandoc([*args, *filter_args(steps)], source, cwd=folder, timeout=timeout, stderr=stderr)
+            output = run_pandoc([*args, *filter_args(steps)], source, cwd=folder, timeout=timeout, stderr=stderr,
+                                env=env)
         except PandocError as exc:
             raise userfilters.failure(exc, wrappers) from exc
     said_list = userfilters.read_messages("".join(stderr))

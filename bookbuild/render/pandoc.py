@@ -8,10 +8,11 @@ filters. Each call is a plain subprocess: no shell, stdin fed, time-limited.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from ..procs import run_tool
 
@@ -47,14 +48,16 @@ def pandoc_version() -> str:
 
 
 def run_pandoc(args: list[str], stdin: str, *, cwd: Path | None = None, timeout: float = DEFAULT_TIMEOUT,
-               stderr: list[str] | None = None) -> str:
+               stderr: list[str] | None = None, env: Mapping[str, str] | None = None) -> str:
     """Run pandoc with ``args`` on ``stdin``; return its standard output (its stderr into ``stderr`` when given).
 
     It is stopped after ``timeout`` seconds (a build passes its limit, ``--timeout``, for chapters).
+    ``env``: variables added to this process's environment for it (the filters read ``BOOKBUILD_FORMAT``).
     """
     command = [pandoc_binary(), *args]
+    extra = {"env": {**os.environ, **env}} if env else {}
     try:
-        status, stdout, errors = run_tool(command, input=stdin.encode("utf-8"), cwd=cwd, timeout=timeout)
+        status, stdout, errors = run_tool(command, input=stdin.encode("utf-8"), cwd=cwd, timeout=timeout, **extra)
     except subprocess.TimeoutExpired as exc:
         raise PandocError(f"pandoc did not finish within {timeout:g} s and was stopped") from exc
     said = errors.decode("utf-8", errors="replace")

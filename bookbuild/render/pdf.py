@@ -50,7 +50,7 @@ from ..project import Book
 from ..references import bibliography_keys, is_local_path, xref_kind
 from .. import useroptions
 from . import latex_setup, theme, userfilters, userstyles
-from .book import Build, PreparedBook, bibliography_files, citation_style, cited_in_order, cited_keys, filter_data, parallel, prepare_book, progress, render_chapter
+from .book import Build, PreparedBook, bibliography_files, citation_style, cited_in_order, cited_keys, filter_data, output_stem, parallel, prepare_book, progress, render_chapter
 from .latex_crossref import CHAPTER_NUMBERS, PLAIN_NUMBERS, crossref_preamble, latex_text as latex_escape
 from .latex_language import babel_locale, hyphenation_warning, language_preamble, no_locale_warning
 from .latex_run import LatexResult, compile_document
@@ -96,11 +96,7 @@ class PdfBuild(Build):
 
 def pdf_name(book: Book, names: list[str] | None) -> str:
     """``machine-learning-systems.pdf`` from the title (``book.pdf`` without one); a chapter build adds its name."""
-    slug = re.sub(r"[^a-z0-9]+", "-", book.title.lower()).strip("-") if book.title != "Untitled book" else ""
-    slug = slug or "book"
-    if names:
-        slug += "-" + "-".join(Path(n).stem for n in names)
-    return f"{slug}.pdf"
+    return f"{output_stem(book, names)}.pdf"
 
 
 def check_setup(book: Book, log: TextIO, *, allow_install: bool = True) -> None:

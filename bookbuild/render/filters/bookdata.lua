@@ -18,8 +18,12 @@ function M.load(meta)
   return cached
 end
 
+-- 'latex', 'epub' or 'html'. The EPUB build runs the filters writing Pandoc's JSON (it
+-- joins the chapters into one book afterwards), so it says which format it is making.
 function M.format()
-  return FORMAT:match('latex') and 'latex' or 'html'
+  if FORMAT:match('latex') then return 'latex' end
+  if FORMAT:match('epub') or os.getenv('BOOKBUILD_FORMAT') == 'epub' then return 'epub' end
+  return 'html'
 end
 
 -- Markdown text (a caption or title held in an attribute) as inlines.

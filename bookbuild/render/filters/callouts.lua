@@ -48,7 +48,12 @@ local function html_callout(div, kind, style, title, body)
   if not icon then classes = classes .. ' callout-no-icon' end
   -- Its id, when it has one, so a link or a reference lands on it.
   local id = div.identifier ~= '' and (' id="' .. book.escape_html(div.identifier) .. '"') or ''
-  if collapse == 'true' or collapse == 'false' then
+  if book.format() == 'epub' then
+    -- E-readers: always open (few show <details>), styled by kind from the EPUB's stylesheet
+    -- (no inline style), the label's words saying what kind it is on a grey screen too.
+    open_tag = '<div' .. id .. ' class="' .. classes .. '" role="note">'
+    head_open, head_close, close_tag = '<div class="callout-header">', '</div>', '</div>'
+  elseif collapse == 'true' or collapse == 'false' then
     open_tag = '<details' .. id .. ' class="' .. classes .. '" style="--callout-color: ' .. color .. '"' .. (collapse == 'false' and ' open' or '') .. '>'
     head_open, head_close, close_tag = '<summary class="callout-header">', '</summary>', '</details>'
   else

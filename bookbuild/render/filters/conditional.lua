@@ -4,9 +4,11 @@
 package.path = pandoc.path.directory(PANDOC_SCRIPT_FILE) .. '/?.lua;' .. package.path
 local book = require 'bookdata'
 
+-- Quarto's aliases: "html" is every HTML-based format, EPUB included; "epub" only EPUB.
 local aliases = {
   html = {html = true, html5 = true, html4 = true},
   latex = {latex = true, pdf = true, beamer = true},
+  epub = {html = true, epub = true, epub3 = true},
 }
 
 local function matches(name)

@@ -18,7 +18,7 @@ local function stack_svg(values, color)
   local rows = {}
   local width, height, bar_h, gap, left = 220, 7 * 22 + 4, 18, 4, 34
   rows[#rows + 1] = string.format(
-    '<svg class="mlsys-stack-diagram" viewBox="0 0 %d %d" role="img" aria-label="Emphasis of this chapter on the layers of an ML system">',
+    '<svg xmlns="http://www.w3.org/2000/svg" class="mlsys-stack-diagram" viewBox="0 0 %d %d" role="img" aria-label="Emphasis of this chapter on the layers of an ML system">',
     width, height)
   for i, name in ipairs(LAYERS) do
     local v = math.max(0, math.min(100, tonumber(values[i]) or 0))

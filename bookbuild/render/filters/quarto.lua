@@ -39,9 +39,10 @@ local function text_of(values)
   return table.concat(parts, ' ')
 end
 
--- Quarto's format aliases: "html" is any HTML writer, "latex" and "pdf" the LaTeX one.
+-- Quarto's format aliases: "html" is any HTML writer (EPUB's too), "latex" and "pdf" the LaTeX one.
 local ALIASES = {
-  html = {html = true, html4 = true, html5 = true},
+  html = {html = true, html4 = true, html5 = true, epub = true, epub3 = true},
+  epub = {epub = true, epub3 = true},
   latex = {latex = true, beamer = true},
   pdf = {latex = true, beamer = true},
 }
@@ -93,9 +94,11 @@ function M.new(filter_file)
 
   local doc = guarded({
     is_format = function(name)
+      -- The EPUB build's filters write Pandoc's JSON; it names the format it makes.
+      local format = os.getenv('BOOKBUILD_FORMAT') == 'epub' and 'epub3' or FORMAT
       local wanted = ALIASES[name]
-      if wanted then return wanted[FORMAT] == true end
-      return FORMAT == name
+      if wanted then return wanted[format] == true end
+      return format == name
     end,
     add_html_dependency = function(dependency)
       if not (FORMAT:match('html')) then return end
