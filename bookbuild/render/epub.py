@@ -130,7 +130,7 @@ def _build_epub(book: Book, out_dir: Path, cache: Cache, names: list[str] | None
         loaded, ast, page, numbers = job
         data = filter_data(page.page, numbers, prepared.targets, book.palette, callouts=book.callouts,
                            referenced=cited_keys(ast, prepared.crossref.custom_keys), single_document=True,
-                           crossref=prepared.crossref)
+                           crossref=prepared.crossref, language=prepared.language)
         problems: list[Diagnostic] = []
         linked = with_chapter_links(ast, loaded.entry.path, page.page, chapter_targets, single_document=True)
         ready = epub_ast(loaded, n, linked, cited, problems, generated, numeric=numeric, root=book.root,
@@ -165,7 +165,8 @@ def _build_epub(book: Book, out_dir: Path, cache: Cache, names: list[str] | None
         bibliography = []
         build.diagnostics.append(error("pandoc", book.display_config, 1, f"pandoc could not write the bibliography: {exc}",
                                        hint="`make check` reports what is wrong with the bibliography or the style"))
-    blocks = join_chapters([(page, ast) for (_, _, page, _), (ast, _) in zip(jobs, converted)], bibliography)
+    blocks = join_chapters([(page, ast) for (_, _, page, _), (ast, _) in zip(jobs, converted)], bibliography,
+                           appendices_title=prepared.language["section-title-appendices"])
     cover = _cover(book, build.diagnostics)
     document = {"pandoc-api-version": converted[0][0]["pandoc-api-version"] if converted else [1, 23, 1],
                 "meta": book_metadata(book), "blocks": blocks}

@@ -19,16 +19,17 @@ from typing import Any, Sequence
 from ..project import Book
 from .numbering import walk
 from .pdf import CITATION_ORDER_CLASS, _authors
-from .site import APPENDICES_TITLE, ChapterPage
+from .site import ChapterPage
 
 RAW_ID = re.compile(r"""\bid\s*=\s*["']([^"']+)["']""")
 #: Namespace of identifiers derived from a book (uuid5), so the same book keeps its identifier.
 BOOK_NAMESPACE = uuid.UUID("6f1d3a52-3c1e-5b8e-9a57-8e0c2f4b7d10")
 
 
-def join_chapters(chapters: Sequence[tuple[ChapterPage, dict[str, Any]]],
-                  bibliography: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The filtered chapters as one document's blocks, in order, then the bibliography.
+def join_chapters(chapters: Sequence[tuple[ChapterPage, dict[str, Any]]], bibliography: list[dict[str, Any]], *,
+                  appendices_title: str = "Appendices") -> list[dict[str, Any]]:
+    """The filtered chapters as one document's blocks, in order, then the bibliography;
+    ``appendices_title`` heads the appendices (the book's ``section-title-appendices``).
 
     When the book has parts or appendices, each becomes a level-1 heading over its
     chapters, whose headings go one level down (a chapter outside any part, and a
@@ -42,7 +43,7 @@ def join_chapters(chapters: Sequence[tuple[ChapterPage, dict[str, Any]]],
         blocks = _without_book_apparatus(ast.get("blocks", []))
         if page.appendix:
             if not in_appendices:
-                out.append(_heading(APPENDICES_TITLE, "bookbuild-appendices"))
+                out.append(_heading(appendices_title, "bookbuild-appendices"))
                 in_appendices = True
         elif page.part and page.part != part and not page.part_page:
             parts += 1
