@@ -38,7 +38,7 @@ from .pandoc import PandocError
 from .tikz import TikzError, compile_all, unbalanced
 from .userfilters import FilterError
 
-HTML_FILTERS = ["conditional", "crossref", "citeproc", "latex-commands", "callouts", "layout"]
+HTML_FILTERS = ["conditional", "crossref", "citeproc", "latex-commands", "callouts", "layout", "floats"]
 BODY_MARKER = "<!-- bookbuild:body -->"
 PARTS_TEMPLATE = f"$if(toc)$$table-of-contents$$endif$\n{BODY_MARKER}\n$body$\n"
 #: Cache stages of the records a page leaves for later one-chapter builds (search entries, value ledger).
@@ -106,7 +106,8 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
             continue
         body, toc, said = result
         entries = chapter_ledger(prepared.executed[loaded.chapter.path])
-        article = body + site.provenance_script(entries)
+        # No-break spaces as `&nbsp;`, as Quarto writes them (books' scripts and tests match the entity).
+        article = body.replace("\xa0", "&nbsp;") + site.provenance_script(entries)
         extras = _page_extras(book, loaded, page.page, said, out_dir, build.diagnostics, log, theme_css)
         output.write(page.page, site.page_html(book_title=book.title, page=page.page, title=page.title,
                                                entries=prepared.pages, article=article, toc=toc, **extras))

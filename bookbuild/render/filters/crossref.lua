@@ -40,15 +40,15 @@ local function caption_lead(kind, number)
   return (word ~= '' and (word .. '\u{A0}') or '') .. number .. data.crossref.title_delim
 end
 
+-- The caption's lead as plain text, as Quarto writes it (a book's CSS for Quarto
+-- expects no element around it).
 local function number_span(kind, label)
   local t = target(label)
   if not t or t.number == '' then return nil end
-  local class = ({fig = 'figure', tbl = 'table'})[kind] or 'float'
-  class = class .. '-number'
   -- A part of a figure ("1.2 (a)") is captioned by its letter alone.
   local part = t.number:match('%((%a+)%)$')
-  if part then return pandoc.Span({pandoc.Str('(' .. part .. ')')}, {class = class}) end
-  return pandoc.Span({pandoc.Str(caption_lead(kind, t.number))}, {class = class})
+  if part then return pandoc.Str('(' .. part .. ')') end
+  return pandoc.Str(caption_lead(kind, t.number))
 end
 
 local function with_number(caption_blocks, kind, label)
@@ -171,6 +171,34 @@ local function custom_float(div, key, spec)
   return pandoc.Figure(book.plain(content), {long = with_number(caption, key, div.identifier)}, attr)
 end
 
+-- `::: {#tbl-x}` around a table (or anything) with its caption as the last
+-- paragraph, `tbl-cap`, or the table's own caption: a table float (floats.lua).
+local function table_div(div)
+  local caption, content = div_caption(div, 'tbl')
+  if #caption == 0 then
+    -- A raw HTML table's own <caption>.
+    content = content:walk({RawBlock = function(raw)
+      local text = #caption == 0 and raw.format == 'html' and raw.text:match('<caption[^>]*>(.-)</caption>')
+      if text then
+        caption = pandoc.read(text, 'html').blocks
+        raw.text = raw.text:gsub('<caption[^>]*>.-</caption>%s*', '', 1)
+        return raw
+      end
+    end})
+  end
+  if #caption == 0 then
+    content = content:walk({Table = function(tbl)
+      if #caption == 0 and #tbl.caption.long > 0 then
+        caption = tbl.caption.long
+        tbl.caption.long = pandoc.Blocks({})
+        return tbl
+      end
+    end})
+  end
+  return pandoc.Figure(book.plain(content), {long = with_number(caption, 'tbl', div.identifier)},
+    pandoc.Attr(div.identifier, {'table'}, {}))
+end
+
 local function Div(div)
   local kind = div.identifier:match('^(%a+)%-')
   local custom = kind and data.crossref.custom[kind]
@@ -182,6 +210,7 @@ local function Div(div)
     end
     return theorem(div)
   end
+  if kind == 'tbl' and not latex then return table_div(div) end
   if not div.identifier:match('^fig%-') then return nil end
   local caption, content = div_caption(div, 'fig')
   content = apply_alt(book.plain(content), div.attributes['fig-alt'])
@@ -200,6 +229,10 @@ local function Figure(fig)
   if fig.identifier:match('^fig%-') and not fig.classes:includes('figure') then
     fig.classes:insert('figure')
     fig.caption.long = with_number(fig.caption.long, 'fig', fig.identifier)
+  elseif fig.identifier:match('^tbl%-') and not latex and not fig.classes:includes('table') then
+    -- `![caption](x.png){#tbl-x}`: a table float whose content is a picture.
+    fig.classes:insert('table')
+    fig.caption.long = with_number(fig.caption.long, 'tbl', fig.identifier)
   end
   fig.content = apply_alt(fig.content, nil)
   return fig
@@ -207,6 +240,18 @@ end
 
 -- `![](x.png){#fig-x}` with no caption is not a Figure to Pandoc; make it one.
 local function Para(para)
+  -- `[![caption](x.png){#fig-x}](url)`: a figure (or table float) whose picture is a link.
+  local link = #para.content == 1 and para.content[1].t == 'Link' and para.content[1]
+  local img = link and #link.content == 1 and link.content[1].t == 'Image' and link.content[1]
+  local kind = img and img.identifier:match('^(%a+)%-')
+  if kind == 'fig' or (kind == 'tbl' and not latex) then
+    local label = img.identifier
+    img.identifier = ''
+    local caption = pandoc.Blocks({pandoc.Plain(img.caption)})
+    local content = apply_alt(pandoc.Blocks({pandoc.Plain({link})}), nil)
+    return pandoc.Figure(content, {long = with_number(#img.caption > 0 and caption or pandoc.Blocks({}), kind, label)},
+      pandoc.Attr(label, {kind == 'fig' and 'figure' or 'table'}))
+  end
   if #para.content == 1 and para.content[1].t == 'Image' and para.content[1].identifier:match('^fig%-') then
     local img = para.content[1]
     local label = img.identifier
@@ -229,16 +274,27 @@ local function Para(para)
     while j <= #para.content and (para.content[j].t == 'Space' or para.content[j].t == 'SoftBreak') do j = j + 1 end
     local nxt = para.content[j]
     local label = nxt and nxt.t == 'Str' and nxt.text:match('^{#(eq%-[^%s}]+)}$')
+    if not label and nxt and nxt.t == 'Str' and el.t == 'Math' and el.mathtype == 'DisplayMath' then
+      -- `$$ … $$ {#eq-x alt="…"}`: the attributes run over several inlines, up to the closing brace.
+      label = nxt.text:match('^{#(eq%-[^%s}]+)$')
+      if label then
+        local k = j + 1
+        while k <= #para.content and not pandoc.utils.stringify(para.content[k]):match('}$') do k = k + 1 end
+        if k > #para.content then label = nil else j = k end
+      end
+    end
     if el.t == 'Math' and el.mathtype == 'DisplayMath' and label then
       if #current > 0 then out:insert(pandoc.Para(current)) end
       current = pandoc.Inlines({})
       local t = target(label)
       if latex then
-        out:insert(pandoc.RawBlock('latex', '\\begin{equation}' .. el.text .. '\\label{' .. label .. '}\\end{equation}'))
+        out:insert(pandoc.RawBlock('latex', '\\begin{equation}\\protect\\phantomsection\\label{' .. label .. '}\n' ..
+          el.text .. '\n\\end{equation}'))
       else
+        -- Quarto's `span#eq-x > span.math`, with the number beside it.
         local number = t and t.number or '?'
-        out:insert(pandoc.Div({pandoc.Plain({el, pandoc.Span({pandoc.Str('(' .. number .. ')')}, {class = 'equation-number'})})},
-          pandoc.Attr(label, {'equation'})))
+        out:insert(pandoc.Para({pandoc.Span({pandoc.Span({el}, {class = 'math display'}), pandoc.Space(),
+          pandoc.Span({pandoc.Str('(' .. number .. ')')}, {class = 'equation-number'})}, pandoc.Attr(label, {'equation'}))}))
       end
       changed = true
       i = j + 1
@@ -258,6 +314,14 @@ local function Table(tbl)
     tbl.caption.long = with_number(tbl.caption.long, 'tbl', tbl.identifier)
   end
   if latex then return tbl end
+  local label = tbl.identifier
+  if label:match('^tbl%-') then
+    -- A table float (floats.lua): the caption above the table, outside it.
+    local caption = tbl.caption.long
+    tbl.caption.long = pandoc.Blocks({})
+    tbl.identifier = ''
+    return pandoc.Figure({pandoc.Div({tbl}, {class = 'table-wrap'})}, {long = caption}, pandoc.Attr(label, {'table'}))
+  end
   return pandoc.Div({tbl}, {class = 'table-wrap'})
 end
 
@@ -271,6 +335,18 @@ local function CodeBlock(code)
   code.identifier = ''
   local t = target(label)
   local head = pandoc.Inlines({})
+  if not latex then
+    -- A listing float (floats.lua): "Listing 1.2: caption", above the code by default.
+    if t and t.number ~= '' then head:insert(pandoc.Str(caption_lead('lst', t.number))) end
+    if caption then
+      if #head > 0 then head:insert(pandoc.Space()) end
+      head:extend(book.markdown_inlines(caption))
+    end
+    local attr = pandoc.Attr(label, {'listing'}, {})
+    attr.attributes['lst-cap-location'] = code.attributes['lst-cap-location']
+    code.attributes['lst-cap-location'] = nil
+    return pandoc.Figure({code}, {long = #head > 0 and pandoc.Blocks({pandoc.Plain(head)}) or pandoc.Blocks({})}, attr)
+  end
   if t and t.number ~= '' then
     head:insert(pandoc.Span({pandoc.Strong({pandoc.Str(caption_lead('lst', t.number))})}, {class = 'listing-number'}))
   end
@@ -302,7 +378,7 @@ local function Cite(cite)
     else
       local text = t.text
       if c.mode == 'SuppressAuthor' and t.number ~= '' then text = t.number end
-      out:insert(pandoc.Link({pandoc.Str(text)}, t.href, '', {class = 'xref'}))
+      out:insert(pandoc.Link({pandoc.Str(text)}, t.href, '', {class = 'quarto-xref'}))
     end
     out:extend(c.suffix)
   end

@@ -463,7 +463,7 @@ local function sidenote(note)
 end
 
 local function Link(link)
-  if not link.classes:includes('xref') then return nil end
+  if not link.classes:includes('quarto-xref') then return nil end
   local label = link.target:match('^#(.+)$')
   if label and data.absent and data.absent[label] then return link.content end
 end
