@@ -136,7 +136,7 @@ def test_tabsets_switch_and_open_for_a_link_into_them(book_factory, tmp_path):
     with Browser(1440, 900) as browser:
         browser.open(page)
         browser.wait_for("document.querySelector('.panel-tabset.tabs-ready') !== null")
-        shown = "Array.from(document.querySelectorAll('.tab-panel')).map(p => p.offsetHeight > 0)"
+        shown = "Array.from(document.querySelectorAll('.tab-pane')).map(p => p.offsetHeight > 0)"
         assert browser.evaluate(shown) == [True, False]
         browser.click("#tabset-1-2-tab")
         assert browser.evaluate(shown) == [False, True]

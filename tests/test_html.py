@@ -93,8 +93,8 @@ def test_cross_references_link_to_numbered_targets(fixture_site):
 def test_callouts_citations_sidenotes_and_numbered_sections(fixture_site):
     out, _, _ = fixture_site
     page = (out / "ml_systems.html").read_text(encoding="utf-8")
-    assert page.count('class="callout callout-notebook"') == 11
-    assert '<details class="callout callout-checkpoint"' in page
+    assert len(re.findall(r'class="callout callout-style-default callout-notebook[ "]', page)) == 11
+    assert '<details class="callout callout-style-default callout-checkpoint' in page
     assert "quiz-end" not in page
     assert len(re.findall(r'class="csl-entry"', page)) == 19
     assert "???" not in visible_text(page)
@@ -380,9 +380,9 @@ def test_callout_icon_and_appearance_attributes(book_factory, tmp_path):
     page = (tmp_path / "site" / "ch.html").read_text(encoding="utf-8")
     callouts = re.findall(r'<div class="(callout [^"]*)"[^>]*>\s*<div class="callout-header">(.*?)</div>', page, re.S)
     assert [(classes, "callout-icon" in header) for classes, header in callouts] == [
-        ("callout callout-note callout-no-icon", False),
-        ("callout callout-tip callout-simple", True),
-        ("callout callout-warning callout-minimal callout-no-icon", False),
+        ("callout callout-style-default callout-note callout-no-icon", False),
+        ("callout callout-style-simple callout-tip", True),
+        ("callout callout-style-minimal callout-warning callout-no-icon", False),
     ]
 
 

@@ -91,9 +91,10 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     fresh: dict[str, tuple[str, str]] = {}  # page -> (search records, ledger) of the pages built now
     rendered = parallel(workers, [
         lambda j=j: _render_chapter(prepared.check, j[0], j[1], j[2],
-                                    filter_data(j[2].page, j[3], prepared.targets, book.palette, callouts=book.callouts,
-                                                referenced=cited_keys(j[1], prepared.crossref.custom_keys),
-                                                crossref=prepared.crossref), cache, prepared.pandoc_timeout)
+                                    {**filter_data(j[2].page, j[3], prepared.targets, book.palette, callouts=book.callouts,
+                                                   referenced=cited_keys(j[1], prepared.crossref.custom_keys),
+                                                   crossref=prepared.crossref),
+                                     "cap_locations": cap_locations(book, j[0])}, cache, prepared.pandoc_timeout)
         for j in jobs])
 
     for (loaded, _, page, _), result in zip(jobs, rendered):
@@ -123,6 +124,20 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     output.finish(prune=not names)
     build.seconds = time.perf_counter() - started
     return build
+
+
+CAP_LOCATION_KEYS = ("fig-cap-location", "tbl-cap-location", "lst-cap-location")
+
+
+def cap_locations(book: Book, loaded: LoadedChapter) -> dict[str, str]:
+    """Where captions go (``fig-cap-location: top``, …), set for the website book-wide or in the
+    chapter's front matter (the chapter's wins): kind -> top|bottom|margin."""
+    found = {}
+    for key in CAP_LOCATION_KEYS:
+        values = useroptions.entries(book, key, "html", loaded.chapter, loaded.file)
+        if values and isinstance(values[-1].value, str):
+            found[key.split("-", 1)[0]] = values[-1].value
+    return found
 
 
 def _page_extras(book: Book, loaded: LoadedChapter | None, page: str, said: list[dict[str, Any]], out_dir: Path,

@@ -309,20 +309,66 @@ local function Para(para)
   return out
 end
 
+-- Quarto's table classes (Bootstrap's names, styled by book.css): `.striped` is
+-- `table-striped`, …; `.responsive` asks for a `div.table-responsive` around it.
+local BOOTSTRAP = {striped = true, hover = true, bordered = true, borderless = true, sm = true,
+  primary = true, secondary = true, success = true, danger = true, warning = true, info = true, light = true, dark = true}
+local table_caption_top = true
+
+local function html_table_classes(tbl)
+  local responsive = false
+  local classes = pandoc.List({})
+  for _, class in ipairs(tbl.classes) do
+    if BOOTSTRAP[class] then classes:insert('table-' .. class)
+    elseif class == 'responsive' or class:match('^responsive%-') then responsive = 'table-' .. class
+    else classes:insert(class) end
+  end
+  if #tbl.caption.long > 0 and table_caption_top and not classes:includes('caption-top') then classes:insert('caption-top') end
+  tbl.classes = classes
+  -- Body rows are `odd` and `even`, as Quarto marks them for striping.
+  for _, body in ipairs(tbl.bodies) do
+    for n, row in ipairs(body.body) do
+      row.attr.classes = row.attr.classes:filter(function(c) return c ~= 'odd' and c ~= 'even' end)
+      row.attr.classes:insert(n % 2 == 1 and 'odd' or 'even')
+    end
+  end
+  return responsive
+end
+
 local function Table(tbl)
   if tbl.identifier:match('^tbl%-') then
     tbl.caption.long = with_number(tbl.caption.long, 'tbl', tbl.identifier)
   end
   if latex then return tbl end
+  local responsive = html_table_classes(tbl)
   local label = tbl.identifier
+  local caption
   if label:match('^tbl%-') then
     -- A table float (floats.lua): the caption above the table, outside it.
-    local caption = tbl.caption.long
+    caption = tbl.caption.long
     tbl.caption.long = pandoc.Blocks({})
+    tbl.classes = tbl.classes:filter(function(c) return c ~= 'caption-top' end)
     tbl.identifier = ''
-    return pandoc.Figure({pandoc.Div({tbl}, {class = 'table-wrap'})}, {long = caption}, pandoc.Attr(label, {'table'}))
   end
+  local block = responsive and pandoc.Div({tbl}, {class = responsive}) or tbl
+  if caption then
+    return pandoc.Figure({pandoc.Div({block}, {class = 'table-wrap'})}, {long = caption}, pandoc.Attr(label, {'table'}))
+  end
+  tbl = block
   return pandoc.Div({tbl}, {class = 'table-wrap'})
+end
+
+-- A raw HTML `<table>` is read as a table, as Quarto does, so it is numbered,
+-- captioned and styled like one (`data-quarto-disable-processing="true"` keeps it raw).
+local function RawBlock(raw)
+  if latex or raw.format ~= 'html' then return nil end
+  local text = raw.text
+  if not text:match('^%s*<table') or not text:match('</table>%s*$') or text:match('data%-quarto%-disable%-processing="true"') then
+    return nil
+  end
+  local ok, doc = pcall(pandoc.read, text, 'html')
+  if not ok or #doc.blocks ~= 1 or doc.blocks[1].t ~= 'Table' then return nil end
+  return Table(doc.blocks[1])
 end
 
 -- ```` ```{.python #lst-x lst-cap="…"} ````: a listing, its number and caption above
@@ -388,8 +434,10 @@ end
 return {
   {Meta = function(meta)
     data = book.load(meta)
+    local where = data.cap_locations and data.cap_locations ~= pandoc.json.null and data.cap_locations.tbl
+    if where and where ~= pandoc.json.null then table_caption_top = where ~= 'bottom' end
     for _, kind in ipairs(data.xref_kinds) do XREF[kind] = true end
     for _, kind in ipairs(data.theorem_kinds) do THEOREM[kind] = true end
   end},
-  {Header = Header, Div = Div, Figure = Figure, Para = Para, Table = Table, CodeBlock = CodeBlock, Cite = Cite},
+  {Header = Header, Div = Div, Figure = Figure, Para = Para, Table = Table, RawBlock = RawBlock, CodeBlock = CodeBlock, Cite = Cite},
 }

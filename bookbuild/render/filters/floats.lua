@@ -128,9 +128,9 @@ end
 return {{
   Pandoc = function(doc)
     if book.format() ~= 'html' then return nil end
-    for _, kind in ipairs({'fig', 'tbl', 'lst'}) do
-      local value = doc.meta[kind .. '-cap-location']
-      if value then locations[kind] = pandoc.utils.stringify(value) end
+    local data = book.load(doc.meta)
+    if data.cap_locations and data.cap_locations ~= pandoc.json.null then
+      for kind, where in pairs(data.cap_locations) do locations[kind] = where end
     end
     doc.blocks = convert(doc.blocks, false)
     return doc
