@@ -57,7 +57,7 @@ QUIZ = {"quiz.qmd": """
 
 def _opening(page: str, kind: str) -> str:
     """The opening tag of the page's (first) callout of ``kind``."""
-    match = re.search(r"<(?:div|details)[^>]*class=\"callout callout-" + re.escape(kind) + r"\b[^>]*>", page)
+    match = re.search(r"<(?:div|details)[^>]*class=\"callout callout-style-\w+ callout-" + re.escape(kind) + r"\b[^>]*>", page)
     assert match, f"no callout-{kind} in the page"
     return match.group(0)
 
