@@ -6,7 +6,7 @@ local book = require 'bookdata'
 
 local aliases = {
   html = {html = true, html5 = true, html4 = true},
-  latex = {latex = true, pdf = true, beamer = true},
+  latex = {latex = true, pdf = true},
 }
 
 local function matches(name)
@@ -27,8 +27,15 @@ end
 local function filter(el)
   if el.classes:includes('quiz-end') then return {} end
   if el.classes:includes('content-visible') or el.classes:includes('content-hidden') then
-    if visible(el) then return el.content end
-    return {}
+    if not visible(el) then return {} end
+    -- `::: {#fig-x .content-visible when-format="pdf"}`: still a figure (or a proof, a callout…)
+    -- once shown, so a div with an id or other classes stays, without the condition.
+    local others = el.classes:filter(function(c) return c ~= 'content-visible' and c ~= 'content-hidden' end)
+    if el.identifier == '' and #others == 0 then return el.content end
+    el.classes = others
+    el.attributes['when-format'] = nil
+    el.attributes['unless-format'] = nil
+    return el
   end
 end
 

@@ -102,6 +102,34 @@ end
 -- `::: {#fig-x fig-cap="…" fig-alt="…"}` (or a last paragraph as the caption).
 -- "**Definition 1.2 (Name).**" runs into the block's first paragraph; the name
 -- is the `name` attribute or the block's first heading.
+-- LaTeX environments of the theorem kinds (amsthm, theme/latex-preamble.tex), as Quarto names them.
+local THEOREM_ENV = {thm = 'theorem', lem = 'lemma', cor = 'corollary', prp = 'proposition', cnj = 'conjecture',
+  def = 'definition', exm = 'example', exr = 'exercise'}
+
+local function latex_of(inlines)
+  return (pandoc.write(pandoc.Pandoc({pandoc.Plain(inlines)}), 'latex'):gsub('%s+$', ''))
+end
+
+-- A list, a table, … right after `\begin{env}[…]` needs a paragraph started first.
+local function leave_vmode(content)
+  local first = 1
+  while content[first] and content[first].t == 'RawBlock' do first = first + 1 end
+  local block = content[first]
+  return (block and block.t ~= 'Para' and block.t ~= 'Plain') and '\n\\leavevmode' or ''
+end
+
+-- In LaTeX: `\begin{theorem}[Name]` with its anchor, headed "Theorem 1.2" (the
+-- book's number, through \booktheoremname) unless the book defines the environment itself.
+local function latex_theorem(div, kind, text, name, content)
+  local env = THEOREM_ENV[kind] or 'theorem'
+  local out = pandoc.Blocks({pandoc.RawBlock('latex', '\\renewcommand\\booktheoremname{' .. latex_of({pandoc.Str(text)}) ..
+    '}\\begin{' .. env .. '}[' .. (name and latex_of(name) or '') .. ']' .. leave_vmode(content) ..
+    '\n\\protect\\hypertarget{' .. div.identifier .. '}{}\\label{' .. div.identifier .. '}')})
+  out:extend(content)
+  out:insert(pandoc.RawBlock('latex', '\\end{' .. env .. '}'))
+  return out
+end
+
 local function theorem(div)
   local content = div.content:clone()
   local name = div.attributes.name and book.markdown_inlines(div.attributes.name) or nil
@@ -113,6 +141,7 @@ local function theorem(div)
   local kind = div.identifier:match('^(%a+)%-')
   -- "Definition 1.2": the caption word (`crossref: def-title`), as Quarto heads a theorem.
   local text = t and t.number ~= '' and ((data.crossref.titles[kind] or kind) .. ' ' .. t.number) or (t and t.text)
+  if latex and THEOREM_ENV[kind] then return latex_theorem(div, kind, text or div.identifier, name, content) end
   local head = pandoc.Inlines({pandoc.Str(text or div.identifier)})
   if name then
     head:insert(pandoc.Space())
@@ -199,7 +228,49 @@ local function table_div(div)
     pandoc.Attr(div.identifier, {'table'}, {}))
 end
 
+-- `::: {.proof}`, `.remark`, `.solution` (unnumbered; `name="…"` or a first heading
+-- names it): "*Proof.*" runs into the first paragraph, in `span.proof-title` as in
+-- Quarto; in LaTeX amsthm's `proof` and the preamble's `remark` and `solution`.
+local PROOF_WORDS = {proof = 'Proof', remark = 'Remark', solution = 'Solution'}
+
+local function proof(div, class)
+  local content = div.content:clone()
+  local name = div.attributes.name and book.markdown_inlines(div.attributes.name) or nil
+  if not name and #content > 0 and content[1].t == 'Header' then
+    name = content[1].content
+    content:remove(1)
+  end
+  div.attributes.name = nil
+  if latex then
+    local out = pandoc.Blocks({pandoc.RawBlock('latex', '\\begin{' .. class .. '}' ..
+      (name and ('[' .. latex_of(name) .. ']') or '') .. leave_vmode(content))})
+    out:extend(content)
+    out:insert(pandoc.RawBlock('latex', '\\end{' .. class .. '}'))
+    return out
+  end
+  local title = pandoc.Inlines({pandoc.Emph({pandoc.Str(PROOF_WORDS[class])})})
+  if class == 'solution' and name then title = pandoc.Inlines({pandoc.Emph(name)})
+  elseif name then
+    title:extend({pandoc.Space(), pandoc.Str('(')})
+    title:extend(name)
+    title:insert(pandoc.Str(')'))
+  end
+  title:extend({pandoc.Str('.'), pandoc.Space()})
+  local lead = pandoc.Span(title, {class = 'proof-title'})
+  local block = content[1]
+  if block and (block.t == 'Para' or block.t == 'Plain') then
+    block.content:insert(1, lead)
+  else
+    content:insert(1, pandoc.Para({lead}))
+  end
+  div.content = content
+  return div
+end
+
 local function Div(div)
+  for class in pairs(PROOF_WORDS) do
+    if div.classes:includes(class) then return proof(div, class) end
+  end
   local kind = div.identifier:match('^(%a+)%-')
   local custom = kind and data.crossref.custom[kind]
   if custom and custom ~= pandoc.json.null then return custom_float(div, kind, custom) end
@@ -289,7 +360,7 @@ local function Para(para)
       local t = target(label)
       if latex then
         out:insert(pandoc.RawBlock('latex', '\\begin{equation}\\protect\\phantomsection\\label{' .. label .. '}\n' ..
-          el.text .. '\n\\end{equation}'))
+          (el.text:gsub('^%s+', ''):gsub('%s+$', '')) .. '\n\\end{equation}'))
       else
         -- Quarto's `span#eq-x > span.math`, with the number beside it.
         local number = t and t.number or '?'

@@ -462,10 +462,26 @@ local function sidenote(note)
   return pandoc.RawInline('latex', '\\booksidenote{' .. latex_of_blocks(note.content) .. '}')
 end
 
+local function latex_text_of(text)
+  return (pandoc.write(pandoc.Pandoc({pandoc.Plain({pandoc.Str(text)})}), 'latex'):gsub('%s+$', ''))
+end
+
 local function Link(link)
   if not link.classes:includes('quarto-xref') then return nil end
   local label = link.target:match('^#(.+)$')
   if label and data.absent and data.absent[label] then return link.content end
+  -- "Figure~\\ref{fig-x}", as Quarto writes it: LaTeX numbers figures, tables and
+  -- equations as the build does (latex_crossref.py); a figure's part keeps its text.
+  local t = label and data.targets and data.targets[label]
+  local kind = label and label:match('^(%a+)%-')
+  if t and t ~= pandoc.json.null and (kind == 'fig' or kind == 'tbl' or kind == 'eq') and t.number ~= ''
+      and not t.number:match('%(') then
+    local text = pandoc.utils.stringify(link.content)
+    local word = text:sub(-#t.number) == t.number and text:sub(1, -#t.number - 1):gsub('[%s\u{A0}]+$', '') or nil
+    if word then
+      return pandoc.RawInline('latex', (word ~= '' and (latex_text_of(word) .. '~') or '') .. '\\ref{' .. label .. '}')
+    end
+  end
 end
 
 function Pandoc(doc)
