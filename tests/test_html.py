@@ -99,7 +99,8 @@ def test_callouts_citations_sidenotes_and_numbered_sections(fixture_site):
     assert len(re.findall(r'class="csl-entry"', page)) == 19
     assert "???" not in visible_text(page)
     assert page.count('class="sidenote"') >= 20
-    assert re.search(r'<h2 id="sec-ml-systems-deployment-paradigm-framework-0d25"[^>]*><span class="header-section-number">1\.1</span>', page)
+    assert re.search(r'<section id="sec-ml-systems-deployment-paradigm-framework-0d25" class="level2">\s*'
+                     r'<h2 class="anchored" data-anchor-id="sec-ml-systems-deployment-paradigm-framework-0d25"><span class="header-section-number">1\.1</span>', page)
     assert '<nav class="chapter-minitoc"' in page and '<figure class="mlsys-stack">' in page
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="ml_systems.html" rel="next"' in index

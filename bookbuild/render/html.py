@@ -30,7 +30,7 @@ from ..project import Book
 from ..references import is_local_path, local_path, resolve_local
 from .. import useroptions
 from . import latex_setup, scsstheme, site, theme, userfilters, userstyles
-from .book import Build, bibliography_files, citation_style, cited_keys, default_echo, filter_data, page_of, parallel, prepare_book, progress, render_chapter
+from .book import Build, meta_flags, bibliography_files, citation_style, cited_keys, default_echo, filter_data, page_of, parallel, prepare_book, progress, render_chapter
 from .site import ChapterPage
 from .links import book_chapter_targets, with_chapter_links
 from .markdown import TIKZ_INFO, AssemblyInputs
@@ -94,7 +94,8 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
                                     {**filter_data(j[2].page, j[3], prepared.targets, book.palette, callouts=book.callouts,
                                                    referenced=cited_keys(j[1], prepared.crossref.custom_keys),
                                                    crossref=prepared.crossref),
-                                     "cap_locations": cap_locations(book, j[0])}, cache, prepared.pandoc_timeout)
+                                     "cap_locations": cap_locations(book, j[0]),
+                                     "meta": meta_flags(book.config, j[0].chapter.front_matter)}, cache, prepared.pandoc_timeout)
         for j in jobs])
 
     for (loaded, _, page, _), result in zip(jobs, rendered):
@@ -165,7 +166,7 @@ def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: dict[str, 
     book = checked.book
     user, _ = useroptions.filters(book, "html", loaded.chapter, loaded.file)
     said: list[dict[str, Any]] = []
-    options = ["--to", "html5", "--toc", "--toc-depth=3", "--mathml", "--wrap=none",
+    options = ["--to", "html5", "--section-divs", "--toc", "--toc-depth=3", "--mathml", "--wrap=none",
                "--metadata", "reference-section-title=References", "--metadata", f"pagetitle={page.title}"]
     try:
         output = render_chapter("pandoc-html", ast, data, template=PARTS_TEMPLATE, filters=HTML_FILTERS, options=options,
@@ -175,7 +176,7 @@ def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: dict[str, 
     except PandocError as exc:
         return exc
     toc, _, body = output.partition(BODY_MARKER)
-    return body.strip(), toc.replace('class="header-section-number"', 'class="toc-section-number"').strip(), said
+    return site.quarto_sections(body.strip()), toc.replace('class="header-section-number"', 'class="toc-section-number"').strip(), said
 
 
 def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, output: OutputFolder, cache: Cache,

@@ -48,7 +48,7 @@ from ..project import Book
 from ..references import bibliography_keys, is_local_path, xref_kind
 from .. import useroptions
 from . import latex_setup, theme, userfilters, userstyles
-from .book import Build, PreparedBook, bibliography_files, citation_style, cited_in_order, cited_keys, default_echo, filter_data, parallel, prepare_book, progress, render_chapter
+from .book import Build, PreparedBook, meta_flags, bibliography_files, citation_style, cited_in_order, cited_keys, default_echo, filter_data, parallel, prepare_book, progress, render_chapter
 from .latex_crossref import CHAPTER_NUMBERS, PLAIN_NUMBERS, crossref_preamble, latex_text as latex_escape
 from .latex_run import LatexResult, compile_document
 from .latex_source import SOURCE_MARKER, ChapterTex, latex_diagnostic, log_diagnostics, with_markers
@@ -198,6 +198,7 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
             referenced = cited_keys(ast, prepared.crossref.custom_keys)
             data = filter_data(page.page, numbers, prepared.targets, book.palette, callouts=book.callouts, referenced=referenced,
                                single_document=True, crossref=prepared.crossref)
+            data["meta"] = meta_flags(book.config, loaded.chapter.front_matter)
             for kind, style in [*data["callouts"]["kinds"].items(), ("default", data["callouts"]["default"])]:
                 if kind in icons:
                     style["icon_pdf"] = icons[kind]

@@ -96,6 +96,11 @@ local function Header(h)
     h.content = lead
   end
   if h.level == 1 then h.classes:insert('chapter-title') end
+  if not latex and h.identifier ~= '' then
+    -- Quarto's heading inside its section (the id is the section's).
+    h.classes:insert('anchored')
+    h.attributes['data-anchor-id'] = h.identifier
+  end
   return h
 end
 

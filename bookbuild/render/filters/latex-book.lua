@@ -51,9 +51,22 @@ local function is_index(el)
   return el.t == 'RawInline' and (el.format == 'latex' or el.format == 'tex') and el.text:match('^%s*\\index%s*{') ~= nil
 end
 
+-- A code block in a note: verbatim cannot stand in a macro's argument, so its lines
+-- are set as inline code (escaped, argument-safe), one a line.
+local function argument_safe(blocks)
+  return blocks:walk({CodeBlock = function(code)
+    local lines = pandoc.Inlines({})
+    for line in (code.text .. '\n'):gmatch('(.-)\n') do
+      if #lines > 0 then lines:insert(pandoc.LineBreak()) end
+      lines:insert(pandoc.Code(line ~= '' and line or ' '))
+    end
+    return pandoc.Para(lines)
+  end})
+end
+
 -- A note written as Pandoc would write it (`\footnote{…}`), fixed as raw LaTeX.
 local function footnote(note)
-  return pandoc.RawInline('latex', latex_of_inlines(pandoc.Inlines({note})))
+  return pandoc.RawInline('latex', latex_of_inlines(pandoc.Inlines({pandoc.Note(argument_safe(note.content))})))
 end
 
 local function notes_to_footnotes(el)
@@ -69,7 +82,7 @@ local function caption_notes(caption, before)
   if count == 0 then return nil end
   local texts = {}
   caption.long = caption.long:walk({Note = function(note)
-    texts[#texts + 1] = '\\bookcaptionnote{' .. latex_of_blocks(note.content) .. '}'
+    texts[#texts + 1] = '\\bookcaptionnote{' .. latex_of_blocks(argument_safe(note.content)) .. '}'
     local ahead = before and #texts - count or #texts
     return pandoc.RawInline('latex', '\\bookcaptionmark{' .. ahead .. '}')
   end})
@@ -459,7 +472,7 @@ local function Blocks(blocks)
 end
 
 local function sidenote(note)
-  return pandoc.RawInline('latex', '\\booksidenote{' .. latex_of_blocks(note.content) .. '}')
+  return pandoc.RawInline('latex', '\\booksidenote{' .. latex_of_blocks(argument_safe(note.content)) .. '}')
 end
 
 local function latex_text_of(text)
