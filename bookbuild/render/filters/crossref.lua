@@ -290,7 +290,10 @@ local function Div(div)
   if not div.identifier:match('^fig%-') then return nil end
   local caption, content = div_caption(div, 'fig')
   content = apply_alt(book.plain(content), div.attributes['fig-alt'])
-  local attr = pandoc.Attr(div.identifier, {'figure'}, {})
+  -- The div's own classes (`::: {#fig-x .border}`) stay on the float (floats.lua).
+  local classes = pandoc.List({'figure'})
+  if not latex then classes:extend(div.classes) end
+  local attr = pandoc.Attr(div.identifier, classes, {})
   if latex and div.attributes['fig-pos'] then attr.attributes['latex-placement'] = div.attributes['fig-pos'] end
   -- `layout-ncol=N`: its parts side by side, N to a row (book.css).
   local columns = tonumber(div.attributes['layout-ncol'])
