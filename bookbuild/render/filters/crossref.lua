@@ -323,6 +323,11 @@ local function Para(para)
   local link = #para.content == 1 and para.content[1].t == 'Link' and para.content[1]
   local img = link and #link.content == 1 and link.content[1].t == 'Image' and link.content[1]
   local kind = img and img.identifier:match('^(%a+)%-')
+  if img and not kind and img.identifier == '' and #img.caption > 0 and not latex then
+    -- Unlabelled, with a caption: an unnumbered figure, as Quarto makes it.
+    local content = apply_alt(pandoc.Blocks({pandoc.Plain({link})}), nil)
+    return pandoc.Figure(content, {long = pandoc.Blocks({pandoc.Plain(img.caption)})}, pandoc.Attr('', {}))
+  end
   if kind == 'fig' or (kind == 'tbl' and not latex) then
     local label = img.identifier
     img.identifier = ''
