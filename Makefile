@@ -15,7 +15,7 @@ OUT_ARG   = $(if $(OUT),--output-dir $(OUT),)
 CACHE_ARG = $(if $(CACHE),--cache-dir $(CACHE),)
 PROFILE_ARG = $(if $(PROFILE),--profile $(PROFILE),)
 
-.PHONY: html pdf epub check preview values test bench clean venv
+.PHONY: html pdf epub check preview values test bench conformance clean venv
 
 venv: $(STAMP)
 
@@ -47,6 +47,13 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	@$(PY) scripts/bench.py
+
+# Quarto's own smoke tests (../shared/quarto-conformance) rendered with this engine: the pass
+# rates. PDF=1 also renders the PDF documents; ONLY=substr limits the documents.
+CONFORMANCE ?= ../shared/quarto-conformance
+conformance: $(STAMP)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@$(PY) $(CONFORMANCE)/run.py $(if $(PDF),--pdf,) $(if $(ONLY),--only $(ONLY),) $(CONFORMANCE_ARGS)
 
 clean:
 	@$(if $(wildcard $(PY)),$(PY) -m bookbuild clean --project $(PROJECT),rm -rf $(PROJECT)/_build)

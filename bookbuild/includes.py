@@ -24,7 +24,8 @@ from .diagnostics import Diagnostic, error
 from .paths import OUTSIDE_HINT, outside_reason
 from .files import UnreadableSource, read_source
 
-INCLUDE_LINE = re.compile(r"^[ \t]*\{\{<[ \t]*include[ \t]+(?P<path>[^\s>]+)[ \t]*>\}\}[ \t]*$")
+# The path bare, or in quotes (then it may hold spaces): {{< include "_part one.md" >}}.
+INCLUDE_LINE = re.compile(r"^[ \t]*\{\{<[ \t]*include[ \t]+(?P<path>\"[^\"]+\"|'[^']+'|[^\s>]+)[ \t]*>\}\}[ \t]*$")
 INCLUDE_ANYWHERE = re.compile(r"\{\{<[ \t]*include\b")
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 MAX_DEPTH = 20

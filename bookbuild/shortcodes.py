@@ -102,14 +102,27 @@ def expand(shortcode: Shortcode, context: ShortcodeContext) -> tuple[str | None,
         keys = [a.split("=", 1)[-1] for a in args] if args else []
         if not keys:
             return None, "'{{< kbd >}}' needs a key, e.g. {{< kbd Ctrl-C >}}"
-        key = keys[0]
+        named = dict(a.split("=", 1) for a in args if "=" in a)
+        plain = [a for a in args if "=" not in a]
+        systems = {os: named[short] for short, os in (("linux", "linux"), ("mac", "mac"), ("win", "windows")) if short in named}
+        key = plain[0] if plain else keys[0]
         if context.output_format == "latex":
             return "`" + key.replace("`", "") + "`", None  # code: Pandoc sets and escapes it
-        return "`<kbd>" + html.escape(key) + "</kbd>`{=html}", None
+        return _kbd_html(key, systems, named.get("mode", "default")), None
     if name == "include":
         return None, None  # expanded before the chapter is read; includes.py reports what went wrong
     return None, (f"the '{name}' shortcode is not supported (only {', '.join(SUPPORTED)}, and include); "
                   "it is shown as written")
+
+
+def _kbd_html(key: str, systems: dict[str, str], mode: str) -> str:
+    """Quarto's ``<kbd>``: the key shown, its per-system forms in the title (``linux: …, mac: …,
+    windows: …``), and the key again for screen readers."""
+    title = ", ".join(f"{os}: {keys}" for os, keys in systems.items()) if systems and key in systems.values() else key
+    attrs = f' aria-hidden="true" data-mode="{html.escape(mode)}" title="{html.escape(title)}"'
+    attrs += "".join(f' data-{os}="{html.escape(keys)}"' for os, keys in systems.items())
+    return (f"`<kbd{attrs}>{html.escape(key)}</kbd>"
+            f"<span class=\"visually-hidden\">{html.escape(key)}</span>`{{=html}}")
 
 
 def expansions(chapter: Chapter, context: ShortcodeContext) -> dict[Span, str]:

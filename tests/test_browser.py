@@ -38,7 +38,7 @@ def test_every_page_in_chromium(fixture_site):
             notebook: document.querySelectorAll('.callout-notebook').length,
             tikz: Array.from(document.querySelectorAll('figure.figure img')).filter(i => /tikz-/.test(i.src) && i.naturalWidth > 0).length,
             inlineSvg: Array.from(document.querySelectorAll('figure svg')).filter(s => s.getBoundingClientRect().width > 0).length,
-            refs: Array.from(document.querySelectorAll('a.xref')).map(a => a.textContent),
+            refs: Array.from(document.querySelectorAll('a.quarto-xref')).map(a => a.textContent),
         })""")
         assert counts["notebook"] == 11
         assert counts["tikz"] == 9
@@ -46,7 +46,7 @@ def test_every_page_in_chromium(fixture_site):
         refs = counts["refs"]
         for kind in ("Figure", "Table", "Equation"):
             numbered = [r for r in refs if r.startswith(kind)]
-            assert numbered and all(r.replace("\xa0", " ").split(" ")[1][0].isdigit() for r in numbered), kind
+            assert numbered and all(r.replace("\xa0", " ").replace("&nbsp;", " ").split(" ")[1][0].isdigit() for r in numbered), kind
 
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shot = browser.screenshot(SCREENSHOTS / "fixture-ml_systems.png")
@@ -150,18 +150,18 @@ def test_tabsets_switch_and_open_for_a_link_into_them(book_factory, tmp_path):
     status, stdout, _ = build_site(root, tmp_path / "site")
     assert status == 0, stdout
     page = tmp_path / "site" / "tabs.html"
-    html = page.read_text(encoding="utf-8").replace("\xa0", " ")
+    html = page.read_text(encoding="utf-8").replace("\xa0", " ").replace("&nbsp;", " ")
     assert 'header-section-number">1.2</span> After' in html  # tab titles are not sections
     with Browser(1440, 900) as browser:
         browser.open(page)
         browser.wait_for("document.querySelector('.panel-tabset.tabs-ready') !== null")
-        shown = "Array.from(document.querySelectorAll('.tab-panel')).map(p => p.offsetHeight > 0)"
+        shown = "Array.from(document.querySelectorAll('.tab-pane')).map(p => p.offsetHeight > 0)"
         assert browser.evaluate(shown) == [True, False]
         browser.click("#tabset-1-2-tab")
         assert browser.evaluate(shown) == [False, True]
         browser.press("ArrowLeft")
         assert browser.evaluate(shown) == [True, False]
-        browser.click("a.xref[href='#tbl-in-tab']")
+        browser.click("a.quarto-xref[href='#tbl-in-tab']")
         browser.wait_for("document.getElementById('tabset-1-2').offsetHeight > 0")
         assert browser.evaluate("document.getElementById('tabset-1-2-tab').getAttribute('aria-selected')") == "true"
         assert browser.errors == [], browser.errors

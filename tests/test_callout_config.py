@@ -57,7 +57,7 @@ QUIZ = {"quiz.qmd": """
 
 def _opening(page: str, kind: str) -> str:
     """The opening tag of the page's (first) callout of ``kind``."""
-    match = re.search(r"<(?:div|details)[^>]*class=\"callout callout-" + re.escape(kind) + r"\b[^>]*>", page)
+    match = re.search(r"<(?:div|details)[^>]*class=\"callout callout-style-\w+ callout-" + re.escape(kind) + r"\b[^>]*>", page)
     assert match, f"no callout-{kind} in the page"
     return match.group(0)
 
@@ -71,7 +71,7 @@ def test_filter_metadata_sets_label_colour_and_collapse_in_html(book_factory, tm
     assert "Self-Check: Question Bandwidth" in text  # the class's label, then the callout's title
     slides = _opening(page, "resource-slides")
     assert slides.startswith("<details") and slides.endswith(" open>")  # collapse: false: open
-    assert "callout-simple" in slides and "--callout-color: #20B2AA" in slides  # boxstyle: foldbox.simple
+    assert "callout-style-simple" in slides and "--callout-color: #20B2AA" in slides  # boxstyle: foldbox.simple
     assert "Slides The slides." in text
     note = _opening(page, "note")  # Quarto's own kinds keep the engine's defaults
     assert note.startswith("<div") and "--callout-color: #006395" in note and "Note A plain note." in text

@@ -22,7 +22,7 @@ def built_page(root, tmp_path, name: str) -> tuple[str, str]:
     """Build the site (with no warnings) and return a page's HTML and the text a reader sees on it."""
     status, stdout, _ = build(root, tmp_path / "site")
     assert status == 0 and "0 warnings" in stdout, stdout
-    page = (tmp_path / "site" / f"{name}.html").read_text(encoding="utf-8").replace("\xa0", " ")
+    page = (tmp_path / "site" / f"{name}.html").read_text(encoding="utf-8").replace("\xa0", " ").replace("&nbsp;", " ")
     return page, re.sub(r" ([,.;])", r"\1", " ".join(visible_text(page).split()))
 
 
@@ -58,9 +58,9 @@ def test_every_computed_value_is_in_the_page(fixture_site):
 def test_figures_tables_equations_are_numbered(fixture_site):
     out, _, _ = fixture_site
     page = (out / "ml_systems.html").read_text(encoding="utf-8")
-    numbers = re.findall(r'<span class="figure-number">Figure\xa0(1\.\d+):</span>', page)
+    numbers = re.findall(r'<figcaption class="quarto-float-caption-bottom quarto-float-caption quarto-float-fig" id="fig-[^"]+-caption">\s*Figure&nbsp;(1\.\d+):', page)
     assert numbers == [f"1.{k}" for k in range(1, 13)]
-    figures = re.findall(r'<figure id="(fig-[^"]+)" class="figure">(.*?)</figure>', page, flags=re.S)
+    figures = re.findall(r'<div id="(fig-[^"]+)" class="quarto-float quarto-figure quarto-figure-center">\s*<figure class="quarto-float quarto-float-fig figure">(.*?)</figure>', page, flags=re.S)
     assert len(figures) == 12
     sources = [re.search(r'<img src="([^"]+)"', body).group(1) for _, body in figures]
     assert sum(1 for s in sources if "/tikz-" in s) == 9
@@ -69,8 +69,9 @@ def test_figures_tables_equations_are_numbered(fixture_site):
     for source in sources:
         assert (out / source).is_file(), source
     assert all('alt="' in body and 'alt=""' not in body for _, body in figures)
-    assert re.findall(r'<span class="table-number">Table\xa0(1\.\d+):', page) == [f"1.{k}" for k in range(1, 7)]
-    equations = re.findall(r'<div id="(eq-[^"]+)" class="equation">.*?<span class="equation-number">\((1\.\d+)\)</span>', page, re.S)
+    tables = re.findall(r'<figcaption class="quarto-float-caption-top quarto-float-caption quarto-float-tbl" id="tbl-[^"]+-caption">\s*Table&nbsp;(1\.\d+):', page)
+    assert tables == [f"1.{k}" for k in range(1, 7)]
+    equations = re.findall(r'<span id="(eq-[^"]+)" class="equation"><span class="math display">.*?<span class="equation-number">\((1\.\d+)\)</span>', page, re.S)
     source = (FIXTURE / "ml_systems.qmd").read_text(encoding="utf-8")
     assert [label for label, _ in equations] == re.findall(r"\{#(eq-[^}\s]+)\}", source)
     assert [n for _, n in equations] == [f"1.{k}" for k in range(1, len(equations) + 1)]
@@ -79,30 +80,31 @@ def test_figures_tables_equations_are_numbered(fixture_site):
 def test_cross_references_link_to_numbered_targets(fixture_site):
     out, _, _ = fixture_site
     page = (out / "ml_systems.html").read_text(encoding="utf-8")
-    links = re.findall(r'<a href="#([^"]+)" class="xref">([^<]+)</a>', page)
+    links = re.findall(r'<a href="#([^"]+)" class="quarto-xref">([^<]+)</a>', page)
     assert len(links) > 30
     ids = set(re.findall(r'id="([^"]+)"', page))
     for target, text in links:
         assert target in ids
         assert re.match(r"(Figure|Table|Equation|Section|Chapter)\s1(\.\d+)*$", text) or not text[0].isdigit(), text
-    assert ("fig-energy-per-inference", "Figure 1.5") in [(t, x.replace("\xa0", " ")) for t, x in links]
+    assert ("fig-energy-per-inference", "Figure 1.5") in [(t, x.replace("\xa0", " ").replace("&nbsp;", " ")) for t, x in links]
     assert '<span class="xref-unresolved">?@sec-introduction</span>' in page
 
 
 def test_callouts_citations_sidenotes_and_numbered_sections(fixture_site):
     out, _, _ = fixture_site
     page = (out / "ml_systems.html").read_text(encoding="utf-8")
-    assert page.count('class="callout callout-notebook"') == 11
-    assert '<details class="callout callout-checkpoint"' in page
+    assert len(re.findall(r'class="callout callout-style-default callout-notebook[ "]', page)) == 11
+    assert '<details class="callout callout-style-default callout-checkpoint' in page
     assert "quiz-end" not in page
     assert len(re.findall(r'class="csl-entry"', page)) == 19
     assert "???" not in visible_text(page)
     assert page.count('class="sidenote"') >= 20
-    assert re.search(r'<h2 id="sec-ml-systems-deployment-paradigm-framework-0d25"[^>]*><span class="header-section-number">1\.1</span>', page)
+    assert re.search(r'<section id="sec-ml-systems-deployment-paradigm-framework-0d25" class="level2">\s*'
+                     r'<h2 class="anchored" data-anchor-id="sec-ml-systems-deployment-paradigm-framework-0d25"><span class="header-section-number">1\.1</span>', page)
     assert '<nav class="chapter-minitoc"' in page and '<figure class="mlsys-stack">' in page
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="ml_systems.html" rel="next"' in index
-    assert re.search(r'<a href="ml_systems.html#sec-ml-systems" class="xref">Chapter\xa0?\s?1</a>', index)
+    assert re.search(r'<a href="ml_systems.html#sec-ml-systems" class="quarto-xref">Chapter\xa0?\s?1</a>', index)
 
 
 def test_search_index_covers_the_sections(fixture_site):
@@ -192,7 +194,7 @@ def test_a_callout_title_is_no_section_and_notes_stay_out_of_titles(book_factory
     page = (tmp_path / "site" / "ch.html").read_text(encoding="utf-8")
     numbers = re.findall(r'class="header-section-number">([^<]+)</span> ([^<]+)<', page)
     assert numbers == [("1", "Chapter with a note"), ("1.1", "First"), ("1.2", "Second")]
-    assert 'class="xref">Section 1.2</a>' in page
+    assert 'class="quarto-xref">Section 1.2</a>' in page
     assert re.search(r"<title>Chapter with a note – ", page)
     assert 'alt="A picture"' in page
     assert "Title note." in page and "Picture note." in page  # still shown, as side notes
@@ -227,9 +229,9 @@ def test_labelled_items_show_their_numbers_without_a_reference_in_their_chapter(
         """})
     status, stdout, _ = build(root, tmp_path / "site")
     assert status == 0, stdout
-    page = (tmp_path / "site" / "two.html").read_text(encoding="utf-8").replace("\xa0", " ")
-    assert '<span class="figure-number">Figure 2.1:</span> A plot.' in page
-    assert re.search(r'<span class="table-number">Table 2\.1:</span>\s*Data', page)
+    page = (tmp_path / "site" / "two.html").read_text(encoding="utf-8").replace("\xa0", " ").replace("&nbsp;", " ")
+    assert re.search(r'quarto-float-fig" id="fig-[^"]+-caption">\s*Figure 2\.1: A plot\.', page)
+    assert re.search(r'quarto-float-tbl" id="tbl-[^"]+-caption">\s*Table 2\.1: Data', page)
     assert '<span class="equation-number">(2.1)</span>' in page
 
 
@@ -279,19 +281,19 @@ def test_part_pages_and_lettered_appendices(book_factory, tmp_path):
     status, stdout, _ = build(root, tmp_path / "site")
     assert status == 0, stdout
     site = tmp_path / "site"
-    index = (site / "index.html").read_text(encoding="utf-8").replace("\xa0", " ")
+    index = (site / "index.html").read_text(encoding="utf-8").replace("\xa0", " ").replace("&nbsp;", " ")
     nav = index[index.index('<nav class="sidebar"'):index.index("</nav>")]
     assert [" ".join(TAG.sub(" ", item).split()) for item in re.findall(r"<li.*?</li>", nav)] == [
         "Preface", "The First Part", "1 One", "Appendices", "A Extra material"]
     assert '<li class="part-title"><a href="intro.html">The First Part</a></li>' in nav
-    assert 'class="xref">Section A.1</a>' in index and 'class="xref">Table A.1</a>' in index
-    assert 'class="xref">Appendix A</a>' in index
+    assert 'class="quarto-xref">Section A.1</a>' in index and 'class="quarto-xref">Table A.1</a>' in index
+    assert 'class="quarto-xref">Appendix A</a>' in index
     part = (site / "intro.html").read_text(encoding="utf-8")
     assert "What this part is about." in part and "header-section-number" not in part  # a part takes no number
-    appendix = (site / "app.html").read_text(encoding="utf-8").replace("\xa0", " ")
+    appendix = (site / "app.html").read_text(encoding="utf-8").replace("\xa0", " ").replace("&nbsp;", " ")
     # Headed "Appendix A" (crossref: appendix-title), not "Chapter A".
     assert re.search(r'class="header-section-number appendix-number">Appendix A</span> Extra material', appendix)
-    assert '<span class="table-number">Table A.1:</span>' in appendix
+    assert re.search(r'quarto-float-tbl" id="tbl-[^"]+-caption">\s*Table A\.1:', appendix)
 
 
 SUBFIGURES_AND_CELL_TABLES = {"ch.qmd": """
@@ -355,7 +357,7 @@ def test_capitalised_references_and_reference_prefixes(book_factory, tmp_path):
     (root / "a.png").write_bytes(tiny_png())
     page, text = built_page(root, tmp_path, "ch")
     assert "Figure 1.1 starts a sentence; Fig. 1.1 is short; see Figure 1.1, left has both." in text
-    assert page.count('href="#fig-pic" class="xref"') == 3
+    assert page.count('href="#fig-pic" class="quarto-xref"') == 3
 
 
 def test_callout_icon_and_appearance_attributes(book_factory, tmp_path):
@@ -379,9 +381,9 @@ def test_callout_icon_and_appearance_attributes(book_factory, tmp_path):
     page = (tmp_path / "site" / "ch.html").read_text(encoding="utf-8")
     callouts = re.findall(r'<div class="(callout [^"]*)"[^>]*>\s*<div class="callout-header">(.*?)</div>', page, re.S)
     assert [(classes, "callout-icon" in header) for classes, header in callouts] == [
-        ("callout callout-note callout-no-icon", False),
-        ("callout callout-tip callout-simple", True),
-        ("callout callout-warning callout-minimal callout-no-icon", False),
+        ("callout callout-style-default callout-note callout-no-icon", False),
+        ("callout callout-style-simple callout-tip", True),
+        ("callout callout-style-minimal callout-warning callout-no-icon", False),
     ]
 
 
@@ -410,7 +412,7 @@ def test_code_listings_are_numbered_captioned_and_referenced(book_factory, tmp_p
     assert "Listing 1.1: A loop over tokens. for token in tokens:" in text
     assert "Listing 1.2: The cell that computes it. answer = 6 * 7" in text
     assert "See Listing 1.1 and Listing 1.2." in text
-    assert '<div id="lst-loop" class="listing">' in page and 'href="#lst-cell" class="xref"' in page
+    assert '<div id="lst-loop" class="quarto-float quarto-figure quarto-figure-center listing">' in page and 'href="#lst-cell" class="quarto-xref"' in page
 
 
 def test_a_cell_with_subcaptions_makes_one_figure_with_parts(book_factory, tmp_path):
@@ -433,7 +435,8 @@ def test_a_cell_with_subcaptions_makes_one_figure_with_parts(book_factory, tmp_p
     page, text = built_page(root, tmp_path, "ch")
     assert "(a) Rising (b) Falling Figure 1.1: Two plots." in text
     assert "See Figure 1.1, Figure 1.1 (a) and Figure 1.1 (b)." in text
-    assert '<figure id="fig-two" class="figure layout-columns" style="--layout-columns: 2">' in page
+    assert '<div id="fig-two" class="quarto-float quarto-figure quarto-figure-center">' in page
+    assert '<div class="quarto-layout-panel" data-layout-ncol="2" style="--layout-columns: 2">' in page
 
 
 THEOREMS = {
@@ -473,8 +476,8 @@ def test_theorem_like_blocks_are_numbered_per_kind_and_referenced(book_factory, 
     assert "1.1 First Definition 1.1 (Ridge point). The arithmetic intensity" in text
     assert "Definition 1.2 (Roofline). A bound" in text and "Theorem 1.1. Attainable" in text
     assert "1.2 Second See Definition 1.1, Definition 1.2 and Theorem 1.1." in text  # the name is no section
-    two = (tmp_path / "site" / "two.html").read_text(encoding="utf-8").replace("\xa0", " ")
-    assert '<a href="one.html#def-roof" class="xref">Definition 1.2</a>' in two
+    two = (tmp_path / "site" / "two.html").read_text(encoding="utf-8").replace("\xa0", " ").replace("&nbsp;", " ")
+    assert '<a href="one.html#def-roof" class="quarto-xref">Definition 1.2</a>' in two
 
 
 CROSS_REFERENCED_CALLOUTS = {"ch.qmd": """
@@ -506,7 +509,7 @@ def test_callouts_with_an_id_are_numbered_and_referenced(book_factory, tmp_path)
     root = book_factory(CROSS_REFERENCED_CALLOUTS)
     status, stdout, _ = build(root, tmp_path / "site")
     assert status == 0 and "0 warnings" in stdout, stdout
-    page = (tmp_path / "site" / "ch.html").read_text(encoding="utf-8").replace("\xa0", " ")
+    page = (tmp_path / "site" / "ch.html").read_text(encoding="utf-8").replace("\xa0", " ").replace("&nbsp;", " ")
     labels = re.findall(r'<div id="([^"]+)" class="callout[^>]*>\s*<div class="callout-header">.*?'
                         r'<span class="callout-label">([^<]+)</span>', page, re.S)
     assert labels == [("tip-cache", "Tip 1.1"), ("tip-batch", "Tip 1.2"), ("wrn-stale", "Warning 1.1"),

@@ -29,6 +29,14 @@ def test_expansion_and_where_each_line_came_from(tmp_path):
         ("c.qmd", 3), ("c.qmd", 4), ("c.qmd", 5), ("c.qmd", 6)]
 
 
+def test_an_include_path_in_quotes_may_hold_spaces(tmp_path):
+    (tmp_path / "_part one.md").write_text("quoted content\n")
+    text = '{{< include "_part one.md" >}}\n{{< include \'_part one.md\' >}}\n'
+    combined, _, problems = expand_includes(tmp_path / "c.qmd", text, "c.qmd", tmp_path, shown)
+    assert problems == []
+    assert combined == "quoted content\nquoted content\n"
+
+
 def test_a_cycle_a_missing_file_and_an_inline_include_are_errors_at_the_include(tmp_path):
     (tmp_path / "loop.qmd").write_text("x\n{{< include c.qmd >}}\n")
     text = "{{< include loop.qmd >}}\n{{< include gone.qmd >}}\nText {{< include loop.qmd >}} here.\n"

@@ -624,3 +624,30 @@ def test_callouts_with_an_id_are_numbered_and_linked_in_the_pdf(book_factory, tm
     assert "TIP 1.1 · Cache it" in text and "TIP 1.2 · Batch it" in text and "WARNING 1.1" in text
     assert "DEFINITION 1.1 · Ridge point" in text
     assert "See Tip 1.1, Tip 1.2, Warning 1.1 and Definition 1.1." in text
+
+
+def test_a_note_holding_a_code_block_typesets_in_the_margin_and_in_a_callout(book_factory, tmp_path: Path) -> None:
+    # Verbatim cannot stand in a macro's argument: the note's code is set as inline code, line by line.
+    root = book_factory({"notes.qmd": """
+        # Notes
+
+        Text with a side note.[^side]
+
+        ::: {.callout-note}
+        A note in a box.[^boxed]
+        :::
+
+        [^side]: Run it:
+
+            ```
+            make pdf_side
+            ```
+
+        [^boxed]: Or this:
+
+            ```
+            make pdf_boxed
+            ```
+        """})
+    text = built_pdf_text(root, tmp_path)
+    assert "make pdf_side" in text and "make pdf_boxed" in text

@@ -43,7 +43,7 @@ def test_expansion_rules():
         (6, 35): ("Ada", None),
         (6, 67): ("The front matter's subtitle", None),
         (6, 95): ("The Book", None),
-        (7, 7): ("`<kbd>Ctrl-C</kbd>`{=html}", None),
+        (7, 7): ('`<kbd aria-hidden="true" data-mode="default" title="Ctrl-C">Ctrl-C</kbd><span class="visually-hidden">Ctrl-C</span>`{=html}', None),
         (9, 1): ("", None),
         (11, 9): ("{{< var version >}}", None),
         (11, 42): (None, "the 'video' shortcode is not supported (only meta, var, pagebreak, kbd, and include); it is shown as written"),
@@ -80,7 +80,7 @@ def test_expanded_in_the_page_and_the_pdf(book_factory, tmp_path):
     assert status == 0, stdout
     page = (tmp_path / "site" / "codes.html").read_text(encoding="utf-8")
     assert "Version 2.1, lead Ada, subtitle The front matter’s subtitle, book Test book." in page
-    assert "Press <kbd>Ctrl-C</kbd> to stop." in page
+    assert 'Press <kbd aria-hidden="true" data-mode="default" title="Ctrl-C">Ctrl-C</kbd><span class="visually-hidden">Ctrl-C</span> to stop.' in page
     assert "Escaped {{&lt; var version &gt;}}." in page
     assert "<code>{{&lt; var version &gt;}}</code> in code is text." in page
 

@@ -70,7 +70,8 @@ class _Markup(HTMLParser):
         if attrs.get("id"):
             self.ids.add(attrs["id"])
         if "callout" in classes:
-            kinds = [c[len("callout-"):] for c in classes if c.startswith("callout-")]
+            kinds = [c[len("callout-"):] for c in classes if c.startswith("callout-")
+                     and not c.startswith("callout-style-") and c not in ("callout-titled", "callout-no-icon")]
             self.callouts.append((kinds[0] if kinds else "", attrs.get("style") or ""))
 
 
@@ -220,9 +221,11 @@ def test_sample_shows_the_whole_markup_contract():
     classes = {
         "topbar", "sidebar-toggle", "book-title", "search", "search-results", "theme-toggle", "page", "sidebar",
         "chapter-list", "part-title", "chapter", "current", "chapter-number", "content", "chapter-title",
-        "header-section-number", "sidenote-ref", "sidenote", "sidenote-number", "xref", "xref-unresolved",
-        "citation", "callout", "callout-header", "callout-icon", "callout-label", "callout-title", "callout-body",
-        "task-list", "figure", "figure-number", "table-wrap", "table-number", "equation", "equation-number",
+        "header-section-number", "sidenote-ref", "sidenote", "sidenote-number", "quarto-xref", "xref-unresolved",
+        "citation", "callout", "callout-style-default", "callout-titled", "callout-header", "callout-icon-container",
+        "callout-icon", "callout-title-container", "callout-label", "callout-title", "callout-body-container", "callout-body",
+        "task-list", "figure", "quarto-float", "quarto-figure", "quarto-float-fig", "quarto-float-tbl", "quarto-float-caption",
+        "figure-img", "table-wrap", "equation", "equation-number",
         "column-margin", "layout-narrow", "chapter-minitoc", "mlsys-stack", "references", "csl-bib-body",
         "csl-entry", "page-nav", "prev", "next", "page-nav-label", "page-nav-title", "page-toc",
         "toc-section-number",
@@ -309,8 +312,8 @@ def test_sample_page_phone_layout(tmp_path):
         })()""")
         assert state() == {"expanded": "false", "visible": False}, "the chapter list starts closed on a phone"
         facts = b.evaluate("""(() => {
-          const wrap = document.querySelector('#tbl-tiers').closest('.table-wrap');
-          const caption = wrap.querySelector('caption');
+          const wrap = document.querySelector('#tbl-tiers .table-wrap');
+          const caption = document.querySelector('#tbl-tiers figcaption');
           const note = document.querySelector('.sidenote');
           return {
                   tableScrolls: wrap.scrollWidth > wrap.clientWidth,

@@ -364,6 +364,23 @@ def filter_data(page: str, numbers: ChapterNumbers, targets: dict[str, Target], 
     }
 
 
+def meta_flags(config: dict[str, Any], front_matter: dict[str, Any]) -> dict[str, bool]:
+    """Which metadata keys are true, for `when-meta` / `unless-meta` (dotted paths, the
+    chapter's front matter over the book's configuration): key path -> truthiness."""
+    flags: dict[str, bool] = {}
+
+    def visit(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                visit(f"{prefix}.{key}" if prefix else str(key), inner)
+        flags[prefix] = value not in (None, False, "", "false", [], {}) if prefix else False
+
+    visit("", config)
+    visit("", front_matter)
+    flags.pop("", None)
+    return flags
+
+
 def parallel(workers: int, tasks: list[Callable[[], Any]]) -> list[Any]:
     """Run thunks on a thread pool (they wait on subprocesses), results in order."""
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:

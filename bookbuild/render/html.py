@@ -34,7 +34,7 @@ from ..references import is_local_path, local_path, resolve_local
 from .. import useroptions
 from . import latex_setup, scsstheme, site, theme, userfilters, userstyles
 from .cellcode import quarto_code_divs
-from .book import Build, bibliography_files, citation_style, cited_keys, filter_data, page_of, parallel, prepare_book, progress, render_chapter
+from .book import Build, meta_flags, bibliography_files, citation_style, cited_keys, filter_data, page_of, parallel, prepare_book, progress, render_chapter
 from .site import ChapterPage
 from .links import book_chapter_targets, with_chapter_links
 from .markdown import TIKZ_INFO, AssemblyInputs
@@ -42,7 +42,7 @@ from .pandoc import PandocError
 from .tikz import TikzError, compile_all, unbalanced
 from .userfilters import FilterError
 
-HTML_FILTERS = ["conditional", "crossref", "citeproc", "latex-commands", "callouts", "layout"]
+HTML_FILTERS = ["conditional", "crossref", "citeproc", "latex-commands", "callouts", "layout", "floats"]
 BODY_MARKER = "<!-- bookbuild:body -->"
 PARTS_TEMPLATE = f"$if(toc)$$table-of-contents$$endif$\n{BODY_MARKER}\n$body$\n"
 #: Cache stages of the records a page leaves for later one-chapter builds (search entries, value ledger).
@@ -97,10 +97,12 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     fresh: dict[str, tuple[str, str]] = {}  # page -> (search records, ledger) of the pages built now
     rendered = parallel(workers, [
         lambda j=j: _render_chapter(prepared.check, j[0], j[1], j[2],
-                                    filter_data(j[2].page, j[3], prepared.targets, book.palette, callouts=book.callouts,
-                                                referenced=cited_keys(j[1], prepared.crossref.custom_keys),
-                                                crossref=prepared.crossref, language=prepared.language,
-                                                layout=layout_json(book, "html", j[0].chapter.front_matter)),
+                                    {**filter_data(j[2].page, j[3], prepared.targets, book.palette, callouts=book.callouts,
+                                                   referenced=cited_keys(j[1], prepared.crossref.custom_keys),
+                                                   crossref=prepared.crossref, language=prepared.language,
+                                                   layout=layout_json(book, "html", j[0].chapter.front_matter)),
+                                     "cap_locations": cap_locations(book, j[0]),
+                                     "meta": meta_flags(book.config, j[0].chapter.front_matter)},
                                     cache, prepared.pandoc_timeout, prepared.language)
         for j in jobs])
 
@@ -114,7 +116,8 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
             continue
         body, toc, said = result
         entries = chapter_ledger(prepared.executed[loaded.chapter.path])
-        article = body + site.provenance_script(entries)
+        # No-break spaces as `&nbsp;`, as Quarto writes them (books' scripts and tests match the entity).
+        article = body.replace("\xa0", "&nbsp;") + site.provenance_script(entries)
         extras = _page_extras(book, loaded, page.page, said, out_dir, build.diagnostics, log, theme_css)
         output.write(page.page, site.page_html(book_title=book.title, page=page.page, title=page.title,
                                                entries=prepared.pages, article=article, toc=toc, **extras,
@@ -132,6 +135,20 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     output.finish(prune=not names)
     build.seconds = time.perf_counter() - started
     return build
+
+
+CAP_LOCATION_KEYS = ("fig-cap-location", "tbl-cap-location", "lst-cap-location")
+
+
+def cap_locations(book: Book, loaded: LoadedChapter) -> dict[str, str]:
+    """Where captions go (``fig-cap-location: top``, …), set for the website book-wide or in the
+    chapter's front matter (the chapter's wins): kind -> top|bottom|margin."""
+    found = {}
+    for key in CAP_LOCATION_KEYS:
+        values = useroptions.entries(book, key, "html", loaded.chapter, loaded.file)
+        if values and isinstance(values[-1].value, str):
+            found[key.split("-", 1)[0]] = values[-1].value
+    return found
 
 
 def _page_extras(book: Book, loaded: LoadedChapter | None, page: str, said: list[dict[str, Any]], out_dir: Path,
@@ -163,7 +180,7 @@ def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: dict[str, 
     said: list[dict[str, Any]] = []
     depth = chapter_toc_depth(loaded.chapter.front_matter) or toc_depth(book, "html") or DEFAULT_TOC_DEPTH
     notes = data.get("layout", {}).get("reference-location", "margin")
-    options = ["--to", "html5", "--toc", f"--toc-depth={depth}", "--mathml", "--wrap=none",
+    options = ["--to", "html5", "--section-divs", "--toc", f"--toc-depth={depth}", "--mathml", "--wrap=none",
                *([f"--reference-location={notes}"] if notes != "margin" else []),
                "--metadata", f"reference-section-title={language['section-title-references']}",
                "--metadata", f"pagetitle={page.title}", *lang_option(language, chapter_lang(loaded.chapter.front_matter))]
@@ -177,7 +194,8 @@ def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: dict[str, 
     toc, _, body = output.partition(BODY_MARKER)
     body = FOOTNOTES_SECTION.sub(lambda m: m.group(0) + f'\n<h2 class="footnotes-title">'
                                  f'{html.escape(language["section-title-footnotes"])}</h2>', body, count=1)
-    return quarto_code_divs(body.strip()), toc.replace('class="header-section-number"', 'class="toc-section-number"').strip(), said
+    return (quarto_code_divs(site.quarto_sections(body.strip())),
+            toc.replace('class="header-section-number"', 'class="toc-section-number"').strip(), said)
 
 
 def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, output: OutputFolder, cache: Cache,

@@ -45,7 +45,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement("makeindex", "texlive-binaries", "program"),
     Requirement("kpsewhich", "texlive-binaries", "program"),
     *_files("texlive-latex-base", "hyperref.sty", "bookmark.sty", "geometry.sty", "longtable.sty", "array.sty",
-            "calc.sty", "graphicx.sty", "amsmath.sty"),
+            "calc.sty", "graphicx.sty", "amsmath.sty", "amsthm.sty"),
     *_files("texlive-base", "amssymb.sty"),
     *_files("texlive-latex-recommended", "scrbook.cls", "scrhack.sty", "fontspec.sty", "unicode-math.sty", "xcolor.sty",
             "booktabs.sty", "caption.sty", "subcaption.sty", "newfloat.sty", "float.sty", "fancyvrb.sty", "etoolbox.sty", "microtype.sty"),

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 from ..crossrefconfig import CrossrefConfig
 from ..references import CALLOUT_KINDS, THEOREM_KINDS
 
-EQ_LABEL = re.compile(r"^\{#(eq-[^\s}]+)\}$")
+EQ_LABEL = re.compile(r"^\{#(eq-[^\s}]+)(?:\}|$)")  # `{#eq-x}`, or `{#eq-x alt="…"}` starting so
 DEFAULT_CONFIG = CrossrefConfig()
 
 

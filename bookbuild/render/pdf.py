@@ -50,7 +50,7 @@ from ..project import Book
 from ..references import bibliography_keys, is_local_path, xref_kind
 from .. import useroptions
 from . import latex_setup, theme, userfilters, userstyles
-from .book import Build, PreparedBook, bibliography_files, citation_style, cited_in_order, cited_keys, filter_data, output_stem, parallel, prepare_book, progress, render_chapter
+from .book import Build, PreparedBook, bibliography_files, citation_style, cited_in_order, cited_keys, filter_data, meta_flags, output_stem, parallel, prepare_book, progress, render_chapter
 from .latex_crossref import CHAPTER_NUMBERS, PLAIN_NUMBERS, crossref_preamble, latex_text as latex_escape
 from .latex_language import babel_locale, hyphenation_warning, language_preamble, no_locale_warning
 from .latex_run import LatexResult, compile_document
@@ -197,6 +197,7 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
             data = filter_data(page.page, numbers, prepared.targets, book.palette, callouts=book.callouts, referenced=referenced,
                                single_document=True, crossref=prepared.crossref, language=prepared.language,
                                layout=layout_json(book, "latex", loaded.chapter.front_matter))
+            data["meta"] = meta_flags(book.config, loaded.chapter.front_matter)
             for kind, style in [*data["callouts"]["kinds"].items(), ("default", data["callouts"]["default"])]:
                 if kind in icons:
                     style["icon_pdf"] = icons[kind]

@@ -15,7 +15,9 @@ from typing import Iterable
 
 from ..language import Language
 
-SECTION_HEADING = re.compile(r"<h([1-3])\b[^>]*\bid=\"([^\"]+)\"[^>]*>(.*?)</h\1>", re.S)
+# Quarto's sections (Pandoc's --section-divs): <section id="x" class="level2"><h2 class="anchored" …>.
+SECTION_HEADING = re.compile(r"<section id=\"([^\"]+)\" class=\"level([1-3])\">\s*<h\2\b[^>]*>(.*?)</h\2>", re.S)
+SECTION_OPEN = re.compile(r"<section id=\"([^\"]*)\" class=\"(level\d)[^\"]*\"[^>]*>")
 TAG = re.compile(r"<[^>]+>")
 DROP_ELEMENTS = re.compile(r"<(svg|math|script|style)\b.*?</\1>", re.S)
 SPACES = re.compile(r"\s+")
@@ -175,10 +177,16 @@ def search_entries(page: str, chapter_title: str, body: str) -> list[dict[str, s
         records.append({
             "title": plain_text(match.group(3)),
             "chapter": chapter_title,
-            "url": f"{page}#{match.group(2)}",
+            "url": f"{page}#{match.group(1)}",
             "text": text[:MAX_SECTION_TEXT],
         })
     return records
+
+
+def quarto_sections(body: str) -> str:
+    """Sections as Quarto writes them: the id and ``levelN`` on the section, the heading's other
+    classes and attributes (``chapter-title``, ``anchored``) on the heading only."""
+    return SECTION_OPEN.sub(r'<section id="\1" class="\2">', body)
 
 
 def plain_text(fragment: str) -> str:

@@ -705,20 +705,23 @@
 
   function initTabsets() {
     Array.prototype.forEach.call(doc.querySelectorAll(".panel-tabset"), function (set) {
-      var tabs = Array.prototype.slice.call(set.querySelectorAll(":scope > .tabset-nav > [role=tab]"));
-      var panels = Array.prototype.slice.call(set.querySelectorAll(":scope > .tab-panel"));
+      var tabs = Array.prototype.slice.call(set.querySelectorAll(":scope > .nav-tabs > .nav-item > [role=tab]"));
+      var panels = Array.prototype.slice.call(set.querySelectorAll(":scope > .tab-content > .tab-pane"));
       if (!tabs.length || tabs.length !== panels.length) return;
       function select(chosen, focus) {
         tabs.forEach(function (tab, i) {
           var on = i === chosen;
           tab.setAttribute("aria-selected", on ? "true" : "false");
           tab.tabIndex = on ? 0 : -1;
+          tab.classList.toggle("active", on);
+          panels[i].classList.toggle("active", on);
           panels[i].hidden = !on;
         });
         if (focus) tabs[chosen].focus();
       }
       tabs.forEach(function (tab, i) {
-        tab.addEventListener("click", function () { select(i, false); });
+        // a.nav-link href="" (Quarto's markup): a click switches the tab, never follows the link.
+        tab.addEventListener("click", function (event) { event.preventDefault(); select(i, false); });
         tab.addEventListener("keydown", function (event) {
           var step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
           if (!step) return;
@@ -727,13 +730,14 @@
         });
       });
       set.classList.add("tabs-ready");
-      select(0, false);
+      var first = panels.findIndex(function (p) { return p.classList.contains("active"); });
+      select(first < 0 ? 0 : first, false);
       // A link to something inside another panel opens that panel.
       function openTarget() {
         var id;
         try { id = decodeURIComponent(window.location.hash.slice(1)); } catch (e) { return; }
         var target = id && doc.getElementById(id);
-        var panel = target && panels.indexOf(target.closest(".tab-panel"));
+        var panel = target && panels.indexOf(target.closest(".tab-pane"));
         if (panel > 0 || panel === 0) { select(panel, false); target.scrollIntoView(); }
       }
       window.addEventListener("hashchange", openTarget);

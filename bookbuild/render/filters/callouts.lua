@@ -40,37 +40,47 @@ local function html_callout(div, kind, style, title, body)
   local collapse = div.attributes.collapse or style.collapse
   local open_tag, close_tag, head_open, head_close
   local color = book.escape_html(style.color or '')
-  local classes = 'callout callout-' .. kind
-  -- Quarto's `appearance="simple|minimal"` (lighter boxes) and `icon="false"`.
+  -- Quarto's classes: `callout-style-default|simple|minimal` (`appearance`; the
+  -- lighter boxes), the kind, `callout-titled` when it has a title, `icon="false"`.
   local appearance = div.attributes.appearance or style.appearance
-  if appearance == 'simple' or appearance == 'minimal' then classes = classes .. ' callout-' .. appearance end
+  if appearance ~= 'simple' and appearance ~= 'minimal' then appearance = 'default' end
+  local classes = 'callout callout-style-' .. appearance .. ' callout-' .. kind
+  if #title > 0 then classes = classes .. ' callout-titled' end
   local icon = div.attributes.icon ~= 'false'
   if not icon then classes = classes .. ' callout-no-icon' end
+  for _, class in ipairs(div.classes) do
+    if not class:match('^callout%-') then classes = classes .. ' ' .. book.escape_html(class) end
+  end
   -- Its id, when it has one, so a link or a reference lands on it.
   local id = div.identifier ~= '' and (' id="' .. book.escape_html(div.identifier) .. '"') or ''
   if book.format() == 'epub' then
     -- E-readers: always open (few show <details>), styled by kind from the EPUB's stylesheet
     -- (no inline style), the label's words saying what kind it is on a grey screen too.
-    open_tag = '<div' .. id .. ' class="' .. classes .. '" role="note">'
+    open_tag = '<div' .. id .. ' class="' .. classes .. '" data-callout="' .. book.escape_html(kind) .. '" role="note">'
     head_open, head_close, close_tag = '<div class="callout-header">', '</div>', '</div>'
   elseif collapse == 'true' or collapse == 'false' then
-    open_tag = '<details' .. id .. ' class="' .. classes .. '" style="--callout-color: ' .. color .. '"' .. (collapse == 'false' and ' open' or '') .. '>'
+    open_tag = '<details' .. id .. ' class="' .. classes .. '" data-callout="' .. book.escape_html(kind) ..
+      '" style="--callout-color: ' .. color .. '"' .. (collapse == 'false' and ' open' or '') .. '>'
     head_open, head_close, close_tag = '<summary class="callout-header">', '</summary>', '</details>'
   else
-    open_tag = '<div' .. id .. ' class="' .. classes .. '" style="--callout-color: ' .. color .. '">'
+    open_tag = '<div' .. id .. ' class="' .. classes .. '" data-callout="' .. book.escape_html(kind) ..
+      '" style="--callout-color: ' .. color .. '">'
     head_open, head_close, close_tag = '<div class="callout-header">', '</div>', '</div>'
   end
+  -- Quarto's header: div.callout-icon-container > i.callout-icon, then div.callout-title-container
+  -- (here the kind's label stays visible before the title).
   local header = pandoc.Inlines({pandoc.RawInline('html', head_open ..
-    (icon and ('<span class="callout-icon" aria-hidden="true">' .. (style.icon_svg or '') .. '</span>') or '') ..
-    '<span class="callout-label">' .. book.escape_html(style.label or kind) .. '</span>')})
+    (icon and ('<div class="callout-icon-container"><i class="callout-icon" aria-hidden="true">' .. (style.icon_svg or '') ..
+      '</i></div>') or '') ..
+    '<div class="callout-title-container"><span class="callout-label">' .. book.escape_html(style.label or kind) .. '</span>')})
   if #title > 0 then
     header:insert(pandoc.RawInline('html', '<span class="callout-title">'))
     header:extend(title)
     header:insert(pandoc.RawInline('html', '</span>'))
   end
-  header:insert(pandoc.RawInline('html', head_close))
+  header:insert(pandoc.RawInline('html', '</div>' .. head_close))
   local out = pandoc.Blocks({pandoc.RawBlock('html', open_tag), pandoc.Plain(header),
-    pandoc.RawBlock('html', '<div class="callout-body">')})
+    pandoc.RawBlock('html', '<div class="callout-body-container callout-body">')})
   out:extend(body)
   out:insert(pandoc.RawBlock('html', '</div>' .. close_tag))
   return out

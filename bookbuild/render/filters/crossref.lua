@@ -40,15 +40,15 @@ local function caption_lead(kind, number)
   return (word ~= '' and (word .. '\u{A0}') or '') .. number .. data.crossref.title_delim
 end
 
+-- The caption's lead as plain text, as Quarto writes it (a book's CSS for Quarto
+-- expects no element around it).
 local function number_span(kind, label)
   local t = target(label)
   if not t or t.number == '' then return nil end
-  local class = ({fig = 'figure', tbl = 'table'})[kind] or 'float'
-  class = class .. '-number'
   -- A part of a figure ("1.2 (a)") is captioned by its letter alone.
   local part = t.number:match('%((%w+)%)$')
-  if part then return pandoc.Span({pandoc.Str('(' .. part .. ')')}, {class = class}) end
-  return pandoc.Span({pandoc.Str(caption_lead(kind, t.number))}, {class = class})
+  if part then return pandoc.Str('(' .. part .. ')') end
+  return pandoc.Str(caption_lead(kind, t.number))
 end
 
 local function with_number(caption_blocks, kind, label)
@@ -96,12 +96,45 @@ local function Header(h)
     h.content = lead
   end
   if h.level == 1 then h.classes:insert('chapter-title') end
+  if not latex and h.identifier ~= '' then
+    -- Quarto's heading inside its section (the id is the section's).
+    h.classes:insert('anchored')
+    h.attributes['data-anchor-id'] = h.identifier
+  end
   return h
 end
 
 -- `::: {#fig-x fig-cap="…" fig-alt="…"}` (or a last paragraph as the caption).
 -- "**Definition 1.2 (Name).**" runs into the block's first paragraph; the name
 -- is the `name` attribute or the block's first heading.
+-- LaTeX environments of the theorem kinds (amsthm, theme/latex-preamble.tex), as Quarto names them.
+local THEOREM_ENV = {thm = 'theorem', lem = 'lemma', cor = 'corollary', prp = 'proposition', cnj = 'conjecture',
+  def = 'definition', exm = 'example', exr = 'exercise'}
+
+local function latex_of(inlines)
+  return (pandoc.write(pandoc.Pandoc({pandoc.Plain(inlines)}), 'latex'):gsub('%s+$', ''))
+end
+
+-- A list, a table, … right after `\begin{env}[…]` needs a paragraph started first.
+local function leave_vmode(content)
+  local first = 1
+  while content[first] and content[first].t == 'RawBlock' do first = first + 1 end
+  local block = content[first]
+  return (block and block.t ~= 'Para' and block.t ~= 'Plain') and '\n\\leavevmode' or ''
+end
+
+-- In LaTeX: `\begin{theorem}[Name]` with its anchor, headed "Theorem 1.2" (the
+-- book's number, through \booktheoremname) unless the book defines the environment itself.
+local function latex_theorem(div, kind, text, name, content)
+  local env = THEOREM_ENV[kind] or 'theorem'
+  local out = pandoc.Blocks({pandoc.RawBlock('latex', '\\renewcommand\\booktheoremname{' .. latex_of({pandoc.Str(text)}) ..
+    '}\\begin{' .. env .. '}[' .. (name and latex_of(name) or '') .. ']' .. leave_vmode(content) ..
+    '\n\\protect\\hypertarget{' .. div.identifier .. '}{}\\label{' .. div.identifier .. '}')})
+  out:extend(content)
+  out:insert(pandoc.RawBlock('latex', '\\end{' .. env .. '}'))
+  return out
+end
+
 local function theorem(div)
   local content = div.content:clone()
   local name = div.attributes.name and book.markdown_inlines(div.attributes.name) or nil
@@ -113,6 +146,7 @@ local function theorem(div)
   local kind = div.identifier:match('^(%a+)%-')
   -- "Definition 1.2": the caption word (`crossref: def-title`), as Quarto heads a theorem.
   local text = t and t.number ~= '' and ((data.crossref.titles[kind] or kind) .. ' ' .. t.number) or (t and t.text)
+  if latex and THEOREM_ENV[kind] then return latex_theorem(div, kind, text or div.identifier, name, content) end
   local head = pandoc.Inlines({pandoc.Str(text or div.identifier)})
   if name then
     head:insert(pandoc.Space())
@@ -171,10 +205,79 @@ local function custom_float(div, key, spec)
   return pandoc.Figure(book.plain(content), {long = with_number(caption, key, div.identifier)}, attr)
 end
 
-local table_div  -- defined below, after Table
+local latex_table_div  -- defined below, after Table
+
+-- `::: {#tbl-x}` around a table (or anything) with its caption as the last
+-- paragraph, `tbl-cap`, or the table's own caption: a table float (floats.lua).
+local function table_div(div)
+  local caption, content = div_caption(div, 'tbl')
+  if #caption == 0 then
+    -- A raw HTML table's own <caption>.
+    content = content:walk({RawBlock = function(raw)
+      local text = #caption == 0 and raw.format == 'html' and raw.text:match('<caption[^>]*>(.-)</caption>')
+      if text then
+        caption = pandoc.read(text, 'html').blocks
+        raw.text = raw.text:gsub('<caption[^>]*>.-</caption>%s*', '', 1)
+        return raw
+      end
+    end})
+  end
+  if #caption == 0 then
+    content = content:walk({Table = function(tbl)
+      if #caption == 0 and #tbl.caption.long > 0 then
+        caption = tbl.caption.long
+        tbl.caption.long = pandoc.Blocks({})
+        return tbl
+      end
+    end})
+  end
+  return pandoc.Figure(book.plain(content), {long = with_number(caption, 'tbl', div.identifier)},
+    pandoc.Attr(div.identifier, {'table'}, {}))
+end
+
+-- `::: {.proof}`, `.remark`, `.solution` (unnumbered; `name="…"` or a first heading
+-- names it): "*Proof.*" runs into the first paragraph, in `span.proof-title` as in
+-- Quarto; in LaTeX amsthm's `proof` and the preamble's `remark` and `solution`.
+local PROOF_WORDS = {proof = 'Proof', remark = 'Remark', solution = 'Solution'}
+
+local function proof(div, class)
+  local content = div.content:clone()
+  local name = div.attributes.name and book.markdown_inlines(div.attributes.name) or nil
+  if not name and #content > 0 and content[1].t == 'Header' then
+    name = content[1].content
+    content:remove(1)
+  end
+  div.attributes.name = nil
+  if latex then
+    local out = pandoc.Blocks({pandoc.RawBlock('latex', '\\begin{' .. class .. '}' ..
+      (name and ('[' .. latex_of(name) .. ']') or '') .. leave_vmode(content))})
+    out:extend(content)
+    out:insert(pandoc.RawBlock('latex', '\\end{' .. class .. '}'))
+    return out
+  end
+  local title = pandoc.Inlines({pandoc.Emph({pandoc.Str(PROOF_WORDS[class])})})
+  if class == 'solution' and name then title = pandoc.Inlines({pandoc.Emph(name)})
+  elseif name then
+    title:extend({pandoc.Space(), pandoc.Str('(')})
+    title:extend(name)
+    title:insert(pandoc.Str(')'))
+  end
+  title:extend({pandoc.Str('.'), pandoc.Space()})
+  local lead = pandoc.Span(title, {class = 'proof-title'})
+  local block = content[1]
+  if block and (block.t == 'Para' or block.t == 'Plain') then
+    block.content:insert(1, lead)
+  else
+    content:insert(1, pandoc.Para({lead}))
+  end
+  div.content = content
+  return div
+end
 
 local function Div(div)
-  if div.identifier:match('^tbl%-') then return table_div(div) end
+  for class in pairs(PROOF_WORDS) do
+    if div.classes:includes(class) then return proof(div, class) end
+  end
   local kind = div.identifier:match('^(%a+)%-')
   local custom = kind and data.crossref.custom[kind]
   if custom and custom ~= pandoc.json.null then return custom_float(div, kind, custom) end
@@ -185,10 +288,17 @@ local function Div(div)
     end
     return theorem(div)
   end
+  if kind == 'tbl' then
+    if latex then return latex_table_div(div) end
+    return table_div(div)
+  end
   if not div.identifier:match('^fig%-') then return nil end
   local caption, content = div_caption(div, 'fig')
   content = apply_alt(book.plain(content), div.attributes['fig-alt'])
-  local attr = pandoc.Attr(div.identifier, {'figure'}, {})
+  -- The div's own classes (`::: {#fig-x .border}`) stay on the float (floats.lua).
+  local classes = pandoc.List({'figure'})
+  if not latex then classes:extend(div.classes) end
+  local attr = pandoc.Attr(div.identifier, classes, {})
   if latex and div.attributes['fig-pos'] then attr.attributes['latex-placement'] = div.attributes['fig-pos'] end
   -- `layout-ncol=N`: its parts side by side, N to a row (book.css).
   local columns = tonumber(div.attributes['layout-ncol'])
@@ -203,6 +313,10 @@ local function Figure(fig)
   if fig.identifier:match('^fig%-') and not fig.classes:includes('figure') then
     fig.classes:insert('figure')
     fig.caption.long = with_number(fig.caption.long, 'fig', fig.identifier)
+  elseif fig.identifier:match('^tbl%-') and not latex and not fig.classes:includes('table') then
+    -- `![caption](x.png){#tbl-x}`: a table float whose content is a picture.
+    fig.classes:insert('table')
+    fig.caption.long = with_number(fig.caption.long, 'tbl', fig.identifier)
   end
   fig.content = apply_alt(fig.content, nil)
   return fig
@@ -210,6 +324,23 @@ end
 
 -- `![](x.png){#fig-x}` with no caption is not a Figure to Pandoc; make it one.
 local function Para(para)
+  -- `[![caption](x.png){#fig-x}](url)`: a figure (or table float) whose picture is a link.
+  local link = #para.content == 1 and para.content[1].t == 'Link' and para.content[1]
+  local img = link and #link.content == 1 and link.content[1].t == 'Image' and link.content[1]
+  local kind = img and img.identifier:match('^(%a+)%-')
+  if img and not kind and img.identifier == '' and #img.caption > 0 and not latex then
+    -- Unlabelled, with a caption: an unnumbered figure, as Quarto makes it.
+    local content = apply_alt(pandoc.Blocks({pandoc.Plain({link})}), nil)
+    return pandoc.Figure(content, {long = pandoc.Blocks({pandoc.Plain(img.caption)})}, pandoc.Attr('', {}))
+  end
+  if kind == 'fig' or (kind == 'tbl' and not latex) then
+    local label = img.identifier
+    img.identifier = ''
+    local caption = pandoc.Blocks({pandoc.Plain(img.caption)})
+    local content = apply_alt(pandoc.Blocks({pandoc.Plain({link})}), nil)
+    return pandoc.Figure(content, {long = with_number(#img.caption > 0 and caption or pandoc.Blocks({}), kind, label)},
+      pandoc.Attr(label, {kind == 'fig' and 'figure' or 'table'}))
+  end
   if #para.content == 1 and para.content[1].t == 'Image' and para.content[1].identifier:match('^fig%-') then
     local img = para.content[1]
     local label = img.identifier
@@ -232,16 +363,27 @@ local function Para(para)
     while j <= #para.content and (para.content[j].t == 'Space' or para.content[j].t == 'SoftBreak') do j = j + 1 end
     local nxt = para.content[j]
     local label = nxt and nxt.t == 'Str' and nxt.text:match('^{#(eq%-[^%s}]+)}$')
+    if not label and nxt and nxt.t == 'Str' and el.t == 'Math' and el.mathtype == 'DisplayMath' then
+      -- `$$ … $$ {#eq-x alt="…"}`: the attributes run over several inlines, up to the closing brace.
+      label = nxt.text:match('^{#(eq%-[^%s}]+)$')
+      if label then
+        local k = j + 1
+        while k <= #para.content and not pandoc.utils.stringify(para.content[k]):match('}$') do k = k + 1 end
+        if k > #para.content then label = nil else j = k end
+      end
+    end
     if el.t == 'Math' and el.mathtype == 'DisplayMath' and label then
       if #current > 0 then out:insert(pandoc.Para(current)) end
       current = pandoc.Inlines({})
       local t = target(label)
       if latex then
-        out:insert(pandoc.RawBlock('latex', '\\begin{equation}' .. el.text .. '\\label{' .. label .. '}\\end{equation}'))
+        out:insert(pandoc.RawBlock('latex', '\\begin{equation}\\protect\\phantomsection\\label{' .. label .. '}\n' ..
+          (el.text:gsub('^%s+', ''):gsub('%s+$', '')) .. '\n\\end{equation}'))
       else
+        -- Quarto's `span#eq-x > span.math`, with the number beside it.
         local number = t and t.number or '?'
-        out:insert(pandoc.Div({pandoc.Plain({el, pandoc.Span({pandoc.Str('(' .. number .. ')')}, {class = 'equation-number'})})},
-          pandoc.Attr(label, {'equation'})))
+        out:insert(pandoc.Para({pandoc.Span({pandoc.Span({el}, {class = 'math display'}), pandoc.Space(),
+          pandoc.Span({pandoc.Str('(' .. number .. ')')}, {class = 'equation-number'})}, pandoc.Attr(label, {'equation'}))}))
       end
       changed = true
       i = j + 1
@@ -256,11 +398,52 @@ local function Para(para)
   return out
 end
 
+-- Quarto's table classes (Bootstrap's names, styled by book.css): `.striped` is
+-- `table-striped`, …; `.responsive` asks for a `div.table-responsive` around it.
+local BOOTSTRAP = {striped = true, hover = true, bordered = true, borderless = true, sm = true,
+  primary = true, secondary = true, success = true, danger = true, warning = true, info = true, light = true, dark = true}
+local table_caption_top = true
+
+local function html_table_classes(tbl)
+  local responsive = false
+  local classes = pandoc.List({})
+  for _, class in ipairs(tbl.classes) do
+    if BOOTSTRAP[class] then classes:insert('table-' .. class)
+    elseif class == 'responsive' or class:match('^responsive%-') then responsive = 'table-' .. class
+    else classes:insert(class) end
+  end
+  if #tbl.caption.long > 0 and table_caption_top and not classes:includes('caption-top') then classes:insert('caption-top') end
+  tbl.classes = classes
+  -- Body rows are `odd` and `even`, as Quarto marks them for striping.
+  for _, body in ipairs(tbl.bodies) do
+    for n, row in ipairs(body.body) do
+      row.attr.classes = row.attr.classes:filter(function(c) return c ~= 'odd' and c ~= 'even' end)
+      row.attr.classes:insert(n % 2 == 1 and 'odd' or 'even')
+    end
+  end
+  return responsive
+end
+
 local function Table(tbl)
   if tbl.identifier:match('^tbl%-') then
     tbl.caption.long = with_number(tbl.caption.long, 'tbl', tbl.identifier)
   end
   if latex then return tbl end
+  local responsive = html_table_classes(tbl)
+  local label = tbl.identifier
+  local caption
+  if label:match('^tbl%-') then
+    -- A table float (floats.lua): the caption above the table, outside it.
+    caption = tbl.caption.long
+    tbl.caption.long = pandoc.Blocks({})
+    tbl.classes = tbl.classes:filter(function(c) return c ~= 'caption-top' end)
+    tbl.identifier = ''
+  end
+  local block = responsive and pandoc.Div({tbl}, {class = responsive}) or tbl
+  if caption then
+    return pandoc.Figure({pandoc.Div({block}, {class = 'table-wrap'})}, {long = caption}, pandoc.Attr(label, {'table'}))
+  end
+  tbl = block
   return pandoc.Div({tbl}, {class = 'table-wrap'})
 end
 
@@ -271,16 +454,28 @@ local function html_tables(text)
   return found
 end
 
--- In LaTeX, raw HTML would be dropped: a displayed HTML table becomes a real table.
+-- A raw HTML `<table>` is read as a table, as Quarto does, so it is numbered,
+-- captioned and styled like one (`data-quarto-disable-processing="true"` keeps it raw).
+-- In LaTeX, where raw HTML would be dropped, any displayed HTML table becomes a real table.
 local function RawBlock(raw)
-  if latex and raw.format == 'html' and raw.text:match('<[Tt][Aa][Bb][Ll][Ee]') then
-    local tables = html_tables(raw.text)
+  if raw.format ~= 'html' then return nil end
+  local text = raw.text
+  if latex then
+    if not text:match('<[Tt][Aa][Bb][Ll][Ee]') then return nil end
+    local tables = html_tables(text)
     if #tables > 0 then return tables end
+    return nil
   end
+  if not text:match('^%s*<table') or not text:match('</table>%s*$') or text:match('data%-quarto%-disable%-processing="true"') then
+    return nil
+  end
+  local ok, doc = pcall(pandoc.read, text, 'html')
+  if not ok or #doc.blocks ~= 1 or doc.blocks[1].t ~= 'Table' then return nil end
+  return Table(doc.blocks[1])
 end
 
--- `::: {#tbl-x}` around one table (a displayed HTML one too) and its caption: that table, numbered.
-table_div = function(div)
+-- In LaTeX, `::: {#tbl-x}` around one table (a displayed HTML one too) and its caption: that table, numbered.
+latex_table_div = function(div)
   local caption, content = div_caption(div, 'tbl')
   local tables = pandoc.Blocks({})
   for _, block in ipairs(content) do
@@ -305,6 +500,18 @@ local function CodeBlock(code)
   code.identifier = ''
   local t = target(label)
   local head = pandoc.Inlines({})
+  if not latex then
+    -- A listing float (floats.lua): "Listing 1.2: caption", above the code by default.
+    if t and t.number ~= '' then head:insert(pandoc.Str(caption_lead('lst', t.number))) end
+    if caption then
+      if #head > 0 then head:insert(pandoc.Space()) end
+      head:extend(book.markdown_inlines(caption))
+    end
+    local attr = pandoc.Attr(label, {'listing'}, {})
+    attr.attributes['lst-cap-location'] = code.attributes['lst-cap-location']
+    code.attributes['lst-cap-location'] = nil
+    return pandoc.Figure({code}, {long = #head > 0 and pandoc.Blocks({pandoc.Plain(head)}) or pandoc.Blocks({})}, attr)
+  end
   if t and t.number ~= '' then
     head:insert(pandoc.Span({pandoc.Strong({pandoc.Str(caption_lead('lst', t.number))})}, {class = 'listing-number'}))
   end
@@ -336,7 +543,7 @@ local function Cite(cite)
     else
       local text = t.text
       if c.mode == 'SuppressAuthor' and t.number ~= '' then text = t.number end
-      out:insert(pandoc.Link({pandoc.Str(text)}, t.href, '', {class = 'xref'}))
+      out:insert(pandoc.Link({pandoc.Str(text)}, t.href, '', {class = 'quarto-xref'}))
     end
     out:extend(c.suffix)
   end
@@ -346,9 +553,10 @@ end
 return {
   {Meta = function(meta)
     data = book.load(meta)
+    local where = data.cap_locations and data.cap_locations ~= pandoc.json.null and data.cap_locations.tbl
+    if where and where ~= pandoc.json.null then table_caption_top = where ~= 'bottom' end
     for _, kind in ipairs(data.xref_kinds) do XREF[kind] = true end
     for _, kind in ipairs(data.theorem_kinds) do THEOREM[kind] = true end
   end},
-  {Header = Header, Div = Div, Figure = Figure, Para = Para, Table = Table, CodeBlock = CodeBlock, Cite = Cite,
-   RawBlock = RawBlock},
+  {Header = Header, Div = Div, Figure = Figure, Para = Para, Table = Table, RawBlock = RawBlock, CodeBlock = CodeBlock, Cite = Cite},
 }

@@ -51,9 +51,22 @@ local function is_index(el)
   return el.t == 'RawInline' and (el.format == 'latex' or el.format == 'tex') and el.text:match('^%s*\\index%s*{') ~= nil
 end
 
+-- A code block in a note: verbatim cannot stand in a macro's argument, so its lines
+-- are set as inline code (escaped, argument-safe), one a line.
+local function argument_safe(blocks)
+  return blocks:walk({CodeBlock = function(code)
+    local lines = pandoc.Inlines({})
+    for line in (code.text .. '\n'):gmatch('(.-)\n') do
+      if #lines > 0 then lines:insert(pandoc.LineBreak()) end
+      lines:insert(pandoc.Code(line ~= '' and line or ' '))
+    end
+    return pandoc.Para(lines)
+  end})
+end
+
 -- A note written as Pandoc would write it (`\footnote{…}`), fixed as raw LaTeX.
 local function footnote(note)
-  return pandoc.RawInline('latex', latex_of_inlines(pandoc.Inlines({note})))
+  return pandoc.RawInline('latex', latex_of_inlines(pandoc.Inlines({pandoc.Note(argument_safe(note.content))})))
 end
 
 local function notes_to_footnotes(el)
@@ -69,7 +82,7 @@ local function caption_notes(caption, before)
   if count == 0 then return nil end
   local texts = {}
   caption.long = caption.long:walk({Note = function(note)
-    texts[#texts + 1] = '\\bookcaptionnote{' .. latex_of_blocks(note.content) .. '}'
+    texts[#texts + 1] = '\\bookcaptionnote{' .. latex_of_blocks(argument_safe(note.content)) .. '}'
     local ahead = before and #texts - count or #texts
     return pandoc.RawInline('latex', '\\bookcaptionmark{' .. ahead .. '}')
   end})
@@ -459,13 +472,29 @@ local function Blocks(blocks)
 end
 
 local function sidenote(note)
-  return pandoc.RawInline('latex', '\\booksidenote{' .. latex_of_blocks(note.content) .. '}')
+  return pandoc.RawInline('latex', '\\booksidenote{' .. latex_of_blocks(argument_safe(note.content)) .. '}')
+end
+
+local function latex_text_of(text)
+  return (pandoc.write(pandoc.Pandoc({pandoc.Plain({pandoc.Str(text)})}), 'latex'):gsub('%s+$', ''))
 end
 
 local function Link(link)
-  if not link.classes:includes('xref') then return nil end
+  if not link.classes:includes('quarto-xref') then return nil end
   local label = link.target:match('^#(.+)$')
   if label and data.absent and data.absent[label] then return link.content end
+  -- "Figure~\\ref{fig-x}", as Quarto writes it: LaTeX numbers figures, tables and
+  -- equations as the build does (latex_crossref.py); a figure's part keeps its text.
+  local t = label and data.targets and data.targets[label]
+  local kind = label and label:match('^(%a+)%-')
+  if t and t ~= pandoc.json.null and (kind == 'fig' or kind == 'tbl' or kind == 'eq') and t.number ~= ''
+      and not t.number:match('%(') then
+    local text = pandoc.utils.stringify(link.content)
+    local word = text:sub(-#t.number) == t.number and text:sub(1, -#t.number - 1):gsub('[%s\u{A0}]+$', '') or nil
+    if word then
+      return pandoc.RawInline('latex', (word ~= '' and (latex_text_of(word) .. '~') or '') .. '\\ref{' .. label .. '}')
+    end
+  end
 end
 
 function Pandoc(doc)

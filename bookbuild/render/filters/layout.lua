@@ -3,8 +3,10 @@
 -- `reference-location` is document, section or block (Pandoc places them then);
 -- with `citation-location: margin` each citation is followed by its works'
 -- bibliography entries, set in the margin; `{layout-narrow}` becomes a class;
--- a `.panel-tabset` becomes tabs, one per heading of its first heading level
--- (theme/book.js switches them; without scripts every panel shows, titled).
+-- a `.panel-tabset` becomes tabs, one per heading of its first heading level, in
+-- Quarto's (Bootstrap's) markup: `ul.nav.nav-tabs` of `a.nav-link`s, then
+-- `div.tab-content` of `div.tab-pane`s, the heading marked `.active` (else the
+-- first) active (theme/book.js switches them; without scripts every panel shows, titled).
 -- In the PDF a tabset's headings stay headings, unnumbered, as the numbering
 -- gives them no number (they are not sections).
 package.path = pandoc.path.directory(PANDOC_SCRIPT_FILE) .. '/?.lua;' .. package.path
@@ -46,29 +48,33 @@ local function tabset(div)
   local out, tabs = pandoc.Blocks({}), {}
   for _, block in ipairs(div.content) do
     if block.t == 'Header' and block.level == level then
-      tabs[#tabs + 1] = {title = html_of_inlines(block.content), blocks = pandoc.Blocks({})}
+      tabs[#tabs + 1] = {title = html_of_inlines(block.content), blocks = pandoc.Blocks({}),
+        active = block.classes:includes('active')}
     elseif #tabs == 0 then
       out:insert(block)
     else
       tabs[#tabs].blocks:insert(block)
     end
   end
-  local nav = {'<div class="panel-tabset"><div class="tabset-nav" role="tablist">'}
+  local active = 1
+  for i, tab in ipairs(tabs) do if tab.active then active = i; break end end
+  local nav = {'<div class="panel-tabset"><ul class="nav nav-tabs" role="tablist">'}
   for i, tab in ipairs(tabs) do
     local id = 'tabset-' .. tabsets .. '-' .. i
-    nav[#nav + 1] = '<button type="button" role="tab" id="' .. id .. '-tab" aria-controls="' .. id ..
-      '" aria-selected="' .. (i == 1 and 'true' or 'false') .. '">' .. tab.title .. '</button>'
+    nav[#nav + 1] = '<li class="nav-item" role="presentation"><a class="nav-link' .. (i == active and ' active' or '') ..
+      '" id="' .. id .. '-tab" role="tab" aria-controls="' .. id .. '" aria-selected="' .. (i == active and 'true' or 'false') ..
+      '" href="">' .. tab.title .. '</a></li>'
   end
-  nav[#nav + 1] = '</div>'
+  nav[#nav + 1] = '</ul><div class="tab-content">'
   out:insert(pandoc.RawBlock('html', table.concat(nav)))
   for i, tab in ipairs(tabs) do
     local id = 'tabset-' .. tabsets .. '-' .. i
-    out:insert(pandoc.RawBlock('html', '<div class="tab-panel" role="tabpanel" id="' .. id ..
-      '" aria-labelledby="' .. id .. '-tab"><p class="tab-title">' .. tab.title .. '</p>'))
+    out:insert(pandoc.RawBlock('html', '<div id="' .. id .. '" class="tab-pane' .. (i == active and ' active' or '') ..
+      '" role="tabpanel" aria-labelledby="' .. id .. '-tab"><p class="tab-title">' .. tab.title .. '</p>'))
     out:extend(tab.blocks)
     out:insert(pandoc.RawBlock('html', '</div>'))
   end
-  out:insert(pandoc.RawBlock('html', '</div>'))
+  out:insert(pandoc.RawBlock('html', '</div></div>'))
   return out
 end
 
