@@ -305,9 +305,9 @@ def test_code_overflow_and_line_numbers_are_classes_of_the_code(shown_site):
 
 def test_lst_label_makes_a_numbered_listing_that_references_resolve_to(shown_site):
     page = shown_site[0]["cells"]
-    assert re.search(r'<div id="lst-compute" class="listing">\s*<div class="listing-caption">\s*<span class="listing-number">'
-                     r'<strong>Listing 1\.1:</strong></span> How it is <strong>computed</strong>\.', page.replace("\xa0", " "))
-    assert re.search(r'See <a href="#lst-compute" class="xref">Listing.1\.1</a>', page)
+    assert re.search(r'<div id="lst-compute" class="quarto-float [^"]*listing">\s*<figure class="quarto-float quarto-float-lst">'
+                     r'\s*<figcaption [^>]*>\s*Listing&nbsp;1\.1: How it is <strong>computed</strong>\.', page)
+    assert re.search(r'See <a href="#lst-compute" class="quarto-xref">Listing.1\.1</a>', page)
 
 
 def test_classes_and_panel_go_on_the_cell_div(shown_site):
@@ -316,7 +316,7 @@ def test_classes_and_panel_go_on_the_cell_div(shown_site):
 
 
 def test_panel_tabset_makes_tabs_of_the_headings_a_cell_prints(shown_site):
-    tabs = re.findall(r'<button type="button" role="tab"[^>]*>([^<]*)</button>', shown_site[0]["cells"])
+    tabs = re.findall(r'<a class="nav-link[^"]*"[^>]* role="tab"[^>]*>([^<]*)</a>', shown_site[0]["cells"])
     assert tabs == ["First tab", "Second tab"]
 
 

@@ -98,10 +98,10 @@ def test_repo_book_is_a_valid_epub_with_its_values_math_and_references(repo_epub
     body = chapters_text(texts)
     seen = visible(body)
     assert "312 TFLOP/s" in seen and "172 ms" in seen  # computed values, as the reader sees them
-    assert re.search(r'<a href="ch\d+\.xhtml#tbl-token-time" class="xref">Table 1\.1</a>', body)
-    assert re.search(r'class="xref">Equation 1\.1</a>', body)
+    assert re.search(r'<a href="ch\d+\.xhtml#tbl-token-time" class="quarto-xref">Table 1\.1</a>', body)
+    assert re.search(r'class="quarto-xref">Equation 1\.1</a>', body)
     assert "<math" in body and 'properties="mathml' in texts["EPUB/content.opf"]
-    assert 'class="callout callout-notebook"' in body and "Memory or arithmetic?" in seen
+    assert re.search(r'class="callout callout-style-default callout-notebook[ "]', body) and "Memory or arithmetic?" in seen
     # Citations link to the one bibliography, in a file of its own at the end.
     assert re.search(r'href="ch\d+\.xhtml#ref-brown2020language"', body)
     assert body.count('id="ref-brown2020language"') == 1
@@ -150,11 +150,11 @@ def test_fixture_shows_values_figures_callouts_notes_and_math(fixture_epub):
     body = chapters_text(texts)
     seen = visible(body)
     assert "36 ms" in seen
-    assert re.search(r'<a href="ch\d+\.xhtml#fig-[^"]+" class="xref">Figure 1\.1</a>', body)
+    assert re.search(r'<a href="ch\d+\.xhtml#fig-[^"]+" class="quarto-xref">Figure 1\.1</a>', body)
     assert re.search(r"Figure 1\.1: ", seen)  # the caption's number
     assert re.search(r'<div id="fig-[^"]+" class="figure-anchor">\s*<figure', body)
     assert "<math" in body
-    assert 'class="callout callout-tip" role="note"' in body and "Learning Objectives" in seen
+    assert re.search(r'class="callout callout-style-default callout-tip[^"]*" data-callout="tip" role="note"', body) and "Learning Objectives" in seen
     assert '<span class="callout-label">Tip</span>' in body  # the kind in words, not only a colour
     assert 'epub:type="footnote"' in body and 'epub:type="noteref"' in body
     # TikZ and matplotlib figures as SVG (a core media type: no fallback needed), the pictures as they are.
@@ -217,7 +217,7 @@ def test_prose_edit_rebuilds_without_running_a_cell(book_factory, tmp_path):
     assert "execute: 0 reused, 2 computed" in summary
     seen = visible(body)
     assert "200,000 km/s" in seen and "Only in the EPUB." in seen and "Only in the PDF." not in seen
-    assert re.search(r'<a href="ch\d+\.xhtml#sec-alpha" class="xref">Chapter 1</a>', body)
+    assert re.search(r'<a href="ch\d+\.xhtml#sec-alpha" class="quarto-xref">Chapter 1</a>', body)
     replace_once(root / "a.qmd", "Light in fibre covers", "Light in glass fibre covers")
     summary, body = build()
     assert "execute: 2 reused, 0 computed" in summary
