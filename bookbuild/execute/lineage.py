@@ -25,21 +25,28 @@ What counts as a literal (a hand-typed assumption):
   ``duration = 1`` on its own is an assumption;
 - a constant the library names (``SEC_PER_DAY``, ``BILLION``) is a constant, never a literal.
 
-Where the analysis cannot be exact it says so (``Lineage.reasons``) instead of
-guessing; the flows then hold every candidate (an over-approximation):
+Where the analysis cannot be exact it says so (``Lineage.reasons``, the
+constants in flows.py) instead of guessing; the flows then hold every candidate
+(they may list too much, never too little):
 
-- a conditional whose test is not a plain name or attribute chain the analysis
-  can read: both branches count;
+- a conditional whose test is not a name or attribute chain the analysis can read
+  on the object (``x if twin.tdp else 3`` is read; ``a if f() else b`` is not):
+  both branches count;
 - an element of a computed container (``stats["compute_ms"]`` of a formula's
-  result) is credited with the whole container;
+  result) is credited with the whole container; so is each name unpacked from one;
 - a twin's figure that is not itself a named constant (a derived field) is
   credited with all of the twin's constants;
-- names bound by code that is not followed (``exec``, ``globals()``, ``setattr``,
-  instances' attributes set in methods) keep the flow of what was visible.
+- an instance of a cell's class is credited with the whole class and the
+  constructor's arguments.
 
-Control flow (``if`` tests, loop conditions, ``check(...)``) is not data: a value
-is not credited with the test that chose it. Only the in-process engine traces
-values; the Jupyter engine keeps per-cell provenance (marked approximate).
+One case may list too little, and is flagged too: a name bound by code the walk
+does not see (``exec``, ``globals()[…] =``, ``setattr``) has no flow at all.
+Not flagged, by rule or by nature: control flow (``if`` tests, loop conditions,
+``check(...)``) is not data; a 2 next to a computed value is structure even when
+it means "2 bytes"; a formula is credited with a constant its code names even on
+a branch the call does not take (libraryflow.py). Only the in-process engine
+traces values; with the Jupyter engine the ledger keeps per-cell provenance,
+marked approximate.
 """
 
 from __future__ import annotations
