@@ -25,21 +25,28 @@ What counts as a literal (a hand-typed assumption):
   ``duration = 1`` on its own is an assumption;
 - a constant the library names (``SEC_PER_DAY``, ``BILLION``) is a constant, never a literal.
 
-Where the analysis cannot be exact it says so (``Lineage.reasons``) instead of
-guessing; the flows then hold every candidate (an over-approximation):
+Where the analysis cannot be exact it says so (``Lineage.reasons``, the
+constants in flows.py) instead of guessing; the flows then hold every candidate
+(they may list too much, never too little):
 
-- a conditional whose test is not a plain name or attribute chain the analysis
-  can read: both branches count;
+- a conditional whose test is not a name or attribute chain the analysis can read
+  on the object (``x if twin.tdp else 3`` is read; ``a if f() else b`` is not):
+  both branches count;
 - an element of a computed container (``stats["compute_ms"]`` of a formula's
-  result) is credited with the whole container;
+  result) is credited with the whole container; so is each name unpacked from one;
 - a twin's figure that is not itself a named constant (a derived field) is
   credited with all of the twin's constants;
-- names bound by code that is not followed (``exec``, ``globals()``, ``setattr``,
-  instances' attributes set in methods) keep the flow of what was visible.
+- an instance of a cell's class is credited with the whole class and the
+  constructor's arguments.
 
-Control flow (``if`` tests, loop conditions, ``check(...)``) is not data: a value
-is not credited with the test that chose it. Only the in-process engine traces
-values; the Jupyter engine keeps per-cell provenance (marked approximate).
+One case may list too little, and is flagged too: a name bound by code the walk
+does not see (``exec``, ``globals()[…] =``, ``setattr``) has no flow at all.
+Not flagged, by rule or by nature: control flow (``if`` tests, loop conditions,
+``check(...)``) is not data; a 2 next to a computed value is structure even when
+it means "2 bytes"; a formula is credited with a constant its code names even on
+a branch the call does not take (libraryflow.py). Only the in-process engine
+traces values; with the Jupyter engine the ledger keeps per-cell provenance,
+marked approximate.
 """
 
 from __future__ import annotations
@@ -48,95 +55,14 @@ import ast
 import builtins
 import sys
 import types
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, Mapping
 
 from ..qmd import Cell
+from .flows import (CONDITIONAL, CONTAINER, DEEP, DERIVED_FIELD, EMPTY, FAILED, INSTANCE, MAX_CALL_DEPTH, NO_OBJECT,
+                    UNFOLLOWED, UNPACKED, Flow, Scope, chain, constant_key, small_int, sources, union)
 from .libraryflow import FORMATTING_PARAMS, Library, formats_text, is_library_function, qualified_name
-from .result import ConstantUse, Lineage, LiteralUse
-
-NO_OBJECT: Any = object()  # the run-time object behind a flow is not known
-MAX_CALL_DEPTH = 6
-STRUCTURAL_INTS = (0, 1, 2)
-
-CONDITIONAL = "a conditional whose branch is only known at run time: both branches counted"
-CONTAINER = "an element of a computed container: credited with the whole container"
-DERIVED_FIELD = "a twin's figure that is no named constant: credited with all the twin's constants"
-UNFOLLOWED = "names bound by code the analysis does not follow (exec, globals(), setattr, del)"
-UNPACKED = "a value unpacked from a computed sequence: each name credited with all of it"
-INSTANCE = "an instance of a cell's class: credited with the whole class"
-DEEP = "calls nested too deep to follow: credited with every argument"
-FAILED = "the analysis could not follow this expression"
-
-
-@dataclass(frozen=True)
-class Flow:
-    """What one value was computed from (data), plus what the analysis knows of it (obj, members)."""
-
-    constants: frozenset[ConstantUse] = frozenset()
-    formulas: frozenset[str] = frozenset()
-    literals: frozenset[LiteralUse] = frozenset()
-    reasons: frozenset[str] = frozenset()
-    obj: Any = field(default=NO_OBJECT, compare=False)
-    members: Mapping[Any, "Flow"] | None = field(default=None, compare=False)  # a cell's class, a literal container
-    function: Any = field(default=None, compare=False)  # (FunctionDef or Lambda node, defining Scope)
-    is_class: bool = field(default=False, compare=False)  # members are a cell's class's attributes
-
-    def __or__(self, other: "Flow") -> "Flow":
-        if not (other.constants or other.formulas or other.literals or other.reasons):
-            return self.data()
-        return Flow(self.constants | other.constants, self.formulas | other.formulas,
-                    self.literals | other.literals, self.reasons | other.reasons)
-
-    def data(self) -> "Flow":
-        if self.obj is NO_OBJECT and self.members is None and self.function is None:
-            return self
-        return Flow(self.constants, self.formulas, self.literals, self.reasons)
-
-    def flagged(self, reason: str) -> "Flow":
-        return replace(self, reasons=self.reasons | {reason})
-
-    def lineage(self) -> Lineage:
-        return Lineage(tuple(sorted(self.constants, key=lambda c: c.name)), tuple(sorted(self.formulas)),
-                       tuple(sorted(self.literals, key=lambda l: (l.line, l.cell, l.text))), tuple(sorted(self.reasons)))
-
-
-EMPTY = Flow()
-
-
-def union(flows: list[Flow]) -> Flow:
-    out = EMPTY
-    for flow in flows:
-        out = out | flow
-    return out
-
-
-class Scope:
-    """Names bound in a module, class body or function call being analysed."""
-
-    def __init__(self, parent: "Scope | None", kind: str, names: dict[str, Flow] | None = None) -> None:
-        self.parent = parent
-        self.kind = kind
-        self.names: dict[str, Flow] = {} if names is None else names
-        self.returns: list[Flow] = []
-        self.declared_global: set[str] = set()
-
-    def lookup(self, name: str) -> Flow | None:
-        scope: Scope | None = self
-        while scope is not None:
-            if name in scope.names:
-                return scope.names[name]
-            scope = scope.parent
-        return None
-
-    def module(self) -> "Scope":
-        scope = self
-        while scope.parent is not None:
-            scope = scope.parent
-        return scope
-
-    def bind(self, name: str, flow: Flow) -> None:
-        (self.module() if name in self.declared_global else self).names[name] = flow
+from .result import Lineage, LiteralUse
 
 
 class LineageTracker:
@@ -333,7 +259,7 @@ class _Walker:
                     self.assign(element, value.members[i], None, scope)
             else:
                 whole = self.whole(value)
-                flagged = whole.flagged(UNPACKED) if len(target.elts) > 1 and _sources(whole) > 1 else whole
+                flagged = whole.flagged(UNPACKED) if len(target.elts) > 1 and sources(whole) > 1 else whole
                 for element in target.elts:
                     self.assign(element.value if isinstance(element, ast.Starred) else element, flagged, None, scope)
         elif isinstance(target, ast.Starred):
@@ -348,7 +274,7 @@ class _Walker:
                 self.bind_name(target.value.id, replace(owner | self.whole(value), obj=owner.obj), scope)
         elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
             owner = scope.lookup(target.value.id) or EMPTY
-            key = _constant_key(target.slice)
+            key = constant_key(target.slice)
             members = dict(owner.members) if owner.members is not None and key is not None else None
             if members is not None:
                 members[key] = value
@@ -414,9 +340,9 @@ class _Walker:
             for key, value in zip(node.keys, node.values):
                 flow = self.whole(self.ev(value, scope))
                 flows.append(flow)
-                constant_key = _constant_key(key) if key is not None else None
-                if constant_key is not None:
-                    members[constant_key] = flow
+                typed_key = constant_key(key) if key is not None else None
+                if typed_key is not None:
+                    members[typed_key] = flow
                 elif key is not None:
                     flows.append(self.whole(self.ev(key, scope)))
             return replace(union(flows), members=members if len(members) == len(node.keys) else None)
@@ -455,7 +381,7 @@ class _Walker:
 
     def operand(self, node: ast.expr, other: ast.expr, scope: Scope) -> Flow:
         """An arithmetic operand: 0, 1 or 2 next to a computed value is structure (``n * 2``)."""
-        if _small_int(node) and not isinstance(other, ast.Constant) and not _small_int(other):
+        if small_int(node) and not isinstance(other, ast.Constant) and not small_int(other):
             return EMPTY
         return self.whole(self.ev(node, scope))
 
@@ -476,12 +402,12 @@ class _Walker:
 
     def subscript(self, node: ast.Subscript, scope: Scope) -> Flow:
         container = self.ev(node.value, scope)
-        key = _constant_key(node.slice)
+        key = constant_key(node.slice)
         if container.members is not None and key is not None and key in container.members and not container.is_class:
             return container.members[key]
         whole = self.whole(container)
         result = whole | self.index(node.slice, scope)
-        if _sources(whole) > 1 and not isinstance(node.slice, ast.Slice):
+        if sources(whole) > 1 and not isinstance(node.slice, ast.Slice):
             result = result.flagged(CONTAINER)
         return result
 
@@ -540,7 +466,7 @@ class _Walker:
         if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.IsNot)) \
                 and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None:
             none_test, test = isinstance(test.ops[0], ast.IsNot), test.left
-        if not _chain(test):
+        if not chain(test):
             return None
         obj = self.ev(test, scope).obj
         if obj is NO_OBJECT:
@@ -659,26 +585,3 @@ class _Walker:
         if len(scope.returns) > 1 and len(set(scope.returns)) > 1:
             return union(scope.returns).flagged(CONDITIONAL)
         return union(scope.returns)
-
-
-def _small_int(node: ast.expr) -> bool:
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        node = node.operand
-        return isinstance(node, ast.Constant) and type(node.value) is int and node.value == 1
-    return isinstance(node, ast.Constant) and type(node.value) is int and node.value in STRUCTURAL_INTS
-
-
-def _chain(node: ast.expr) -> bool:
-    while isinstance(node, ast.Attribute):
-        node = node.value
-    return isinstance(node, ast.Name)
-
-
-def _constant_key(node: ast.expr | None) -> Any:
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, str)) and not isinstance(node.value, bool):
-        return node.value
-    return None
-
-
-def _sources(flow: Flow) -> int:
-    return len(flow.constants) + len(flow.literals) + len(flow.formulas)
