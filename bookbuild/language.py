@@ -10,7 +10,9 @@ with ``language:`` (a mapping, or the path of a YAML file of such keys, relative
 to the project, as Quarto allows), book-wide or under ``format: html:`` /
 ``format: pdf:`` (the format's own wins). ``lang:`` (a BCP 47 tag, default
 ``en``) sets the HTML pages' ``lang`` and the PDF's babel language with its
-hyphenation; a chapter's front matter may set its own page's ``lang``.
+hyphenation; a chapter's front matter may set its own page's ``lang`` and its own
+``language:`` words (a mapping) for its page, callouts and references heading; its
+numbers' words (``crossref-*``) stay the book's, since references to it are book-wide.
 
 As in Quarto, ``crossref: fig-title`` (and the other ``crossref:`` words) win
 over ``language: crossref-fig-title`` (bookbuild.crossrefconfig reads both).
@@ -19,6 +21,7 @@ Pure reading: a value of the wrong type is a ConfigError at its line.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, NoReturn
@@ -161,16 +164,62 @@ def chapter_lang(front_matter: Mapping[str, Any]) -> str | None:
     return lang if isinstance(lang, str) and LANG_TAG.match(lang) else None
 
 
+def _chapter_words(front_matter: Mapping[str, Any]) -> dict[str, str]:
+    own = front_matter.get("language")
+    if not isinstance(own, dict):
+        return {}
+    return {str(key): str(value) for key, value in own.items()
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool) and not str(key).startswith("crossref-")}
+
+
+def chapter_language(language: Language, front_matter: Mapping[str, Any]) -> Language:
+    """The book's language with a chapter's own ``language:`` words over it (for its page, callouts and
+    references); words of the wrong kind are left out (reported by :func:`chapter_lang_problems`)."""
+    words = _chapter_words(front_matter)
+    if not words:
+        return language
+    return dataclasses.replace(language, words={**language.words, **words}, set_keys=language.set_keys | frozenset(words))
+
+
+def _front_matter_line(chapter: Chapter, key: str) -> int:
+    end = chapter.front_matter_span.end if chapter.front_matter_span else 0
+    found = re.search(rf"^\s*{re.escape(key)}\s*:", chapter.text[:end], re.M)
+    return chapter.text.count("\n", 0, found.start()) + 1 if found else 1
+
+
+def chapter_words_problems(chapter: Chapter) -> list[Diagnostic]:
+    """Warnings at a chapter's ``language:`` when it is not a mapping of words, or a word is not text."""
+    own = chapter.front_matter.get("language")
+    if own is None:
+        return []
+    hint = "give the chapter's words as a mapping in its front matter (a file of words goes in _quarto.yml)"
+    if not isinstance(own, dict):
+        return [warning("config", chapter.path, _front_matter_line(chapter, "language"),
+                        "a chapter's 'language' must be a mapping of words (callout-note-title: …): "
+                        "the chapter keeps the book's words", hint=hint)]
+    problems = []
+    for key, value in own.items():
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            problems.append(warning("config", chapter.path, _front_matter_line(chapter, str(key)),
+                                    f"'{key}' must be text: the chapter keeps the book's word", hint=hint))
+        elif str(key).startswith("crossref-"):
+            problems.append(warning("config", chapter.path, _front_matter_line(chapter, str(key)),
+                                    f"'{key}' is a word of the book's numbering and cannot change per chapter",
+                                    hint="set it in _quarto.yml's language: or crossref:"))
+    return problems
+
+
 def chapter_lang_problems(chapter: Chapter) -> list[Diagnostic]:
     """A warning at a chapter's ``lang:`` line when it is not a language tag (its page keeps the book's)."""
     lang = chapter.front_matter.get("lang")
     if lang is None or chapter_lang(chapter.front_matter) is not None:
-        return []
+        return chapter_words_problems(chapter)
     end = chapter.front_matter_span.end if chapter.front_matter_span else 0
     found = re.search(r"^lang\s*:", chapter.text[:end], re.M)
     line = chapter.text.count("\n", 0, found.start()) + 1 if found else 1
     return [warning("config", chapter.path, line, f"'lang' must be a language tag such as en, de, fr-CA or pt-BR, "
-                    f"not {lang!r}: the page keeps the book's language", hint="fix 'lang' in the front matter")]
+                    f"not {lang!r}: the page keeps the book's language", hint="fix 'lang' in the front matter"),
+            *chapter_words_problems(chapter)]
 
 
 def _language_file(book: Book, name: str, path: tuple[str, ...]) -> dict[str, str]:

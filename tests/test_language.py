@@ -131,6 +131,30 @@ def test_a_chapter_sets_its_own_pages_lang(book_factory, tmp_path):
     assert '<html lang="de">' in (tmp_path / "site" / "intro.html").read_text(encoding="utf-8")
 
 
+def test_a_chapter_sets_its_own_words_for_its_page_and_callouts(book_factory, tmp_path):
+    chapters = {"intro.qmd": INTRO, "other.qmd": "---\nlanguage:\n  callout-note-title: Remarque\n"
+                "  toc-title-website: Sur cette page\n---\n\n# Autre\n\n::: {.callout-note}\nTexte.\n:::\n"}
+    root = make_book(book_factory, "language:\n  callout-note-title: Hinweis\n", chapters)
+    page, text = built_page(root, tmp_path, "other")
+    assert "Remarque Texte." in text and "<h2>Sur cette page</h2>" in page
+    intro = (tmp_path / "site" / "intro.html").read_text(encoding="utf-8")
+    assert "Hinweis" in intro and "Remarque" not in intro and "<h2>On this page</h2>" in intro
+
+
+def test_a_chapters_words_of_the_wrong_kind_are_warnings_at_their_lines(book_factory, tmp_path):
+    chapters = {"intro.qmd": INTRO,
+                "other.qmd": "---\ntitle: x\nlanguage:\n  callout-note-title: [a]\n  crossref-fig-title: Bild\n---\n\n# Autre\n",
+                "third.qmd": "---\nlanguage: words.yml\n---\n\n# Third\n"}
+    root = make_book(book_factory, "", chapters)
+    status, said = run("check", root, tmp_path)
+    assert status == 0
+    assert "other.qmd:4:1: warning[config]: 'callout-note-title' must be text: the chapter keeps the book's word" in said
+    assert ("other.qmd:5:1: warning[config]: 'crossref-fig-title' is a word of the book's numbering and cannot "
+            "change per chapter") in said
+    assert ("third.qmd:2:1: warning[config]: a chapter's 'language' must be a mapping of words (callout-note-title: …): "
+            "the chapter keeps the book's words") in said
+
+
 def test_lang_that_is_not_a_language_tag_is_an_error_at_its_line(book_factory, tmp_path):
     root = make_book(book_factory, "lang: 5\n")
     status, said = run("html", root, tmp_path)

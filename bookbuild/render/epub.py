@@ -42,6 +42,7 @@ from ..callouts import Callouts
 from ..project import Book
 from ..references import bibliography_keys, is_local_path, xref_kind
 from .. import useroptions
+from ..language import chapter_language
 from . import epubcheck, theme, userfilters
 from .book import (Build, bibliography_files, citation_style, cited_in_order, cited_keys, filter_data,
                    output_stem, parallel, prepare_book, progress, render_chapter)
@@ -130,7 +131,8 @@ def _build_epub(book: Book, out_dir: Path, cache: Cache, names: list[str] | None
         loaded, ast, page, numbers = job
         data = filter_data(page.page, numbers, prepared.targets, book.palette, callouts=book.callouts,
                            referenced=cited_keys(ast, prepared.crossref.custom_keys), single_document=True,
-                           crossref=prepared.crossref, language=prepared.language)
+                           crossref=prepared.crossref,
+                           language=chapter_language(prepared.language, loaded.chapter.front_matter))
         problems: list[Diagnostic] = []
         linked = with_chapter_links(ast, loaded.entry.path, page.page, chapter_targets, single_document=True)
         ready = epub_ast(loaded, n, linked, cited, problems, generated, numeric=numeric, root=book.root,

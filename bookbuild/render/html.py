@@ -22,7 +22,7 @@ from typing import Any, TextIO
 from ..cache import Cache, digest
 from ..check import CheckResult, LoadedChapter, default_workers
 from ..diagnostics import Diagnostic, error, plural
-from ..language import Language, chapter_lang, lang_option
+from ..language import Language, chapter_lang, chapter_language, lang_option
 from ..pageoptions import DEFAULT_TOC_DEPTH, chapter_toc_depth, layout_json, toc_depth
 from ..execute import ExecutedChapter
 from ..ledger import LedgerEntry, chapter_ledger, ledger_json, load_ledger
@@ -99,11 +99,12 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
         lambda j=j: _render_chapter(prepared.check, j[0], j[1], j[2],
                                     {**filter_data(j[2].page, j[3], prepared.targets, book.palette, callouts=book.callouts,
                                                    referenced=cited_keys(j[1], prepared.crossref.custom_keys),
-                                                   crossref=prepared.crossref, language=prepared.language,
+                                                   crossref=prepared.crossref,
+                                                   language=chapter_language(prepared.language, j[0].chapter.front_matter),
                                                    layout=layout_json(book, "html", j[0].chapter.front_matter)),
                                      "cap_locations": cap_locations(book, j[0]),
                                      "meta": meta_flags(book.config, j[0].chapter.front_matter)},
-                                    cache, prepared.pandoc_timeout, prepared.language)
+                                    cache, prepared.pandoc_timeout, chapter_language(prepared.language, j[0].chapter.front_matter))
         for j in jobs])
 
     for (loaded, _, page, _), result in zip(jobs, rendered):
@@ -121,7 +122,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
         extras = _page_extras(book, loaded, page.page, said, out_dir, build.diagnostics, log, theme_css)
         output.write(page.page, site.page_html(book_title=book.title, page=page.page, title=page.title,
                                                entries=prepared.pages, article=article, toc=toc, **extras,
-                                               language=prepared.language,
+                                               language=chapter_language(prepared.language, loaded.chapter.front_matter),
                                                lang=chapter_lang(loaded.chapter.front_matter)))
         for source, link in images[page.page].values():
             output.copy(source, posixpath.normpath(posixpath.join(posixpath.dirname(page.page), link)))

@@ -40,7 +40,7 @@ from ..check import LoadedChapter, default_workers
 from ..diagnostics import ConfigError, Diagnostic, error, plural, warning
 from ..execute import ExecutedChapter
 from ..files import write_atomic
-from ..language import lang_option
+from ..language import chapter_language, lang_option
 from ..pageoptions import latex_tocdepth, layout_json, toc_depth
 from ..limits import book_limits
 from ..paths import contained, outside_reason
@@ -195,7 +195,8 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
             loaded, ast, page, numbers = job
             referenced = cited_keys(ast, prepared.crossref.custom_keys)
             data = filter_data(page.page, numbers, prepared.targets, book.palette, callouts=book.callouts, referenced=referenced,
-                               single_document=True, crossref=prepared.crossref, language=prepared.language,
+                               single_document=True, crossref=prepared.crossref,
+                               language=chapter_language(prepared.language, loaded.chapter.front_matter),
                                layout=layout_json(book, "latex", loaded.chapter.front_matter))
             data["meta"] = meta_flags(book.config, loaded.chapter.front_matter)
             for kind, style in [*data["callouts"]["kinds"].items(), ("default", data["callouts"]["default"])]:
