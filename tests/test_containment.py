@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import hashlib
 import io
 import json
@@ -94,7 +96,8 @@ def test_an_image_outside_its_chapters_folder_is_placed_inside_the_site(tmp_path
 
     assert status == 0, stdout
     page = (out / "part" / "deep" / "ch.html").read_text()
-    assert 'src="../../figs/plot.png"' in page and 'src="../../figs/plot.png" alt="alias"' in page
+    assert re.search(r'<img src="\.\./\.\./figs/plot\.png"[^>]* alt="plot"', page)
+    assert re.search(r'<img src="\.\./\.\./figs/plot\.png"[^>]* alt="alias"', page)  # the symlink, as its target
     assert (out / "figs" / "plot.png").read_bytes() == b"plot"
     assert not (out / "part" / "deep" / "alias.png").exists()
 
