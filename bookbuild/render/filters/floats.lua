@@ -15,7 +15,8 @@
 -- the float). A float inside a float is a subfloat (`quarto-subfloat-fig`, caption
 -- `quarto-subfloat-caption`); `layout-ncol` puts the parts in a
 -- `div.quarto-layout-panel` of `div.quarto-layout-cell`s. An unlabelled captioned
--- image is `div.quarto-figure > figure.figure`, as in Quarto.
+-- image is `div.quarto-figure > figure.figure`, as in Quarto; so is a figure a cell
+-- shows without a label or caption (`div > figure.figure > p > img.figure-img`).
 package.path = pandoc.path.directory(PANDOC_SCRIPT_FILE) .. '/?.lua;' .. package.path
 local book = require 'bookdata'
 
@@ -117,11 +118,20 @@ local function float(fig, sub)
   return out
 end
 
+-- A cell's figure with neither label nor caption (a paragraph of its one image).
+local function plain_cell_figure(para)
+  local image = #para.content == 1 and para.content[1]
+  if not image or image.t ~= 'Image' or not image.classes:includes('cell-figure') then return nil end
+  image.classes:insert('figure-img')
+  return pandoc.Div({raw('<figure class="figure">'), pandoc.Para({image}), raw('</figure>')}), false
+end
+
 -- Top-down, so a float knows whether it stands inside another.
 convert = function(blocks, sub)
   return blocks:walk({
     traverse = 'topdown',
     Figure = function(fig) return float(fig, sub), false end,
+    Para = plain_cell_figure,
   })
 end
 
