@@ -51,7 +51,7 @@ from .html import tikz_figures
 from .latex_source import SOURCE_MARKER, with_markers
 from .links import book_chapter_targets, with_chapter_links
 from .markdown import AssemblyInputs
-from .numbering import walk
+from .numbering import replace_in_place, walk
 from .pandoc import PandocError, pandoc_version, run_pandoc
 from .pdf import CITATION_ORDER_CLASS, _cite, _line_of, _locked, is_numeric_style
 from .site import ChapterPage
@@ -312,17 +312,7 @@ def _resolve_images(loaded: LoadedChapter, ast: dict[str, Any], problems: list[D
         sources.setdefault(path.as_posix(), (loaded.shown, _line_of(loaded, url)))
         return image
 
-    def visit(node: Any) -> None:
-        if isinstance(node, list):
-            for n, item in enumerate(node):
-                if isinstance(item, dict) and item.get("t") == "Image":
-                    node[n] = item = fixed(item)
-                visit(item)
-        elif isinstance(node, dict):
-            for value in node.values():
-                visit(value)
-
-    visit(ast.get("blocks", []))
+    replace_in_place(ast.get("blocks", []), "Image", fixed)
 
 
 def _placeholder(url: str) -> dict[str, Any]:

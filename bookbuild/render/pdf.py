@@ -58,6 +58,7 @@ from .latex_source import SOURCE_MARKER, ChapterTex, latex_diagnostic, log_diagn
 from .html import tikz_figures
 from .links import book_chapter_targets, with_chapter_links
 from .markdown import AssemblyInputs
+from .numbering import replace_in_place
 from .pandoc import PandocError, pandoc_version, run_pandoc
 from .svg import SvgError, svg_to_pdf
 from .tikz import TikzError, tikz_preamble
@@ -479,17 +480,7 @@ def _resolve_images(loaded: LoadedChapter, ast: dict[str, Any], problems: list[D
         image["c"][2][0] = path.as_posix()
         return image
 
-    def visit(node: Any) -> None:
-        if isinstance(node, list):
-            for n, item in enumerate(node):
-                if isinstance(item, dict) and item.get("t") == "Image":
-                    node[n] = item = fixed(item)
-                visit(item)
-        elif isinstance(node, dict):
-            for value in node.values():
-                visit(value)
-
-    visit(ast.get("blocks", []))
+    replace_in_place(ast.get("blocks", []), "Image", fixed)
 
 
 def _placeholder(url: str) -> dict[str, Any]:
