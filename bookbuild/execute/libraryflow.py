@@ -28,8 +28,9 @@ from __future__ import annotations
 import inspect
 import sys
 import types
-from typing import Any, Iterable
+from typing import Any
 
+from .provenance import object_constants, protocol_records
 from .result import ConstantUse
 
 #: Parameters that only shape how a number is written, never the number: a call's
@@ -38,16 +39,6 @@ FORMATTING_PARAMS = frozenset({
     "precision", "commas", "digits", "decimals", "ndigits", "sig", "sigfigs", "sig_figs", "width", "spec",
     "format_spec", "fmt", "style", "sep", "end",
 })
-
-
-def records(described: Iterable[Any] | None) -> list[ConstantUse]:
-    """The protocol's dicts as ConstantUse (malformed entries ignored)."""
-    out = []
-    for record in described or []:
-        if isinstance(record, dict) and record.get("name"):
-            out.append(ConstantUse(str(record["name"]), str(record.get("value", "")), str(record.get("unit", "")),
-                                   str(record.get("source", ""))))
-    return out
 
 
 def _shared_object(obj: Any) -> bool:
@@ -107,7 +98,7 @@ class Library:
         key = (id(module), attribute)
         if key not in self._described:  # asked once: a constant's record does not change while cells run
             try:
-                found = records(describe(attribute))
+                found = protocol_records(describe(attribute))
             except Exception:  # noqa: BLE001 - provenance is best effort; it never fails a build
                 found = []
             self._described[key] = next((use for use in found if use.name == attribute), None)
@@ -122,18 +113,6 @@ class Library:
         if _shared_object(obj) and entry[1].name != name:
             return None
         return entry[1]
-
-    def object_constants(self, obj: Any) -> list[ConstantUse]:
-        """The constants a twin says stand behind it (its type's ``__provenance__()``)."""
-        if obj is None or isinstance(obj, (type, types.ModuleType)):
-            return []
-        describe = getattr(type(obj), "__provenance__", None)
-        if not callable(describe):
-            return []
-        try:
-            return records(describe(obj))
-        except Exception:  # noqa: BLE001
-            return []
 
     @staticmethod
     def describes_itself(obj: Any) -> bool:
@@ -229,7 +208,7 @@ class Library:
             elif is_figure(value):
                 unnamed = True
         if unnamed:
-            uses += self.object_constants(owner)
+            uses += object_constants(owner)
         return uses, unnamed
 
 

@@ -62,6 +62,7 @@ from ..qmd import Cell
 from .flows import (CONDITIONAL, CONTAINER, DEEP, DERIVED_FIELD, EMPTY, FAILED, INSTANCE, MAX_CALL_DEPTH, NO_OBJECT,
                     UNFOLLOWED, UNPACKED, Flow, Scope, chain, constant_key, small_int, sources, union)
 from .libraryflow import FORMATTING_PARAMS, Library, formats_text, is_library_function, qualified_name
+from .provenance import object_constants
 from .result import Lineage, LiteralUse
 
 
@@ -291,7 +292,7 @@ class _Walker:
     def whole(self, flow: Flow) -> Flow:
         """A flow used as a value: a twin stands for its constants, a cell's class for all its members."""
         if flow.obj is not NO_OBJECT and not flow.constants and self.library.describes_itself(flow.obj):
-            return flow.data() | Flow(constants=frozenset(self.library.object_constants(flow.obj)))
+            return flow.data() | Flow(constants=frozenset(object_constants(flow.obj)))
         if flow.is_class and flow.members is not None:
             return union([flow.data(), *(self.whole(m) for m in flow.members.values())])
         return flow.data()
@@ -444,7 +445,7 @@ class _Walker:
         structural = child is None or callable(child) or isinstance(child, (str, bool, types.ModuleType, type)) \
             or self.library.describes_itself(child) or self.library.in_library(type(child))
         if self.library.describes_itself(obj) and not structural:  # a figure of the twin no constant holds
-            return Flow(constants=frozenset(self.library.object_constants(obj)), reasons=frozenset({DERIVED_FIELD}),
+            return Flow(constants=frozenset(object_constants(obj)), reasons=frozenset({DERIVED_FIELD}),
                         obj=child)
         if self.library.describes_itself(obj) or isinstance(obj, type) or structural:
             return replace(base.data(), obj=child)  # twins, catalogs, methods, names: what is picked decides

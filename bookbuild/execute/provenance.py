@@ -149,7 +149,7 @@ def _from_module(module: str, attribute: str) -> list[ConstantUse]:
     if not callable(describe):
         return []
     try:
-        return _records(describe(attribute))
+        return protocol_records(describe(attribute))
     except Exception:  # noqa: BLE001 - provenance is best effort; it never fails a build
         return []
 
@@ -170,38 +170,40 @@ def _from_attribute_chains(nodes: list[ast.Attribute], namespace: dict[str, Any]
             continue
         obj = namespace[current.id]
         for attribute in reversed(chain):
-            records += _from_object(obj)
+            records += object_constants(obj)
             try:
                 obj = getattr(obj, attribute)
             except Exception:  # noqa: BLE001
                 break
         else:
-            records += _from_object(obj)
+            records += object_constants(obj)
     return records
 
 
-def _from_object(obj: Any) -> list[ConstantUse]:
+def object_constants(obj: Any) -> list[ConstantUse]:
+    """The constants a twin says stand behind it (its type's ``__provenance__()``); [] for other objects."""
     if obj is None or isinstance(obj, (type, types.ModuleType)):
         return []
     describe = getattr(type(obj), "__provenance__", None)
     if not callable(describe):
         return []
     try:
-        return _records(describe(obj))
+        return protocol_records(describe(obj))
     except Exception:  # noqa: BLE001
         return []
 
 
 def _from_object_and_members(obj: Any) -> list[ConstantUse]:
     """A value the cell bound; for a class the cell defined, also its attributes."""
-    records = _from_object(obj)
+    records = object_constants(obj)
     if isinstance(obj, type) and obj.__module__ == "__main__":
         for member in vars(obj).values():
-            records += _from_object(member)
+            records += object_constants(member)
     return records
 
 
-def _records(described: Iterable[Any] | None) -> list[ConstantUse]:
+def protocol_records(described: Iterable[Any] | None) -> list[ConstantUse]:
+    """The protocol's dicts as ConstantUse (malformed entries ignored)."""
     out = []
     for record in described or []:
         if isinstance(record, dict) and record.get("name"):
