@@ -135,13 +135,19 @@ local function latex_theorem(div, kind, text, name, content)
   return out
 end
 
-local function theorem(div)
+-- A theorem's or proof's content and name: `name="…"`, else its first heading (taken out of the content).
+local function named_content(div)
   local content = div.content:clone()
   local name = div.attributes.name and book.markdown_inlines(div.attributes.name) or nil
   if not name and #content > 0 and content[1].t == 'Header' then
     name = content[1].content
     content:remove(1)
   end
+  return content, name
+end
+
+local function theorem(div)
+  local content, name = named_content(div)
   local t = target(div.identifier)
   local kind = div.identifier:match('^(%a+)%-')
   -- "Definition 1.2": the caption word (`crossref: def-title`), as Quarto heads a theorem.
@@ -241,12 +247,7 @@ end
 local PROOF_WORDS = {proof = 'Proof', remark = 'Remark', solution = 'Solution'}
 
 local function proof(div, class)
-  local content = div.content:clone()
-  local name = div.attributes.name and book.markdown_inlines(div.attributes.name) or nil
-  if not name and #content > 0 and content[1].t == 'Header' then
-    name = content[1].content
-    content:remove(1)
-  end
+  local content, name = named_content(div)
   div.attributes.name = nil
   if latex then
     local out = pandoc.Blocks({pandoc.RawBlock('latex', '\\begin{' .. class .. '}' ..
