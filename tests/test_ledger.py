@@ -53,16 +53,22 @@ def git(*args: str, cwd: Path) -> None:
                         "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin", "HOME": str(cwd)})
 
 
-def test_diff_values_lists_exactly_the_values_behind_a_changed_constant(fixture_copy):
+def commit_library_edit(fixture_copy: Path, old: str, new: str, message: str) -> None:
+    """Give the fixture copy this repository's library in a git repository, then commit one edit of
+    ``mlsys/constants.py`` (``old``, found exactly once, becomes ``new``)."""
     shutil.copytree(REPO / "mlsys", fixture_copy / "mlsys", ignore=shutil.ignore_patterns("__pycache__"))
     git("init", "-q", cwd=fixture_copy)
     git("add", "-A", cwd=fixture_copy)
     git("commit", "-qm", "before", cwd=fixture_copy)
     constants = fixture_copy / "mlsys" / "constants.py"
     text = constants.read_text()
-    assert text.count('Q_(200_000, "km/s")') == 1
-    constants.write_text(text.replace('Q_(200_000, "km/s")', 'Q_(204_000, "km/s")'))
-    git("commit", "-qam", "faster light", cwd=fixture_copy)
+    assert text.count(old) == 1
+    constants.write_text(text.replace(old, new))
+    git("commit", "-qam", message, cwd=fixture_copy)
+
+
+def test_diff_values_lists_exactly_the_values_behind_a_changed_constant(fixture_copy):
+    commit_library_edit(fixture_copy, 'Q_(200_000, "km/s")', 'Q_(204_000, "km/s")', "faster light")
 
     changes = diff_revisions(fixture_copy, "HEAD~1", "HEAD", log=io.StringIO())
     assert changes, "a changed constant must change some value"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 import textwrap
 from pathlib import Path
 
@@ -17,8 +16,8 @@ from bookbuild.diagnostics import ConfigError
 from bookbuild.ledger import book_ledger
 from bookbuild.project import load_book
 from bookbuild.valuediff import diff_revisions
-from conftest import FIXTURE, REPO, build_site
-from test_ledger import git
+from conftest import FIXTURE, build_site
+from test_ledger import commit_library_edit, git
 
 SETUP = "ml-systems-setup"
 
@@ -114,15 +113,7 @@ def test_values_command_names_the_literal_and_no_constant_for_cloud_latency():
 
 
 def test_diff_values_after_editing_one_constant_lists_exactly_the_values_it_changes(fixture_copy):
-    shutil.copytree(REPO / "mlsys", fixture_copy / "mlsys", ignore=shutil.ignore_patterns("__pycache__"))
-    git("init", "-q", cwd=fixture_copy)
-    git("add", "-A", cwd=fixture_copy)
-    git("commit", "-qm", "before", cwd=fixture_copy)
-    constants = fixture_copy / "mlsys" / "constants.py"
-    text = constants.read_text()
-    assert text.count('"PHONE_BATTERY_WH", Q_(15, "Wh")') == 1
-    constants.write_text(text.replace('"PHONE_BATTERY_WH", Q_(15, "Wh")', '"PHONE_BATTERY_WH", Q_(18, "Wh")'))
-    git("commit", "-qam", "bigger battery", cwd=fixture_copy)
+    commit_library_edit(fixture_copy, '"PHONE_BATTERY_WH", Q_(15, "Wh")', '"PHONE_BATTERY_WH", Q_(18, "Wh")', "bigger battery")
 
     changes = diff_revisions(fixture_copy, "HEAD~1", "HEAD", log=io.StringIO())
     # By hand: the phone's battery as typed in prose, the battery-tax figures built on it; the
