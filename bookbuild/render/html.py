@@ -95,16 +95,18 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     jobs = [(loaded, with_chapter_links(ast, loaded.entry.path, page.page, targets, single_document=False), page, numbers)
             for loaded, ast, page, numbers in jobs]
     fresh: dict[str, tuple[str, str]] = {}  # page -> (search records, ledger) of the pages built now
+    # Each page's words: the book's, with its chapter's own `language:` over them.
+    words = {page.page: chapter_language(prepared.language, loaded.chapter.front_matter) for loaded, _, page, _ in jobs}
     rendered = parallel(workers, [
         lambda j=j: _render_chapter(prepared.check, j[0], j[1], j[2],
                                     {**filter_data(j[2].page, j[3], prepared.targets, book.palette, callouts=book.callouts,
                                                    referenced=cited_keys(j[1], prepared.crossref.custom_keys),
                                                    crossref=prepared.crossref,
-                                                   language=chapter_language(prepared.language, j[0].chapter.front_matter),
+                                                   language=words[j[2].page],
                                                    layout=layout_json(book, "html", j[0].chapter.front_matter)),
                                      "cap_locations": cap_locations(book, j[0]),
                                      "meta": meta_flags(book.config, j[0].chapter.front_matter)},
-                                    cache, prepared.pandoc_timeout, chapter_language(prepared.language, j[0].chapter.front_matter))
+                                    cache, prepared.pandoc_timeout, words[j[2].page])
         for j in jobs])
 
     for (loaded, _, page, _), result in zip(jobs, rendered):
@@ -122,7 +124,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
         extras = _page_extras(book, loaded, page.page, said, out_dir, build.diagnostics, log, theme_css)
         output.write(page.page, site.page_html(book_title=book.title, page=page.page, title=page.title,
                                                entries=prepared.pages, article=article, toc=toc, **extras,
-                                               language=chapter_language(prepared.language, loaded.chapter.front_matter),
+                                               language=words[page.page],
                                                lang=chapter_lang(loaded.chapter.front_matter)))
         for source, link in images[page.page].values():
             output.copy(source, posixpath.normpath(posixpath.join(posixpath.dirname(page.page), link)))
