@@ -21,7 +21,6 @@ it, and the identifier is derived from the book, so the same sources give the sa
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import re
@@ -51,7 +50,8 @@ from .html import tikz_figures
 from .latex_source import SOURCE_MARKER, with_markers
 from .links import book_chapter_targets, with_chapter_links
 from .markdown import AssemblyInputs
-from .numbering import replace_in_place, walk
+from .numbering import walk
+from .tree import IMAGES, RAW, with_blocks, with_target
 from .pandoc import PandocError, pandoc_version, run_pandoc
 from .pdf import CITATION_ORDER_CLASS, _cite, _line_of, _locked, is_numeric_style
 from .site import ChapterPage
@@ -234,18 +234,16 @@ def epub_ast(loaded: LoadedChapter, index: int, ast: dict[str, Any], cited: list
              sources: dict[str, tuple[str, int]] | None = None) -> dict[str, Any]:
     """A copy of the chapter's AST ready for the EPUB: images resolved, source markers (chapter
     ``index`` of the build), every work the book cites (so citeproc disambiguates as the bibliography does)."""
-    ready = copy.deepcopy(ast)
-    _resolve_images(loaded, ready, problems, generated, root, {} if sources is None else sources)
-    _xhtml_raw(ready)
+    ready = _xhtml_raw(_resolve_images(loaded, ast, problems, generated, root, {} if sources is None else sources))
     ready["blocks"] = [_as_comment(block, index) for block in with_markers(loaded, ready["blocks"])]
     if cited:
-        meta = ready.setdefault("meta", {})
+        meta = ready["meta"] = dict(ast.get("meta", {}))
         meta["nocite"] = {"t": "MetaInlines", "c": [_cite(key) for key in cited]}
         if numeric:
             # Citeproc numbers works in the order a document cites them: all of them first, in the
             # book's order, so [n] is the book's number (the priming is dropped when the book is joined).
             priming = {"t": "Para", "c": [_cite(key) for key in cited]}
-            ready["blocks"].insert(0, {"t": "Div", "c": [["", [CITATION_ORDER_CLASS], []], [priming]]})
+            ready["blocks"] = [{"t": "Div", "c": [["", [CITATION_ORDER_CLASS], []], [priming]]}, *ready["blocks"]]
     return ready
 
 
@@ -259,33 +257,30 @@ def _as_comment(block: dict[str, Any], index: int) -> dict[str, Any]:
     return block
 
 
-def _xhtml_raw(ast: dict[str, Any]) -> None:
-    """The raw HTML that Markdown authors write and XHTML does not take, as what it means: ``<br>``
-    a line break, ``<hr>`` a rule, a comment nothing (a ``--`` inside one is not well-formed XML)."""
-    def visit(node: Any) -> None:
-        if isinstance(node, list):
-            for n, item in enumerate(node):
-                if isinstance(item, dict) and item.get("t") in ("RawInline", "RawBlock") and item["c"][0] == "html":
-                    text = item["c"][1].strip()
-                    if BARE_BR.fullmatch(text):
-                        node[n] = {"t": "LineBreak"} if item["t"] == "RawInline" else {"t": "Plain", "c": [{"t": "LineBreak"}]}
-                    elif BARE_HR.fullmatch(text) and item["t"] == "RawBlock":
-                        node[n] = {"t": "HorizontalRule"}
-                    elif COMMENT.fullmatch(text):
-                        node[n] = {"t": "Str", "c": ""} if item["t"] == "RawInline" else {"t": "Plain", "c": []}
-                else:
-                    visit(item)
-        elif isinstance(node, dict):
-            for value in node.values():
-                visit(value)
+def _xhtml_raw(ast: dict[str, Any]) -> dict[str, Any]:
+    """``ast`` (unchanged) with the raw HTML that Markdown authors write and XHTML does not take as what
+    it means: ``<br>`` a line break, ``<hr>`` a rule, a comment nothing (a ``--`` inside one is not
+    well-formed XML)."""
+    def meant(raw: dict[str, Any]) -> dict[str, Any] | None:
+        if raw["c"][0] != "html":
+            return None
+        text, inline = raw["c"][1].strip(), raw["t"] == "RawInline"
+        if BARE_BR.fullmatch(text):
+            return {"t": "LineBreak"} if inline else {"t": "Plain", "c": [{"t": "LineBreak"}]}
+        if BARE_HR.fullmatch(text) and not inline:
+            return {"t": "HorizontalRule"}
+        if COMMENT.fullmatch(text):
+            return {"t": "Str", "c": ""} if inline else {"t": "Plain", "c": []}
+        return None
 
-    visit(ast.get("blocks", []))
+    return {**with_blocks(ast, RAW, meant)}
 
 
 def _resolve_images(loaded: LoadedChapter, ast: dict[str, Any], problems: list[Diagnostic], generated: tuple[Path, ...],
-                    root: Path | None, sources: dict[str, tuple[str, int]]) -> None:
-    """Local images become absolute paths (Pandoc packs them into the EPUB); one a reader cannot show
-    (remote, or not a core media type of EPUB 3) is a warning at its line and shows its name instead."""
+                    root: Path | None, sources: dict[str, tuple[str, int]]) -> dict[str, Any]:
+    """``ast`` (unchanged) with local images as absolute paths (Pandoc packs them into the EPUB); one a
+    reader cannot show (remote, or not a core media type of EPUB 3) is a warning at its line and shows
+    its name instead."""
     def fixed(image: dict[str, Any]) -> dict[str, Any]:
         url = image["c"][2][0]
         if os.path.isabs(url) and any(Path(url).is_relative_to(folder) for folder in generated):
@@ -308,11 +303,10 @@ def _resolve_images(loaded: LoadedChapter, ast: dict[str, Any], problems: list[D
                                     hint="add a PNG, JPEG, GIF or SVG version and show it in "
                                          '`::: {.content-visible when-format="epub"}`'))
             return _placeholder(url)
-        image["c"][2][0] = path.as_posix()
         sources.setdefault(path.as_posix(), (loaded.shown, _line_of(loaded, url)))
-        return image
+        return with_target(image, path.as_posix())
 
-    replace_in_place(ast.get("blocks", []), "Image", fixed)
+    return {**with_blocks(ast, IMAGES, fixed)}
 
 
 def _placeholder(url: str) -> dict[str, Any]:

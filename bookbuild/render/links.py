@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ..references import chapter_source
 from .site import relative
+from .tree import with_blocks
+
+LINKS = frozenset({"Link"})
 
 
 @dataclass(frozen=True)
@@ -54,35 +57,7 @@ def with_chapter_links(ast: dict[str, Any], from_path: str, from_page: str, chap
             return {"t": "Link", "c": [attr, text, [f"#{fragment or target.anchor}", title]]}
         return {"t": "Span", "c": [["", [], []], text]}  # nowhere to land in the PDF: the words stay, the link goes
 
-    blocks = ast.get("blocks", [])
-    linked = _rewritten(blocks, relinked)
-    return ast if linked is blocks else {**ast, "blocks": linked}
-
-
-#: Elements that hold no other element (their content is text): never looked into.
-_LEAVES = frozenset({"Str", "Space", "SoftBreak", "LineBreak", "Math", "Code", "RawInline", "RawBlock",
-                     "CodeBlock", "HorizontalRule"})
-
-
-def _rewritten(node: Any, rewrite: Callable[[dict[str, Any]], dict[str, Any] | None]) -> Any:
-    """``node`` with each Link element replaced by ``rewrite(link)`` (None: kept as it is),
-    sharing every part of the tree that holds no replaced link."""
-    if isinstance(node, list):
-        copied = None
-        for position, item in enumerate(node):
-            if isinstance(item, (list, dict)) and (new := _rewritten(item, rewrite)) is not item:
-                if copied is None:
-                    copied = list(node)
-                copied[position] = new
-        return node if copied is None else copied
-    if not isinstance(node, dict) or node.get("t") in _LEAVES:
-        return node
-    if node.get("t") == "Link" and (replaced := rewrite(node)) is not None:
-        return replaced
-    content = node.get("c")  # an element's children are all under "c"
-    if isinstance(content, (list, dict)) and (new := _rewritten(content, rewrite)) is not content:
-        return {**node, "c": new}
-    return node
+    return with_blocks(ast, LINKS, relinked)
 
 
 def book_chapter_targets(paths: list[str], pages: list[str], asts: list[dict[str, Any]]) -> dict[str, ChapterTarget]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from ..crossrefconfig import CrossrefConfig
 from ..references import CALLOUT_KINDS, THEOREM_KINDS
@@ -61,19 +61,6 @@ class Target:
             return self.title
         word = config.reference_word(self.kind)
         return f"{word} {self.number}" if word else self.number
-
-
-def replace_in_place(node: Any, kind: str, replace: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
-    """Replace, in place, every ``kind`` element (``Image``, say) under ``node`` by ``replace(element)``,
-    looking into the replacement too."""
-    if isinstance(node, list):
-        for n, item in enumerate(node):
-            if isinstance(item, dict) and item.get("t") == kind:
-                node[n] = item = replace(item)
-            replace_in_place(item, kind, replace)
-    elif isinstance(node, dict):
-        for value in node.values():
-            replace_in_place(value, kind, replace)
 
 
 def walk(node: Any, skip: frozenset[str] = frozenset()) -> Iterator[dict[str, Any]]:

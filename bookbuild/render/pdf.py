@@ -21,7 +21,6 @@ text comes from the same targets the HTML uses.
 from __future__ import annotations
 
 import contextlib
-import copy
 import dataclasses
 import errno
 import functools
@@ -58,8 +57,8 @@ from .latex_source import SOURCE_MARKER, ChapterTex, latex_diagnostic, log_diagn
 from .html import tikz_figures
 from .links import book_chapter_targets, with_chapter_links
 from .markdown import AssemblyInputs
-from .numbering import replace_in_place
 from .pandoc import PandocError, pandoc_version, run_pandoc
+from .tree import IMAGES, with_blocks, with_target
 from .svg import SvgError, svg_to_pdf
 from .tikz import TikzError, tikz_preamble
 from .userfilters import FilterError
@@ -386,13 +385,12 @@ def latex_ast(loaded: LoadedChapter, ast: dict[str, Any], cited: list[str], prob
               images: Path, *, numeric: bool = False, root: Path | None = None) -> dict[str, Any]:
     """A copy of the chapter's AST ready for LaTeX: images resolved (SVGs converted into ``images``),
     source markers, the book's citations (``cited``, in the book's order)."""
-    ready = copy.deepcopy(ast)
+    ready = _resolve_images(loaded, ast, problems, images, root)  # a new tree: ``ast`` is not changed
     if loaded.entry.part_page:
         # A part's page: \part carries its title, its text follows.
         ready["blocks"] = _without_title(ready["blocks"])
-    _resolve_images(loaded, ready, problems, images, root)
     ready["blocks"] = with_markers(loaded, ready["blocks"])
-    meta = ready.setdefault("meta", {})
+    meta = ready["meta"] = dict(ast.get("meta", {}))
     meta["suppress-bibliography"] = {"t": "MetaBool", "c": True}
     if cited:
         # Every work the book cites, so citeproc disambiguates ("2020a") as the bibliography does.
@@ -401,7 +399,7 @@ def latex_ast(loaded: LoadedChapter, ast: dict[str, Any], cited: list[str], prob
         # Citeproc numbers works in the order a document cites them (nocite last): cite them
         # all first, in the book's order, so [n] is the book's number; latex-book.lua drops this.
         priming = {"t": "Para", "c": [_cite(key) for key in cited]}
-        ready["blocks"].insert(0, {"t": "Div", "c": [["", [CITATION_ORDER_CLASS], []], [priming]]})
+        ready["blocks"] = [{"t": "Div", "c": [["", [CITATION_ORDER_CLASS], []], [priming]]}, *ready["blocks"]]
     return ready
 
 
@@ -446,9 +444,9 @@ def _cite(key: str) -> dict[str, Any]:
 
 
 def _resolve_images(loaded: LoadedChapter, ast: dict[str, Any], problems: list[Diagnostic], images: Path,
-                    root: Path | None) -> None:
-    """Local images become absolute paths (nothing is copied), SVGs converted PDFs in ``images``;
-    those LaTeX cannot include, or that lie outside the project, become a placeholder."""
+                    root: Path | None) -> dict[str, Any]:
+    """``ast`` (unchanged) with local images as absolute paths (nothing is copied), SVGs converted PDFs
+    in ``images``; those LaTeX cannot include, or that lie outside the project, become a placeholder."""
     def fixed(image: dict[str, Any]) -> dict[str, Any]:
         url = image["c"][2][0]
         if not is_local_path(url):
@@ -477,10 +475,9 @@ def _resolve_images(loaded: LoadedChapter, ast: dict[str, Any], problems: list[D
                                     "the PDF shows a placeholder",
                                     hint='add a PDF or PNG version and show it in `::: {.content-visible when-format="pdf"}`'))
             return _placeholder(url)
-        image["c"][2][0] = path.as_posix()
-        return image
+        return with_target(image, path.as_posix())
 
-    replace_in_place(ast.get("blocks", []), "Image", fixed)
+    return {**with_blocks(ast, IMAGES, fixed)}
 
 
 def _placeholder(url: str) -> dict[str, Any]:

@@ -1,0 +1,62 @@
+"""Rewriting Pandoc's JSON AST without copying it: a changed tree shares every part it did not change.
+
+A large chapter's AST is tens of megabytes of dicts and lists; a deep copy of it
+cost more than rendering it. Each format's stage (links, images, raw HTML) is a
+rewrite of a few kinds of element, so it copies only the elements on the way
+from the root to a replaced one and leaves the tree it was given as it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+#: Elements that hold no other element (their content is text): never looked into.
+LEAVES = frozenset({"Str", "Space", "SoftBreak", "LineBreak", "Math", "Code", "RawInline", "RawBlock",
+                    "CodeBlock", "HorizontalRule"})
+
+Rewrite = Callable[[dict[str, Any]], "dict[str, Any] | None"]
+
+
+def replaced(node: Any, kinds: frozenset[str], rewrite: Rewrite) -> Any:
+    """``node`` with each element of one of ``kinds`` replaced by ``rewrite(element)`` (None: kept),
+    sharing every part of the tree that holds no replaced element; ``node`` itself is not changed.
+
+    ``rewrite`` must return a new element rather than change the one it is given. A replacement
+    is not looked into.
+    """
+    if isinstance(node, list):
+        copied = None
+        for position, item in enumerate(node):
+            if isinstance(item, (list, dict)) and (new := replaced(item, kinds, rewrite)) is not item:
+                if copied is None:
+                    copied = list(node)
+                copied[position] = new
+        return node if copied is None else copied
+    if not isinstance(node, dict):
+        return node
+    kind = node.get("t")
+    if kind in kinds and (new_element := rewrite(node)) is not None:
+        return new_element
+    if kind in LEAVES:
+        return node
+    content = node.get("c")  # an element's children are all under "c"
+    if isinstance(content, (list, dict)) and (new := replaced(content, kinds, rewrite)) is not content:
+        return {**node, "c": new}
+    return node
+
+
+def with_blocks(ast: dict[str, Any], kinds: frozenset[str], rewrite: Rewrite) -> dict[str, Any]:
+    """A document (``{"blocks": …, "meta": …}``) with ``replaced`` applied to its blocks; ``ast`` unchanged."""
+    blocks = ast.get("blocks", [])
+    new = replaced(blocks, kinds, rewrite)
+    return ast if new is blocks else {**ast, "blocks": new}
+
+
+IMAGES = frozenset({"Image"})
+RAW = frozenset({"RawInline", "RawBlock"})
+
+
+def with_target(image: dict[str, Any], url: str) -> dict[str, Any]:
+    """A copy of an ``Image`` (or ``Link``) element pointing at ``url``, its title kept."""
+    attr, content, (_, title) = image["c"]
+    return {**image, "c": [attr, content, [url, title]]}

@@ -1,0 +1,53 @@
+"""Rewriting the prepared AST for one format leaves it as it was for the others, copying only what changes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bookbuild.check import load_chapters
+from bookbuild.project import load_book
+from bookbuild.render.book import parse_markdown
+from bookbuild.render.epub import epub_ast
+from bookbuild.render.pdf import latex_ast
+from bookbuild.render.tree import IMAGES, RAW, replaced
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6360000002000154a24f9a0000000049454e44ae426082")
+
+
+def _str(text: str) -> dict:
+    return {"t": "Str", "c": text}
+
+
+def test_a_rewrite_shares_what_it_does_not_change_and_never_changes_its_input() -> None:
+    untouched = {"t": "Para", "c": [_str("kept"), {"t": "Emph", "c": [_str("deep")]}]}
+    changed = {"t": "Div", "c": [["", [], []], [{"t": "RawBlock", "c": ["html", "<br>"]}]]}
+    doc = [untouched, changed, {"t": "CodeBlock", "c": [["", [], []], "<br>"]}]
+    before = json.dumps(doc)
+
+    result = replaced(doc, RAW, lambda raw: {"t": "HorizontalRule"} if raw["c"][1] == "<br>" else None)
+
+    assert json.dumps(doc) == before
+    assert result[0] is untouched and result[2] is doc[2]
+    assert result[1]["c"][1] == [{"t": "HorizontalRule"}]
+    assert replaced(doc, IMAGES, lambda image: {"t": "Space"}) is doc  # nothing to replace: the same tree
+
+
+def test_the_pdf_and_epub_trees_resolve_images_without_changing_the_prepared_tree(tmp_path: Path) -> None:
+    (tmp_path / "_quarto.yml").write_text("project:\n  type: book\nbook:\n  title: T\n  chapters:\n    - ch.qmd\n")
+    (tmp_path / "ch.qmd").write_text("# One\n\nText <br> more.\n\n![A dot](dot.png)\n")
+    (tmp_path / "dot.png").write_bytes(PNG)
+    book = load_book(tmp_path)
+    [loaded] = load_chapters(book)
+    ast = parse_markdown(loaded.chapter.text, tmp_path, None)
+    before = json.dumps(ast)
+
+    pdf = latex_ast(loaded, ast, ["knuth84"], [], tmp_path / "out", root=tmp_path)
+    epub = epub_ast(loaded, 0, ast, ["knuth84"], [], (), root=tmp_path)
+    assert '"LineBreak"' in json.dumps(epub) and '"LineBreak"' not in before  # XHTML's <br>, in the EPUB's tree only
+    for ready in (pdf, epub):
+        assert json.dumps(ast) == before
+        images = [json.dumps(b) for b in ready["blocks"] if '"Image"' in json.dumps(b)]
+        assert images and str((tmp_path / "dot.png").resolve()) in images[0]
+        assert "nocite" in ready["meta"] and "nocite" not in ast["meta"]
