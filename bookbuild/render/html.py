@@ -31,6 +31,7 @@ from ..outputs import OutputFolder
 from ..paths import outside_reason, resolved
 from ..project import Book
 from ..references import is_local_path, local_path, resolve_local
+from ..shortcodes import ShortcodeContext, expand_in_text, load_variables
 from .. import useroptions
 from . import latex_setup, scsstheme, site, theme, userfilters, userstyles
 from .cellcode import quarto_code_divs
@@ -164,7 +165,8 @@ def _page_extras(book: Book, loaded: LoadedChapter | None, page: str, said: list
         log.write(f"  {row}\n")
     dependencies, problems = userstyles.html_dependencies(page, heard.dependencies, out_dir)
     diagnostics.extend(d for d in [*heard.diagnostics, *problems] if d not in diagnostics)
-    parts = userstyles.placed(specs, "html")
+    context = ShortcodeContext(loaded.chapter.front_matter if loaded else {}, book.config, load_variables(book.root)[0])
+    parts = userstyles.placed(specs, "html", lambda text: expand_in_text(text, context))
     theme_link = f'<link rel="stylesheet" href="{site.relative(page, theme_css)}">' if theme_css else ""
     head = "\n".join(part for part in (theme_link, userstyles.html_styles(book.root, page, specs, out_dir), dependencies,
                                         parts.head) if part)

@@ -8,6 +8,7 @@ Markdown is exactly what it would do with the author's file.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -51,8 +52,9 @@ def assemble(executed: ExecutedChapter, inputs: AssemblyInputs) -> str:
     unmarkable = _unmarkable(executed) if inputs.mark_values else set()
     pieces: list[str] = []
     position = chapter.front_matter_span.end if chapter.front_matter_span else 0
+    outside, inside = _place_expansions(chapter.blocks, inputs.shortcodes)
     spans: list[Cell | InlineExpr | FencedBlock | _Expansion] = sorted(
-        [*chapter.cells, *chapter.inlines, *chapter.blocks, *(_Expansion(s, t) for s, t in inputs.shortcodes.items())],
+        [*chapter.cells, *chapter.inlines, *chapter.blocks, *outside],
         key=lambda item: item.span.start,
     )
     for item in spans:
@@ -69,7 +71,7 @@ def assemble(executed: ExecutedChapter, inputs: AssemblyInputs) -> str:
         elif TIKZ_INFO.match(item.info):
             pieces.append(_tikz_markdown(item, inputs))
         else:
-            pieces.append(text[item.span.start : item.span.end])
+            pieces.append(_replaced(text, item.span, inside.get(item.span.start, [])))
         position = item.span.end
     pieces.append(text[position:])
     return separate_note_definitions("".join(pieces))
@@ -81,6 +83,31 @@ class _Expansion:
 
     span: Span
     text: str
+
+
+def _place_expansions(blocks: tuple[FencedBlock, ...], shortcodes: Mapping[Span, str]
+                      ) -> tuple[list[_Expansion], dict[int, list[_Expansion]]]:
+    """The expansions in the prose, and those inside a fenced block (a raw ```{=html} one), by the block's start."""
+    starts = sorted(b.span.start for b in blocks)
+    ends = {b.span.start: b.span.end for b in blocks}
+    outside: list[_Expansion] = []
+    inside: dict[int, list[_Expansion]] = {}
+    for span, replacement in sorted(shortcodes.items(), key=lambda item: item[0].start):
+        at = bisect.bisect_right(starts, span.start) - 1
+        if at >= 0 and span.end <= ends[starts[at]]:
+            inside.setdefault(starts[at], []).append(_Expansion(span, replacement))
+        else:
+            outside.append(_Expansion(span, replacement))
+    return outside, inside
+
+
+def _replaced(text: str, span: Span, expansions: list[_Expansion]) -> str:
+    """The text of ``span`` with the expansions (in order, inside it) in place."""
+    pieces, position = [], span.start
+    for expansion in expansions:
+        pieces += [text[position:expansion.span.start], expansion.text]
+        position = expansion.span.end
+    return "".join(pieces) + text[position:span.end]
 
 
 def separate_note_definitions(markdown: str) -> str:
