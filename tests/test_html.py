@@ -516,3 +516,28 @@ def test_callouts_with_an_id_are_numbered_and_referenced(book_factory, tmp_path)
                       ("def-ridge", "Definition 1.1")]  # a callout of our own kind with a theorem-like id
     text = re.sub(r" ([,.;])", r"\1", " ".join(visible_text(page).split()))
     assert "See Tip 1.1, Tip 1.2, Warning 1.1 and Definition 1.1." in text
+
+
+def test_escaped_cells_show_their_fence_with_one_pair_of_braces_less(book_factory, tmp_path):
+    """Quarto's ```{{python}}: a cell shown, never run, as ```{python}; inside code, ```{{{julia}}} reads
+    ```{{julia}} and `{{python}} 1 + 2` reads `{python} 1 + 2`."""
+    root = book_factory({"esc.qmd": """
+        # Escapes
+
+        ```{{python}}
+        raise SystemExit("never run")
+        ```
+
+        ````markdown
+        ```{{{julia}}}
+        1 + 2
+        ```
+        ````
+
+        Inline `{{python}} 1 + 2`, ``` ``{{python}} x`` ```.
+        """})
+    page, seen = built_page(root, tmp_path, "esc")
+    assert re.search(r'<pre class="sourceCode markdown"><code class="sourceCode markdown">.*?'
+                     r'<span class="in">```\{python\}</span>.*?<span class="in">raise SystemExit', page, re.S)
+    assert '<span class="in">```{{julia}}</span>' in page
+    assert "Inline {python} 1 + 2, ``{python} x``." in seen

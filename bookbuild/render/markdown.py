@@ -22,6 +22,8 @@ from .cells import cell_blocks
 from .tikz import unbalanced
 
 TIKZ_INFO = re.compile(r"^\{?\s*\.tikz\b")
+# Quarto's escaped cell, ```{{python}}: shown, fence and all, as ```{python} (never run).
+ESCAPED_CELL_INFO = re.compile(r"^\{(\{+[^<}]+\}+)\}$")
 # A line of only LaTeX index entries glued to the footnote definition below it.
 INDEX_BEFORE_NOTE = re.compile(r"^((?:\\index\{[^\n]*\}\s*)+)\n(?=\[\^[^\]\n]+\]:)", re.M)
 
@@ -70,6 +72,8 @@ def assemble(executed: ExecutedChapter, inputs: AssemblyInputs) -> str:
             pieces.append(_cell_markdown(item, results.get(item.index), inputs))
         elif TIKZ_INFO.match(item.info):
             pieces.append(_tikz_markdown(item, inputs))
+        elif ESCAPED_CELL_INFO.match(item.info):
+            pieces.append(_escaped_cell_markdown(item))
         else:
             pieces.append(_replaced(text, item.span, inside.get(item.span.start, [])))
         position = item.span.end
@@ -194,6 +198,14 @@ def cell_outputs(cell: Cell, result: CellResult, inputs: AssemblyInputs) -> list
     """A cell's outputs in order, each in Quarto's markup for the format (render/cells.py)."""
     return cell_blocks(cell, result, inputs.figure_paths, inputs.output_format,
                        asis=cell.option("output", True) == "asis")
+
+
+def _escaped_cell_markdown(block: FencedBlock) -> str:
+    """```` ```{{python}} ```` as Quarto shows it: a Markdown code block holding the cell as ```` ```{python} ````."""
+    opening = "```" + ESCAPED_CELL_INFO.match(block.info).group(1)  # type: ignore[union-attr]
+    body = f"{opening}\n{block.code.rstrip(chr(10))}\n```"
+    fence = "`" * max(4, max((len(run) for run in re.findall("`+", body)), default=0) + 1)
+    return f"{fence}{{.markdown}}\n{body}\n{fence}\n"
 
 
 def _tikz_markdown(block: FencedBlock, inputs: AssemblyInputs) -> str:
