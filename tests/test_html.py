@@ -541,3 +541,26 @@ def test_escaped_cells_show_their_fence_with_one_pair_of_braces_less(book_factor
                      r'<span class="in">```\{python\}</span>.*?<span class="in">raise SystemExit', page, re.S)
     assert '<span class="in">```{{julia}}</span>' in page
     assert "Inline {python} 1 + 2, ``{python} x``." in seen
+
+
+def test_an_image_without_an_extension_is_given_png_as_in_quarto(book_factory, tmp_path):
+    """Quarto's website default-image-extension: `images/plot` is `images/plot.png`, copied and linked, and the
+    check finds it; a data URI, a path with an extension and a URL naming no file keep theirs."""
+    root = book_factory({"img.qmd": """
+        # Images
+
+        ![plot](images/plot)
+
+        ![chart](images/chart.svg)
+
+        ![embed](https://example.com/)
+
+        ![dot](data:image/png;base64,iVBORw0KGgo=)
+        """})
+    (root / "images").mkdir()
+    (root / "images" / "plot.png").write_bytes(tiny_png())
+    (root / "images" / "chart.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    page, _ = built_page(root, tmp_path, "img")  # and no image-missing warning for images/plot
+    assert re.findall(r'<img src="([^"]+)"', page) == ["images/plot.png", "images/chart.svg", "https://example.com/",
+                                                      "data:image/png;base64,iVBORw0KGgo="]
+    assert (tmp_path / "site" / "images" / "plot.png").read_bytes() == tiny_png()

@@ -17,7 +17,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Iterator, TextIO
 
 from ..cache import Cache, digest
 from ..check import CheckResult, LoadedChapter, default_workers
@@ -30,7 +30,7 @@ from ..limits import book_limits
 from ..outputs import OutputFolder
 from ..paths import outside_reason, resolved
 from ..project import Book
-from ..references import is_local_path, local_path, resolve_local
+from ..references import DEFAULT_IMAGE_EXTENSION, is_local_path, local_path, resolve_local, with_default_extension
 from ..shortcodes import ShortcodeContext, expand_in_text, load_variables
 from .. import useroptions
 from . import latex_setup, scsstheme, site, theme, userfilters, userstyles
@@ -89,6 +89,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     jobs = prepared.rendered()
     images = {}
     for loaded, ast, page, _ in jobs:
+        add_default_image_extension(ast, DEFAULT_IMAGE_EXTENSION)
         images[page.page] = site_images(book.root, loaded, page.page)
         rewrite_image_urls(ast, {url: link for url, (_, link) in images[page.page].items()})
     say(f"rendering {plural(len(jobs), 'page')}…")
@@ -288,13 +289,20 @@ def site_images(root: Path, loaded: LoadedChapter, page: str) -> dict[str, tuple
     """
     placed = {}
     for image in loaded.scan.images:
-        if not is_local_path(image.name) or outside_reason(local_path(loaded.file, image.name), root, image.name):
+        name = with_default_extension(image.name, DEFAULT_IMAGE_EXTENSION)
+        if not is_local_path(name) or outside_reason(local_path(loaded.file, name), root, name):
             continue
-        source = resolve_local(loaded.file, image.name)
+        source = resolve_local(loaded.file, name)
         if source.is_file():
             in_site = source.relative_to(resolved(root)).as_posix()
-            placed[image.name] = (source, posixpath.relpath(in_site, posixpath.dirname(page) or "."))
+            placed[name] = (source, posixpath.relpath(in_site, posixpath.dirname(page) or "."))
     return placed
+
+
+def add_default_image_extension(ast: dict[str, Any], extension: str) -> None:
+    """Give every image path without an extension ``extension`` (see references.with_default_extension), in place."""
+    for target in _image_targets(ast.get("blocks", [])):
+        target[0] = with_default_extension(target[0], extension)
 
 
 def rewrite_image_urls(ast: dict[str, Any], links: dict[str, str]) -> None:
@@ -302,19 +310,22 @@ def rewrite_image_urls(ast: dict[str, Any], links: dict[str, str]) -> None:
     changed = {url: link for url, link in links.items() if url != link}
     if not changed:
         return
+    for target in _image_targets(ast.get("blocks", [])):
+        if target[0] in changed:
+            target[0] = changed[target[0]]
 
-    def visit(node: Any) -> None:
-        if isinstance(node, list):
-            for item in node:
-                visit(item)
-        elif isinstance(node, dict):
-            if node.get("t") == "Image" and node["c"][2][0] in changed:
-                node["c"][2][0] = changed[node["c"][2][0]]
-            for value in node.values():
-                if isinstance(value, (list, dict)):
-                    visit(value)
 
-    visit(ast.get("blocks", []))
+def _image_targets(node: Any) -> Iterator[list[Any]]:
+    """The ``[url, title]`` of each image in a JSON AST, to change in place."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _image_targets(item)
+    elif isinstance(node, dict):
+        if node.get("t") == "Image":
+            yield node["c"][2]
+        for value in node.values():
+            if isinstance(value, (list, dict)):
+                yield from _image_targets(value)
 
 
 def _page_key(book: Book, page: ChapterPage) -> str:
