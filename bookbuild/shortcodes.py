@@ -164,13 +164,14 @@ def expansions(chapter: Chapter, context: ShortcodeContext) -> dict[Span, str]:
     return result
 
 
-def expand_in_text(text: str, context: ShortcodeContext) -> str:
-    """Raw text (an include's ``text:`` or file) with each shortcode that expands replaced by its plain text."""
+def expand_in_text(text: str, context: ShortcodeContext, raw: bool = True) -> str:
+    """Text outside the chapter's body with each shortcode that expands replaced: by its plain text in raw
+    content (an include's ``text:`` or file), by its Markdown in Markdown (``raw=False``: a ``subtitle:``)."""
     if "{{<" not in text:
         return text
     index, pieces, position = LineIndex(text), [], 0
     for match in SHORTCODE.finditer(text):
-        replacement, _ = expand(_shortcode(text, match, index, raw=True), context)
+        replacement, _ = expand(_shortcode(text, match, index, raw=raw), context)
         if replacement is not None:
             pieces += [text[position:match.start()], replacement]
             position = match.end()

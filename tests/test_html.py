@@ -564,3 +564,19 @@ def test_an_image_without_an_extension_is_given_png_as_in_quarto(book_factory, t
     assert re.findall(r'<img src="([^"]+)"', page) == ["images/plot.png", "images/chart.svg", "https://example.com/",
                                                       "data:image/png;base64,iVBORw0KGgo="]
     assert (tmp_path / "site" / "images" / "plot.png").read_bytes() == tiny_png()
+
+
+def test_a_chapters_subtitle_stands_under_its_title_with_its_markup(book_factory, tmp_path):
+    root = book_factory({"sub.qmd": """
+        ---
+        subtitle: The {{< meta kind >}} *chapter*
+        kind: "[first]{.tag}"
+        ---
+        # Subtitled
+
+        Body text.
+        """, "plain.qmd": "# Plain\n\nNo subtitle.\n"})
+    page, _ = built_page(root, tmp_path, "sub")
+    assert re.search(r'<h1 [^>]*>.*?Subtitled.*?</h1>\n<p class="subtitle lead">The <span class="tag">first</span> '
+                     r'<em>chapter</em></p>\n<p>Body text.</p>', page, re.S)
+    assert "class=\"subtitle" not in (tmp_path / "site" / "plain.html").read_text(encoding="utf-8")

@@ -43,7 +43,7 @@ from .pandoc import PandocError
 from .tikz import TikzError, compile_all, unbalanced
 from .userfilters import FilterError
 
-HTML_FILTERS = ["conditional", "codeescape", "crossref", "citeproc", "latex-commands", "callouts", "layout", "floats"]
+HTML_FILTERS = ["conditional", "codeescape", "crossref", "citeproc", "latex-commands", "callouts", "layout", "floats", "titleblock"]
 BODY_MARKER = "<!-- bookbuild:body -->"
 PARTS_TEMPLATE = f"$if(toc)$$table-of-contents$$endif$\n{BODY_MARKER}\n$body$\n"
 #: Cache stages of the records a page leaves for later one-chapter builds (search entries, value ledger).
@@ -107,6 +107,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
                                                    language=words[j[2].page],
                                                    layout=layout_json(book, "html", j[0].chapter.front_matter)),
                                      "cap_locations": cap_locations(book, j[0]),
+                                     "subtitle": chapter_subtitle(book, j[0], prepared.check.variables),
                                      "meta": meta_flags(book.config, j[0].chapter.front_matter)},
                                     cache, prepared.pandoc_timeout, words[j[2].page])
         for j in jobs])
@@ -154,6 +155,14 @@ def cap_locations(book: Book, loaded: LoadedChapter) -> dict[str, str]:
         if values and isinstance(values[-1].value, str):
             found[key.split("-", 1)[0]] = values[-1].value
     return found
+
+
+def chapter_subtitle(book: Book, loaded: LoadedChapter, variables: dict[str, Any]) -> str:
+    """The chapter's ``subtitle:`` as Markdown, its shortcodes expanded ("" when it has none)."""
+    value = loaded.chapter.front_matter.get("subtitle")
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        return ""
+    return expand_in_text(str(value), ShortcodeContext(loaded.chapter.front_matter, book.config, variables), raw=False)
 
 
 def _page_extras(book: Book, loaded: LoadedChapter | None, page: str, said: list[dict[str, Any]], out_dir: Path,
