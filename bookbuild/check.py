@@ -37,7 +37,8 @@ from .project import Book, ChapterEntry, display_path
 from .qmd import Chapter, parse_chapter
 from .bibliography import check_style, read_bibliography
 from .crossrefconfig import custom_keys
-from .references import ChapterScan, bibliography_keys, chapter_source, is_local_path, local_path, resolve_local, scan_chapter
+from .references import (DEFAULT_IMAGE_EXTENSION, ChapterScan, bibliography_keys, chapter_source, is_local_path, local_path,
+                         resolve_local, scan_chapter, with_default_extension)
 from .shortcodes import ShortcodeContext, find_shortcodes, load_variables, shortcode_diagnostics
 from .structure import structure_diagnostics
 from .useroptions import option_diagnostics
@@ -330,7 +331,8 @@ def _file_diagnostics(loaded: LoadedChapter, root: Path) -> list[Diagnostic]:
         if outside:
             found.append(error("outside-project", loaded.shown, image.line, f"image {outside}",
                                col=image.col, hint=OUTSIDE_HINT))
-        elif not resolve_local(loaded.file, image.name).is_file():
+        elif not any(resolve_local(loaded.file, name).is_file()  # `plot` may be `plot.png` (the website's default)
+                     for name in (image.name, with_default_extension(image.name, DEFAULT_IMAGE_EXTENSION))):
             found.append(warning("image-missing", loaded.shown, image.line, f"image '{image.name}' does not exist",
                                  col=image.col, hint="check the path; it is relative to the chapter's folder"))
     front = loaded.chapter.front_matter

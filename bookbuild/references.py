@@ -122,6 +122,23 @@ def is_local_path(src: str) -> bool:
     return not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", src)
 
 
+#: Quarto's ``default-image-extension`` on the website: what an image path without an extension is given.
+DEFAULT_IMAGE_EXTENSION = "png"
+
+
+def with_default_extension(src: str, extension: str) -> str:
+    """An image path or URL with no extension given ``extension``, as Quarto's ``default-image-extension``
+    (``png`` on the website) does: ``images/plot`` -> ``images/plot.png``; a data URI, a path that has an
+    extension and a URL naming no file (``https://example.com/``) stay as they are."""
+    if src.startswith("data:"):
+        return src
+    path = re.split(r"[?#]", src, maxsplit=1)[0]
+    name = path.rsplit("/", 1)[-1]
+    if not name or "." in name:
+        return src
+    return path + "." + extension + src[len(path):]
+
+
 def local_path(chapter_file: Path, src: str) -> Path:
     """An image or data path as the chapter names it, relative to the chapter's folder (not resolved)."""
     return chapter_file.parent / src.split("#", 1)[0]

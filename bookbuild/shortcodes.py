@@ -8,12 +8,18 @@ Expanded as Quarto does:
 - ``{{< pagebreak >}}``: a new page in the PDF, nothing on the website;
 - ``{{< kbd Ctrl-C >}}``: a key, as ``<kbd>`` on the website.
 
+A shortcode may break across lines (not across a blank line). A key's dots
+reach into mappings and, as a number from 1, into lists (``authors.1``); ``\\.``
+is a dot inside a key (``{{< meta nested.a\\.b.key >}}``).
+
 ``{{< include >}}`` is expanded before the chapter is read (see includes.py).
 Any other shortcode (``video``, ``embed``, …) is left as written,
 and ``make check`` warns about it, as about a key ``meta``/``var`` cannot find.
 An escaped shortcode, ``{{</* name */>}}``, shows as written without the escape.
-Shortcodes inside code (fenced blocks, code spans) are text, as the prose mask
-leaves them out.
+As in Quarto, raw content is expanded too, as plain text: a ```` ```{=html} ````
+block, a `` `…`{=html} `` span, and the book's ``include-*`` texts and files
+(:func:`expand_in_text`). Shortcodes inside other code (fenced blocks, code
+spans) are text, as the prose mask leaves them out.
 """
 
 from __future__ import annotations
@@ -30,10 +36,14 @@ import yaml
 from .diagnostics import Diagnostic, error, warning
 from .files import UnreadableSource, read_source
 from .project import display_path
-from .qmd import Chapter, LineIndex, Span, load_yaml, yaml_error_line, yaml_error_message
+from .qmd import Chapter, LineIndex, Span, code_spans, load_yaml, yaml_error_line, yaml_error_message
 
-SHORTCODE = re.compile(r"\{\{<[ \t]*(?P<escaped>/\*)?[ \t]*(?P<name>[A-Za-z][\w-]*)(?P<args>[^\n]*?)[ \t]*"
-                       r"(?(escaped)\*/[ \t]*)>\}\}")
+# The arguments may go on over single line breaks (Quarto reads a shortcode within one paragraph).
+SHORTCODE = re.compile(r"\{\{<[ \t]*(?P<escaped>/\*)?[ \t]*(?P<name>[A-Za-z][\w-]*)"
+                       r"(?P<args>(?:[^\n]|\n(?![ \t]*\n))*?)[ \t]*(?(escaped)\*/[ \t]*)>\}\}")
+RAW_INFO = re.compile(r"^\{=[A-Za-z0-9_+-]+\}$")
+RAW_SUFFIX = re.compile(r"\{=[A-Za-z0-9_+-]+\}")
+KEY_PART = re.compile(r"(?:\\.|[^.\\])+")
 VARIABLES_FILE = "_variables.yml"
 SUPPORTED = ("meta", "var", "pagebreak", "kbd")
 
@@ -49,6 +59,7 @@ class Shortcode:
     line: int
     col: int
     span: Span
+    raw: bool = False  # in raw content (a ```{=html} block, a `…`{=html} span): expands to plain text
 
 
 @dataclass(frozen=True)
@@ -62,19 +73,35 @@ class ShortcodeContext:
 
 
 def find_shortcodes(chapter: Chapter) -> list[Shortcode]:
-    """The shortcodes in the chapter's prose, in document order."""
+    """The shortcodes in the chapter's prose and raw content, in document order."""
     index = LineIndex(chapter.text)
-    found = []
-    for match in SHORTCODE.finditer(chapter.prose):
-        source = chapter.text[match.start():match.end()]
-        try:
-            args = tuple(shlex.split(match["args"]))
-        except ValueError:  # an unbalanced quote: the words as they are
-            args = tuple(match["args"].split())
-        line, col = index.position(match.start())
-        found.append(Shortcode(match["name"], args, bool(match["escaped"]), source, line, col,
-                               Span(match.start(), match.end())))
-    return found
+    found = [_shortcode(chapter.text, match, index) for match in SHORTCODE.finditer(chapter.prose)]
+    for start, end in raw_regions(chapter):
+        found += [_shortcode(chapter.text, match, index, raw=True)
+                  for match in SHORTCODE.finditer(chapter.text, start, end)]
+    return sorted(found, key=lambda s: s.span.start)
+
+
+def _shortcode(text: str, match: re.Match[str], index: LineIndex, raw: bool = False) -> Shortcode:
+    try:
+        args = tuple(shlex.split(match["args"]))
+    except ValueError:  # an unbalanced quote: the words as they are
+        args = tuple(match["args"].split())
+    line, col = index.position(match.start())
+    return Shortcode(match["name"], args, bool(match["escaped"]), text[match.start():match.end()], line, col,
+                     Span(match.start(), match.end()), raw)
+
+
+def raw_regions(chapter: Chapter) -> list[tuple[int, int]]:
+    """Where raw content stands: the bodies of ```` ```{=format} ```` blocks, and `` `…`{=format} `` spans."""
+    text = chapter.text
+    regions = [(b.span.start, b.span.end) for b in chapter.blocks if RAW_INFO.match(b.info)]
+    fenced = sorted([c.span for c in chapter.cells] + [b.span for b in chapter.blocks], key=lambda s: s.start)
+    start = chapter.front_matter_span.end if chapter.front_matter_span else 0
+    for span in [*fenced, Span(len(text), len(text))]:
+        regions += [(a, b) for a, b, _ in code_spans(text, start, span.start) if RAW_SUFFIX.match(text, b)]
+        start = span.end
+    return sorted(regions)
 
 
 def expand(shortcode: Shortcode, context: ShortcodeContext) -> tuple[str | None, str | None]:
@@ -83,6 +110,8 @@ def expand(shortcode: Shortcode, context: ShortcodeContext) -> tuple[str | None,
         inner = " ".join([shortcode.name, *shortcode.args])
         return f"{{{{< {inner} >}}}}", None
     name, args = shortcode.name, shortcode.args
+    if shortcode.raw and name in ("pagebreak", "kbd"):  # their text: nothing, the key
+        return (args[0].split("=", 1)[-1] if name == "kbd" and args else ""), None
     if name in ("meta", "var"):
         if len(args) != 1:
             return None, f"'{{{{< {name} >}}}}' takes one key, e.g. {{{{< {name} title >}}}}"
@@ -135,6 +164,20 @@ def expansions(chapter: Chapter, context: ShortcodeContext) -> dict[Span, str]:
     return result
 
 
+def expand_in_text(text: str, context: ShortcodeContext, raw: bool = True) -> str:
+    """Text outside the chapter's body with each shortcode that expands replaced: by its plain text in raw
+    content (an include's ``text:`` or file), by its Markdown in Markdown (``raw=False``: a ``subtitle:``)."""
+    if "{{<" not in text:
+        return text
+    index, pieces, position = LineIndex(text), [], 0
+    for match in SHORTCODE.finditer(text):
+        replacement, _ = expand(_shortcode(text, match, index, raw=raw), context)
+        if replacement is not None:
+            pieces += [text[position:match.start()], replacement]
+            position = match.end()
+    return "".join(pieces) + text[position:]
+
+
 def shortcode_diagnostics(chapter: Chapter, shown: str, context: ShortcodeContext) -> list[Diagnostic]:
     """A warning for each shortcode that cannot be expanded."""
     found = []
@@ -165,11 +208,15 @@ def load_variables(root: Path) -> tuple[dict[str, Any], list[Diagnostic]]:
 
 
 def _lookup(source: Mapping[str, Any], dotted: str) -> Any:
+    """The value at a dotted key: ``a.b`` into mappings, ``a.1`` the first of a list, ``a\\.b`` the key "a.b"."""
     value: Any = source
-    for part in dotted.split("."):
-        if not isinstance(value, Mapping) or part not in value:
+    for part in (re.sub(r"\\(.)", r"\1", p) for p in KEY_PART.findall(dotted)):
+        if isinstance(value, list) and part.isdigit() and 1 <= int(part) <= len(value):
+            value = value[int(part) - 1]
+        elif isinstance(value, Mapping) and part in value:
+            value = value[part]
+        else:
             return None
-        value = value[part]
     return value
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURE, REPO, replace_once, tiny_png
+from conftest import FIXTURE, REPO, build_site, replace_once, tiny_png
 
 from bookbuild.cli import main
 from bookbuild.project import load_book
@@ -223,6 +223,34 @@ def test_prose_edit_rebuilds_without_running_a_cell(book_factory, tmp_path):
     assert "execute: 2 reused, 0 computed" in summary
     assert "pandoc-epub: 1 reused, 1 computed" in summary  # only the edited chapter went through Pandoc again
     assert "Light in glass fibre covers 200,000 km/s" in visible(body)
+
+
+def test_html_js_content_is_on_the_website_and_not_in_the_epub(book_factory, tmp_path):
+    """Quarto's "html:js" is the HTML formats that run JavaScript: the website, not the EPUB (where "html" still holds),
+    for conditional content and for a filter's quarto.doc.is_format."""
+    root = book_factory({"a.qmd": """
+        # Alpha
+
+        ::: {.content-visible when-format="html"}
+        For every HTML format.
+        :::
+
+        ::: {.content-visible when-format="html:js"}
+        Only where scripts run.
+        :::
+        """}, "filters:\n  - js.lua\n")
+    (root / "js.lua").write_text("function Pandoc(doc)\n  if quarto.doc.is_format('html:js') then\n"
+                                 "    doc.blocks:insert(pandoc.Para({pandoc.Str('filter-saw-html-js')}))\n  end\n"
+                                 "  return doc\nend\n")
+    status, stdout, _ = build_site(root, tmp_path / "site")
+    assert status == 0, stdout
+    page = visible((tmp_path / "site" / "a.html").read_text(encoding="utf-8"))
+    assert "For every HTML format." in page and "Only where scripts run." in page and "filter-saw-html-js" in page
+    done = build_epub(load_book(root), tmp_path / "out", tmp_path / "cache", validate=False, log=io.StringIO())
+    assert done.epub is not None and not [d for d in done.all_diagnostics if d.is_error]
+    body = visible(chapters_text(epub_files(tmp_path / "out")[1]))
+    assert "For every HTML format." in body
+    assert "Only where scripts run." not in body and "filter-saw-html-js" not in body
 
 
 # --------------------------------------------------------------------------- problems, at their lines

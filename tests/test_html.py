@@ -516,3 +516,67 @@ def test_callouts_with_an_id_are_numbered_and_referenced(book_factory, tmp_path)
                       ("def-ridge", "Definition 1.1")]  # a callout of our own kind with a theorem-like id
     text = re.sub(r" ([,.;])", r"\1", " ".join(visible_text(page).split()))
     assert "See Tip 1.1, Tip 1.2, Warning 1.1 and Definition 1.1." in text
+
+
+def test_escaped_cells_show_their_fence_with_one_pair_of_braces_less(book_factory, tmp_path):
+    """Quarto's ```{{python}}: a cell shown, never run, as ```{python}; inside code, ```{{{julia}}} reads
+    ```{{julia}} and `{{python}} 1 + 2` reads `{python} 1 + 2`."""
+    root = book_factory({"esc.qmd": """
+        # Escapes
+
+        ```{{python}}
+        raise SystemExit("never run")
+        ```
+
+        ````markdown
+        ```{{{julia}}}
+        1 + 2
+        ```
+        ````
+
+        Inline `{{python}} 1 + 2`, ``` ``{{python}} x`` ```.
+        """})
+    page, seen = built_page(root, tmp_path, "esc")
+    assert re.search(r'<pre class="sourceCode markdown"><code class="sourceCode markdown">.*?'
+                     r'<span class="in">```\{python\}</span>.*?<span class="in">raise SystemExit', page, re.S)
+    assert '<span class="in">```{{julia}}</span>' in page
+    assert "Inline {python} 1 + 2, ``{python} x``." in seen
+
+
+def test_an_image_without_an_extension_is_given_png_as_in_quarto(book_factory, tmp_path):
+    """Quarto's website default-image-extension: `images/plot` is `images/plot.png`, copied and linked, and the
+    check finds it; a data URI, a path with an extension and a URL naming no file keep theirs."""
+    root = book_factory({"img.qmd": """
+        # Images
+
+        ![plot](images/plot)
+
+        ![chart](images/chart.svg)
+
+        ![embed](https://example.com/)
+
+        ![dot](data:image/png;base64,iVBORw0KGgo=)
+        """})
+    (root / "images").mkdir()
+    (root / "images" / "plot.png").write_bytes(tiny_png())
+    (root / "images" / "chart.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    page, _ = built_page(root, tmp_path, "img")  # and no image-missing warning for images/plot
+    assert re.findall(r'<img src="([^"]+)"', page) == ["images/plot.png", "images/chart.svg", "https://example.com/",
+                                                      "data:image/png;base64,iVBORw0KGgo="]
+    assert (tmp_path / "site" / "images" / "plot.png").read_bytes() == tiny_png()
+
+
+def test_a_chapters_subtitle_stands_under_its_title_with_its_markup(book_factory, tmp_path):
+    root = book_factory({"sub.qmd": """
+        ---
+        subtitle: The {{< meta kind >}} *chapter*
+        kind: "[first]{.tag}"
+        ---
+        # Subtitled
+
+        Body text.
+        """, "plain.qmd": "# Plain\n\nNo subtitle.\n"})
+    page, _ = built_page(root, tmp_path, "sub")
+    assert re.search(r'<h1 [^>]*>.*?Subtitled.*?</h1>\n<p class="subtitle lead">The <span class="tag">first</span> '
+                     r'<em>chapter</em></p>\n<p>Body text.</p>', page, re.S)
+    assert "class=\"subtitle" not in (tmp_path / "site" / "plain.html").read_text(encoding="utf-8")

@@ -93,3 +93,40 @@ def test_expanded_in_the_page_and_the_pdf(book_factory, tmp_path):
     press = next(n for n, text in enumerate(pages) if "Press Ctrl-C to stop." in text)
     escaped = next(n for n, text in enumerate(pages) if "Escaped {{< var version >}}." in text)
     assert escaped == press + 1  # the page break
+
+
+def test_keys_reach_into_lists_and_may_hold_escaped_dots_and_a_shortcode_may_break_a_line():
+    chapter = parse_chapter("x.qmd", '---\ntitle: T\n---\nA {{< meta\nauthors.2 >}} b {{< meta nested.a\\\\.b.key >}}.\n'
+                                     'Not over a blank line: {{< meta\n\nauthors.1 >}}\n')
+    context = ShortcodeContext({"authors": ["Ada", "Grace"], "nested": {"a.b": {"key": "deep"}}}, {}, {}, "html")
+    found = [(s.line, s.col, expand(s, context)) for s in find_shortcodes(chapter)]
+    assert found == [(4, 3, ("Grace", None)), (5, 17, ("deep", None))]
+    assert expand(find_shortcodes(parse_chapter("y.qmd", "{{< meta authors.3 >}}"))[0], context) == \
+        (None, "'authors.3' is not in the front matter or _quarto.yml")
+
+
+def test_raw_content_and_the_books_includes_are_expanded_as_text(book_factory, tmp_path):
+    root = book_factory({"raw.qmd": """
+        ---
+        release: Release Candidate
+        include-after-body:
+          text: |
+            <script>window.after = '{{< meta release >}}';</script>
+        ---
+        # Raw
+
+        ```{=html}
+        <script>window.block = '{{< meta release >}}', key = '{{< kbd Ctrl-C >}}';</script>
+        ```
+
+        Inline `<b data-v="{{< var version >}}">v</b>`{=html}, code `{{< var version >}}`.
+        """}, extra_config="include-in-header: head.html\n")
+    (root / "_variables.yml").write_text('version: "2.1"\n')
+    (root / "head.html").write_text('<meta name="release" content="{{< var version >}}">\n')
+    status, stdout, _ = build_site(root, tmp_path / "site")
+    assert status == 0, stdout
+    page = (tmp_path / "site" / "raw.html").read_text(encoding="utf-8")
+    assert "<script>window.block = 'Release Candidate', key = 'Ctrl-C';</script>" in page
+    assert "<script>window.after = 'Release Candidate';</script>" in page
+    assert '<meta name="release" content="2.1">' in page
+    assert 'Inline <b data-v="2.1">v</b>, code <code>{{&lt; var version &gt;}}</code>.' in page

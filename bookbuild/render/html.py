@@ -17,7 +17,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Iterator, TextIO
 
 from ..cache import Cache, digest
 from ..check import CheckResult, LoadedChapter, default_workers
@@ -30,7 +30,8 @@ from ..limits import book_limits
 from ..outputs import OutputFolder
 from ..paths import outside_reason, resolved
 from ..project import Book
-from ..references import is_local_path, local_path, resolve_local
+from ..references import DEFAULT_IMAGE_EXTENSION, is_local_path, local_path, resolve_local, with_default_extension
+from ..shortcodes import ShortcodeContext, expand_in_text, load_variables
 from .. import useroptions
 from . import latex_setup, scsstheme, site, theme, userfilters, userstyles
 from .cellcode import quarto_code_divs
@@ -42,7 +43,7 @@ from .pandoc import PandocError
 from .tikz import TikzError, compile_all, unbalanced
 from .userfilters import FilterError
 
-HTML_FILTERS = ["conditional", "crossref", "citeproc", "latex-commands", "callouts", "layout", "floats"]
+HTML_FILTERS = ["conditional", "codeescape", "crossref", "citeproc", "latex-commands", "callouts", "layout", "floats", "titleblock"]
 BODY_MARKER = "<!-- bookbuild:body -->"
 PARTS_TEMPLATE = f"$if(toc)$$table-of-contents$$endif$\n{BODY_MARKER}\n$body$\n"
 #: Cache stages of the records a page leaves for later one-chapter builds (search entries, value ledger).
@@ -88,6 +89,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     jobs = prepared.rendered()
     images = {}
     for loaded, ast, page, _ in jobs:
+        add_default_image_extension(ast, DEFAULT_IMAGE_EXTENSION)
         images[page.page] = site_images(book.root, loaded, page.page)
         rewrite_image_urls(ast, {url: link for url, (_, link) in images[page.page].items()})
     say(f"rendering {plural(len(jobs), 'page')}…")
@@ -105,6 +107,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
                                                    language=words[j[2].page],
                                                    layout=layout_json(book, "html", j[0].chapter.front_matter)),
                                      "cap_locations": cap_locations(book, j[0]),
+                                     "subtitle": chapter_subtitle(book, j[0], prepared.check.variables),
                                      "meta": meta_flags(book.config, j[0].chapter.front_matter)},
                                     cache, prepared.pandoc_timeout, words[j[2].page])
         for j in jobs])
@@ -154,6 +157,14 @@ def cap_locations(book: Book, loaded: LoadedChapter) -> dict[str, str]:
     return found
 
 
+def chapter_subtitle(book: Book, loaded: LoadedChapter, variables: dict[str, Any]) -> str:
+    """The chapter's ``subtitle:`` as Markdown, its shortcodes expanded ("" when it has none)."""
+    value = loaded.chapter.front_matter.get("subtitle")
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        return ""
+    return expand_in_text(str(value), ShortcodeContext(loaded.chapter.front_matter, book.config, variables), raw=False)
+
+
 def _page_extras(book: Book, loaded: LoadedChapter | None, page: str, said: list[dict[str, Any]], out_dir: Path,
                  diagnostics: list[Diagnostic], log: TextIO, theme_css: str | None) -> dict[str, str]:
     """The book's own theme, styles, includes and filters' dependencies for one page (copied into ``out_dir``);
@@ -164,7 +175,8 @@ def _page_extras(book: Book, loaded: LoadedChapter | None, page: str, said: list
         log.write(f"  {row}\n")
     dependencies, problems = userstyles.html_dependencies(page, heard.dependencies, out_dir)
     diagnostics.extend(d for d in [*heard.diagnostics, *problems] if d not in diagnostics)
-    parts = userstyles.placed(specs, "html")
+    context = ShortcodeContext(loaded.chapter.front_matter if loaded else {}, book.config, load_variables(book.root)[0])
+    parts = userstyles.placed(specs, "html", lambda text: expand_in_text(text, context))
     theme_link = f'<link rel="stylesheet" href="{site.relative(page, theme_css)}">' if theme_css else ""
     head = "\n".join(part for part in (theme_link, userstyles.html_styles(book.root, page, specs, out_dir), dependencies,
                                         parts.head) if part)
@@ -286,13 +298,20 @@ def site_images(root: Path, loaded: LoadedChapter, page: str) -> dict[str, tuple
     """
     placed = {}
     for image in loaded.scan.images:
-        if not is_local_path(image.name) or outside_reason(local_path(loaded.file, image.name), root, image.name):
+        name = with_default_extension(image.name, DEFAULT_IMAGE_EXTENSION)
+        if not is_local_path(name) or outside_reason(local_path(loaded.file, name), root, name):
             continue
-        source = resolve_local(loaded.file, image.name)
+        source = resolve_local(loaded.file, name)
         if source.is_file():
             in_site = source.relative_to(resolved(root)).as_posix()
-            placed[image.name] = (source, posixpath.relpath(in_site, posixpath.dirname(page) or "."))
+            placed[name] = (source, posixpath.relpath(in_site, posixpath.dirname(page) or "."))
     return placed
+
+
+def add_default_image_extension(ast: dict[str, Any], extension: str) -> None:
+    """Give every image path without an extension ``extension`` (see references.with_default_extension), in place."""
+    for target in _image_targets(ast.get("blocks", [])):
+        target[0] = with_default_extension(target[0], extension)
 
 
 def rewrite_image_urls(ast: dict[str, Any], links: dict[str, str]) -> None:
@@ -300,19 +319,22 @@ def rewrite_image_urls(ast: dict[str, Any], links: dict[str, str]) -> None:
     changed = {url: link for url, link in links.items() if url != link}
     if not changed:
         return
+    for target in _image_targets(ast.get("blocks", [])):
+        if target[0] in changed:
+            target[0] = changed[target[0]]
 
-    def visit(node: Any) -> None:
-        if isinstance(node, list):
-            for item in node:
-                visit(item)
-        elif isinstance(node, dict):
-            if node.get("t") == "Image" and node["c"][2][0] in changed:
-                node["c"][2][0] = changed[node["c"][2][0]]
-            for value in node.values():
-                if isinstance(value, (list, dict)):
-                    visit(value)
 
-    visit(ast.get("blocks", []))
+def _image_targets(node: Any) -> Iterator[list[Any]]:
+    """The ``[url, title]`` of each image in a JSON AST, to change in place."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _image_targets(item)
+    elif isinstance(node, dict):
+        if node.get("t") == "Image":
+            yield node["c"][2]
+        for value in node.values():
+            if isinstance(value, (list, dict)):
+                yield from _image_targets(value)
 
 
 def _page_key(book: Book, page: ChapterPage) -> str:

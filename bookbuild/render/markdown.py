@@ -8,6 +8,7 @@ Markdown is exactly what it would do with the author's file.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -21,6 +22,8 @@ from .cells import cell_blocks
 from .tikz import unbalanced
 
 TIKZ_INFO = re.compile(r"^\{?\s*\.tikz\b")
+# Quarto's escaped cell, ```{{python}}: shown, fence and all, as ```{python} (never run).
+ESCAPED_CELL_INFO = re.compile(r"^\{(\{+[^<}]+\}+)\}$")
 # A line of only LaTeX index entries glued to the footnote definition below it.
 INDEX_BEFORE_NOTE = re.compile(r"^((?:\\index\{[^\n]*\}\s*)+)\n(?=\[\^[^\]\n]+\]:)", re.M)
 
@@ -51,8 +54,9 @@ def assemble(executed: ExecutedChapter, inputs: AssemblyInputs) -> str:
     unmarkable = _unmarkable(executed) if inputs.mark_values else set()
     pieces: list[str] = []
     position = chapter.front_matter_span.end if chapter.front_matter_span else 0
+    outside, inside = _place_expansions(chapter.blocks, inputs.shortcodes)
     spans: list[Cell | InlineExpr | FencedBlock | _Expansion] = sorted(
-        [*chapter.cells, *chapter.inlines, *chapter.blocks, *(_Expansion(s, t) for s, t in inputs.shortcodes.items())],
+        [*chapter.cells, *chapter.inlines, *chapter.blocks, *outside],
         key=lambda item: item.span.start,
     )
     for item in spans:
@@ -68,8 +72,10 @@ def assemble(executed: ExecutedChapter, inputs: AssemblyInputs) -> str:
             pieces.append(_cell_markdown(item, results.get(item.index), inputs))
         elif TIKZ_INFO.match(item.info):
             pieces.append(_tikz_markdown(item, inputs))
+        elif ESCAPED_CELL_INFO.match(item.info):
+            pieces.append(_escaped_cell_markdown(item))
         else:
-            pieces.append(text[item.span.start : item.span.end])
+            pieces.append(_replaced(text, item.span, inside.get(item.span.start, [])))
         position = item.span.end
     pieces.append(text[position:])
     return separate_note_definitions("".join(pieces))
@@ -81,6 +87,31 @@ class _Expansion:
 
     span: Span
     text: str
+
+
+def _place_expansions(blocks: tuple[FencedBlock, ...], shortcodes: Mapping[Span, str]
+                      ) -> tuple[list[_Expansion], dict[int, list[_Expansion]]]:
+    """The expansions in the prose, and those inside a fenced block (a raw ```{=html} one), by the block's start."""
+    starts = sorted(b.span.start for b in blocks)
+    ends = {b.span.start: b.span.end for b in blocks}
+    outside: list[_Expansion] = []
+    inside: dict[int, list[_Expansion]] = {}
+    for span, replacement in sorted(shortcodes.items(), key=lambda item: item[0].start):
+        at = bisect.bisect_right(starts, span.start) - 1
+        if at >= 0 and span.end <= ends[starts[at]]:
+            inside.setdefault(starts[at], []).append(_Expansion(span, replacement))
+        else:
+            outside.append(_Expansion(span, replacement))
+    return outside, inside
+
+
+def _replaced(text: str, span: Span, expansions: list[_Expansion]) -> str:
+    """The text of ``span`` with the expansions (in order, inside it) in place."""
+    pieces, position = [], span.start
+    for expansion in expansions:
+        pieces += [text[position:expansion.span.start], expansion.text]
+        position = expansion.span.end
+    return "".join(pieces) + text[position:span.end]
 
 
 def separate_note_definitions(markdown: str) -> str:
@@ -167,6 +198,14 @@ def cell_outputs(cell: Cell, result: CellResult, inputs: AssemblyInputs) -> list
     """A cell's outputs in order, each in Quarto's markup for the format (render/cells.py)."""
     return cell_blocks(cell, result, inputs.figure_paths, inputs.output_format,
                        asis=cell.option("output", True) == "asis")
+
+
+def _escaped_cell_markdown(block: FencedBlock) -> str:
+    """```` ```{{python}} ```` as Quarto shows it: a Markdown code block holding the cell as ```` ```{python} ````."""
+    opening = "```" + ESCAPED_CELL_INFO.match(block.info).group(1)  # type: ignore[union-attr]
+    body = f"{opening}\n{block.code.rstrip(chr(10))}\n```"
+    fence = "`" * max(4, max((len(run) for run in re.findall("`+", body)), default=0) + 1)
+    return f"{fence}{{.markdown}}\n{body}\n{fence}\n"
 
 
 def _tikz_markdown(block: FencedBlock, inputs: AssemblyInputs) -> str:

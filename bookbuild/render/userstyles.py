@@ -18,7 +18,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import yaml
 
@@ -41,8 +41,9 @@ class Placed:
     after_body: str = ""
 
 
-def placed(specs: Sequence[IncludeSpec], output_format: str) -> Placed:
-    """The includes' text at their three places (CSS links excluded: see :func:`html_styles`)."""
+def placed(specs: Sequence[IncludeSpec], output_format: str, expand: Callable[[str], str] = str) -> Placed:
+    """The includes' text at their three places (CSS links excluded: see :func:`html_styles`);
+    ``expand`` turns the shortcodes in each into text (shortcodes.expand_in_text), as Quarto does."""
     parts: dict[str, list[str]] = {"head": [], "before": [], "after": []}
     where = {"include-in-header": "head", "header-includes": "head",
              "include-before-body": "before", "include-after-body": "after"}
@@ -55,7 +56,7 @@ def placed(specs: Sequence[IncludeSpec], output_format: str) -> Placed:
             text = spec.path.read_text(encoding="utf-8")
         else:
             text = spec.text or ""
-        parts[where[spec.key]].append(text.rstrip("\n"))
+        parts[where[spec.key]].append(expand(text).rstrip("\n"))
     return Placed(*("\n".join(rows) for rows in parts.values()))
 
 

@@ -5,9 +5,10 @@
 package.path = pandoc.path.directory(PANDOC_SCRIPT_FILE) .. '/?.lua;' .. package.path
 local book = require 'bookdata'
 
--- Quarto's aliases: "html" is every HTML-based format, EPUB included; "epub" only EPUB.
+-- Quarto's aliases: "html" is every HTML-based format, EPUB included; "epub" only EPUB;
+-- "html:js" the HTML formats that run JavaScript (the website, not the EPUB).
 local aliases = {
-  html = {html = true, html5 = true, html4 = true},
+  html = {html = true, html5 = true, html4 = true, ['html:js'] = true},
   latex = {latex = true, pdf = true},
   epub = {html = true, epub = true, epub3 = true},
 }

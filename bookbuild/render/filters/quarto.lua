@@ -39,9 +39,11 @@ local function text_of(values)
   return table.concat(parts, ' ')
 end
 
--- Quarto's format aliases: "html" is any HTML writer (EPUB's too), "latex" and "pdf" the LaTeX one.
+-- Quarto's format aliases: "html" is any HTML writer (EPUB's too), "html:js" those that run
+-- JavaScript (not EPUB's), "latex" and "pdf" the LaTeX one.
 local ALIASES = {
   html = {html = true, html4 = true, html5 = true, epub = true, epub3 = true},
+  ['html:js'] = {html = true, html4 = true, html5 = true},
   epub = {epub = true, epub3 = true},
   latex = {latex = true, beamer = true},
   pdf = {latex = true, beamer = true},
