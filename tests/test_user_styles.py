@@ -108,16 +108,18 @@ format:
 """)
     write(root, "filters/shout.lua", SHOUT)
     write(root, "filters/per-format.lua", PER_FORMAT)
-    write(root, "parts/after.tex", "After the body, from a file.\n")
+    write(root, "parts/after.tex", "After the body, from a file {{< var edition >}}.\n")
+    write(root, "_variables.yml", "edition: second-edition\n")
     write(root, "filters/including.lua", INCLUDING)
     text = built_pdf_text(root, tmp_path)
+    assert "After the body, from a file second-edition." in text  # shortcodes expand in includes, as on the website
     assert "Included by a filter: filter-macro." in text  # \\xspace, from the package the filter asked for
     assert "Say IT LOUD and shown-in-pdf." in text
     assert "shown-in-html" not in text and "only-for-html" not in text
     assert "Before the body: expanded-from-the-preamble, from-header-includes." in text
     # Where Pandoc puts them: after the title page and before the contents; at the end of the document.
     assert text.index("Before the body") < text.index("Contents") < text.index("Say IT LOUD") \
-        < text.index("After the body, from a file.")
+        < text.index("After the body, from a file")
 
 
 def test_filters_run_at_their_entry_points(book_factory, tmp_path: Path) -> None:

@@ -46,6 +46,7 @@ from ..paths import contained, outside_reason
 from ..callouts import Callouts
 from ..palette import Palette
 from ..project import Book
+from ..shortcodes import ShortcodeContext, expand_in_text
 from ..references import bibliography_keys, is_local_path, xref_kind
 from .. import useroptions
 from . import latex_setup, theme, userfilters, userstyles
@@ -586,7 +587,9 @@ def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook
              for kind, _ in numbers.labels.values()}
     author_list = " \\\\ ".join(latex_escape(a) for a in authors)
     specs, _ = useroptions.includes(book, "latex")
-    own = userstyles.latex_parts(specs)  # the book's own include-in-header, header-includes, before/after body
+    # The book's own include-in-header, header-includes, before/after body, their shortcodes expanded.
+    context = ShortcodeContext({}, book.config, prepared.check.variables, "latex")
+    own = userstyles.latex_parts(specs, lambda text: expand_in_text(text, context))
     by_filters = included or {}
     rows = [_class_line(book), preamble(book.palette, highlighting, book.tikz_header), crossref_preamble(prepared.crossref),
             language_preamble(prepared.language, locale) + latex_tocdepth(toc_depth(book, "latex")),

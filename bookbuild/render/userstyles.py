@@ -112,6 +112,6 @@ def html_dependencies(page: str, dependencies: Sequence[dict[str, Any]], out_dir
     return "\n".join(rows), problems
 
 
-def latex_parts(specs: Sequence[IncludeSpec]) -> Placed:
-    """The PDF's preamble addition, text after the title page and at the end."""
-    return placed(specs, "latex")
+def latex_parts(specs: Sequence[IncludeSpec], expand: Callable[[str], str] = str) -> Placed:
+    """The PDF's preamble addition, text after the title page and at the end (``expand``: see :func:`placed`)."""
+    return placed(specs, "latex", expand)
