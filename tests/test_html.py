@@ -516,3 +516,37 @@ def test_callouts_with_an_id_are_numbered_and_referenced(book_factory, tmp_path)
                       ("def-ridge", "Definition 1.1")]  # a callout of our own kind with a theorem-like id
     text = re.sub(r" ([,.;])", r"\1", " ".join(visible_text(page).split()))
     assert "See Tip 1.1, Tip 1.2, Warning 1.1 and Definition 1.1." in text
+
+
+def test_list_tables_become_numbered_tables(book_factory, tmp_path):
+    """Quarto's list tables: a div of rows of cells is a table, its caption the first or last paragraph."""
+    root = book_factory({"ch.qmd": """
+        # Lists
+
+        ::: {#tbl-rows .list-table}
+        * - Name
+          - Year
+
+        * - Markdown
+          - 2004
+
+        Markup languages. {tbl-colwidths="[25,75]"}
+        :::
+
+        ::: {.list-table header-rows=0 aligns=l,r}
+        * - []{colspan=2} Both
+        * - Left
+          - Right
+        :::
+
+        See @tbl-rows.
+        """})
+    page, text = built_page(root, tmp_path, "ch")
+    assert re.search(r'<div id="tbl-rows" class="quarto-float[^"]*">\s*<figure class="quarto-float quarto-float-tbl">\s*'
+                     r'<figcaption[^>]*>\s*Table 1\.1: Markup languages\.\s*</figcaption>', page)
+    assert '<col style="width: 25%" />\n<col style="width: 75%" />' in page
+    assert re.search(r'<thead>\s*<tr>\s*<th>Name</th>\s*<th>Year</th>', page)
+    assert '<td colspan="2" style="text-align: left;">Both</td>' in page
+    assert '<td style="text-align: right;">Right</td>' in page
+    assert "<thead>" not in page.split("Both")[0].split("</figure>")[-1]
+    assert "See Table 1.1." in text and "tbl-colwidths" not in text

@@ -171,7 +171,7 @@ def test_where_each_entry_point_goes_in_the_chain(tmp_path: Path) -> None:
     entry = Entry("filters", "x.lua", "_quarto.yml", 1, tmp_path)
     specs = [FilterSpec(tmp_path / f"{at}.lua", at, entry) for at in ("post-render", "pre-render", "post-quarto", "pre-quarto")]
     names = [s if isinstance(s, str) else s.path.stem for s in chain(HTML_FILTERS, specs)]
-    assert names == ["pre-quarto", "conditional", "post-quarto", "crossref", "citeproc", "pre-render", "latex-commands",
+    assert names == ["pre-quarto", "conditional", "list-table", "post-quarto", "crossref", "citeproc", "pre-render", "latex-commands",
                      "callouts", "layout", "floats", "post-render"]
 
 

@@ -42,7 +42,7 @@ from .pandoc import PandocError
 from .tikz import TikzError, compile_all, unbalanced
 from .userfilters import FilterError
 
-HTML_FILTERS = ["conditional", "crossref", "citeproc", "latex-commands", "callouts", "layout", "floats"]
+HTML_FILTERS = ["conditional", "list-table", "crossref", "citeproc", "latex-commands", "callouts", "layout", "floats"]
 BODY_MARKER = "<!-- bookbuild:body -->"
 PARTS_TEMPLATE = f"$if(toc)$$table-of-contents$$endif$\n{BODY_MARKER}\n$body$\n"
 #: Cache stages of the records a page leaves for later one-chapter builds (search entries, value ledger).
