@@ -436,7 +436,9 @@ def test_a_cell_with_subcaptions_makes_one_figure_with_parts(book_factory, tmp_p
     assert "(a) Rising (b) Falling Figure 1.1: Two plots." in text
     assert "See Figure 1.1, Figure 1.1 (a) and Figure 1.1 (b)." in text
     assert '<div id="fig-two" class="quarto-float quarto-figure quarto-figure-center">' in page
-    assert '<div class="quarto-layout-panel" data-layout-ncol="2" style="--layout-columns: 2">' in page
+    assert re.search(r'<div class="quarto-layout-panel">\s*<div class="quarto-layout-row">\s*'
+                     r'<div class="quarto-layout-cell quarto-layout-cell-subref" style="flex-basis: 50.0%;'
+                     r'justify-content: center;" data-ref-parent="fig-two">', page)
 
 
 THEOREMS = {
@@ -550,3 +552,42 @@ def test_list_tables_become_numbered_tables(book_factory, tmp_path):
     assert '<td style="text-align: right;">Right</td>' in page
     assert "<thead>" not in page.split("Both")[0].split("</figure>")[-1]
     assert "See Table 1.1." in text and "tbl-colwidths" not in text
+
+
+def test_layouts_put_blocks_in_rows_of_cells(book_factory, tmp_path):
+    """Quarto's layout panels: `layout` gives each row's relative widths, `layout-ncol` divides a row by the
+    pictures' widths; on any div, not only a figure; a picture's height gives way to the panel."""
+    root = book_factory({"ch.qmd": """
+        # Layouts
+
+        ::: {#fig-wide layout="[[3,1],[1]]"}
+        ![](a.png)
+
+        ![](a.png)
+
+        ![](a.png){height=300}
+
+        Three pictures.
+        :::
+
+        ::: {.gallery layout-ncol=3 layout-valign="top"}
+        ![](a.png){width=200 height=450}
+
+        ![](a.png){width=100}
+
+        Some words.
+        :::
+
+        See @fig-wide.
+        """})
+    (root / "a.png").write_bytes(tiny_png())
+    page, text = built_page(root, tmp_path, "ch")
+    cells = re.findall(r'<div class="quarto-layout-cell" style="flex-basis: ([\d.]+%);justify-content: (\w+(?:-\w+)?);">',
+                       page)
+    assert cells == [("75.0%", "center"), ("25.0%", "center"), ("100.0%", "center"),
+                     ("40.0%", "center"), ("20.0%", "center"), ("40.0%", "flex-start")]
+    assert page.count('<div class="quarto-layout-row">') == 2
+    assert '<div class="quarto-layout-panel gallery">\n<div class="quarto-layout-row quarto-layout-valign-top">' in page
+    assert 'height=' not in page.split('<article')[1]
+    assert '<img src="a.png" width="200" />' in page
+    assert "Figure 1.1: Three pictures." in text and "See Figure 1.1." in text

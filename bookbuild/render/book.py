@@ -240,7 +240,7 @@ def render_chapter(stage: str, ast: dict[str, Any], data: dict[str, Any], *, tem
     data_text = json.dumps(data, sort_keys=True)
     key = digest(stage, pandoc_version(), template, source, data_text, *options,
                  *[f"{name}={value}" for name, value in sorted((env or {}).items())],
-                 *[file_digest(FILTERS_DIR / f"{name}.lua") for name in [*filters, "bookdata"] if name != "citeproc"],
+                 *[file_digest(FILTERS_DIR / f"{name}.lua") for name in [*filters, "bookdata", "panels"] if name != "citeproc"],
                  *userfilters.digests(user_filters),
                  *[file_digest(path) for path in bibliographies], *([file_digest(csl)] if csl else []))
     cached = cache.get(stage, key)

@@ -213,6 +213,14 @@ end
 
 local latex_table_div  -- defined below, after Table
 
+-- `layout-ncol=N`, `layout="[[1,1],[1]]"`, …: the float's parts in a panel (floats.lua, panels.lua).
+local LAYOUT_KEYS = {'layout', 'layout-ncol', 'layout-nrow', 'layout-align', 'layout-valign'}
+
+local function keep_layout(div, attr)
+  for _, key in ipairs(LAYOUT_KEYS) do attr.attributes[key] = div.attributes[key] end
+  return attr
+end
+
 -- `::: {#tbl-x}` around a table (or anything) with its caption as the last
 -- paragraph, `tbl-cap`, or the table's own caption: a table float (floats.lua).
 local function table_div(div)
@@ -238,7 +246,7 @@ local function table_div(div)
     end})
   end
   return pandoc.Figure(book.plain(content), {long = with_number(caption, 'tbl', div.identifier)},
-    pandoc.Attr(div.identifier, {'table'}, {}))
+    keep_layout(div, pandoc.Attr(div.identifier, {'table'}, {})))
 end
 
 -- `::: {.proof}`, `.remark`, `.solution` (unnumbered; `name="…"` or a first heading
@@ -301,12 +309,7 @@ local function Div(div)
   if not latex then classes:extend(div.classes) end
   local attr = pandoc.Attr(div.identifier, classes, {})
   if latex and div.attributes['fig-pos'] then attr.attributes['latex-placement'] = div.attributes['fig-pos'] end
-  -- `layout-ncol=N`: its parts side by side, N to a row (book.css).
-  local columns = tonumber(div.attributes['layout-ncol'])
-  if columns and columns > 1 and not latex then
-    attr.classes:insert('layout-columns')
-    attr.attributes['style'] = '--layout-columns: ' .. math.floor(columns)
-  end
+  if not latex then keep_layout(div, attr) end
   return pandoc.Figure(content, {long = with_number(caption, 'fig', div.identifier)}, attr)
 end
 
