@@ -412,7 +412,7 @@ def test_code_listings_are_numbered_captioned_and_referenced(book_factory, tmp_p
     assert "Listing 1.1: A loop over tokens. for token in tokens:" in text
     assert "Listing 1.2: The cell that computes it. answer = 6 * 7" in text
     assert "See Listing 1.1 and Listing 1.2." in text
-    assert '<div id="lst-loop" class="quarto-float quarto-figure quarto-figure-center listing">' in page and 'href="#lst-cell" class="quarto-xref"' in page
+    assert '<div id="lst-loop" class="quarto-float quarto-figure quarto-figure-left listing">' in page and 'href="#lst-cell" class="quarto-xref"' in page
 
 
 def test_a_cell_with_subcaptions_makes_one_figure_with_parts(book_factory, tmp_path):
@@ -591,3 +591,27 @@ def test_layouts_put_blocks_in_rows_of_cells(book_factory, tmp_path):
     assert 'height=' not in page.split('<article')[1]
     assert '<img src="a.png" width="200" />' in page
     assert "Figure 1.1: Three pictures." in text and "See Figure 1.1." in text
+
+
+def test_fig_align_places_a_float_as_quarto_does(book_factory, tmp_path):
+    """`fig-align` on a float's picture names its alignment class; a listing is left-aligned; the default centres."""
+    root = book_factory({"ch.qmd": """
+        # Aligned
+
+        ![Leftwards](a.png){#fig-left fig-align="left"}
+
+        ![Rightwards](a.png){fig-align="right"}
+
+        ![Centred](a.png){#fig-mid}
+
+        ```{#lst-x .python lst-cap="Code"}
+        x = 1
+        ```
+        """})
+    (root / "a.png").write_bytes(tiny_png())
+    page, _ = built_page(root, tmp_path, "ch")
+    assert '<div id="fig-left" class="quarto-float quarto-figure quarto-figure-left">' in page
+    assert '<div class="quarto-figure quarto-figure-right">' in page
+    assert '<div id="fig-mid" class="quarto-float quarto-figure quarto-figure-center">' in page
+    assert '<div id="lst-x" class="quarto-float quarto-figure quarto-figure-left listing">' in page
+    assert "fig-align" not in page

@@ -57,9 +57,30 @@ local function layout_panel(blocks, attributes, parent)
   return panels.panel(blocks, attributes, function(cell) return convert(cell, true) end, parent)
 end
 
+-- `quarto-figure-left|center|right`: a listing is left-aligned (its text reads from
+-- the left), another float takes its first picture's `fig-align` (default: centred).
+local ALIGNS = {left = true, center = true, right = true}
+
+local function alignment(fig, kind)
+  local align
+  fig.content = fig.content:walk({
+    Table = function() return nil, false end,
+    Image = function(img)
+      local own = img.attributes['fig-align']
+      if own == nil then return nil end
+      img.attributes['fig-align'] = nil
+      align = align or own
+      return img
+    end,
+  })
+  if kind == 'lst' then return 'left' end
+  return ALIGNS[align or ''] and align or 'center'
+end
+
 local function float(fig, sub)
   local id = fig.identifier
   local kind = kind_of(fig)
+  local align = alignment(fig, kind)
   local where = location(fig, kind)
   local body
   if panels.has_layout(fig.attributes) then
@@ -78,12 +99,12 @@ local function float(fig, sub)
   local kind_class = (sub and 'quarto-subfloat-' or 'quarto-float-') .. kind
   if id ~= '' then
     local outer = sub and (kind_class .. ' quarto-float')
-      or ('quarto-float quarto-figure quarto-figure-center' .. extra)
+      or ('quarto-float quarto-figure quarto-figure-' .. align .. extra)
     out:insert(raw('<div id="' .. id .. '" class="' .. outer .. '">'))
     out:insert(raw('<figure class="' .. (sub and (kind_class .. ' quarto-float') or ('quarto-float ' .. kind_class)) ..
       (kind == 'fig' and ' figure' or '') .. '">'))
   else
-    out:insert(raw('<div class="quarto-figure quarto-figure-center' .. extra .. '">'))
+    out:insert(raw('<div class="quarto-figure quarto-figure-' .. align .. extra .. '">'))
     out:insert(raw('<figure class="figure">'))
   end
   local caption_id = id ~= '' and (id .. '-caption') or nil
