@@ -615,3 +615,25 @@ def test_fig_align_places_a_float_as_quarto_does(book_factory, tmp_path):
     assert '<div id="fig-mid" class="quarto-float quarto-figure quarto-figure-center">' in page
     assert '<div id="lst-x" class="quarto-float quarto-figure quarto-figure-left listing">' in page
     assert "fig-align" not in page
+
+
+def test_solutions_and_remarks_are_headed_as_quarto_heads_proofs(book_factory, tmp_path):
+    """"*Solution* (name)." as for a proof, the name from `name=` or the block's heading; the div is a `.proof` too."""
+    root = book_factory({"ch.qmd": """
+        # Exercises
+
+        ::: {.solution name="Short"}
+        The answer.
+        :::
+
+        ::: {.remark}
+        ## A **bold** aside
+
+        Worth saying.
+        :::
+        """})
+    page, _ = built_page(root, tmp_path, "ch")
+    assert ('<div class="solution proof">\n<p><span class="proof-title"><em>Solution</em> (Short). </span>'
+            'The answer.</p>') in page
+    assert ('<div class="remark proof">\n<p><span class="proof-title"><em>Remark</em> (A <strong>bold</strong> aside). '
+            '</span>Worth saying.</p>') in page

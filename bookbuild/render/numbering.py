@@ -109,9 +109,12 @@ def stringify(inlines: Any) -> str:
     return "".join(parts).strip()
 
 
+PROOF_CLASSES = frozenset({"proof", "remark", "solution"})
+
+
 def non_section_headers(div: dict[str, Any]) -> list[dict[str, Any]]:
     """The headers of a Div that are not sections: a callout's title (its first block,
-    when it has no ``title`` attribute; filters/callouts.lua), a theorem's name, and the
+    when it has no ``title`` attribute; filters/callouts.lua), a theorem's or proof's name, and the
     tab titles of a ``.panel-tabset`` (its headers of the first heading level; filters/layout.lua)."""
     (_, classes, attributes), content = div["c"]
     if any(c.startswith("callout-") for c in classes) and "title" not in dict(attributes) \
@@ -119,6 +122,8 @@ def non_section_headers(div: dict[str, Any]) -> list[dict[str, Any]]:
         return [content[0]]
     if div["c"][0][0].split("-", 1)[0] in THEOREM_KINDS and content and content[0]["t"] == "Header":
         return [content[0]]  # a theorem's name (filters/crossref.lua)
+    if PROOF_CLASSES & set(classes) and "name" not in dict(attributes) and content and content[0]["t"] == "Header":
+        return [content[0]]  # a proof's, remark's or solution's name (filters/crossref.lua)
     if "panel-tabset" in classes:
         headers = [block for block in content if block["t"] == "Header"]
         return [h for h in headers if h["c"][0] == headers[0]["c"][0]]

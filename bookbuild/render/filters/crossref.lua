@@ -264,9 +264,10 @@ local function proof(div, class)
     out:insert(pandoc.RawBlock('latex', '\\end{' .. class .. '}'))
     return out
   end
+  -- "*Solution* (name). ", as Quarto heads all three in HTML; the div is also a `.proof`.
   local title = pandoc.Inlines({pandoc.Emph({pandoc.Str(PROOF_WORDS[class])})})
-  if class == 'solution' and name then title = pandoc.Inlines({pandoc.Emph(name)})
-  elseif name then
+  if class ~= 'proof' and not div.classes:includes('proof') then div.classes:insert('proof') end
+  if name then
     title:extend({pandoc.Space(), pandoc.Str('(')})
     title:extend(name)
     title:insert(pandoc.Str(')'))
