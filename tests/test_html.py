@@ -637,3 +637,29 @@ def test_solutions_and_remarks_are_headed_as_quarto_heads_proofs(book_factory, t
             'The answer.</p>') in page
     assert ('<div class="remark proof">\n<p><span class="proof-title"><em>Remark</em> (A <strong>bold</strong> aside). '
             '</span>Worth saying.</p>') in page
+
+
+def test_a_titled_callout_names_its_kind_to_screen_readers(book_factory, tmp_path):
+    """Quarto's `span.screen-reader-only` with the kind before a callout's own title; the visible label is then
+    hidden from screen readers (read once); an untitled or numbered callout's label is already what they read."""
+    root = book_factory({"ch.qmd": """
+        # Callouts
+
+        ::: {.callout-note}
+        ## Mind the gap
+        Text.
+        :::
+
+        ::: {.callout-tip}
+        Untitled.
+        :::
+
+        ::: {#tip-n .callout-tip title="Numbered"}
+        Text.
+        :::
+        """})
+    page, _ = built_page(root, tmp_path, "ch")
+    assert ('<div class="callout-title-container"><span class="screen-reader-only">Note</span>'
+            '<span class="callout-label" aria-hidden="true">Note</span><span class="callout-title">Mind the gap') in page
+    assert page.count("screen-reader-only") == 1
+    assert '<span class="callout-label">Tip</span></div>' in page and '<span class="callout-label">Tip 1.1</span>' in page
