@@ -663,3 +663,27 @@ def test_a_titled_callout_names_its_kind_to_screen_readers(book_factory, tmp_pat
             '<span class="callout-label" aria-hidden="true">Note</span><span class="callout-title">Mind the gap') in page
     assert page.count("screen-reader-only") == 1
     assert '<span class="callout-label">Tip</span></div>' in page and '<span class="callout-label">Tip 1.1</span>' in page
+
+
+def test_a_chapter_without_a_title_heading_numbers_its_sections_when_it_asks(book_factory, tmp_path):
+    """No level-1 heading: no chapter number; its own `number-sections: true` numbers its sections 1, 1.1, as Quarto
+    numbers a document whose headings start at level 2. Without that setting they stay unnumbered."""
+    root = book_factory({"ch.qmd": """
+        ---
+        number-sections: true
+        ---
+
+        ## Section
+
+        ### Sub Section {#sec-sub}
+
+        See @sec-sub.
+        """, "two.qmd": """
+        ## Plain
+        """})
+    page, text = built_page(root, tmp_path, "ch")
+    assert '<h2 class="anchored" data-anchor-id="section"><span class="header-section-number">1</span> Section</h2>' in page
+    assert '<span class="header-section-number">1.1</span> Sub Section</h3>' in page
+    assert "See Section 1.1." in text
+    two = (tmp_path / "site" / "two.html").read_text(encoding="utf-8")
+    assert "header-section-number" not in two.split("<article")[1]

@@ -296,6 +296,8 @@ def number_book(asts: list[dict[str, Any]], entries: list[ChapterEntry], config:
     A chapter whose title is ``.unnumbered`` takes none, nor does a part's own page,
     nor any chapter when the book says ``number-sections: false``, nor one whose
     front matter says so (``own``: each chapter's setting, None when it has none).
+    A chapter with no level-1 title has no number; when its own front matter says
+    ``number-sections: true`` its sections are numbered 1, 1.1, … on their own.
     """
     config = config or CrossrefConfig()
     numbers, chapters, appendices = [], 0, 0
@@ -311,8 +313,9 @@ def number_book(asts: list[dict[str, Any]], entries: list[ChapterEntry], config:
             else:
                 chapters += 1
                 number = str(chapters)
+        alone = first is None and n < len(own) and own[n] is True and not entry.part_page
         numbers.append(number_chapter(ast, number, appendix=entry.appendix, config=config,
-                                      counts=None if config.chapters else through_book))
+                                      counts=None if config.chapters else through_book, sections_alone=alone))
     return numbers
 
 

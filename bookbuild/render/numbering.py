@@ -131,7 +131,8 @@ def non_section_headers(div: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix: bool = False,
-                   config: CrossrefConfig = DEFAULT_CONFIG, counts: dict[str, int] | None = None) -> ChapterNumbers:
+                   config: CrossrefConfig = DEFAULT_CONFIG, counts: dict[str, int] | None = None,
+                   sections_alone: bool = False) -> ChapterNumbers:
     """Number the headers and labelled elements of one chapter's AST.
 
     The first level-1 header is the chapter title; level-2 headers are sections
@@ -141,6 +142,9 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix:
     reference to its title reads "Appendix A". Headers deeper than ``config.number_depth``
     are counted but show no number. With ``crossref: chapters: false`` items take no chapter
     prefix and ``counts`` (shared by the book's chapters) carries their count on.
+    ``sections_alone``: a chapter with no number (no level-1 title) that asks for
+    ``number-sections: true`` numbers its sections from its top heading level,
+    "1", "1.1", as Quarto numbers a document whose headings start below level 1.
     """
     numbers = ChapterNumbers(chapter_number, appendix=appendix)
     counters = [0] * 7
@@ -165,14 +169,15 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix:
                 seen_title = True
                 numbers.title = stringify(inlines)
                 number = chapter_number if "unnumbered" not in classes else None
-            elif "unnumbered" in classes or chapter_number is None:
+            elif "unnumbered" in classes or (chapter_number is None and not sections_alone):
                 number = None
             else:
                 depth = max(level, 2)
                 counters[depth] += 1
                 for deeper in range(depth + 1, 7):
                     counters[deeper] = 0
-                number = ".".join([chapter_number] + [str(counters[d]) for d in range(2, depth + 1)])
+                lead = [chapter_number] if chapter_number is not None else []
+                number = ".".join(lead + [str(counters[d]) for d in range(2, depth + 1)])
                 if not config.section_numbered(level):
                     number = None
             if ident:
