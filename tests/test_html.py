@@ -687,3 +687,22 @@ def test_a_chapter_without_a_title_heading_numbers_its_sections_when_it_asks(boo
     assert "See Section 1.1." in text
     two = (tmp_path / "site" / "two.html").read_text(encoding="utf-8")
     assert "header-section-number" not in two.split("<article")[1]
+
+
+def test_algorithms_are_numbered_and_referenced_as_theorem_like_blocks(book_factory, tmp_path):
+    """Quarto's `alg-` kind: "Algorithm 1.1 (Name)." heads the block; `@alg-x` links to it."""
+    root = book_factory({"ch.qmd": """
+        # Methods
+
+        ::: {#alg-gcd}
+        ## Euclid
+
+        Divide, keep the remainder.
+        :::
+
+        See @alg-gcd.
+        """})
+    page, text = built_page(root, tmp_path, "ch")
+    assert ('<div id="alg-gcd" class="theorem">\n<p><span class="theorem-title"><strong>Algorithm 1.1 (Euclid).'
+            '</strong></span> Divide') in page
+    assert '<a href="#alg-gcd" class="quarto-xref">Algorithm 1.1</a>' in page and "1.1 Euclid" not in text

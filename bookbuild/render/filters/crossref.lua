@@ -153,6 +153,10 @@ local function theorem(div)
   -- "Definition 1.2": the caption word (`crossref: def-title`), as Quarto heads a theorem.
   local text = t and t.number ~= '' and ((data.crossref.titles[kind] or kind) .. ' ' .. t.number) or (t and t.text)
   if latex and THEOREM_ENV[kind] then return latex_theorem(div, kind, text or div.identifier, name, content) end
+  if latex then
+    -- A kind with no environment of its own here (`alg`: LaTeX's `algorithm` is a float): a bold lead, and an anchor.
+    content:insert(1, pandoc.RawBlock('latex', '\\phantomsection\\label{' .. div.identifier .. '}'))
+  end
   local head = pandoc.Inlines({pandoc.Str(text or div.identifier)})
   if name then
     head:insert(pandoc.Space())
