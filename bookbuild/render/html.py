@@ -101,7 +101,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
         lambda j=j: _render_chapter(prepared.check, j[0], j[1], j[2],
                                     {**filter_data(j[2].page, j[3], prepared.targets, book.palette, callouts=book.callouts,
                                                    referenced=cited_keys(j[1], prepared.crossref.custom_keys),
-                                                   crossref=prepared.crossref,
+                                                   crossref=prepared.crossref_for(j[0]),
                                                    language=words[j[2].page],
                                                    layout=layout_json(book, "html", j[0].chapter.front_matter)),
                                      "cap_locations": cap_locations(book, j[0]),

@@ -551,8 +551,16 @@ local function Cite(cite)
       out:insert(pandoc.Span({pandoc.Str('?@' .. c.id)}, {class = 'xref-unresolved'}))
     else
       local text = t.text
-      if c.mode == 'SuppressAuthor' and t.number ~= '' then text = t.number end
-      out:insert(pandoc.Link({pandoc.Str(text)}, t.href, '', {class = 'quarto-xref'}))
+      if c.mode == 'SuppressAuthor' and t.number ~= '' then text = t.number
+      elseif not latex and t.number ~= '' and text:sub(-#t.number - 1) == ' ' .. t.number then
+        -- "Figure 1.2" never breaks between the word and the number, as in Quarto.
+        text = text:sub(1, -#t.number - 2) .. '\u{A0}' .. t.number
+      end
+      if data.crossref.ref_hyperlink == false then
+        out:insert(pandoc.Str(text))  -- `ref-hyperlink: false`: the words alone
+      else
+        out:insert(pandoc.Link({pandoc.Str(text)}, t.href, '', {class = 'quarto-xref'}))
+      end
     end
     out:extend(c.suffix)
   end
