@@ -286,8 +286,8 @@ def test_part_pages_and_lettered_appendices(book_factory, tmp_path):
     assert [" ".join(TAG.sub(" ", item).split()) for item in re.findall(r"<li.*?</li>", nav)] == [
         "Preface", "The First Part", "1 One", "Appendices", "A Extra material"]
     assert '<li class="part-title"><a href="intro.html">The First Part</a></li>' in nav
-    assert 'class="quarto-xref">Section&nbsp;A.1</a>' in index and 'class="quarto-xref">Table&nbsp;A.1</a>' in index
-    assert 'class="quarto-xref">Appendix&nbsp;A</a>' in index
+    assert 'class="quarto-xref">Section A.1</a>' in index and 'class="quarto-xref">Table A.1</a>' in index
+    assert 'class="quarto-xref">Appendix A</a>' in index
     part = (site / "intro.html").read_text(encoding="utf-8")
     assert "What this part is about." in part and "header-section-number" not in part  # a part takes no number
     appendix = (site / "app.html").read_text(encoding="utf-8").replace("\xa0", " ").replace("&nbsp;", " ")
@@ -479,7 +479,7 @@ def test_theorem_like_blocks_are_numbered_per_kind_and_referenced(book_factory, 
     assert "Definition 1.2 (Roofline). A bound" in text and "Theorem 1.1. Attainable" in text
     assert "1.2 Second See Definition 1.1, Definition 1.2 and Theorem 1.1." in text  # the name is no section
     two = (tmp_path / "site" / "two.html").read_text(encoding="utf-8").replace("\xa0", " ").replace("&nbsp;", " ")
-    assert '<a href="one.html#def-roof" class="quarto-xref">Definition&nbsp;1.2</a>' in two
+    assert '<a href="one.html#def-roof" class="quarto-xref">Definition 1.2</a>' in two
 
 
 CROSS_REFERENCED_CALLOUTS = {"ch.qmd": """
@@ -705,4 +705,4 @@ def test_algorithms_are_numbered_and_referenced_as_theorem_like_blocks(book_fact
     page, text = built_page(root, tmp_path, "ch")
     assert ('<div id="alg-gcd" class="theorem">\n<p><span class="theorem-title"><strong>Algorithm 1.1 (Euclid).'
             '</strong></span> Divide') in page
-    assert '<a href="#alg-gcd" class="quarto-xref">Algorithm&nbsp;1.1</a>' in page and "1.1 Euclid" not in text
+    assert '<a href="#alg-gcd" class="quarto-xref">Algorithm 1.1</a>' in page and "1.1 Euclid" not in text
