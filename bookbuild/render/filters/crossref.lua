@@ -556,7 +556,7 @@ local function Cite(cite)
         -- "Figure 1.2" never breaks between the word and the number, as in Quarto.
         text = text:sub(1, -#t.number - 2) .. '\u{A0}' .. t.number
       end
-      if data.crossref.ref_hyperlink == false then
+      if data.crossref.ref_hyperlink == false and not latex then
         out:insert(pandoc.Str(text))  -- `ref-hyperlink: false`: the words alone
       else
         out:insert(pandoc.Link({pandoc.Str(text)}, t.href, '', {class = 'quarto-xref'}))
