@@ -706,3 +706,26 @@ def test_algorithms_are_numbered_and_referenced_as_theorem_like_blocks(book_fact
     assert ('<div id="alg-gcd" class="theorem">\n<p><span class="theorem-title"><strong>Algorithm 1.1 (Euclid).'
             '</strong></span> Divide') in page
     assert '<a href="#alg-gcd" class="quarto-xref">Algorithm 1.1</a>' in page and "1.1 Euclid" not in text
+
+
+def test_a_cells_layout_option_sizes_its_figures_parts(book_factory, tmp_path):
+    """`#| layout: [[1, 2]]` on a cell with subcaptions: its parts in one row, a third and two thirds wide."""
+    root = book_factory({"ch.qmd": """
+        # Parts
+
+        ```{python}
+        #| label: fig-uneven
+        #| fig-cap: "Two plots."
+        #| fig-subcap: ["Narrow", "Wide"]
+        #| layout: [[1, 2]]
+        #| layout-valign: bottom
+        #| echo: false
+        import matplotlib.pyplot as plt
+        plt.figure(figsize=(3, 2)); plt.plot([1, 2, 3]); plt.show()
+        plt.figure(figsize=(3, 2)); plt.plot([3, 2, 1]); plt.show()
+        ```
+        """})
+    page, _ = built_page(root, tmp_path, "ch")
+    assert re.findall(r'class="quarto-layout-cell quarto-layout-cell-subref" style="flex-basis: ([\d.]+%);', page) == \
+        ["33.3%", "66.7%"]
+    assert '<div class="quarto-layout-row quarto-layout-valign-bottom">' in page
