@@ -36,7 +36,7 @@ from .paths import OUTSIDE_HINT, outside_reason
 from .project import Book, ChapterEntry, display_path
 from .qmd import Chapter, parse_chapter
 from .bibliography import check_style, read_bibliography
-from .crossrefconfig import custom_keys
+from .crossrefconfig import chapter_crossref_problems, custom_keys
 from .references import (DEFAULT_IMAGE_EXTENSION, ChapterScan, bibliography_keys, chapter_source, is_local_path, local_path,
                          resolve_local, scan_chapter, with_default_extension)
 from .shortcodes import ShortcodeContext, find_shortcodes, load_variables, shortcode_diagnostics
@@ -192,6 +192,7 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
             continue
         group = [*loaded.chapter.diagnostics, *front_matter_problems(loaded.chapter), *structure_diagnostics(loaded.chapter),
                  *callout_diagnostics(loaded.chapter, book.callouts), *chapter_lang_problems(loaded.chapter),
+                 *chapter_crossref_problems(loaded.chapter),
                  *chapter_toc_problems(loaded.chapter), *chapter_location_problems(loaded.chapter)]
         run = by_path.get(loaded.chapter.path)
         if run is not None:

@@ -13,13 +13,15 @@ a ConfigError at its line.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, NoReturn
 
-from .diagnostics import ConfigError, error
-from .language import Language, language_config
+from .diagnostics import ConfigError, Diagnostic, error, warning
+from .language import Language, front_matter_line, language_config
 from .project import Book
+from .qmd import Chapter
 from .references import CALLOUT_KINDS, THEOREM_KINDS
 
 #: The engine's output formats and the ``format:`` key each is configured under.
@@ -62,6 +64,7 @@ class CrossrefConfig:
     labels: Mapping[str, str] = field(default_factory=dict)  # kind -> numbering scheme (``arabic`` when absent)
     chapters: bool = True  # items numbered within their chapter, "2.3" (False: through the book, "7")
     subref_labels: str = "alpha a"  # the parts of a figure: (a), (b), …
+    ref_hyperlink: bool = True  # False: a reference is its words, without a link (``ref-hyperlink``)
 
     def subref_label(self, n: int) -> str:
         """The ``n``-th part of a figure in the book's ``subref-labels`` scheme: a, ii, C, …"""
@@ -92,7 +95,8 @@ class CrossrefConfig:
         """What the Lua filters need: the caption words and their delimiter."""
         return {"titles": dict(self.titles), "title_delim": self.title_delim,
                 "custom": {kind.key: {"latex_env": kind.latex_env} for kind in self.custom},
-                "appendix_title": self.appendix_title, "appendix_delim": self.appendix_delim}
+                "appendix_title": self.appendix_title, "appendix_delim": self.appendix_delim,
+                "ref_hyperlink": self.ref_hyperlink}
 
 
 def crossref_config(book: Book, output_format: str) -> CrossrefConfig:
@@ -137,6 +141,9 @@ def crossref_config(book: Book, output_format: str) -> CrossrefConfig:
     chapters = words.get("chapters", True)
     if not isinstance(chapters, bool):
         _type_error(book, _where(book, format_key, "chapters"), "true or false")
+    hyperlink = words.get("ref-hyperlink", True)
+    if not isinstance(hyperlink, bool):
+        _type_error(book, _where(book, format_key, "ref-hyperlink"), "true or false")
     subref = words.get("subref-labels", "alpha a")
     if not isinstance(subref, str) or not LABEL_SCHEME.match(subref):
         _type_error(book, _where(book, format_key, "subref-labels"), "arabic, roman, roman i, alpha a or alpha A (any start letter)")
@@ -159,6 +166,7 @@ def crossref_config(book: Book, output_format: str) -> CrossrefConfig:
         labels=labels,
         chapters=chapters,
         subref_labels=subref,
+        ref_hyperlink=hyperlink,
     )
 
 
@@ -239,7 +247,74 @@ LANGUAGE_KEYS = frozenset({*(f"crossref-{k}-prefix" for k in WORD_KINDS), *(f"cr
                            "crossref-ch-prefix", "crossref-apx-prefix"})
 #: Every ``crossref:`` key this module reads (the configuration-key table lists them as supported).
 CROSSREF_KEYS = frozenset({*_TEXT_KEYS, "labels", *(f"{k}-labels" for k in LABEL_KINDS), "custom", "chapters",
-                           "subref-labels"})
+                           "subref-labels", "ref-hyperlink"})
+
+
+#: ``crossref:`` keys a chapter's own front matter may set for its page (website and EPUB; the PDF is one
+#: document and keeps the book's): the words and the numbering schemes, not what numbers the book.
+CHAPTER_KEYS = frozenset({*(f"{k}-prefix" for k in WORD_KINDS), *(f"{k}-title" for k in WORD_KINDS), "title-delim",
+                          "labels", *(f"{k}-labels" for k in LABEL_KINDS), "subref-labels", "ref-hyperlink"})
+
+
+def _chapter_value_problem(key: str, value: Any) -> str | None:
+    """Why a chapter's ``crossref: KEY: value`` cannot apply, or None."""
+    if key not in CHAPTER_KEYS:
+        return f"'{key}' is set for the whole book (in _quarto.yml), not per chapter"
+    if key == "ref-hyperlink":
+        if not isinstance(value, bool):
+            return f"'{key}' must be true or false"
+    elif key.endswith("labels"):
+        if not isinstance(value, str) or not LABEL_SCHEME.match(value):
+            return f"'{key}' must be arabic, roman, roman i, alpha a or alpha A (any start letter)"
+    elif not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        return f"'{key}' must be text"
+    return None
+
+
+def chapter_crossref(config: CrossrefConfig, front_matter: Mapping[str, Any]) -> CrossrefConfig:
+    """The book's settings with a chapter's own over them, for its page, as Quarto renders each chapter with
+    its own metadata: its ``crossref:`` words (``fig-prefix``, ``fig-title``, ``title-delim``, …) and
+    numbering schemes (``fig-labels``, ``subref-labels``, …), and the ``crossref-*`` words of its
+    ``language:``. Values that cannot apply are left out (see :func:`chapter_crossref_problems`)."""
+    own = front_matter.get("crossref")
+    own = {str(k): v for k, v in own.items() if _chapter_value_problem(str(k), v) is None} if isinstance(own, dict) else {}
+    said = front_matter.get("language")
+    words = {str(k): str(v) for k, v in said.items() if (str(k).startswith("crossref-") or str(k).startswith("callout-"))
+             and isinstance(v, (str, int, float)) and not isinstance(v, bool)} if isinstance(said, dict) else {}
+    if not own and not words:
+        return config
+    language = Language(words=words, set_keys=frozenset(words))
+
+    def word(kind: str, what: str, book_word: str) -> str:
+        if f"{kind}-{what}" in own:
+            return str(own[f"{kind}-{what}"])
+        return _language_word(language, kind, what, book_word)
+
+    prefixes = {kind: word(kind, "prefix", book_word) for kind, book_word in config.prefixes.items()}
+    titles = {kind: word(kind, "title", book_word) for kind, book_word in config.titles.items()}
+    labels = dict(config.labels)
+    for kind in (*LABEL_KINDS, *config.custom_keys):
+        scheme = own.get(f"{kind}-labels", own.get("labels"))
+        if scheme is not None:
+            labels[kind] = scheme
+    return dataclasses.replace(config, prefixes=prefixes, titles=titles, labels=labels,
+                               title_delim=str(own.get("title-delim", config.title_delim)),
+                               subref_labels=own.get("subref-labels", config.subref_labels),
+                               ref_hyperlink=own.get("ref-hyperlink", config.ref_hyperlink))
+
+
+def chapter_crossref_problems(chapter: Chapter) -> list[Diagnostic]:
+    """Warnings at a chapter's ``crossref:`` when it is not a mapping, or a key cannot apply to the chapter."""
+    own = chapter.front_matter.get("crossref")
+    if own is None:
+        return []
+    hint = "set the chapter's cross-reference words and label schemes under its 'crossref:'; the rest in _quarto.yml"
+    if not isinstance(own, dict):
+        return [warning("config", chapter.path, front_matter_line(chapter, "crossref"),
+                        "a chapter's 'crossref' must be a mapping (fig-prefix: …): the chapter keeps the book's", hint=hint)]
+    return [warning("config", chapter.path, front_matter_line(chapter, str(key)), f"{problem}: the chapter keeps the book's",
+                    hint=hint)
+            for key, value in own.items() if (problem := _chapter_value_problem(str(key), value)) is not None]
 
 
 def chapter_numbered(front_matter: Mapping[str, Any], output_format: str) -> bool | None:

@@ -12,7 +12,8 @@ to the project, as Quarto allows), book-wide or under ``format: html:`` /
 ``en``) sets the HTML pages' ``lang`` and the PDF's babel language with its
 hyphenation; a chapter's front matter may set its own page's ``lang`` and its own
 ``language:`` words (a mapping) for its page, callouts and references heading; its
-numbers' words (``crossref-*``) stay the book's, since references to it are book-wide.
+``crossref-*`` words apply to its own captions and references on the website
+(bookbuild.crossrefconfig.chapter_crossref), as Quarto renders each chapter with its own.
 
 As in Quarto, ``crossref: fig-title`` (and the other ``crossref:`` words) win
 over ``language: crossref-fig-title`` (bookbuild.crossrefconfig reads both).
@@ -181,7 +182,8 @@ def chapter_language(language: Language, front_matter: Mapping[str, Any]) -> Lan
     return dataclasses.replace(language, words={**language.words, **words}, set_keys=language.set_keys | frozenset(words))
 
 
-def _front_matter_line(chapter: Chapter, key: str) -> int:
+def front_matter_line(chapter: Chapter, key: str) -> int:
+    """The line of ``key:`` in a chapter's front matter (1 when it is not found)."""
     end = chapter.front_matter_span.end if chapter.front_matter_span else 0
     found = re.search(rf"^\s*{re.escape(key)}\s*:", chapter.text[:end], re.M)
     return chapter.text.count("\n", 0, found.start()) + 1 if found else 1
@@ -194,18 +196,14 @@ def chapter_words_problems(chapter: Chapter) -> list[Diagnostic]:
         return []
     hint = "give the chapter's words as a mapping in its front matter (a file of words goes in _quarto.yml)"
     if not isinstance(own, dict):
-        return [warning("config", chapter.path, _front_matter_line(chapter, "language"),
+        return [warning("config", chapter.path, front_matter_line(chapter, "language"),
                         "a chapter's 'language' must be a mapping of words (callout-note-title: …): "
                         "the chapter keeps the book's words", hint=hint)]
     problems = []
     for key, value in own.items():
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            problems.append(warning("config", chapter.path, _front_matter_line(chapter, str(key)),
+            problems.append(warning("config", chapter.path, front_matter_line(chapter, str(key)),
                                     f"'{key}' must be text: the chapter keeps the book's word", hint=hint))
-        elif str(key).startswith("crossref-"):
-            problems.append(warning("config", chapter.path, _front_matter_line(chapter, str(key)),
-                                    f"'{key}' is a word of the book's numbering and cannot change per chapter",
-                                    hint="set it in _quarto.yml's language: or crossref:"))
     return problems
 
 

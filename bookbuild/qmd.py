@@ -349,7 +349,7 @@ KNOWN_CELL_OPTIONS = (
     "fig-cap", "fig-alt", "fig-subcap", "fig-width", "fig-height", "fig-align", "fig-pos", "fig-env", "fig-column",
     "fig-cap-location", "fig-dpi", "fig-format", "tbl-cap", "tbl-subcap", "tbl-colwidths", "tbl-column",
     "tbl-cap-location", "lst-label", "lst-cap", "code-fold", "code-summary", "code-overflow", "code-line-numbers",
-    "layout", "layout-ncol", "layout-nrow", "layout-align", "column", "cap-location", "panel", "cache", "freeze",
+    "layout", "layout-ncol", "layout-nrow", "layout-align", "layout-valign", "column", "cap-location", "panel", "cache", "freeze",
 )
 
 

@@ -18,7 +18,7 @@ from .qmd import Chapter, LineIndex
 
 #: Quarto's numbered theorem-like blocks, ``::: {#def-x}``: prefix -> what a reference calls one.
 THEOREM_KINDS = {"thm": "Theorem", "lem": "Lemma", "cor": "Corollary", "prp": "Proposition", "cnj": "Conjecture",
-                 "def": "Definition", "exm": "Example", "exr": "Exercise"}
+                 "def": "Definition", "exm": "Example", "exr": "Exercise", "alg": "Algorithm"}
 #: Cross-referenceable callouts, ``::: {#tip-x .callout-tip}``: prefix -> what a reference calls one.
 CALLOUT_KINDS = {"nte": "Note", "tip": "Tip", "wrn": "Warning", "imp": "Important", "cau": "Caution"}
 XREF_KINDS = ("fig", "tbl", "eq", "sec", "lst", *THEOREM_KINDS, *CALLOUT_KINDS)

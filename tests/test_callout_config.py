@@ -167,7 +167,7 @@ def test_an_unknown_callout_kind_is_a_warning_at_its_line(book_factory, tmp_path
     page = (tmp_path / "site" / "u.html").read_text(encoding="utf-8")
     xyz = _opening(page, "xyz")
     # The default style: its colour (TextColor) and label.
-    assert "--callout-color: #F7F7F2" in xyz and 'class="callout-label">Note</span><span class="callout-title">Odd' in page
+    assert "--callout-color: #F7F7F2" in xyz and 'class="callout-label" aria-hidden="true">Note</span><span class="callout-title">Odd' in page
 
 
 def test_a_colour_that_is_neither_hex_nor_in_the_palette_is_an_error_at_its_line(book_factory) -> None:

@@ -307,7 +307,7 @@ def test_lst_label_makes_a_numbered_listing_that_references_resolve_to(shown_sit
     page = shown_site[0]["cells"]
     assert re.search(r'<div id="lst-compute" class="quarto-float [^"]*listing">\s*<figure class="quarto-float quarto-float-lst">'
                      r'\s*<figcaption [^>]*>\s*Listing&nbsp;1\.1: How it is <strong>computed</strong>\.', page)
-    assert re.search(r'See <a href="#lst-compute" class="quarto-xref">Listing.1\.1</a>', page)
+    assert re.search(r'See <a href="#lst-compute" class="quarto-xref">Listing(?:&nbsp;|\s)1\.1</a>', page)
 
 
 def test_classes_and_panel_go_on_the_cell_div(shown_site):

@@ -266,3 +266,63 @@ def test_pdf_chapters_false_and_subref_labels(book_factory, tmp_path):
     assert "Figure 1: Scaling curve" in text and "Table 1: Sizes" in text
     assert "(A) Left picture" in text and "(B) Right picture" in text and "Figure 2: Two pictures." in text
     assert "See Figure 2, Figure 2 (A) and Figure 2 (B); also Figure 1." in text
+
+
+CHAPTER_OWN = """---
+crossref:
+  fig-prefix: F.
+  fig-title: Fig
+  title-delim: "—"
+  fig-labels: alpha x
+  subref-labels: roman i
+  ref-hyperlink: false
+language:
+  crossref-tbl-prefix: Tab.
+---
+
+# Own words
+
+![Elephant](curve.png){#fig-one}
+
+::: {#fig-pair layout-ncol=2}
+![Surus](curve.png){#fig-surus}
+
+![Abbas](curve.png){#fig-abbas}
+
+Famous elephants
+:::
+
+| a | b |
+|---|---|
+| 1 | 2 |
+
+: Sizes {#tbl-own}
+
+See @fig-one, @fig-abbas, @tbl-own and @fig-curve.
+"""
+
+
+def test_a_chapters_own_crossref_words_and_schemes_apply_to_its_page(book_factory, tmp_path):
+    """As Quarto renders each chapter with its own metadata: the chapter's `crossref:` words, delimiter, label
+    schemes and `ref-hyperlink`, and its `language:` crossref words, on its page; the other chapters keep the book's."""
+    root = book_factory({"methods.qmd": CHAPTER, "own.qmd": CHAPTER_OWN})
+    (root / "curve.png").write_bytes(tiny_png())
+    page, text = built_page(root, tmp_path, "own")
+    assert "Fig 2.x— Elephant" in text and "(i) Surus (ii) Abbas Fig 2.y— Famous elephants" in text
+    assert "Table 2.1— Sizes" in text
+    assert "See F. 2.x, F. 2.y (ii), Tab. 2.1 and F. 1.1." in text
+    assert 'class="quarto-xref"' not in page.split("<article")[1]  # ref-hyperlink: false
+    assert "See F.&nbsp;2.x" in (tmp_path / "site" / "own.html").read_text(encoding="utf-8")
+    methods = (tmp_path / "site" / "methods.html").read_text(encoding="utf-8")
+    assert "Figure 1.1: Scaling curve" in " ".join(visible_text(methods).split())
+    assert 'See <a href="#fig-curve" class="quarto-xref">Figure&nbsp;1.1</a>, <a href="#tbl-sizes" ' in methods
+
+
+def test_a_chapters_crossref_setting_that_cannot_apply_is_a_warning_at_its_line(book_factory, tmp_path):
+    root = book_factory({"intro.qmd": "---\ncrossref:\n  chapters: false\n  fig-labels: greek\n---\n\n# Intro\n"})
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["check", "--project", str(root)], out=out, err=err) == 0
+    said = out.getvalue() + err.getvalue()
+    assert ("intro.qmd:3:1: warning[config]: 'chapters' is set for the whole book (in _quarto.yml), not per chapter: "
+            "the chapter keeps the book's") in said
+    assert "intro.qmd:4:1: warning[config]: 'fig-labels' must be arabic, roman, roman i, alpha a or alpha A" in said

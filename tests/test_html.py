@@ -104,7 +104,7 @@ def test_callouts_citations_sidenotes_and_numbered_sections(fixture_site):
     assert '<nav class="chapter-minitoc"' in page and '<figure class="mlsys-stack">' in page
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="ml_systems.html" rel="next"' in index
-    assert re.search(r'<a href="ml_systems.html#sec-ml-systems" class="quarto-xref">Chapter\xa0?\s?1</a>', index)
+    assert re.search(r'<a href="ml_systems.html#sec-ml-systems" class="quarto-xref">Chapter(?:\xa0|&nbsp;|\s)1</a>', index)
 
 
 def test_search_index_covers_the_sections(fixture_site):
@@ -194,7 +194,7 @@ def test_a_callout_title_is_no_section_and_notes_stay_out_of_titles(book_factory
     page = (tmp_path / "site" / "ch.html").read_text(encoding="utf-8")
     numbers = re.findall(r'class="header-section-number">([^<]+)</span> ([^<]+)<', page)
     assert numbers == [("1", "Chapter with a note"), ("1.1", "First"), ("1.2", "Second")]
-    assert 'class="quarto-xref">Section 1.2</a>' in page
+    assert 'class="quarto-xref">Section&nbsp;1.2</a>' in page
     assert re.search(r"<title>Chapter with a note – ", page)
     assert 'alt="A picture"' in page
     assert "Title note." in page and "Picture note." in page  # still shown, as side notes
@@ -412,7 +412,7 @@ def test_code_listings_are_numbered_captioned_and_referenced(book_factory, tmp_p
     assert "Listing 1.1: A loop over tokens. for token in tokens:" in text
     assert "Listing 1.2: The cell that computes it. answer = 6 * 7" in text
     assert "See Listing 1.1 and Listing 1.2." in text
-    assert '<div id="lst-loop" class="quarto-float quarto-figure quarto-figure-center listing">' in page and 'href="#lst-cell" class="quarto-xref"' in page
+    assert '<div id="lst-loop" class="quarto-float quarto-figure quarto-figure-left listing">' in page and 'href="#lst-cell" class="quarto-xref"' in page
 
 
 def test_a_cell_with_subcaptions_makes_one_figure_with_parts(book_factory, tmp_path):
@@ -436,7 +436,9 @@ def test_a_cell_with_subcaptions_makes_one_figure_with_parts(book_factory, tmp_p
     assert "(a) Rising (b) Falling Figure 1.1: Two plots." in text
     assert "See Figure 1.1, Figure 1.1 (a) and Figure 1.1 (b)." in text
     assert '<div id="fig-two" class="quarto-float quarto-figure quarto-figure-center">' in page
-    assert '<div class="quarto-layout-panel" data-layout-ncol="2" style="--layout-columns: 2">' in page
+    assert re.search(r'<div class="quarto-layout-panel">\s*<div class="quarto-layout-row">\s*'
+                     r'<div class="quarto-layout-cell quarto-layout-cell-subref" style="flex-basis: 50.0%;'
+                     r'justify-content: center;" data-ref-parent="fig-two">', page)
 
 
 THEOREMS = {
@@ -580,3 +582,214 @@ def test_a_chapters_subtitle_stands_under_its_title_with_its_markup(book_factory
     assert re.search(r'<h1 [^>]*>.*?Subtitled.*?</h1>\n<p class="subtitle lead">The <span class="tag">first</span> '
                      r'<em>chapter</em></p>\n<p>Body text.</p>', page, re.S)
     assert "class=\"subtitle" not in (tmp_path / "site" / "plain.html").read_text(encoding="utf-8")
+
+
+def test_list_tables_become_numbered_tables(book_factory, tmp_path):
+    """Quarto's list tables: a div of rows of cells is a table, its caption the first or last paragraph."""
+    root = book_factory({"ch.qmd": """
+        # Lists
+
+        ::: {#tbl-rows .list-table}
+        * - Name
+          - Year
+
+        * - Markdown
+          - 2004
+
+        Markup languages. {tbl-colwidths="[25,75]"}
+        :::
+
+        ::: {.list-table header-rows=0 aligns=l,r}
+        * - []{colspan=2} Both
+        * - Left
+          - Right
+        :::
+
+        See @tbl-rows.
+        """})
+    page, text = built_page(root, tmp_path, "ch")
+    assert re.search(r'<div id="tbl-rows" class="quarto-float[^"]*">\s*<figure class="quarto-float quarto-float-tbl">\s*'
+                     r'<figcaption[^>]*>\s*Table 1\.1: Markup languages\.\s*</figcaption>', page)
+    assert '<col style="width: 25%" />\n<col style="width: 75%" />' in page
+    assert re.search(r'<thead>\s*<tr>\s*<th>Name</th>\s*<th>Year</th>', page)
+    assert '<td colspan="2" style="text-align: left;">Both</td>' in page
+    assert '<td style="text-align: right;">Right</td>' in page
+    assert "<thead>" not in page.split("Both")[0].split("</figure>")[-1]
+    assert "See Table 1.1." in text and "tbl-colwidths" not in text
+
+
+def test_layouts_put_blocks_in_rows_of_cells(book_factory, tmp_path):
+    """Quarto's layout panels: `layout` gives each row's relative widths, `layout-ncol` divides a row by the
+    pictures' widths; on any div, not only a figure; a picture's height gives way to the panel."""
+    root = book_factory({"ch.qmd": """
+        # Layouts
+
+        ::: {#fig-wide layout="[[3,1],[1]]"}
+        ![](a.png)
+
+        ![](a.png)
+
+        ![](a.png){height=300}
+
+        Three pictures.
+        :::
+
+        ::: {.gallery layout-ncol=3 layout-valign="top"}
+        ![](a.png){width=200 height=450}
+
+        ![](a.png){width=100}
+
+        Some words.
+        :::
+
+        See @fig-wide.
+        """})
+    (root / "a.png").write_bytes(tiny_png())
+    page, text = built_page(root, tmp_path, "ch")
+    cells = re.findall(r'<div class="quarto-layout-cell" style="flex-basis: ([\d.]+%);justify-content: (\w+(?:-\w+)?);">',
+                       page)
+    assert cells == [("75.0%", "center"), ("25.0%", "center"), ("100.0%", "center"),
+                     ("40.0%", "center"), ("20.0%", "center"), ("40.0%", "flex-start")]
+    assert page.count('<div class="quarto-layout-row">') == 2
+    assert '<div class="quarto-layout-panel gallery">\n<div class="quarto-layout-row quarto-layout-valign-top">' in page
+    assert 'height=' not in page.split('<article')[1]
+    assert '<img src="a.png" width="200" />' in page
+    assert "Figure 1.1: Three pictures." in text and "See Figure 1.1." in text
+
+
+def test_fig_align_places_a_float_as_quarto_does(book_factory, tmp_path):
+    """`fig-align` on a float's picture names its alignment class; a listing is left-aligned; the default centres."""
+    root = book_factory({"ch.qmd": """
+        # Aligned
+
+        ![Leftwards](a.png){#fig-left fig-align="left"}
+
+        ![Rightwards](a.png){fig-align="right"}
+
+        ![Centred](a.png){#fig-mid}
+
+        ```{#lst-x .python lst-cap="Code"}
+        x = 1
+        ```
+        """})
+    (root / "a.png").write_bytes(tiny_png())
+    page, _ = built_page(root, tmp_path, "ch")
+    assert '<div id="fig-left" class="quarto-float quarto-figure quarto-figure-left">' in page
+    assert '<div class="quarto-figure quarto-figure-right">' in page
+    assert '<div id="fig-mid" class="quarto-float quarto-figure quarto-figure-center">' in page
+    assert '<div id="lst-x" class="quarto-float quarto-figure quarto-figure-left listing">' in page
+    assert "fig-align" not in page
+
+
+def test_solutions_and_remarks_are_headed_as_quarto_heads_proofs(book_factory, tmp_path):
+    """"*Solution* (name)." as for a proof, the name from `name=` or the block's heading; the div is a `.proof` too."""
+    root = book_factory({"ch.qmd": """
+        # Exercises
+
+        ::: {.solution name="Short"}
+        The answer.
+        :::
+
+        ::: {.remark}
+        ## A **bold** aside
+
+        Worth saying.
+        :::
+        """})
+    page, _ = built_page(root, tmp_path, "ch")
+    assert ('<div class="solution proof">\n<p><span class="proof-title"><em>Solution</em> (Short). </span>'
+            'The answer.</p>') in page
+    assert ('<div class="remark proof">\n<p><span class="proof-title"><em>Remark</em> (A <strong>bold</strong> aside). '
+            '</span>Worth saying.</p>') in page
+
+
+def test_a_titled_callout_names_its_kind_to_screen_readers(book_factory, tmp_path):
+    """Quarto's `span.screen-reader-only` with the kind before a callout's own title; the visible label is then
+    hidden from screen readers (read once); an untitled or numbered callout's label is already what they read."""
+    root = book_factory({"ch.qmd": """
+        # Callouts
+
+        ::: {.callout-note}
+        ## Mind the gap
+        Text.
+        :::
+
+        ::: {.callout-tip}
+        Untitled.
+        :::
+
+        ::: {#tip-n .callout-tip title="Numbered"}
+        Text.
+        :::
+        """})
+    page, _ = built_page(root, tmp_path, "ch")
+    assert ('<div class="callout-title-container"><span class="screen-reader-only">Note</span>'
+            '<span class="callout-label" aria-hidden="true">Note</span><span class="callout-title">Mind the gap') in page
+    assert page.count("screen-reader-only") == 1
+    assert '<span class="callout-label">Tip</span></div>' in page and '<span class="callout-label">Tip 1.1</span>' in page
+
+
+def test_a_chapter_without_a_title_heading_numbers_its_sections_when_it_asks(book_factory, tmp_path):
+    """No level-1 heading: no chapter number; its own `number-sections: true` numbers its sections 1, 1.1, as Quarto
+    numbers a document whose headings start at level 2. Without that setting they stay unnumbered."""
+    root = book_factory({"ch.qmd": """
+        ---
+        number-sections: true
+        ---
+
+        ## Section
+
+        ### Sub Section {#sec-sub}
+
+        See @sec-sub.
+        """, "two.qmd": """
+        ## Plain
+        """})
+    page, text = built_page(root, tmp_path, "ch")
+    assert '<h2 class="anchored" data-anchor-id="section"><span class="header-section-number">1</span> Section</h2>' in page
+    assert '<span class="header-section-number">1.1</span> Sub Section</h3>' in page
+    assert "See Section 1.1." in text
+    two = (tmp_path / "site" / "two.html").read_text(encoding="utf-8")
+    assert "header-section-number" not in two.split("<article")[1]
+
+
+def test_algorithms_are_numbered_and_referenced_as_theorem_like_blocks(book_factory, tmp_path):
+    """Quarto's `alg-` kind: "Algorithm 1.1 (Name)." heads the block; `@alg-x` links to it."""
+    root = book_factory({"ch.qmd": """
+        # Methods
+
+        ::: {#alg-gcd}
+        ## Euclid
+
+        Divide, keep the remainder.
+        :::
+
+        See @alg-gcd.
+        """})
+    page, text = built_page(root, tmp_path, "ch")
+    assert ('<div id="alg-gcd" class="theorem">\n<p><span class="theorem-title"><strong>Algorithm 1.1 (Euclid).'
+            '</strong></span> Divide') in page
+    assert '<a href="#alg-gcd" class="quarto-xref">Algorithm 1.1</a>' in page and "1.1 Euclid" not in text
+
+
+def test_a_cells_layout_option_sizes_its_figures_parts(book_factory, tmp_path):
+    """`#| layout: [[1, 2]]` on a cell with subcaptions: its parts in one row, a third and two thirds wide."""
+    root = book_factory({"ch.qmd": """
+        # Parts
+
+        ```{python}
+        #| label: fig-uneven
+        #| fig-cap: "Two plots."
+        #| fig-subcap: ["Narrow", "Wide"]
+        #| layout: [[1, 2]]
+        #| layout-valign: bottom
+        #| echo: false
+        import matplotlib.pyplot as plt
+        plt.figure(figsize=(3, 2)); plt.plot([1, 2, 3]); plt.show()
+        plt.figure(figsize=(3, 2)); plt.plot([3, 2, 1]); plt.show()
+        ```
+        """})
+    page, _ = built_page(root, tmp_path, "ch")
+    assert re.findall(r'class="quarto-layout-cell quarto-layout-cell-subref" style="flex-basis: ([\d.]+%);', page) == \
+        ["33.3%", "66.7%"]
+    assert '<div class="quarto-layout-row quarto-layout-valign-bottom">' in page

@@ -256,8 +256,8 @@ def test_html_shows_each_output_in_quartos_markup(rendered_book: Path, tmp_path:
     assert re.search(r'<div id="tbl-frame" class="quarto-float[^"]*">\s*<figure class="quarto-float quarto-float-tbl[^"]*">'
                      r'\s*<figcaption[^>]*>\s*Table&nbsp;2\.1: A frame\.\s*</figcaption>\s*<div aria-describedby="tbl-frame-caption">'
                      r'\s*<div>\s*<style scoped>.*?<table border="1" class="dataframe">', body, re.S)
-    assert '<a href="#fig-plots-2" class="quarto-xref">Figure 2.1 (b)</a>' in body
-    assert '<a href="#tbl-frame" class="quarto-xref">Table 2.1</a>' in body
+    assert '<a href="#fig-plots-2" class="quarto-xref">Figure&nbsp;2.1 (b)</a>' in body
+    assert '<a href="#tbl-frame" class="quarto-xref">Table&nbsp;2.1</a>' in body
     assert "<strong>bold</strong> md" in body and "<b>raw html</b>" in body and "<math" in body
     assert "ZeroDivisionError: division by zero" in body
     assert len(re.findall(r'<img src="rendered_files/fig-plots-\d\.svg"', body)) == 2

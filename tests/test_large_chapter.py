@@ -39,7 +39,7 @@ def test_a_two_megabyte_chapter_builds_with_every_value_marked(tmp_path):
     sections = len(re.findall(r'^## Link budget of group', (root / "large.qmd").read_text(encoding="utf-8"), re.M))
     assert len(re.findall(r'quarto-float-caption quarto-float-tbl" id="tbl-', page)) == sections + 1
     assert len(re.findall(r'<span class="equation-number">\(1\.\d+\)', page)) == sections + 1
-    assert f'<a href="#tbl-group-{sections - 1}" class="quarto-xref">Table 1.{sections}</a>' in page
+    assert f'<a href="#tbl-group-{sections - 1}" class="quarto-xref">Table&nbsp;1.{sections}</a>' in page
 
 
 def test_values_with_brackets_or_after_a_bang_are_marked_too(book_factory, tmp_path):

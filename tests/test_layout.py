@@ -68,11 +68,11 @@ def test_links_to_chapters_point_at_their_pages(vol1_site):
     intro = article(vol1_site / "contents/vol1/intro/intro.html")
     assert '<a href="../frame/frame.html">the frameworks chapter</a>' in intro
     assert '<a href="../frame/frame.html#sec-frame-more">its second section</a>' in intro
-    assert '<a href="../frame/frame.html#sec-frame" class="quarto-xref">Chapter 2</a>' in intro
+    assert '<a href="../frame/frame.html#sec-frame" class="quarto-xref">Chapter&nbsp;2</a>' in intro
     assert ".qmd" not in intro
     frame = article(vol1_site / "contents/vol1/frame/frame.html")
     assert '<a href="../intro/intro.html">the introduction</a>' in frame
-    assert '<a href="../intro/intro.html#fig-intro-diagram" class="quarto-xref">Figure 1.1</a>' in frame
+    assert '<a href="../intro/intro.html#fig-intro-diagram" class="quarto-xref">Figure&nbsp;1.1</a>' in frame
 
 
 def test_each_chapter_shows_its_own_picture_of_the_same_name(book, vol1_site):

@@ -93,7 +93,7 @@ def test_assumptions_appendix_in_the_site(tmp_path):
     assert status == 0, stdout
     page = (tmp_path / "site" / "assumptions.html").read_text(encoding="utf-8")
     assert "<code>A100_MEM_BW</code>" in page and "HBM2e bandwidth 2,039 GB/s" in page
-    assert '<a href="book/bandwidth.html#sec-bandwidth" class="quarto-xref">Chapter 1</a>' in page
+    assert '<a href="book/bandwidth.html#sec-bandwidth" class="quarto-xref">Chapter&nbsp;1</a>' in page
     landing = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert 'href="assumptions.html"' in landing
     ledger = json.loads((tmp_path / "site" / "values.json").read_text(encoding="utf-8"))["values"]

@@ -173,8 +173,8 @@ def test_where_each_entry_point_goes_in_the_chain(tmp_path: Path) -> None:
     entry = Entry("filters", "x.lua", "_quarto.yml", 1, tmp_path)
     specs = [FilterSpec(tmp_path / f"{at}.lua", at, entry) for at in ("post-render", "pre-render", "post-quarto", "pre-quarto")]
     names = [s if isinstance(s, str) else s.path.stem for s in chain(HTML_FILTERS, specs)]
-    assert names == ["pre-quarto", "conditional", "codeescape", "post-quarto", "crossref", "citeproc", "pre-render", "latex-commands",
-                     "callouts", "layout", "floats", "titleblock", "post-render"]
+    assert names == ["pre-quarto", "conditional", "codeescape", "list-table", "post-quarto", "crossref", "citeproc", "pre-render",
+                     "latex-commands", "callouts", "layout", "floats", "titleblock", "post-render"]
 
 
 def test_a_chapters_own_filters_apply_to_it_alone(book_factory, tmp_path: Path) -> None:

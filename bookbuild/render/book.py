@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence, TextIO
 from ..cache import Cache, digest, file_digest
 from ..callouts import Callouts
 from ..celloptions import document_defaults, with_defaults
-from ..crossrefconfig import CrossrefConfig, chapter_numbered, crossref_config
+from ..crossrefconfig import CrossrefConfig, chapter_crossref, chapter_numbered, crossref_config
 from ..check import CheckResult, LoadedChapter, chapter_bibliographies, check_book, default_workers
 from ..diagnostics import Diagnostic, error
 from ..language import Language, language_config
@@ -61,8 +61,13 @@ class PreparedBook:
     targets: dict[str, Target]
     diagnostics: list[Diagnostic] = field(default_factory=list)
     crossref: CrossrefConfig = field(default_factory=CrossrefConfig)  # numbering and reference words
+    chapter_crossref: dict[str, CrossrefConfig] = field(default_factory=dict)  # a chapter's own over them, by path
     language: Language = field(default_factory=Language)  # lang and every other word the engine prints
     pandoc_timeout: float = DEFAULT_TIMEOUT  # seconds per Pandoc run of a chapter (the build's limit)
+
+    def crossref_for(self, loaded: LoadedChapter) -> CrossrefConfig:
+        """The words and numbering schemes of a chapter's page: the book's, with the chapter's own over them."""
+        return self.chapter_crossref.get(loaded.chapter.path, self.crossref)
 
     def rendered(self) -> list[tuple[LoadedChapter, dict[str, Any], ChapterPage, ChapterNumbers]]:
         """(chapter, AST, page, numbers) for each chapter selected for rendering."""
@@ -156,8 +161,12 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
     too_deep = {shown for shown, group in checked.groups.items() if any(d.code == "nesting" for d in group)}
     asts = parallel(workers, [lambda c=c: _parse_or_report(c, "" if c.shown in too_deep else markdown[c.chapter.path],
                                                            cache, problems, pandoc_timeout) for c in chapters])
+    # A chapter's own `crossref:` words and label schemes apply to its pages (the PDF is one document: the book's).
+    own_crossref = {c.chapter.path: chapter_crossref(crossref, c.chapter.front_matter) for c in chapters} \
+        if output_format != "latex" else {}
     numbers = number_book(asts, [c.entry for c in chapters], crossref,
-                          [chapter_numbered(c.chapter.front_matter, output_format) for c in chapters])
+                          [chapter_numbered(c.chapter.front_matter, output_format) for c in chapters],
+                          [own_crossref.get(c.chapter.path, crossref) for c in chapters])
     # A part given as a page (`part: intro.qmd`) is titled by that page's heading.
     part_titles = {c.entry.path: n.title or c.entry.name for c, n in zip(chapters, numbers) if c.entry.part_page}
     pages = [ChapterPage(page_of(c.entry.path), n.title or c.entry.name, n.chapter,
@@ -166,7 +175,7 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
              for c, n in zip(chapters, numbers)]
     targets = book_targets([(p.page, n) for p, n in zip(pages, numbers)])
     return PreparedBook(book, checked, chapters, executed, asts, numbers, pages, targets, problems, crossref,
-                        language, pandoc_timeout)
+                        {path: c for path, c in own_crossref.items() if c is not crossref}, language, pandoc_timeout)
 
 
 def _parse_or_report(loaded: LoadedChapter, markdown: str, cache: Cache | None, problems: list[Diagnostic],
@@ -240,7 +249,7 @@ def render_chapter(stage: str, ast: dict[str, Any], data: dict[str, Any], *, tem
     data_text = json.dumps(data, sort_keys=True)
     key = digest(stage, pandoc_version(), template, source, data_text, *options,
                  *[f"{name}={value}" for name, value in sorted((env or {}).items())],
-                 *[file_digest(FILTERS_DIR / f"{name}.lua") for name in [*filters, "bookdata"] if name != "citeproc"],
+                 *[file_digest(FILTERS_DIR / f"{name}.lua") for name in [*filters, "bookdata", "panels"] if name != "citeproc"],
                  *userfilters.digests(user_filters),
                  *[file_digest(path) for path in bibliographies], *([file_digest(csl)] if csl else []))
     cached = cache.get(stage, key)
@@ -290,12 +299,15 @@ def render_chapter(stage: str, ast: dict[str, Any], data: dict[str, Any], *, tem
 
 
 def number_book(asts: list[dict[str, Any]], entries: list[ChapterEntry], config: CrossrefConfig | None = None,
-                own: Sequence[bool | None] = ()) -> list[ChapterNumbers]:
+                own: Sequence[bool | None] = (), configs: Sequence[CrossrefConfig] = ()) -> list[ChapterNumbers]:
     """Chapter numbers in book order: 1, 2, … then appendices A, B, ….
 
     A chapter whose title is ``.unnumbered`` takes none, nor does a part's own page,
     nor any chapter when the book says ``number-sections: false``, nor one whose
     front matter says so (``own``: each chapter's setting, None when it has none).
+    A chapter with no level-1 title has no number; when its own front matter says
+    ``number-sections: true`` its sections are numbered 1, 1.1, … on their own.
+    ``configs``: each chapter's numbering schemes (its own ``crossref: fig-labels`` …), else ``config``'s.
     """
     config = config or CrossrefConfig()
     numbers, chapters, appendices = [], 0, 0
@@ -311,8 +323,10 @@ def number_book(asts: list[dict[str, Any]], entries: list[ChapterEntry], config:
             else:
                 chapters += 1
                 number = str(chapters)
-        numbers.append(number_chapter(ast, number, appendix=entry.appendix, config=config,
-                                      counts=None if config.chapters else through_book))
+        alone = first is None and n < len(own) and own[n] is True and not entry.part_page
+        numbers.append(number_chapter(ast, number, appendix=entry.appendix,
+                                      config=configs[n] if n < len(configs) else config,
+                                      counts=None if config.chapters else through_book, sections_alone=alone))
     return numbers
 
 

@@ -11,6 +11,7 @@ Figures take ``fig-cap``/``fig-subcap``/``fig-alt`` in order, as Quarto applies 
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Mapping
 
@@ -157,8 +158,7 @@ def figure_markdown(cell: Cell, shown: list[int], figures: Mapping[int, Figure],
             sub = subcaptions[n] if n < len(subcaptions) else ""
             parts.append(f"![{sub}]({paths[(cell.index, number)]}){{#{label}-{n + 1} "
                          f".cell-figure{_image_attrs(_nth(alt, n), figures.get(number))}}}")
-        columns = cell.option("layout-ncol")
-        layout = f" layout-ncol={int(columns)}" if isinstance(columns, int) else ""
+        layout = _layout_attrs(cell)
         tail = f"\n\n{caption}" if caption and not isinstance(caption, list) else ""
         out[shown[0]] = f"::: {{#{label}{layout}}}\n" + "\n\n".join(parts) + f"{tail}\n:::"
         for number in shown[1:]:
@@ -182,6 +182,23 @@ def _nth(value: Any, n: int) -> Any:
     if isinstance(value, list):
         return value[n] if n < len(value) else None
     return value
+
+
+def _layout_attrs(cell: Cell) -> str:
+    """The figure's layout options as its div's attributes (``layout-ncol``, ``layout-nrow``, ``layout``, …)."""
+    out = ""
+    for key in ("layout-ncol", "layout-nrow"):
+        value = cell.option(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            out += f" {key}={value}"
+    spec = cell.option("layout")
+    if isinstance(spec, list):
+        out += f' layout="{_attr(json.dumps(spec, separators=(",", ":")))}"'
+    for key in ("layout-align", "layout-valign"):
+        value = cell.option(key)
+        if isinstance(value, str):
+            out += f' {key}="{_attr(value)}"'
+    return out
 
 
 def _image_attrs(alt: Any, figure: Figure | None) -> str:

@@ -57,7 +57,7 @@ from .pdf import CITATION_ORDER_CLASS, _cite, _line_of, _locked, is_numeric_styl
 from .site import ChapterPage
 from .userfilters import FilterError
 
-EPUB_FILTERS = ["conditional", "codeescape", "crossref", "citeproc", "latex-commands", "callouts", "layout"]
+EPUB_FILTERS = ["conditional", "codeescape", "list-table", "crossref", "citeproc", "latex-commands", "callouts", "layout"]
 STYLESHEET = theme.THEME_DIR / "epub.css"
 #: What the filters see as the format they make (bookdata.lua, quarto.lua): they write JSON here.
 FILTER_ENV = {"BOOKBUILD_FORMAT": "epub"}

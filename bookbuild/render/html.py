@@ -43,7 +43,8 @@ from .pandoc import PandocError
 from .tikz import TikzError, compile_all, unbalanced
 from .userfilters import FilterError
 
-HTML_FILTERS = ["conditional", "codeescape", "crossref", "citeproc", "latex-commands", "callouts", "layout", "floats", "titleblock"]
+HTML_FILTERS = ["conditional", "codeescape", "list-table", "crossref", "citeproc", "latex-commands", "callouts", "layout", "floats",
+                "titleblock"]
 BODY_MARKER = "<!-- bookbuild:body -->"
 PARTS_TEMPLATE = f"$if(toc)$$table-of-contents$$endif$\n{BODY_MARKER}\n$body$\n"
 #: Cache stages of the records a page leaves for later one-chapter builds (search entries, value ledger).
@@ -103,7 +104,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
         lambda j=j: _render_chapter(prepared.check, j[0], j[1], j[2],
                                     {**filter_data(j[2].page, j[3], prepared.targets, book.palette, callouts=book.callouts,
                                                    referenced=cited_keys(j[1], prepared.crossref.custom_keys),
-                                                   crossref=prepared.crossref,
+                                                   crossref=prepared.crossref_for(j[0]),
                                                    language=words[j[2].page],
                                                    layout=layout_json(book, "html", j[0].chapter.front_matter)),
                                      "cap_locations": cap_locations(book, j[0]),

@@ -96,9 +96,12 @@ def stringify(inlines: Any) -> str:
     return "".join(parts).strip()
 
 
+PROOF_CLASSES = frozenset({"proof", "remark", "solution"})
+
+
 def non_section_headers(div: dict[str, Any]) -> list[dict[str, Any]]:
     """The headers of a Div that are not sections: a callout's title (its first block,
-    when it has no ``title`` attribute; filters/callouts.lua), a theorem's name, and the
+    when it has no ``title`` attribute; filters/callouts.lua), a theorem's or proof's name, and the
     tab titles of a ``.panel-tabset`` (its headers of the first heading level; filters/layout.lua)."""
     (_, classes, attributes), content = div["c"]
     if any(c.startswith("callout-") for c in classes) and "title" not in dict(attributes) \
@@ -106,6 +109,8 @@ def non_section_headers(div: dict[str, Any]) -> list[dict[str, Any]]:
         return [content[0]]
     if div["c"][0][0].split("-", 1)[0] in THEOREM_KINDS and content and content[0]["t"] == "Header":
         return [content[0]]  # a theorem's name (filters/crossref.lua)
+    if PROOF_CLASSES & set(classes) and "name" not in dict(attributes) and content and content[0]["t"] == "Header":
+        return [content[0]]  # a proof's, remark's or solution's name (filters/crossref.lua)
     if "panel-tabset" in classes:
         headers = [block for block in content if block["t"] == "Header"]
         return [h for h in headers if h["c"][0] == headers[0]["c"][0]]
@@ -113,7 +118,8 @@ def non_section_headers(div: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix: bool = False,
-                   config: CrossrefConfig = DEFAULT_CONFIG, counts: dict[str, int] | None = None) -> ChapterNumbers:
+                   config: CrossrefConfig = DEFAULT_CONFIG, counts: dict[str, int] | None = None,
+                   sections_alone: bool = False) -> ChapterNumbers:
     """Number the headers and labelled elements of one chapter's AST.
 
     The first level-1 header is the chapter title; level-2 headers are sections
@@ -123,6 +129,9 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix:
     reference to its title reads "Appendix A". Headers deeper than ``config.number_depth``
     are counted but show no number. With ``crossref: chapters: false`` items take no chapter
     prefix and ``counts`` (shared by the book's chapters) carries their count on.
+    ``sections_alone``: a chapter with no number (no level-1 title) that asks for
+    ``number-sections: true`` numbers its sections from its top heading level,
+    "1", "1.1", as Quarto numbers a document whose headings start below level 1.
     """
     numbers = ChapterNumbers(chapter_number, appendix=appendix)
     counters = [0] * 7
@@ -147,14 +156,15 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix:
                 seen_title = True
                 numbers.title = stringify(inlines)
                 number = chapter_number if "unnumbered" not in classes else None
-            elif "unnumbered" in classes or chapter_number is None:
+            elif "unnumbered" in classes or (chapter_number is None and not sections_alone):
                 number = None
             else:
                 depth = max(level, 2)
                 counters[depth] += 1
                 for deeper in range(depth + 1, 7):
                     counters[deeper] = 0
-                number = ".".join([chapter_number] + [str(counters[d]) for d in range(2, depth + 1)])
+                lead = [chapter_number] if chapter_number is not None else []
+                number = ".".join(lead + [str(counters[d]) for d in range(2, depth + 1)])
                 if not config.section_numbered(level):
                     number = None
             if ident:

@@ -64,7 +64,8 @@ from .svg import SvgError, svg_to_pdf
 from .tikz import TikzError, tikz_preamble
 from .userfilters import FilterError
 
-LATEX_FILTERS = ["conditional", "codeescape", "crossref", "citeproc", "latex-commands", "latex-book", "callouts", "layout"]
+LATEX_FILTERS = ["conditional", "codeescape", "list-table", "crossref", "citeproc", "latex-commands", "latex-book", "callouts",
+                 "layout"]
 PREAMBLE_FILE = theme.THEME_DIR / "latex-preamble.tex"
 TIKZ_MARKER = "%%BOOKBUILD:TIKZ%%"
 HIGHLIGHT_MARKER = "%%BOOKBUILD:HIGHLIGHT%%"

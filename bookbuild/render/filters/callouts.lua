@@ -68,11 +68,16 @@ local function html_callout(div, kind, style, title, body)
     head_open, head_close, close_tag = '<div class="callout-header">', '</div>', '</div>'
   end
   -- Quarto's header: div.callout-icon-container > i.callout-icon, then div.callout-title-container
-  -- (here the kind's label stays visible before the title).
+  -- (here the kind's label stays visible before the title). A titled callout that is
+  -- not numbered names its kind to screen readers in a `span.screen-reader-only`, as
+  -- Quarto does; the visible label is then hidden from them, so it is read once.
+  local label = book.escape_html(style.label or kind)
+  local spoken = #title > 0 and div.identifier:match('^%a%a%a%-') == nil and book.format() == 'html'
   local header = pandoc.Inlines({pandoc.RawInline('html', head_open ..
     (icon and ('<div class="callout-icon-container"><i class="callout-icon" aria-hidden="true">' .. (style.icon_svg or '') ..
       '</i></div>') or '') ..
-    '<div class="callout-title-container"><span class="callout-label">' .. book.escape_html(style.label or kind) .. '</span>')})
+    '<div class="callout-title-container">' .. (spoken and ('<span class="screen-reader-only">' .. label .. '</span>') or '') ..
+    '<span class="callout-label"' .. (spoken and ' aria-hidden="true"' or '') .. '>' .. label .. '</span>')})
   if #title > 0 then
     header:insert(pandoc.RawInline('html', '<span class="callout-title">'))
     header:extend(title)

@@ -153,6 +153,10 @@ local function theorem(div)
   -- "Definition 1.2": the caption word (`crossref: def-title`), as Quarto heads a theorem.
   local text = t and t.number ~= '' and ((data.crossref.titles[kind] or kind) .. ' ' .. t.number) or (t and t.text)
   if latex and THEOREM_ENV[kind] then return latex_theorem(div, kind, text or div.identifier, name, content) end
+  if latex then
+    -- A kind with no environment of its own here (`alg`: LaTeX's `algorithm` is a float): a bold lead, and an anchor.
+    content:insert(1, pandoc.RawBlock('latex', '\\phantomsection\\label{' .. div.identifier .. '}'))
+  end
   local head = pandoc.Inlines({pandoc.Str(text or div.identifier)})
   if name then
     head:insert(pandoc.Space())
@@ -213,6 +217,14 @@ end
 
 local latex_table_div  -- defined below, after Table
 
+-- `layout-ncol=N`, `layout="[[1,1],[1]]"`, …: the float's parts in a panel (floats.lua, panels.lua).
+local LAYOUT_KEYS = {'layout', 'layout-ncol', 'layout-nrow', 'layout-align', 'layout-valign'}
+
+local function keep_layout(div, attr)
+  for _, key in ipairs(LAYOUT_KEYS) do attr.attributes[key] = div.attributes[key] end
+  return attr
+end
+
 -- `::: {#tbl-x}` around a table (or anything) with its caption as the last
 -- paragraph, `tbl-cap`, or the table's own caption: a table float (floats.lua).
 local function table_div(div)
@@ -238,7 +250,7 @@ local function table_div(div)
     end})
   end
   return pandoc.Figure(book.plain(content), {long = with_number(caption, 'tbl', div.identifier)},
-    pandoc.Attr(div.identifier, {'table'}, {}))
+    keep_layout(div, pandoc.Attr(div.identifier, {'table'}, {})))
 end
 
 -- `::: {.proof}`, `.remark`, `.solution` (unnumbered; `name="…"` or a first heading
@@ -256,9 +268,10 @@ local function proof(div, class)
     out:insert(pandoc.RawBlock('latex', '\\end{' .. class .. '}'))
     return out
   end
+  -- "*Solution* (name). ", as Quarto heads all three in HTML; the div is also a `.proof`.
   local title = pandoc.Inlines({pandoc.Emph({pandoc.Str(PROOF_WORDS[class])})})
-  if class == 'solution' and name then title = pandoc.Inlines({pandoc.Emph(name)})
-  elseif name then
+  if class ~= 'proof' and not div.classes:includes('proof') then div.classes:insert('proof') end
+  if name then
     title:extend({pandoc.Space(), pandoc.Str('(')})
     title:extend(name)
     title:insert(pandoc.Str(')'))
@@ -301,12 +314,7 @@ local function Div(div)
   if not latex then classes:extend(div.classes) end
   local attr = pandoc.Attr(div.identifier, classes, {})
   if latex and div.attributes['fig-pos'] then attr.attributes['latex-placement'] = div.attributes['fig-pos'] end
-  -- `layout-ncol=N`: its parts side by side, N to a row (book.css).
-  local columns = tonumber(div.attributes['layout-ncol'])
-  if columns and columns > 1 and not latex then
-    attr.classes:insert('layout-columns')
-    attr.attributes['style'] = '--layout-columns: ' .. math.floor(columns)
-  end
+  if not latex then keep_layout(div, attr) end
   return pandoc.Figure(content, {long = with_number(caption, 'fig', div.identifier)}, attr)
 end
 
@@ -543,8 +551,16 @@ local function Cite(cite)
       out:insert(pandoc.Span({pandoc.Str('?@' .. c.id)}, {class = 'xref-unresolved'}))
     else
       local text = t.text
-      if c.mode == 'SuppressAuthor' and t.number ~= '' then text = t.number end
-      out:insert(pandoc.Link({pandoc.Str(text)}, t.href, '', {class = 'quarto-xref'}))
+      if c.mode == 'SuppressAuthor' and t.number ~= '' then text = t.number
+      elseif not latex and t.number ~= '' and text:sub(-#t.number - 1) == ' ' .. t.number then
+        -- "Figure 1.2" never breaks between the word and the number, as in Quarto.
+        text = text:sub(1, -#t.number - 2) .. '\u{A0}' .. t.number
+      end
+      if data.crossref.ref_hyperlink == false and not latex then
+        out:insert(pandoc.Str(text))  -- `ref-hyperlink: false`: the words alone
+      else
+        out:insert(pandoc.Link({pandoc.Str(text)}, t.href, '', {class = 'quarto-xref'}))
+      end
     end
     out:extend(c.suffix)
   end

@@ -13,12 +13,14 @@
 -- with the caption above the content for tables and listings (`tbl-cap-location`,
 -- `lst-cap-location`, `fig-cap-location`: top or bottom, in the front matter or on
 -- the float). A float inside a float is a subfloat (`quarto-subfloat-fig`, caption
--- `quarto-subfloat-caption`); `layout-ncol` puts the parts in a
--- `div.quarto-layout-panel` of `div.quarto-layout-cell`s. An unlabelled captioned
+-- `quarto-subfloat-caption`); `layout-ncol`, `layout-nrow` or `layout` (on a float
+-- or any div) puts the parts in a `div.quarto-layout-panel` of rows of
+-- `div.quarto-layout-cell`s (panels.lua). An unlabelled captioned
 -- image is `div.quarto-figure > figure.figure`, as in Quarto; so is a figure a cell
 -- shows without a label or caption (`div > figure.figure > p > img.figure-img`).
 package.path = pandoc.path.directory(PANDOC_SCRIPT_FILE) .. '/?.lua;' .. package.path
 local book = require 'bookdata'
+local panels = require 'panels'
 
 local DEFAULT_LOCATION = {fig = 'bottom', tbl = 'top', lst = 'top'}
 local locations = {}
@@ -50,35 +52,46 @@ end
 
 local convert
 
--- The parts of a `layout-ncol` figure, each in a cell of one panel (book.css lays them out).
-local function layout_panel(blocks, columns, parent)
-  local out = pandoc.Blocks({raw('<div class="quarto-layout-panel" data-layout-ncol="' .. columns ..
-    '" style="--layout-columns: ' .. columns .. '">')})
-  for _, block in ipairs(blocks) do
-    out:insert(raw('<div class="quarto-layout-cell' .. (block.t == 'Figure' and ' quarto-layout-cell-subref' or '') ..
-      '" data-ref-parent="' .. parent .. '">'))
-    out:extend(convert(pandoc.Blocks({block}), true))
-    out:insert(raw('</div>'))
-  end
-  out:insert(raw('</div>'))
-  return out
+-- The parts of a figure with a layout, in a panel of rows of cells (panels.lua).
+local function layout_panel(blocks, attributes, parent)
+  return panels.panel(blocks, attributes, function(cell) return convert(cell, true) end, parent)
+end
+
+-- `quarto-figure-left|center|right`: a listing is left-aligned (its text reads from
+-- the left), another float takes its first picture's `fig-align` (default: centred).
+local ALIGNS = {left = true, center = true, right = true}
+
+local function alignment(fig, kind)
+  local align
+  fig.content = fig.content:walk({
+    Table = function() return nil, false end,
+    Image = function(img)
+      local own = img.attributes['fig-align']
+      if own == nil then return nil end
+      img.attributes['fig-align'] = nil
+      align = align or own
+      return img
+    end,
+  })
+  if kind == 'lst' then return 'left' end
+  return ALIGNS[align or ''] and align or 'center'
 end
 
 local function float(fig, sub)
   local id = fig.identifier
   local kind = kind_of(fig)
+  local align = alignment(fig, kind)
   local where = location(fig, kind)
-  local columns = fig.attributes['style'] and fig.attributes['style']:match('%-%-layout%-columns:%s*(%d+)')
   local body
-  if columns then
-    body = layout_panel(fig.content, columns, id)
+  if panels.has_layout(fig.attributes) then
+    body = layout_panel(mark_images(fig.content), fig.attributes, id)
   else
     body = convert(mark_images(fig.content), true)
   end
   local caption = fig.caption.long or pandoc.Blocks({})
   local has_caption = #caption > 0
   local own = fig.classes:filter(function(c)
-    return c ~= 'figure' and c ~= 'listing' and c ~= 'table' and c ~= 'layout-columns' and not c:match('^float%-')
+    return c ~= 'figure' and c ~= 'listing' and c ~= 'table' and not c:match('^float%-')
   end)
   if kind == 'lst' then own:insert('listing') end
   local extra = #own > 0 and (' ' .. table.concat(own, ' ')) or ''
@@ -86,12 +99,12 @@ local function float(fig, sub)
   local kind_class = (sub and 'quarto-subfloat-' or 'quarto-float-') .. kind
   if id ~= '' then
     local outer = sub and (kind_class .. ' quarto-float')
-      or ('quarto-float quarto-figure quarto-figure-center' .. extra)
+      or ('quarto-float quarto-figure quarto-figure-' .. align .. extra)
     out:insert(raw('<div id="' .. id .. '" class="' .. outer .. '">'))
     out:insert(raw('<figure class="' .. (sub and (kind_class .. ' quarto-float') or ('quarto-float ' .. kind_class)) ..
       (kind == 'fig' and ' figure' or '') .. '">'))
   else
-    out:insert(raw('<div class="quarto-figure quarto-figure-center' .. extra .. '">'))
+    out:insert(raw('<div class="quarto-figure quarto-figure-' .. align .. extra .. '">'))
     out:insert(raw('<figure class="figure">'))
   end
   local caption_id = id ~= '' and (id .. '-caption') or nil
@@ -126,12 +139,20 @@ local function plain_cell_figure(para)
   return pandoc.Div({raw('<figure class="figure">'), pandoc.Para({image}), raw('</figure>')}), false
 end
 
+-- `::: {layout-ncol=2}` around anything (not a float): its blocks in a panel, the div's id and classes on it.
+local function layout_div(div, sub)
+  if not panels.has_layout(div.attributes) then return nil end
+  return panels.panel(div.content, div.attributes, function(cell) return convert(cell, sub) end, nil,
+    div.identifier, table.concat(div.classes, ' ')), false
+end
+
 -- Top-down, so a float knows whether it stands inside another.
 convert = function(blocks, sub)
   return blocks:walk({
     traverse = 'topdown',
     Figure = function(fig) return float(fig, sub), false end,
     Para = plain_cell_figure,
+    Div = function(div) return layout_div(div, sub) end,
   })
 end
 
