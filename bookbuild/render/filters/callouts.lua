@@ -99,7 +99,10 @@ local function latex_callout(div, kind, style, title, body)
   -- The icon, a PDF the build made from the same SVG as the website's (optional).
   local icon = ''
   if style.icon_pdf and div.attributes.icon ~= 'false' then icon = '[' .. style.icon_pdf .. ']' end
-  local anchor = div.identifier ~= '' and ('\\phantomsection\\label{' .. div.identifier .. '}') or ''
+  -- Its number for \\ref (`\\booknumbered`, the preamble's), when it has one.
+  local t = div.identifier ~= '' and data.targets and data.targets[div.identifier]
+  local number = t and t ~= pandoc.json.null and t.number ~= '' and ('\\booknumbered{' .. t.number .. '}') or '\\phantomsection'
+  local anchor = div.identifier ~= '' and (number .. '\\label{' .. div.identifier .. '}') or ''
   -- A kind coloured with the book's own hex (not a palette name) defines its colour here.
   local define = ''
   if style.latex_define then

@@ -483,11 +483,13 @@ local function Link(link)
   if not link.classes:includes('quarto-xref') then return nil end
   local label = link.target:match('^#(.+)$')
   if label and data.absent and data.absent[label] then return link.content end
-  -- "Figure~\\ref{fig-x}", as Quarto writes it: LaTeX numbers figures, tables and
-  -- equations as the build does (latex_crossref.py); a figure's part keeps its text.
+  -- "Figure~\\ref{fig-x}", "Theorem~\\ref{thm-x}", as Quarto writes them: LaTeX numbers
+  -- figures, tables and equations as the build does (latex_crossref.py), and listings,
+  -- theorems and callouts carry the build's number (\\booknumbered, codelisting's
+  -- [number]). Sections keep their text, and so does a figure's part ("1.2 (a)").
   local t = label and data.targets and data.targets[label]
   local kind = label and label:match('^(%a+)%-')
-  if t and t ~= pandoc.json.null and (kind == 'fig' or kind == 'tbl' or kind == 'eq') and t.number ~= ''
+  if t and t ~= pandoc.json.null and kind ~= 'sec' and t.number ~= ''
       and not t.number:match('%(') then
     local text = pandoc.utils.stringify(link.content)
     local word = text:sub(-#t.number) == t.number and text:sub(1, -#t.number - 1):gsub('[%s\u{A0}]+$', '') or nil
