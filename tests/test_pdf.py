@@ -626,6 +626,58 @@ def test_callouts_with_an_id_are_numbered_and_linked_in_the_pdf(book_factory, tm
     assert "See Tip 1.1, Tip 1.2, Warning 1.1 and Definition 1.1." in text
 
 
+def test_notes_in_a_callout_are_marks_with_their_texts_after_the_box(book_factory, tmp_path: Path) -> None:
+    """A footnote inside a breakable box is lost: as Quarto does, the box holds \\footnotemark{} and the texts
+    follow it (a nested callout's after the outermost), each numbered as its mark; `::: {.callout}` is a callout."""
+    root = book_factory({"boxed.qmd": """
+        # Boxed
+
+        Before.[^a]
+
+        ::: {.callout}
+        ## Plain callout
+        First boxed.[^b] Second boxed.[^c]
+
+        ::: {.callout-tip}
+        Nested.[^d]
+        :::
+
+        ![Boxed figure[^g]](figure.png){#fig-boxed}
+
+        | x | y |
+        |---|---|
+        | cell[^e] | 2 |
+
+        : Boxed table {#tbl-boxed}
+        :::
+
+        After.[^f] See @fig-boxed and @tbl-boxed.
+
+        [^a]: Note alpha.
+        [^b]: Note bravo.
+        [^c]: Note charlie.
+        [^d]: Note delta.
+        [^e]: Note echo.
+        [^f]: Note foxtrot.
+        [^g]: Note golf.
+        """})
+    (root / "figure.png").write_bytes(tiny_png())
+    text = built_pdf_text(root, tmp_path)
+    latex = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "cache").glob("pdf/*/*.tex"))
+    latex += "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "cache").glob("pdf/*/chapters/*.tex"))
+    assert "First boxed.\\footnotemark{} Second boxed.\\footnotemark{}" in latex and "Nested.\\footnotemark{}" in latex
+    assert "\\footnote{" not in latex  # not even in the preamble's side-note macro
+    assert "\\addtocounter{footnote}{-5}\\stepcounter{footnote}\\footnotetext{Note bravo.}" in latex
+    assert "PLAIN CALLOUT" in text.upper()
+    marks = {"alpha": r"Before\.\s?(\d+)", "bravo": r"First boxed\.\s?(\d+)", "charlie": r"Second boxed\.\s?(\d+)",
+             "delta": r"Nested\.\s?(\d+)", "golf": r"Boxed figure\s?(\d+)", "echo": r"cell\s?(\d+)",
+             "foxtrot": r"After\.\s?(\d+)"}
+    for n, (name, mark) in enumerate(marks.items(), start=1):
+        found = re.search(mark, text)
+        assert found and found.group(1) == str(n), (name, text)
+        assert re.search(rf"{n}\s?Note {name}\.", text), (name, text)
+
+
 def test_a_note_holding_a_code_block_typesets_in_the_margin_and_in_a_callout(book_factory, tmp_path: Path) -> None:
     # Verbatim cannot stand in a macro's argument: the note's code is set as inline code, line by line.
     root = book_factory({"notes.qmd": """

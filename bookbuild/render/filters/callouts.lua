@@ -21,6 +21,8 @@ local function kind_of(div)
     local kind = class:match('^callout%-(.+)$')
     if kind then return kind end
   end
+  -- `::: {.callout}`, a callout of no kind (as in Quarto): the default style.
+  if div.classes:includes('callout') then return 'default' end
 end
 
 local function title_of(div)
