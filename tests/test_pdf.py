@@ -577,8 +577,13 @@ def test_callouts_carry_their_icons_unless_told_not_to(book_factory, tmp_path: P
     status, stdout, stderr = build(root, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"))
     assert status == 0, stdout + stderr
     (tex,) = (tmp_path / "cache" / "pdf").glob("*/chapters/*boxes.tex")
-    openings = re.findall(r"\\begin\{bookcallout\}(\[[^\]]*\])?\{(\w+)\}", tex.read_text(encoding="utf-8"))
-    assert [(bool(icon), color) for icon, color in openings] == [(True, "GreenLine"), (False, "BlueLine")]
+    latex = tex.read_text(encoding="utf-8")
+    openings = re.findall(r"\\begin\{bookcallout\}(\[[^\]]*\])?\{([\w-]+)\}", latex)
+    # Quarto's colour names, each the kind's palette colour unless the book's LaTeX defines it.
+    assert [(bool(icon), color) for icon, color in openings] == [(True, "quarto-callout-tip-color"),
+                                                                 (False, "quarto-callout-note-color")]
+    assert "\\bookcalloutcolorname{quarto-callout-tip-color}{GreenLine}" in latex
+    assert "\\bookcalloutcolorname{quarto-callout-note-color}{BlueLine}" in latex
     icon = Path(openings[0][0][1:-1])
     assert icon.read_bytes().startswith(b"%PDF")  # the tip's SVG icon, drawn in the callout's colour
     assert "Without." in pdf_text(next((tmp_path / "out").glob("*.pdf")))

@@ -110,8 +110,12 @@ local function latex_callout(div, kind, style, title, body)
   if style.latex_define then
     define = '\\definecolor{' .. color .. '}{HTML}{' .. tostring(style.latex_define):gsub('[^%x]', '') .. '}'
   end
+  -- Drawn in Quarto's colour name for the kind (`quarto-callout-note-color`), which is
+  -- the kind's colour unless the book's own LaTeX defines it (\\bookcalloutcolorname).
+  local name = kind == 'default' and 'quarto-callout-color' or ('quarto-callout-' .. kind:gsub('[^%w%-]', '') .. '-color')
+  define = define .. '\\bookcalloutcolorname{' .. name .. '}{' .. color .. '}'
   local out = pandoc.Blocks({pandoc.RawBlock('latex', define ..
-    '\\begin{' .. env .. '}' .. icon .. '{' .. color .. '}{' .. label .. '}{' .. latex_text(title) .. '}' .. anchor)})
+    '\\begin{' .. env .. '}' .. icon .. '{' .. name .. '}{' .. label .. '}{' .. latex_text(title) .. '}' .. anchor)})
   out:extend(body)
   out:insert(pandoc.RawBlock('latex', '\\end{' .. env .. '}'))
   return out
