@@ -7,6 +7,7 @@ text, or the PDF's text (one PDF build covers every PDF assertion).
 from __future__ import annotations
 
 import io
+import re
 
 from bookbuild.cli import main
 from conftest import tiny_png
@@ -332,9 +333,14 @@ def test_pdf_references_to_every_kind_are_quarto_s_kind_ref_and_read_the_build_s
 def test_pdf_table_floats_of_a_picture_or_text_are_numbered_tables(book_factory, tmp_path):
     """`![…](x.png){#tbl-x}` and `::: {#tbl-x}` around something other than a table are table floats in
     the PDF too (Quarto's `\\begin{table}` with `\\caption{\\label{tbl-x}…}`), numbered in sequence with
-    the book's other tables, so their references read the right number."""
+    the book's other tables, so their references read the right number. A figure's label stands in its
+    caption too, and only a caption with a bold lead-in has a short form for the list of figures."""
     root = book_factory({"intro.qmd": """
         # Intro
+
+        ![A plain caption.](curve.png){#fig-plain}
+
+        ![**Lead in**: and the rest.](curve.png){#fig-lead}
 
         | a | b |
         |---|---|
@@ -350,7 +356,7 @@ def test_pdf_table_floats_of_a_picture_or_text_are_numbered_tables(book_factory,
         A table of text.
         :::
 
-        See @tbl-real, @tbl-picture and @tbl-text.
+        See @tbl-real, @tbl-picture and @tbl-text. See @fig-plain and @fig-lead.
         """})
     (root / "curve.png").write_bytes(tiny_png())
     text = built_pdf_text(root, tmp_path)
@@ -360,3 +366,7 @@ def test_pdf_table_floats_of_a_picture_or_text_are_numbered_tables(book_factory,
     assert "\\caption{\\label{tbl-text}A table of text.}\n\nSome text standing for a table." in latex
     assert "Table 1.2: A pictured table" in text and "Table 1.3: A table of text." in text
     assert "See Table 1.1, Table 1.2 and Table 1.3." in text
+    assert "\\caption{\\label{fig-plain}A plain caption.}" in latex
+    assert "\\caption[Lead in]{\\label{fig-lead}\\textbf{Lead in}: and the rest.}" in latex
+    assert re.search(r"List of Figures 1\.1 1\.2 A plain caption\. [ .]+ Lead in \.", text), text  # the list's entries
+    assert "See Figure 1.1 and Figure 1.2." in text

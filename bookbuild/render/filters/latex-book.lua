@@ -112,10 +112,28 @@ local function short_caption(long_blocks)
   return short
 end
 
+-- Only when the short form is not the caption itself (less its last full stop): a
+-- plain caption is listed whole, as Quarto lists it.
 local function set_short_caption(caption)
   if caption.long and #caption.long > 0 and (caption.short == nil or #caption.short == 0) then
     local short = short_caption(caption.long)
-    if #short > 0 then caption.short = short end
+    local inlines = pandoc.utils.blocks_to_inlines(caption.long, {pandoc.Space()})
+    local plain = not (inlines[1] and inlines[1].t == 'Strong')
+    inlines:walk({
+      Note = function() plain = false end,
+      RawInline = function(r) if is_index(r) or is_raw_footnote(r) then plain = false end end,
+    })
+    local same = plain and pandoc.utils.stringify(short) == pandoc.utils.stringify(inlines):gsub('[:.]$', '')
+    if #short > 0 and not same then caption.short = short end
+  end
+end
+
+-- A figure's label inside its caption, as Quarto writes it: `\caption{\label{fig-x}…}`.
+local function label_in_caption(fig)
+  local first = fig.caption.long[1]
+  if first and (first.t == 'Plain' or first.t == 'Para') then
+    first.content:insert(1, pandoc.RawInline('latex', '\\label{' .. fig.identifier .. '}'))
+    fig.identifier = ''
   end
 end
 
@@ -423,6 +441,7 @@ local function Figure(fig)
   if notes then fig.content:insert(notes) end
   if fig.identifier:match('^fig%-') then
     set_short_caption(fig.caption)
+    label_in_caption(fig)
     return fig
   end
   -- No label: the caption is shown, unnumbered (as in HTML).
