@@ -102,8 +102,9 @@ def test_filter_metadata_label_and_colour_in_the_pdf(book_factory, tmp_path: Pat
     assert status == 0, stdout + stderr
     (tex,) = (tmp_path / "cache" / "pdf").glob("*/chapters/*quiz.tex")
     source = tex.read_text(encoding="utf-8")
-    # The book's hex colour is defined where the box uses it (it is no palette name).
-    assert re.search(r"\\definecolor\{(\w+)\}\{HTML\}\{5B4B8A\}\\begin\{bookcallout\}(\[[^\]]*\])?\{\1\}"
+    # The book's hex colour is defined where the box uses it (it is no palette name), under Quarto's name.
+    assert re.search(r"\\definecolor\{(\w+)\}\{HTML\}\{5B4B8A\}\\bookcalloutcolorname\{quarto-callout-quiz-question-color\}\{\1\}"
+                     r"\\begin\{bookcallout\}(\[[^\]]*\])?\{quarto-callout-quiz-question-color\}"
                      r"\{Self-Check: Question\}\{Bandwidth\}", source), source
     text = " ".join(pdf_text(next((tmp_path / "out").glob("*.pdf"))).split())
     assert "SELF-CHECK: QUESTION · Bandwidth" in text  # the box's title line sets its label in capitals

@@ -374,8 +374,8 @@ def test_the_pdf_shows_fenced_numbered_listed_and_folded_code(tmp_path):
     assert re.search(r"\\begin\{Highlighting\}\[numbers=left,,\]\n\\InformationTok\{\\textasciigrave\{\}"
                      r"\\textasciigrave\{\}\\textasciigrave\{\}\\\{python\\\}\}\n\\InformationTok\{\\#\| echo: fenced\}", latex)
     assert "FOLDED" in latex and "details" not in latex  # folded code is shown unfolded
-    assert re.search(r"\\label\{lst-b\}\n\{\\textbf\{Listing~1\.1:\}\} The b cell\.", latex)
-    assert "See \\hyperref[lst-b]{Listing 1.1}." in latex
+    assert re.search(r"\\begin\{codelisting\}\[1\.1\]\n\n\\caption\{\\label\{lst-b\}The b cell\.\}", latex)
+    assert "See Listing~\\ref{lst-b}." in latex
     assert "NOT-IN-PDF" not in latex
 
 

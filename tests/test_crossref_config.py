@@ -7,6 +7,7 @@ text, or the PDF's text (one PDF build covers every PDF assertion).
 from __future__ import annotations
 
 import io
+import re
 
 from bookbuild.cli import main
 from conftest import tiny_png
@@ -326,3 +327,104 @@ def test_a_chapters_crossref_setting_that_cannot_apply_is_a_warning_at_its_line(
     assert ("intro.qmd:3:1: warning[config]: 'chapters' is set for the whole book (in _quarto.yml), not per chapter: "
             "the chapter keeps the book's") in said
     assert "intro.qmd:4:1: warning[config]: 'fig-labels' must be arabic, roman, roman i, alpha a or alpha A" in said
+KINDS_INTRO = """---
+number-sections: false
+---
+
+# Intro
+
+::: {#thm-first}
+## Sum
+Every sum is finite.
+:::
+
+::: {#tip-first .callout-tip}
+Read the proof.
+:::
+
+See @thm-first, @tip-first, @lst-div and @lem-later.
+"""
+
+KINDS_METHODS = """
+    # Methods
+
+    ::: {#lem-later}
+    A lemma.
+    :::
+
+    ::: {#tip-second .callout-tip}
+    Another tip.
+    :::
+
+    ```{.python #lst-block lst-cap="A loop"}
+    for i in range(3): pass
+    ```
+
+    ::: {#lst-div}
+    ```python
+    x = 1
+    ```
+
+    Setting x.
+    :::
+
+    See @thm-first, @lem-later, @tip-first, @tip-second, @lst-block and @lst-div.
+    """
+
+
+def test_pdf_references_to_every_kind_are_quarto_s_kind_ref_and_read_the_build_s_numbers(book_factory, tmp_path):
+    """Listings, theorems and callouts are referenced as Quarto writes it (`Kind~\\ref{label}`), in
+    the chapter and across chapters, and the compiled PDF reads the build's numbers (an unnumbered
+    chapter's 1, a numbered one's 1.1); listings are Quarto's `codelisting` with its caption form."""
+    root = book_factory({"intro.qmd": KINDS_INTRO, "methods.qmd": KINDS_METHODS})
+    text = built_pdf_text(root, tmp_path)
+    latex = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "cache").glob("pdf/*/chapters/*.tex"))
+    assert "See Theorem~\\ref{thm-first}, Tip~\\ref{tip-first}, Listing~\\ref{lst-div} and Lemma~\\ref{lem-later}." in latex
+    assert "\\begin{codelisting}[1.1]\n\n\\caption{\\label{lst-block}A loop}" in latex
+    assert "\\begin{codelisting}[1.2]\n\n\\caption{\\label{lst-div}Setting x.}" in latex
+    assert "\\hyperref[" not in latex
+    assert "See Theorem 1, Tip 1, Listing 1.2 and Lemma 1.1." in text
+    assert "See Theorem 1, Lemma 1.1, Tip 1, Tip 1.1, Listing 1.1 and Listing 1.2." in text
+    assert "Listing 1.1: A loop" in text and "Listing 1.2: Setting x." in text
+
+
+def test_pdf_table_floats_of_a_picture_or_text_are_numbered_tables(book_factory, tmp_path):
+    """`![…](x.png){#tbl-x}` and `::: {#tbl-x}` around something other than a table are table floats in
+    the PDF too (Quarto's `\\begin{table}` with `\\caption{\\label{tbl-x}…}`), numbered in sequence with
+    the book's other tables, so their references read the right number. A figure's label stands in its
+    caption too, and only a caption with a bold lead-in has a short form for the list of figures."""
+    root = book_factory({"intro.qmd": """
+        # Intro
+
+        ![A plain caption.](curve.png){#fig-plain}
+
+        ![**Lead in**: and the rest.](curve.png){#fig-lead}
+
+        | a | b |
+        |---|---|
+        | 1 | 2 |
+
+        : Real table {#tbl-real}
+
+        ![A pictured table](curve.png){#tbl-picture}
+
+        ::: {#tbl-text}
+        Some text standing for a table.
+
+        A table of text.
+        :::
+
+        See @tbl-real, @tbl-picture and @tbl-text. See @fig-plain and @fig-lead.
+        """})
+    (root / "curve.png").write_bytes(tiny_png())
+    text = built_pdf_text(root, tmp_path)
+    (tex,) = (tmp_path / "cache").glob("pdf/*/chapters/*intro.tex")
+    latex = tex.read_text(encoding="utf-8")
+    assert "\\begin{table}[H]\n\\centering\n\n\\caption{\\label{tbl-picture}A pictured table}" in latex
+    assert "\\caption{\\label{tbl-text}A table of text.}\n\nSome text standing for a table." in latex
+    assert "Table 1.2: A pictured table" in text and "Table 1.3: A table of text." in text
+    assert "See Table 1.1, Table 1.2 and Table 1.3." in text
+    assert "\\caption{\\label{fig-plain}A plain caption.}" in latex
+    assert "\\caption[Lead in]{\\label{fig-lead}\\textbf{Lead in}: and the rest.}" in latex
+    assert re.search(r"List of Figures 1\.1 1\.2 A plain caption\. [ .]+ Lead in \.", text), text  # the list's entries
+    assert "See Figure 1.1 and Figure 1.2." in text

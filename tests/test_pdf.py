@@ -577,8 +577,13 @@ def test_callouts_carry_their_icons_unless_told_not_to(book_factory, tmp_path: P
     status, stdout, stderr = build(root, tmp_path / "out", "--cache-dir", str(tmp_path / "cache"))
     assert status == 0, stdout + stderr
     (tex,) = (tmp_path / "cache" / "pdf").glob("*/chapters/*boxes.tex")
-    openings = re.findall(r"\\begin\{bookcallout\}(\[[^\]]*\])?\{(\w+)\}", tex.read_text(encoding="utf-8"))
-    assert [(bool(icon), color) for icon, color in openings] == [(True, "GreenLine"), (False, "BlueLine")]
+    latex = tex.read_text(encoding="utf-8")
+    openings = re.findall(r"\\begin\{bookcallout\}(\[[^\]]*\])?\{([\w-]+)\}", latex)
+    # Quarto's colour names, each the kind's palette colour unless the book's LaTeX defines it.
+    assert [(bool(icon), color) for icon, color in openings] == [(True, "quarto-callout-tip-color"),
+                                                                 (False, "quarto-callout-note-color")]
+    assert "\\bookcalloutcolorname{quarto-callout-tip-color}{GreenLine}" in latex
+    assert "\\bookcalloutcolorname{quarto-callout-note-color}{BlueLine}" in latex
     icon = Path(openings[0][0][1:-1])
     assert icon.read_bytes().startswith(b"%PDF")  # the tip's SVG icon, drawn in the callout's colour
     assert "Without." in pdf_text(next((tmp_path / "out").glob("*.pdf")))
@@ -624,6 +629,58 @@ def test_callouts_with_an_id_are_numbered_and_linked_in_the_pdf(book_factory, tm
     assert "TIP 1.1 · Cache it" in text and "TIP 1.2 · Batch it" in text and "WARNING 1.1" in text
     assert "DEFINITION 1.1 · Ridge point" in text
     assert "See Tip 1.1, Tip 1.2, Warning 1.1 and Definition 1.1." in text
+
+
+def test_notes_in_a_callout_are_marks_with_their_texts_after_the_box(book_factory, tmp_path: Path) -> None:
+    """A footnote inside a breakable box is lost: as Quarto does, the box holds \\footnotemark{} and the texts
+    follow it (a nested callout's after the outermost), each numbered as its mark; `::: {.callout}` is a callout."""
+    root = book_factory({"boxed.qmd": """
+        # Boxed
+
+        Before.[^a]
+
+        ::: {.callout}
+        ## Plain callout
+        First boxed.[^b] Second boxed.[^c]
+
+        ::: {.callout-tip}
+        Nested.[^d]
+        :::
+
+        ![Boxed figure[^g]](figure.png){#fig-boxed}
+
+        | x | y |
+        |---|---|
+        | cell[^e] | 2 |
+
+        : Boxed table {#tbl-boxed}
+        :::
+
+        After.[^f] See @fig-boxed and @tbl-boxed.
+
+        [^a]: Note alpha.
+        [^b]: Note bravo.
+        [^c]: Note charlie.
+        [^d]: Note delta.
+        [^e]: Note echo.
+        [^f]: Note foxtrot.
+        [^g]: Note golf.
+        """})
+    (root / "figure.png").write_bytes(tiny_png())
+    text = built_pdf_text(root, tmp_path)
+    latex = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "cache").glob("pdf/*/*.tex"))
+    latex += "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "cache").glob("pdf/*/chapters/*.tex"))
+    assert "First boxed.\\footnotemark{} Second boxed.\\footnotemark{}" in latex and "Nested.\\footnotemark{}" in latex
+    assert "\\footnote{" not in latex  # not even in the preamble's side-note macro
+    assert "\\addtocounter{footnote}{-5}\\stepcounter{footnote}\\footnotetext{Note bravo.}" in latex
+    assert "PLAIN CALLOUT" in text.upper()
+    marks = {"alpha": r"Before\.\s?(\d+)", "bravo": r"First boxed\.\s?(\d+)", "charlie": r"Second boxed\.\s?(\d+)",
+             "delta": r"Nested\.\s?(\d+)", "golf": r"Boxed figure\s?(\d+)", "echo": r"cell\s?(\d+)",
+             "foxtrot": r"After\.\s?(\d+)"}
+    for n, (name, mark) in enumerate(marks.items(), start=1):
+        found = re.search(mark, text)
+        assert found and found.group(1) == str(n), (name, text)
+        assert re.search(rf"{n}\s?Note {name}\.", text), (name, text)
 
 
 def test_a_note_holding_a_code_block_typesets_in_the_margin_and_in_a_callout(book_factory, tmp_path: Path) -> None:

@@ -41,6 +41,19 @@ def counter_format(scheme: str, counter: str) -> str:
     return f"\\arabic{{{counter}}}"
 
 
+def listing_float(config: CrossrefConfig) -> list[str]:
+    """Quarto's ``codelisting`` for ``#lst-x``: captioned "Listing 1.2: …" (``crossref: lst-title``) and listed
+    like a float, but set in place so long code can break across pages. ``\\begin{codelisting}[1.2]``
+    shows the build's number (its \\ref too); the caption, in Quarto's form, is ``\\caption{\\label{lst-x}…}``."""
+    name = latex_text(config.titles.get("lst", "Listing"))
+    return [
+        f"\\DeclareFloatingEnvironment[name={{{name}}}, within=none, fileext=lop]{{codelisting}}",
+        "\\renewenvironment{codelisting}[1][]{\\par\\medskip\\captionsetup{type=codelisting}"
+        "\\if\\relax\\detokenize{#1}\\relax\\else\\def\\thecodelisting{#1}\\fi}{\\par\\medskip}",
+        "\\captionsetup[codelisting]{singlelinecheck=false}",  # flush left, as the code below it
+    ]
+
+
 def crossref_preamble(config: CrossrefConfig) -> str:
     """The preamble lines that carry the book's numbering depth and caption words."""
     if not config.number_sections:
@@ -51,7 +64,7 @@ def crossref_preamble(config: CrossrefConfig) -> str:
         depth = config.number_depth - 1
     delim = latex_text(config.title_delim)
     envs = [kind.latex_env for kind in config.custom]
-    floats = ["\\usepackage{newfloat}"] if envs else []
+    floats = ["\\usepackage{newfloat}", *listing_float(config)]
     floats += [f"\\DeclareFloatingEnvironment[name={{{latex_text(kind.caption_prefix)}}}, within=chapter, "
                f"placement=H, fileext=lo{kind.latex_env}]{{{kind.latex_env}}}" for kind in config.custom]
     saved = "".join(f"\\let\\bookchapterthe{env}\\the{env}" for env in envs)

@@ -179,6 +179,8 @@ def number_chapter(ast: dict[str, Any], chapter_number: str | None, *, appendix:
             prefix = ident.split("-", 1)[0]
             if kind == "Div" and (prefix in THEOREM_KINDS or prefix in CALLOUT_KINDS) and ident not in numbers.labels:
                 numbers.labels[ident] = (prefix, item_number(prefix))  # each kind counted on its own, as in Quarto
+            elif kind == "Div" and prefix == "lst" and ident not in numbers.labels:
+                numbers.labels[ident] = ("lst", item_number("lst"))  # `::: {#lst-x}` around the code
             elif kind in ("Div", "Figure") and prefix in config.custom_keys and ident not in numbers.labels:
                 numbers.labels[ident] = (prefix, item_number(prefix))  # the book's own float kind
             elif prefix in ("fig", "tbl") and ident not in numbers.labels:

@@ -21,6 +21,8 @@ local function kind_of(div)
     local kind = class:match('^callout%-(.+)$')
     if kind then return kind end
   end
+  -- `::: {.callout}`, a callout of no kind (as in Quarto): the default style.
+  if div.classes:includes('callout') then return 'default' end
 end
 
 local function title_of(div)
@@ -104,14 +106,21 @@ local function latex_callout(div, kind, style, title, body)
   -- The icon, a PDF the build made from the same SVG as the website's (optional).
   local icon = ''
   if style.icon_pdf and div.attributes.icon ~= 'false' then icon = '[' .. style.icon_pdf .. ']' end
-  local anchor = div.identifier ~= '' and ('\\phantomsection\\label{' .. div.identifier .. '}') or ''
+  -- Its number for \\ref (`\\booknumbered`, the preamble's), when it has one.
+  local t = div.identifier ~= '' and data.targets and data.targets[div.identifier]
+  local number = t and t ~= pandoc.json.null and t.number ~= '' and ('\\booknumbered{' .. t.number .. '}') or '\\phantomsection'
+  local anchor = div.identifier ~= '' and (number .. '\\label{' .. div.identifier .. '}') or ''
   -- A kind coloured with the book's own hex (not a palette name) defines its colour here.
   local define = ''
   if style.latex_define then
     define = '\\definecolor{' .. color .. '}{HTML}{' .. tostring(style.latex_define):gsub('[^%x]', '') .. '}'
   end
+  -- Drawn in Quarto's colour name for the kind (`quarto-callout-note-color`), which is
+  -- the kind's colour unless the book's own LaTeX defines it (\\bookcalloutcolorname).
+  local name = kind == 'default' and 'quarto-callout-color' or ('quarto-callout-' .. kind:gsub('[^%w%-]', '') .. '-color')
+  define = define .. '\\bookcalloutcolorname{' .. name .. '}{' .. color .. '}'
   local out = pandoc.Blocks({pandoc.RawBlock('latex', define ..
-    '\\begin{' .. env .. '}' .. icon .. '{' .. color .. '}{' .. label .. '}{' .. latex_text(title) .. '}' .. anchor)})
+    '\\begin{' .. env .. '}' .. icon .. '{' .. name .. '}{' .. label .. '}{' .. latex_text(title) .. '}' .. anchor)})
   out:extend(body)
   out:insert(pandoc.RawBlock('latex', '\\end{' .. env .. '}'))
   return out

@@ -123,13 +123,20 @@ local function leave_vmode(content)
   return (block and block.t ~= 'Para' and block.t ~= 'Plain') and '\n\\leavevmode' or ''
 end
 
+-- `\booknumbered{1.2}\label{x}` (the preamble's): \ref{x} prints the build's number.
+local function numbered_label(label)
+  local t = target(label)
+  local number = t and t.number ~= '' and ('\\booknumbered{' .. t.number .. '}') or ''
+  return number .. '\\label{' .. label .. '}'
+end
+
 -- In LaTeX: `\begin{theorem}[Name]` with its anchor, headed "Theorem 1.2" (the
 -- book's number, through \booktheoremname) unless the book defines the environment itself.
 local function latex_theorem(div, kind, text, name, content)
   local env = THEOREM_ENV[kind] or 'theorem'
   local out = pandoc.Blocks({pandoc.RawBlock('latex', '\\renewcommand\\booktheoremname{' .. latex_of({pandoc.Str(text)}) ..
     '}\\begin{' .. env .. '}[' .. (name and latex_of(name) or '') .. ']' .. leave_vmode(content) ..
-    '\n\\protect\\hypertarget{' .. div.identifier .. '}{}\\label{' .. div.identifier .. '}')})
+    '\n\\protect\\hypertarget{' .. div.identifier .. '}{}' .. numbered_label(div.identifier))})
   out:extend(content)
   out:insert(pandoc.RawBlock('latex', '\\end{' .. env .. '}'))
   return out
@@ -224,6 +231,19 @@ local function keep_layout(div, attr)
   for _, key in ipairs(LAYOUT_KEYS) do attr.attributes[key] = div.attributes[key] end
   return attr
 end
+-- In LaTeX, a table float whose content is not one table (a picture, text): Quarto's
+-- `\begin{table}` with `\caption{\label{tbl-x}…}` above the content, kept in place
+-- (it may stand in a callout), numbered by LaTeX with the other tables.
+local function latex_table_float(label, content, caption)
+  local text = pandoc.Inlines({pandoc.RawInline('latex', '\\caption{\\label{' .. label .. '}')})
+  text:extend(pandoc.utils.blocks_to_inlines(caption, {pandoc.Space()}))
+  text:insert(pandoc.RawInline('latex', '}'))
+  local out = pandoc.Blocks({pandoc.RawBlock('latex', '\\begin{table}[H]\n\\centering'), pandoc.Plain(text)})
+  out:extend(content)
+  out:insert(pandoc.RawBlock('latex', '\\end{table}'))
+  return out
+end
+local listing_div  -- defined below, with the listings
 
 -- `::: {#tbl-x}` around a table (or anything) with its caption as the last
 -- paragraph, `tbl-cap`, or the table's own caption: a table float (floats.lua).
@@ -302,6 +322,7 @@ local function Div(div)
     end
     return theorem(div)
   end
+  if kind == 'lst' then return listing_div(div) end
   if kind == 'tbl' then
     if latex then return latex_table_div(div) end
     return table_div(div)
@@ -322,7 +343,9 @@ local function Figure(fig)
   if fig.identifier:match('^fig%-') and not fig.classes:includes('figure') then
     fig.classes:insert('figure')
     fig.caption.long = with_number(fig.caption.long, 'fig', fig.identifier)
-  elseif fig.identifier:match('^tbl%-') and not latex and not fig.classes:includes('table') then
+  elseif fig.identifier:match('^tbl%-') and latex then
+    return latex_table_float(fig.identifier, fig.content, fig.caption.long)
+  elseif fig.identifier:match('^tbl%-') and not fig.classes:includes('table') then
     -- `![caption](x.png){#tbl-x}`: a table float whose content is a picture.
     fig.classes:insert('table')
     fig.caption.long = with_number(fig.caption.long, 'tbl', fig.identifier)
@@ -492,46 +515,59 @@ latex_table_div = function(div)
     elseif block.t == 'RawBlock' and block.format == 'html' then tables:extend(html_tables(block.text))
     end
   end
-  if #tables ~= 1 then return nil end
+  if #tables ~= 1 then return latex_table_float(div.identifier, content, caption) end
   local tbl = tables[1]
   tbl.identifier = div.identifier
   tbl.caption.long = caption
   return Table(tbl)
 end
 
--- ```` ```{.python #lst-x lst-cap="…"} ````: a listing, its number and caption above
--- the code, the label on a wrapper (LaTeX: an anchor) so references land on it.
+-- A listing (`#lst-x`): its number and caption above the code by default
+-- (`lst-cap-location: bottom` below). HTML: a listing float (floats.lua),
+-- "Listing 1.2: caption". LaTeX: Quarto's `codelisting` (the preamble's, set in
+-- place), `\caption{\label{lst-x}caption}`, headed with the build's number.
+local function listing(label, blocks, caption, location)
+  local t = target(label)
+  local number = t and t.number or ''
+  if not latex then
+    local head = pandoc.Inlines({})
+    if number ~= '' then head:insert(pandoc.Str(caption_lead('lst', number))) end
+    if caption and #caption > 0 then
+      if #head > 0 then head:insert(pandoc.Space()) end
+      head:extend(caption)
+    end
+    local attr = pandoc.Attr(label, {'listing'}, {})
+    attr.attributes['lst-cap-location'] = location
+    return pandoc.Figure(blocks, {long = #head > 0 and pandoc.Blocks({pandoc.Plain(head)}) or pandoc.Blocks({})}, attr)
+  end
+  local text = pandoc.Inlines({pandoc.RawInline('latex', '\\caption{\\label{' .. label .. '}')})
+  text:extend(caption or pandoc.Inlines({}))
+  text:insert(pandoc.RawInline('latex', '}'))
+  local out = pandoc.Blocks({pandoc.RawBlock('latex', '\\begin{codelisting}' .. (number ~= '' and ('[' .. number .. ']') or ''))})
+  if location ~= 'bottom' then out:insert(pandoc.Plain(text)) end
+  out:extend(blocks)
+  if location == 'bottom' then out:insert(pandoc.Plain(text)) end
+  out:insert(pandoc.RawBlock('latex', '\\end{codelisting}'))
+  return out
+end
+
+-- ```` ```{.python #lst-x lst-cap="…"} ````: the code block is the listing.
 local function CodeBlock(code)
   local label = code.identifier
   if not label:match('^lst%-') then return nil end
   local caption = code.attributes['lst-cap']
+  local location = code.attributes['lst-cap-location']
   code.attributes['lst-cap'] = nil
+  code.attributes['lst-cap-location'] = nil
   code.identifier = ''
-  local t = target(label)
-  local head = pandoc.Inlines({})
-  if not latex then
-    -- A listing float (floats.lua): "Listing 1.2: caption", above the code by default.
-    if t and t.number ~= '' then head:insert(pandoc.Str(caption_lead('lst', t.number))) end
-    if caption then
-      if #head > 0 then head:insert(pandoc.Space()) end
-      head:extend(book.markdown_inlines(caption))
-    end
-    local attr = pandoc.Attr(label, {'listing'}, {})
-    attr.attributes['lst-cap-location'] = code.attributes['lst-cap-location']
-    code.attributes['lst-cap-location'] = nil
-    return pandoc.Figure({code}, {long = #head > 0 and pandoc.Blocks({pandoc.Plain(head)}) or pandoc.Blocks({})}, attr)
-  end
-  if t and t.number ~= '' then
-    head:insert(pandoc.Span({pandoc.Strong({pandoc.Str(caption_lead('lst', t.number))})}, {class = 'listing-number'}))
-  end
-  if caption then
-    if #head > 0 then head:insert(pandoc.Space()) end
-    head:extend(book.markdown_inlines(caption))
-  end
-  local blocks = pandoc.Blocks({})
-  if #head > 0 then blocks:insert(pandoc.Div({pandoc.Plain(head)}, {class = 'listing-caption'})) end
-  blocks:insert(code)
-  return pandoc.Div(blocks, pandoc.Attr(label, {'listing'}))
+  return listing(label, pandoc.Blocks({code}), caption and book.markdown_inlines(caption) or nil, location)
+end
+
+-- `::: {#lst-x}` around the code, its caption `lst-cap="…"` or the last paragraph.
+listing_div = function(div)
+  local caption, content = div_caption(div, 'lst')
+  local inlines = #caption > 0 and pandoc.utils.blocks_to_inlines(caption, {pandoc.Space()}) or nil
+  return listing(div.identifier, content, inlines, div.attributes['lst-cap-location'])
 end
 
 local function Cite(cite)

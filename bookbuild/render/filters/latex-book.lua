@@ -41,7 +41,7 @@ local function has_class_prefix(el, prefix)
   return false
 end
 
-local function is_callout(div) return has_class_prefix(div, 'callout-') end
+local function is_callout(div) return has_class_prefix(div, 'callout-') or div.classes:includes('callout') end
 
 local function is_margin(div)
   return div.classes:includes('column-margin') or div.classes:includes('aside')
@@ -112,10 +112,28 @@ local function short_caption(long_blocks)
   return short
 end
 
+-- Only when the short form is not the caption itself (less its last full stop): a
+-- plain caption is listed whole, as Quarto lists it.
 local function set_short_caption(caption)
   if caption.long and #caption.long > 0 and (caption.short == nil or #caption.short == 0) then
     local short = short_caption(caption.long)
-    if #short > 0 then caption.short = short end
+    local inlines = pandoc.utils.blocks_to_inlines(caption.long, {pandoc.Space()})
+    local plain = not (inlines[1] and inlines[1].t == 'Strong')
+    inlines:walk({
+      Note = function() plain = false end,
+      RawInline = function(r) if is_index(r) or is_raw_footnote(r) then plain = false end end,
+    })
+    local same = plain and pandoc.utils.stringify(short) == pandoc.utils.stringify(inlines):gsub('[:.]$', '')
+    if #short > 0 and not same then caption.short = short end
+  end
+end
+
+-- A figure's label inside its caption, as Quarto writes it: `\caption{\label{fig-x}…}`.
+local function label_in_caption(fig)
+  local first = fig.caption.long[1]
+  if first and (first.t == 'Plain' or first.t == 'Para') then
+    first.content:insert(1, pandoc.RawInline('latex', '\\label{' .. fig.identifier .. '}'))
+    fig.identifier = ''
   end
 end
 
@@ -300,23 +318,67 @@ end
 -- ---------------------------------------------------------------- boxes
 
 -- Inside a callout or margin note: no floats, no longtables, no margin notes.
-local boxed = {
-  Table = function(tbl)
-    local notes = caption_notes(tbl.caption)
-    local out = pandoc.Blocks({box_table(notes_to_footnotes(tbl))})
-    if notes then out:insert(notes) end
-    return out
-  end,
-  Figure = function(fig)
-    fig.attributes['latex-placement'] = 'H'
-    if not fig.classes:includes('book-boxed') then fig.classes:insert('book-boxed') end
-    return fig
-  end,
-}
+-- `note`: what a note becomes there (a footnote; a callout's, a mark).
+local function boxed(note)
+  return {
+    Note = note,
+    Table = function(tbl)
+      local notes = caption_notes(tbl.caption)
+      local out = pandoc.Blocks({box_table(tbl:walk({Note = note}))})
+      if notes then out:insert(notes) end
+      return out
+    end,
+    Figure = function(fig)
+      fig.attributes['latex-placement'] = 'H'
+      if not fig.classes:includes('book-boxed') then fig.classes:insert('book-boxed') end
+      return fig
+    end,
+  }
+end
 
 -- Tables and figures first: a walk visits the notes in their captions before them.
 local function in_box(blocks)
-  return blocks:walk(boxed):walk({Note = footnote})
+  local inside = boxed(footnote)
+  return blocks:walk({Table = inside.Table, Figure = inside.Figure}):walk({Note = footnote})
+end
+
+local function count_notes(el)
+  local count = 0
+  el:walk({Note = function() count = count + 1 end})
+  return count
+end
+
+-- A callout's content, boxed (see `in_box`), its notes as Quarto sets them:
+-- `\\footnotemark{}` in the box (a footnote inside a breakable box is lost),
+-- their texts (`\\footnotetext`) right after it, numbered as the marks were; a
+-- nested callout's notes go after the outermost one. Notes in captions go to the
+-- margin (`caption_notes`) as elsewhere, taking their numbers in between.
+local function callout_box(div)
+  local steps = {}  -- in the order the box steps the counter: a text, or false (a caption's note)
+  local function skip(n) for _ = 1, n do steps[#steps + 1] = false end end
+  local inside = boxed(function(note)
+    steps[#steps + 1] = '\\footnotetext{' .. latex_of_blocks(argument_safe(note.content)) .. '}'
+    return pandoc.RawInline('latex', '\\footnotemark{}')
+  end)
+  div.content = div.content:walk({traverse = 'topdown',
+    Table = function(tbl)
+      local in_caption = count_notes(tbl.caption.long)
+      local out = inside.Table(tbl)  -- its cells' marks, then (after the table) its caption's notes
+      skip(in_caption)
+      return out, false
+    end,
+    Figure = function(fig)
+      skip(count_notes(fig.caption.long))  -- set at the figure, by the Figure filter
+      return inside.Figure(fig), false
+    end,
+    Note = inside.Note,
+  })
+  local texts = 0
+  for _, step in ipairs(steps) do if step then texts = texts + 1 end end
+  if texts == 0 then return div, false end
+  local lines = {}
+  for _, step in ipairs(steps) do lines[#lines + 1] = '\\stepcounter{footnote}' .. (step or '') end
+  return {div, pandoc.RawBlock('latex', '\\addtocounter{footnote}{-' .. #steps .. '}' .. table.concat(lines, '%\n'))}, false
 end
 
 local function has_minitoc(blocks)
@@ -355,10 +417,7 @@ local function Div(div)
   -- Citations the PDF build put first so citeproc numbers works in the book's order.
   if div.classes:includes('bookbuild-citation-order') then return {} end
   if div.classes:includes('panel-tabset') then return tabset(div) end
-  if is_callout(div) then
-    div.content = in_box(div.content)
-    return div
-  end
+  if is_callout(div) then return nil end  -- boxed already (callout_box)
   if is_margin(div) then return margin_blocks(div) end
 end
 
@@ -382,6 +441,7 @@ local function Figure(fig)
   if notes then fig.content:insert(notes) end
   if fig.identifier:match('^fig%-') then
     set_short_caption(fig.caption)
+    label_in_caption(fig)
     return fig
   end
   -- No label: the caption is shown, unnumbered (as in HTML).
@@ -483,11 +543,13 @@ local function Link(link)
   if not link.classes:includes('quarto-xref') then return nil end
   local label = link.target:match('^#(.+)$')
   if label and data.absent and data.absent[label] then return link.content end
-  -- "Figure~\\ref{fig-x}", as Quarto writes it: LaTeX numbers figures, tables and
-  -- equations as the build does (latex_crossref.py); a figure's part keeps its text.
+  -- "Figure~\\ref{fig-x}", "Theorem~\\ref{thm-x}", as Quarto writes them: LaTeX numbers
+  -- figures, tables and equations as the build does (latex_crossref.py), and listings,
+  -- theorems and callouts carry the build's number (\\booknumbered, codelisting's
+  -- [number]). Sections keep their text, and so does a figure's part ("1.2 (a)").
   local t = label and data.targets and data.targets[label]
   local kind = label and label:match('^(%a+)%-')
-  if t and t ~= pandoc.json.null and (kind == 'fig' or kind == 'tbl' or kind == 'eq') and t.number ~= ''
+  if t and t ~= pandoc.json.null and kind ~= 'sec' and t.number ~= ''
       and not t.number:match('%(') then
     local text = pandoc.utils.stringify(link.content)
     local word = text:sub(-#t.number) == t.number and text:sub(1, -#t.number - 1):gsub('[%s\u{A0}]+$', '') or nil
@@ -500,6 +562,7 @@ end
 function Pandoc(doc)
   if book.format() ~= 'latex' then return nil end
   data = book.load(doc.meta)
+  doc.blocks = doc.blocks:walk({traverse = 'topdown', Div = function(div) if is_callout(div) then return callout_box(div) end end})
   doc.blocks = doc.blocks:walk({Div = Div})
   doc.blocks = doc.blocks:walk({Figure = Figure, Table = Table, Header = Header})
   doc.blocks = doc.blocks:walk({Blocks = Blocks})
