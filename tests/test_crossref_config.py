@@ -327,6 +327,8 @@ def test_a_chapters_crossref_setting_that_cannot_apply_is_a_warning_at_its_line(
     assert ("intro.qmd:3:1: warning[config]: 'chapters' is set for the whole book (in _quarto.yml), not per chapter: "
             "the chapter keeps the book's") in said
     assert "intro.qmd:4:1: warning[config]: 'fig-labels' must be arabic, roman, roman i, alpha a or alpha A" in said
+
+
 KINDS_INTRO = """---
 number-sections: false
 ---
