@@ -19,7 +19,7 @@ from ..cache import Cache, file_digest
 from . import FIGURE_FORMATS, execute_chapters
 from .capture import DEFAULT_OUTPUT_LIMIT
 from .encoding import result_from_json, result_to_json
-from .fingerprint import execution_key, local_dependencies, opened_data_files, position_signature
+from .fingerprint import DependencyScan, execution_key, local_dependencies, opened_data_files, position_signature
 from .pool import ChapterJob
 from .result import ExecutedChapter, ExecutionResult
 
@@ -44,8 +44,9 @@ def execute_with_cache(jobs: list[ChapterJob], cache: Cache | None, *, engine: s
     keys: list[str] = []
     dependencies: list[list[Path]] = []
     reused: dict[int, ExecutedChapter] = {}
+    scan = DependencyScan(cache)
     for n, job in enumerate(jobs):
-        deps = local_dependencies(job.chapter, job.context.sys_path())
+        deps = local_dependencies(job.chapter, job.context.sys_path(), scan)
         key = execution_key(job.chapter, job.source_file, f"{engine}:{','.join(figure_formats)}:{output_limit}", deps,
                             job.context.fingerprint())
         keys.append(key)
