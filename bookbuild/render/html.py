@@ -17,15 +17,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Callable, TextIO
 
-from ..cache import Cache, digest
+from ..cache import Cache, digest, file_digest
 from ..check import CheckResult, LoadedChapter, default_workers
 from ..diagnostics import Diagnostic, error, plural
 from ..language import Language, chapter_lang, chapter_language, lang_option
 from ..pageoptions import DEFAULT_TOC_DEPTH, chapter_toc_depth, layout_json, toc_depth
 from ..execute import ExecutedChapter
-from ..ledger import LedgerEntry, chapter_ledger, ledger_json, load_ledger
+from ..ledger import chapter_ledger, joined_ledgers, ledger_json, ledger_rows
 from ..limits import book_limits
 from ..outputs import OutputFolder
 from ..paths import outside_reason, resolved
@@ -34,9 +34,10 @@ from ..references import is_local_path, local_path, resolve_local
 from .. import useroptions
 from . import latex_setup, scsstheme, site, theme, userfilters, userstyles
 from .cellcode import quarto_code_divs
-from .book import Build, meta_flags, bibliography_files, citation_style, cited_keys, filter_data, page_of, parallel, prepare_book, progress, render_chapter
+from .book import Build, meta_flags, bibliography_files, citation_style, filter_data, page_of, parallel, prepare_book, progress, render_chapter
 from .site import ChapterPage
-from .links import book_chapter_targets, with_chapter_links
+from .links import ChapterTarget, chapter_targets, with_chapter_links
+from .outline import ChapterAst
 from .markdown import TIKZ_INFO, AssemblyInputs
 from .pandoc import PandocError
 from .tikz import TikzError, compile_all, unbalanced
@@ -50,6 +51,8 @@ PAGE_RECORDS = ("search", "ledger")
 FIG_LABEL_BEFORE = re.compile(r"\{#(fig-[^\s}]+)[^}]*\}\s*$")
 #: Pandoc's footnotes at the end of a page (``reference-location: document``), which Quarto heads "Footnotes".
 FOOTNOTES_SECTION = re.compile(r'<section id="footnotes" class="footnotes footnotes-end-of-document"[^>]*>')
+#: The code that makes a page's AST from the chapter's (:func:`page_ast`): part of its digest.
+PAGE_AST_CODE = "".join(file_digest(Path(__file__).resolve().parent / name) for name in ("html.py", "links.py", "site.py"))
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")  # a figure's file name comes from its label: no folders in it
 
 
@@ -85,22 +88,21 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     build = HtmlBuild(out_dir, prepared, cache=cache)
     theme_css, problems = scsstheme.write_theme(useroptions.theme(book)[0], out_dir)
     build.diagnostics.extend(problems)
-    jobs = prepared.rendered()
-    images = {}
-    for loaded, ast, page, _ in jobs:
-        images[page.page] = site_images(book.root, loaded, page.page)
-        rewrite_image_urls(ast, {url: link for url, (_, link) in images[page.page].items()})
-    say(f"rendering {plural(len(jobs), 'page')}…")
-    targets = book_chapter_targets([c.entry.path for c in prepared.chapters], [p.page for p in prepared.pages], prepared.asts)
-    jobs = [(loaded, with_chapter_links(ast, loaded.entry.path, page.page, targets, single_document=False), page, numbers)
-            for loaded, ast, page, numbers in jobs]
+    selected = prepared.selected()
+    images = {page.page: site_images(book.root, loaded, page.page) for loaded, _, page, _ in selected}
+    say(f"rendering {plural(len(selected), 'page')}…")
+    targets = chapter_targets([c.entry.path for c in prepared.chapters], [p.page for p in prepared.pages],
+                              [source.facts()["anchor"] for source in prepared.sources])
+    # Each page's AST (its images and chapter links pointed at the site) is made only if Pandoc must render it.
+    jobs = [(loaded, page_ast(source, loaded, page.page, images[page.page], targets), page, numbers, source)
+            for loaded, source, page, numbers in selected]
     fresh: dict[str, tuple[str, str]] = {}  # page -> (search records, ledger) of the pages built now
     # Each page's words: the book's, with its chapter's own `language:` over them.
-    words = {page.page: chapter_language(prepared.language, loaded.chapter.front_matter) for loaded, _, page, _ in jobs}
+    words = {page.page: chapter_language(prepared.language, loaded.chapter.front_matter) for loaded, _, page, _, _ in jobs}
     rendered = parallel(workers, [
         lambda j=j: _render_chapter(prepared.check, j[0], j[1], j[2],
                                     {**filter_data(j[2].page, j[3], prepared.targets, book.palette, callouts=book.callouts,
-                                                   referenced=cited_keys(j[1], prepared.crossref.custom_keys),
+                                                   referenced=j[4].cited(prepared.crossref.custom_keys),
                                                    crossref=prepared.crossref,
                                                    language=words[j[2].page],
                                                    layout=layout_json(book, "html", j[0].chapter.front_matter)),
@@ -109,7 +111,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
                                     cache, prepared.pandoc_timeout, words[j[2].page])
         for j in jobs])
 
-    for (loaded, _, page, _), result in zip(jobs, rendered):
+    for (loaded, _, page, _, _), result in zip(jobs, rendered):
         if isinstance(result, PandocError):
             problem = (result.diagnostic if isinstance(result, FilterError)
                        else error("pandoc", loaded.shown, 1, f"pandoc failed: {result}"))
@@ -173,7 +175,26 @@ def _page_extras(book: Book, loaded: LoadedChapter | None, page: str, said: list
             "after_body": "\n".join(part for part in (parts.after_body, heard.included("after-body")) if part)}
 
 
-def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: dict[str, Any], page: ChapterPage,
+def page_ast(source: ChapterAst, loaded: LoadedChapter, page: str, images: dict[str, tuple[Path, str]],
+             targets: dict[str, ChapterTarget]) -> tuple[str | None, Callable[[], dict[str, Any]]]:
+    """(digest of everything the page's AST is made from, or None; a function making it): the chapter's
+    AST with its images pointed at their place in the site and its links to chapters at their pages."""
+    links = {url: link for url, (_, link) in images.items()}
+
+    def make() -> dict[str, Any]:
+        ast = source.get()
+        rewrite_image_urls(ast, links)
+        return with_chapter_links(ast, loaded.entry.path, page, targets, single_document=False)
+
+    if not source.key:
+        return None, make
+    return digest("html-page-ast/1", PAGE_AST_CODE, source.key, loaded.entry.path, page,
+                  json.dumps(links, sort_keys=True),
+                  json.dumps({path: [t.page, t.anchor] for path, t in targets.items()}, sort_keys=True)), make
+
+
+def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: tuple[str | None, Callable[[], dict[str, Any]]],
+                    page: ChapterPage,
                     data: dict[str, Any], cache: Cache, timeout: float,
                     language: Language) -> tuple[str, str, list[dict[str, Any]]] | PandocError:
     """The chapter's article HTML, table of contents and what its user filters said, from Pandoc or the cache
@@ -188,7 +209,7 @@ def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: dict[str, 
                "--metadata", f"reference-section-title={language['section-title-references']}",
                "--metadata", f"pagetitle={page.title}", *lang_option(language, chapter_lang(loaded.chapter.front_matter))]
     try:
-        output = render_chapter("pandoc-html", ast, data, template=PARTS_TEMPLATE, filters=HTML_FILTERS, options=options,
+        output = render_chapter("pandoc-html", ast[1], data, source_key=ast[0], template=PARTS_TEMPLATE, filters=HTML_FILTERS, options=options,
                                 bibliographies=bibliography_files(checked, [loaded]),
                                 folder=loaded.file.parent, cache=cache, csl=citation_style(checked, "html"),
                                 user_filters=user, messages=said, timeout=timeout)
@@ -338,9 +359,13 @@ def _stored_records(book: Book, page: ChapterPage, cache: Cache) -> tuple[str, s
     return texts[0], texts[1]
 
 
-def _parse_records(kind: str, text: str) -> list[Any]:
-    records = json.loads(text) if kind == "search" else load_ledger(text)
-    if not isinstance(records, list) or (kind == "search" and not all(isinstance(r, dict) for r in records)):
+def _parse_records(kind: str, text: str) -> list[Any] | str:
+    """A page's search records (a list), or its ledger's entry lines (:func:`bookbuild.ledger.ledger_rows`):
+    ValueError when they are not what a build stores."""
+    if kind == "ledger":
+        return ledger_rows(text)
+    records = json.loads(text)
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise ValueError(f"{kind} records must be a list")
     return records
 
@@ -352,14 +377,15 @@ def _write_site_files(book: Book, pages: list[ChapterPage], output: OutputFolder
     for asset in theme.asset_files():
         output.copy(asset, f"assets/{asset.name}")
     records: list[dict[str, str]] = []
-    ledger: list[LedgerEntry] = []
+    ledgers: list[str] = []
     for page in pages:
         stored = fresh.get(page.page) or _stored_records(book, page, cache)
         if stored is not None:
             records.extend(_parse_records("search", stored[0]))
-            ledger.extend(_parse_records("ledger", stored[1]))
+            ledgers.append(stored[1])
     output.write("search-index.js", site.search_index_js(records))
-    output.write("values.json", ledger_json(ledger))
+    # Each page's ledger is joined as written (checked when it was read), not read into entries and written again.
+    output.write("values.json", joined_ledgers(ledgers))
     if not any(p.page == "index.html" for p in pages):
         article = site.landing_article(book.title, book.subtitle, book.author, pages, language)
         extras = _page_extras(book, None, "index.html", [], output.root, diagnostics, log, theme_css)
