@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from . import chapterfacts
 from .diagnostics import Diagnostic, error, warning
 from .cache import Cache
 from .execute import FIGURE_FORMATS, ChapterJob, ExecutedChapter, ExecutionResult
@@ -169,7 +170,10 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
                                     timeout=limits.timeout, workers=workers or default_workers(),
                                     figure_formats=figure_formats, output_limit=limits.output_limit, on_done=on_done)
         for loaded in chapters:
-            loaded.scan  # noqa: B018 - computed now, while the cells run
+            # Computed now, while the cells run (or read from the cache: it depends on the text only).
+            loaded.__dict__["scan"] = chapterfacts.cached(cache, "scan", loaded.chapter, repr(loaded.xref_kinds),
+                                                          lambda c=loaded: scan_chapter(c.chapter, c.xref_kinds),
+                                                          chapterfacts.scan_json, chapterfacts.scan_from_json)
         executed = running.result()
     by_path = {c.chapter.path: e for c, e in zip(runnable, executed)}
 
@@ -189,13 +193,17 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
     for loaded in chapters:
         if loaded.entry.path not in selected:
             continue
-        group = [*loaded.chapter.diagnostics, *front_matter_problems(loaded.chapter), *structure_diagnostics(loaded.chapter),
+        # Findings that depend on the chapter's text alone (the lint: and its values) come from the cache.
+        structure = _remembered(cache, "structure", loaded, "", lambda c=loaded: structure_diagnostics(c.chapter))
+        tikz = _remembered(cache, "tikz", loaded, "", lambda c=loaded: _tikz_diagnostics(c))
+        group = [*loaded.chapter.diagnostics, *front_matter_problems(loaded.chapter), *structure,
                  *callout_diagnostics(loaded.chapter, book.callouts), *chapter_lang_problems(loaded.chapter),
                  *chapter_toc_problems(loaded.chapter), *chapter_location_problems(loaded.chapter)]
         run = by_path.get(loaded.chapter.path)
         if run is not None:
             group.extend(run.diagnostics)
-            group.extend(lint_chapter(loaded.chapter, run.values))
+            group.extend(_remembered(cache, "lint", loaded, chapterfacts.values_text(run.values),
+                                     lambda c=loaded, r=run: lint_chapter(c.chapter, r.values)))
             if literals:
                 group.extend(literal_diagnostics(loaded.chapter, loaded.shown, run.values))
             group.extend(_labelled_cell_outputs(loaded, run))
@@ -206,13 +214,20 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
         group.extend(_file_diagnostics(loaded, book.root))
         group.extend(_link_diagnostics(loaded, book))
         group.extend(option_diagnostics(book, (loaded.chapter, loaded.file)))
-        group.extend(_tikz_diagnostics(loaded))
+        group.extend(tikz)
         group.extend(shortcode_diagnostics(loaded.chapter, loaded.shown,
                                            ShortcodeContext(loaded.chapter.front_matter, book.config, result.variables)))
         group = locate(group, [loaded]) + list(loaded.include_problems)
         group.sort(key=lambda d: (d.file != loaded.shown, d.file, d.line, d.col))
         result.groups[loaded.shown] = group
     return result
+
+
+def _remembered(cache: Cache | None, what: str, loaded: LoadedChapter, extra: str,
+                find: Callable[[], list[Diagnostic]]) -> list[Diagnostic]:
+    """``find()``'s diagnostics, from the cache when the chapter's text (and ``extra``) are an earlier build's."""
+    return chapterfacts.cached(cache, what, loaded.chapter, extra, find,
+                               chapterfacts.diagnostics_json, chapterfacts.diagnostics_from_json)
 
 
 def default_workers() -> int:
