@@ -25,7 +25,7 @@ from .references import ChapterScan, Located
 HERE = Path(__file__).resolve().parent
 #: The code the findings are computed by: a change to any of it recomputes them.
 CODE_FILES = ("chapterfacts.py", "qmd.py", "references.py", "structure.py", "lint.py", "literals.py",
-              "render/tikz.py", "render/cells.py")
+              "shortcodes.py", "render/tikz.py", "render/cells.py")
 STAGE = "facts-chapter"
 
 
@@ -72,6 +72,12 @@ def diagnostics_from_json(rows: Any) -> list[Diagnostic]:
     return [Diagnostic(Severity(row["severity"]), _str(row["code"]), _str(row["file"]), _int(row["line"]),
                        _str(row["message"]), col=_int(row.get("col", 1)), hint=_opt(row.get("hint")),
                        cell=_opt(row.get("cell")), detail=_opt(row.get("detail"))) for row in rows]
+
+
+def strings_from_json(rows: Any) -> list[str]:
+    if not isinstance(rows, list):
+        raise TypeError("expected a list")
+    return [_str(row) for row in rows]
 
 
 def values_text(values: Iterable[Any]) -> str:

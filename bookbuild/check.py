@@ -187,7 +187,9 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
         result.groups.setdefault(problem.file, []).append(problem)
     for problem in option_diagnostics(book):
         result.groups.setdefault(problem.file, []).append(problem)
-    shown = {s.args[0] for c in chapters for s in find_shortcodes(c.chapter) if s.name == "meta" and len(s.args) == 1}
+    shown = {key for c in chapters for key in chapterfacts.cached(cache, "meta-keys", c.chapter, "",
+                                                                  lambda c=c: _meta_keys(c.chapter), list,
+                                                                  chapterfacts.strings_from_json)}
     for problem in unsupported_keys(book.config_node, shown):  # each once, in the file that set the key
         result.groups.setdefault(problem.file, []).append(problem)
     for loaded in chapters:
@@ -221,6 +223,11 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
         group.sort(key=lambda d: (d.file != loaded.shown, d.file, d.line, d.col))
         result.groups[loaded.shown] = group
     return result
+
+
+def _meta_keys(chapter: Chapter) -> list[str]:
+    """The configuration keys the chapter shows with ``{{< meta key >}}``."""
+    return [s.args[0] for s in find_shortcodes(chapter) if s.name == "meta" and len(s.args) == 1]
 
 
 def _remembered(cache: Cache | None, what: str, loaded: LoadedChapter, extra: str,

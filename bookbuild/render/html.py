@@ -53,6 +53,8 @@ FIG_LABEL_BEFORE = re.compile(r"\{#(fig-[^\s}]+)[^}]*\}\s*$")
 FOOTNOTES_SECTION = re.compile(r'<section id="footnotes" class="footnotes footnotes-end-of-document"[^>]*>')
 #: The code that makes a page's AST from the chapter's (:func:`page_ast`): part of its digest.
 PAGE_AST_CODE = "".join(file_digest(Path(__file__).resolve().parent / name) for name in ("html.py", "links.py", "site.py"))
+SITE_CODE = file_digest(Path(__file__).resolve().parent / "site.py")  # what search records are made by
+SEARCH_STAGE = "facts-search"
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")  # a figure's file name comes from its label: no folders in it
 
 
@@ -130,7 +132,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
                                                lang=chapter_lang(loaded.chapter.front_matter)))
         for source, link in images[page.page].values():
             output.copy(source, posixpath.normpath(posixpath.join(posixpath.dirname(page.page), link)))
-        fresh[page.page] = (json.dumps(site.search_entries(page.page, page.title, body)), ledger_json(entries))
+        fresh[page.page] = (_search_json(cache, page, body), ledger_json(entries))
         for kind, text in zip(PAGE_RECORDS, fresh[page.page]):
             cache.put(kind, _page_key(book, page), text.encode("utf-8"))
         build.pages.append(page.page)
@@ -334,6 +336,22 @@ def rewrite_image_urls(ast: dict[str, Any], links: dict[str, str]) -> None:
                     visit(value)
 
     visit(ast.get("blocks", []))
+
+
+def _search_json(cache: Cache, page: ChapterPage, body: str) -> str:
+    """The page's search records as JSON, from the cache when the same page, title and body were seen before."""
+    key = digest("search-of/1", SITE_CODE, page.page, page.title, body)
+    payload = cache.get(SEARCH_STAGE, key)
+    if payload is not None:
+        try:
+            text = payload.decode("utf-8")
+            _parse_records("search", text)
+            return text
+        except ValueError:  # UnicodeDecodeError too
+            cache.discard(SEARCH_STAGE, key, counted_hit=True)
+    text = json.dumps(site.search_entries(page.page, page.title, body))
+    cache.put(SEARCH_STAGE, key, text.encode("utf-8"))
+    return text
 
 
 def _page_key(book: Book, page: ChapterPage) -> str:
