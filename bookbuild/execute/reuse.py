@@ -41,6 +41,29 @@ def execute_with_cache(jobs: list[ChapterJob], cache: Cache | None, *, engine: s
                             figure_formats=figure_formats, output_limit=output_limit, on_done=on_done)
     if cache is None or engine != "inprocess":
         return run(jobs)
+    keys, dependencies, reused = _reusable(jobs, cache, engine, figure_formats, output_limit)
+    to_run = [n for n in range(len(jobs)) if n not in reused]
+    fresh = run([jobs[n] for n in to_run])
+    for n, executed in zip(to_run, fresh):
+        reused[n] = executed
+        if not any(d.code in ("timeout", "worker-crashed") for d in executed.diagnostics):
+            _store(cache, keys[n], jobs[n], executed, dependencies[n])
+    return [reused[n] for n in range(len(jobs))]
+
+
+def cached_executions(jobs: list[ChapterJob], cache: Cache, *, engine: str = "inprocess",
+                      figure_formats: tuple[str, ...] = FIGURE_FORMATS,
+                      output_limit: int = DEFAULT_OUTPUT_LIMIT) -> list[ExecutedChapter | None]:
+    """Each job's cached result where it is still valid, else None: nothing is run."""
+    if engine != "inprocess":
+        return [None] * len(jobs)
+    _, _, reused = _reusable(jobs, cache, engine, figure_formats, output_limit)
+    return [reused.get(n) for n in range(len(jobs))]
+
+
+def _reusable(jobs: list[ChapterJob], cache: Cache, engine: str, figure_formats: tuple[str, ...],
+              output_limit: int) -> tuple[list[str], list[list[Path]], dict[int, ExecutedChapter]]:
+    """(each job's key, its local dependencies, the still valid cached results by job index)."""
     keys: list[str] = []
     dependencies: list[list[Path]] = []
     reused: dict[int, ExecutedChapter] = {}
@@ -58,13 +81,7 @@ def execute_with_cache(jobs: list[ChapterJob], cache: Cache | None, *, engine: s
             r = entry.result
             reused[n] = ExecutedChapter(job.chapter, r.values, r.cells, r.diagnostics, r.seconds, engine,
                                         reused=True, opened=r.opened)
-    to_run = [n for n in range(len(jobs)) if n not in reused]
-    fresh = run([jobs[n] for n in to_run])
-    for n, executed in zip(to_run, fresh):
-        reused[n] = executed
-        if not any(d.code in ("timeout", "worker-crashed") for d in executed.diagnostics):
-            _store(cache, keys[n], jobs[n], executed, dependencies[n])
-    return [reused[n] for n in range(len(jobs))]
+    return keys, dependencies, reused
 
 
 def _load(cache: Cache, key: str) -> _Entry | None:

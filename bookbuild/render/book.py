@@ -29,6 +29,7 @@ from ..diagnostics import Diagnostic, error
 from ..language import Language, language_config
 from ..pageoptions import LOCATIONS, location, toc_depth
 from ..execute import ExecutedChapter
+from ..execute.reuse import cached_executions
 from ..palette import Palette
 from ..limits import book_limits
 from ..project import Book, ChapterEntry
@@ -117,12 +118,15 @@ def output_stem(book: Book, names: Sequence[str] | None) -> str:
 def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWriter, *, output_format: str,
                  cache: Cache | None = None, engine: str = "inprocess", timeout: float | None = None,
                  workers: int | None = None, log: TextIO = sys.stderr,
-                 writable: tuple[Path, ...] = ()) -> PreparedBook:
+                 writable: tuple[Path, ...] = (), figure_paths: FigureWriter | None = None) -> PreparedBook:
     """Run the stages every format shares; ``write_figures`` handles the format's figures.
 
     ``timeout`` (default: the book's, see :mod:`bookbuild.limits`) limits each chapter's
     execution and each Pandoc run. ``writable``: the build's output folder (a cell
-    writing there is not reported).
+    writing there is not reported). ``figure_paths``: where ``write_figures`` puts a
+    chapter's figures, writing nothing; with it, a chapter not selected now whose results
+    are still valid in the cache is assembled as a whole-book build assembles it (its
+    values, its figures), so its AST, title and numbers are that build's, from the cache.
     """
     workers = workers or default_workers()
     crossref = crossref_config(book, output_format)  # a wrong type stops the build before any work
@@ -147,11 +151,17 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
         chapters.append(loaded)
         executed[loaded.chapter.path] = generated
 
+    known = _known_results(book, [c for c in chapters if c.chapter.path not in executed], cache, engine, timeout,
+                           output_format) if names and figure_paths is not None and cache is not None else {}
     say(f"preparing figures for {len(executed)} chapter(s)…")
     markdown = {}
     for loaded in chapters:
         run = executed.get(loaded.chapter.path)
-        if run is None:
+        if run is None and loaded.chapter.path in known:
+            run = known[loaded.chapter.path]
+            with cache.uncounted():  # type: ignore[union-attr]  # (known is empty without a cache)
+                inputs = figure_paths(loaded, run, [])  # its problems are reported when it is built itself
+        elif run is None:
             # Not rendered this time: numbering only needs its structure (which cells show a listing).
             defaults = document_defaults(book.config, loaded.chapter.front_matter, output_format)
             run = ExecutedChapter(with_defaults(loaded.chapter, defaults), (), (), (), 0.0, "none")
@@ -179,6 +189,17 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
     targets = book_targets([(p.page, n) for p, n in zip(pages, numbers)])
     return PreparedBook(book, checked, chapters, executed, sources, numbers, pages, targets, problems, crossref,
                         language, pandoc_timeout)
+
+
+def _known_results(book: Book, chapters: list[LoadedChapter], cache: Cache, engine: str, timeout: float | None,
+                   output_format: str) -> dict[str, ExecutedChapter]:
+    """The cached, still valid results of chapters not run now (nothing runs), by chapter path.
+
+    Looking is not counted in the cache's figures: the summary line reports what the build used."""
+    with cache.uncounted():
+        found = cached_executions([c.job(book, output_format=output_format) for c in chapters], cache, engine=engine,
+                                  output_limit=book_limits(book, timeout).output_limit)
+    return {c.chapter.path: run for c, run in zip(chapters, found) if run is not None}
 
 
 def chapter_ast(loaded: LoadedChapter, markdown: str, cache: Cache | None, problems: list[Diagnostic],

@@ -84,9 +84,12 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     def write_figures(loaded: LoadedChapter, executed: ExecutedChapter, problems: list[Diagnostic]) -> AssemblyInputs:
         return _figures(book, loaded, executed, output, cache, workers, limit, problems)
 
+    def figure_paths(loaded: LoadedChapter, executed: ExecutedChapter, problems: list[Diagnostic]) -> AssemblyInputs:
+        return _figures(book, loaded, executed, output, cache, workers, limit, problems, write=False)
+
     cache = Cache(cache_dir, log=log)
     prepared = prepare_book(book, names, write_figures, output_format="html", cache=cache, engine=engine,
-                            timeout=timeout, workers=workers, log=log, writable=(out_dir,))
+                            timeout=timeout, workers=workers, log=log, writable=(out_dir,), figure_paths=figure_paths)
     build = HtmlBuild(out_dir, prepared, cache=cache)
     theme_css, problems = scsstheme.write_theme(useroptions.theme(book)[0], out_dir)
     build.diagnostics.extend(problems)
@@ -225,9 +228,9 @@ def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: tuple[str 
 
 
 def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, output: OutputFolder, cache: Cache,
-             workers: int, timeout: float, problems: list[Diagnostic]) -> AssemblyInputs:
+             workers: int, timeout: float, problems: list[Diagnostic], *, write: bool = True) -> AssemblyInputs:
     """Write the chapter's matplotlib figures and compile its TikZ blocks to SVG (each within
-    ``timeout`` seconds); return their URLs."""
+    ``timeout`` seconds); return their URLs (``write=False``: only the URLs, nothing written)."""
     page = page_of(loaded.entry.path)
     folder = files_dir(page)
     rel_folder = posixpath.basename(folder)
@@ -241,7 +244,8 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, outpu
                 continue
             cell_info = loaded.chapter.cells[cell.index]
             name = SAFE_NAME.sub("-", f"{cell_info.label or f'cell-{cell.index + 1}'}-{figure.number}") + f".{suffix}"
-            output.write(f"{folder}/{name}", data)
+            if write:
+                output.write(f"{folder}/{name}", data)
             figure_paths[(cell.index, figure.number)] = f"{rel_folder}/{name}"
     tikz_paths: dict[int, str | None] = {}
     for start, result in tikz_figures(book, loaded, cache, workers, timeout, problems).items():
@@ -249,7 +253,8 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, outpu
             tikz_paths[start] = None
         else:
             name = result.name if result.name.startswith("tikz") else f"tikz-{result.name}"
-            output.copy(result, f"{folder}/{name}")
+            if write:
+                output.copy(result, f"{folder}/{name}")
             tikz_paths[start] = f"{rel_folder}/{name}"
     return AssemblyInputs(figure_paths, tikz_paths, output_format="html",
                           mark_values=True)
