@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import os
 import posixpath
 import re
@@ -27,7 +28,7 @@ from .execute.reuse import execute_with_cache
 from .files import UnreadableSource, read_source
 from .includes import expand_includes
 from .limits import book_limits
-from .callouts import callout_diagnostics
+from .callouts import Callouts, callout_diagnostics
 from .language import chapter_lang_problems
 from .pageoptions import LOCATIONS, chapter_location_problems, chapter_toc_problems, location, toc_depth
 from .celloptions import check_book_options, document_defaults, front_matter_problems, with_defaults
@@ -199,7 +200,9 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
         structure = _remembered(cache, "structure", loaded, "", lambda c=loaded: structure_diagnostics(c.chapter))
         tikz = _remembered(cache, "tikz", loaded, "", lambda c=loaded: _tikz_diagnostics(c))
         group = [*loaded.chapter.diagnostics, *front_matter_problems(loaded.chapter), *structure,
-                 *callout_diagnostics(loaded.chapter, book.callouts), *chapter_lang_problems(loaded.chapter),
+                 *_remembered(cache, "callouts", loaded, _callout_words(book.callouts),
+                              lambda c=loaded: callout_diagnostics(c.chapter, book.callouts)),
+                 *chapter_lang_problems(loaded.chapter),
                  *chapter_toc_problems(loaded.chapter), *chapter_location_problems(loaded.chapter)]
         run = by_path.get(loaded.chapter.path)
         if run is not None:
@@ -223,6 +226,11 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
         group.sort(key=lambda d: (d.file != loaded.shown, d.file, d.line, d.col))
         result.groups[loaded.shown] = group
     return result
+
+
+def _callout_words(callouts: Callouts) -> str:
+    """What the callout check reads of the book's callouts: the kinds it knows, and the default's label."""
+    return json.dumps([sorted(kind for kind, _ in callouts.kinds), callouts.default.label])
 
 
 def _meta_keys(chapter: Chapter) -> list[str]:
