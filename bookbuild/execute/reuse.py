@@ -11,6 +11,7 @@ reference behaviour and always runs.
 from __future__ import annotations
 
 import functools
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -31,6 +32,7 @@ class _Entry:
     result: ExecutionResult
     positions: str
     data_files: tuple[tuple[str, str], ...]
+    content: str  # the digest of the entry's bytes
 
 
 def execute_with_cache(jobs: list[ChapterJob], cache: Cache | None, *, engine: str, timeout: float, workers: int,
@@ -80,7 +82,7 @@ def _reusable(jobs: list[ChapterJob], cache: Cache, engine: str, figure_formats:
         elif entry is not None:
             r = entry.result
             reused[n] = ExecutedChapter(job.chapter, r.values, r.cells, r.diagnostics, r.seconds, engine,
-                                        reused=True, opened=r.opened)
+                                        reused=True, opened=r.opened, content=entry.content)
     return keys, dependencies, reused
 
 
@@ -97,7 +99,7 @@ def _load(cache: Cache, key: str) -> _Entry | None:
     except (ValueError, KeyError, TypeError):  # an unreadable entry (another version, garbled) is a cache miss
         cache.discard(STAGE, key, counted_hit=True)
         return None
-    return _Entry(result, positions, data_files)
+    return _Entry(result, positions, data_files, hashlib.sha256(payload).hexdigest())
 
 
 def _still_valid(entry: _Entry, job: ChapterJob) -> bool:

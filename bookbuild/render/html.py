@@ -55,6 +55,8 @@ FOOTNOTES_SECTION = re.compile(r'<section id="footnotes" class="footnotes footno
 PAGE_AST_CODE = "".join(file_digest(Path(__file__).resolve().parent / name) for name in ("html.py", "links.py", "site.py"))
 SITE_CODE = file_digest(Path(__file__).resolve().parent / "site.py")  # what search records are made by
 SEARCH_STAGE = "facts-search"
+LEDGER_STAGE = "facts-ledger"
+LEDGER_CODE = "".join(file_digest(Path(__file__).resolve().parents[1] / name) for name in ("ledger.py", "render/site.py"))
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")  # a figure's file name comes from its label: no folders in it
 
 
@@ -125,9 +127,9 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
             output.keep(page.page)
             continue
         body, toc, said = result
-        entries = chapter_ledger(prepared.executed[loaded.chapter.path])
+        ledger, script = _page_ledger(cache, prepared.executed[loaded.chapter.path])
         # No-break spaces as `&nbsp;`, as Quarto writes them (books' scripts and tests match the entity).
-        article = body.replace("\xa0", "&nbsp;") + site.provenance_script(entries)
+        article = body.replace("\xa0", "&nbsp;") + script
         extras = _page_extras(book, loaded, page.page, said, out_dir, build.diagnostics, log, theme_css)
         output.write(page.page, site.page_html(book_title=book.title, page=page.page, title=page.title,
                                                entries=prepared.pages, article=article, toc=toc, **extras,
@@ -135,7 +137,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
                                                lang=chapter_lang(loaded.chapter.front_matter)))
         for source, link in images[page.page].values():
             output.copy(source, posixpath.normpath(posixpath.join(posixpath.dirname(page.page), link)))
-        fresh[page.page] = (_search_json(cache, page, body), ledger_json(entries))
+        fresh[page.page] = (_search_json(cache, page, body), ledger)
         for kind, text in zip(PAGE_RECORDS, fresh[page.page]):
             cache.put(kind, _page_key(book, page), text.encode("utf-8"))
         build.pages.append(page.page)
@@ -341,6 +343,32 @@ def rewrite_image_urls(ast: dict[str, Any], links: dict[str, str]) -> None:
                     visit(value)
 
     visit(ast.get("blocks", []))
+
+
+def _page_ledger(cache: Cache, executed: ExecutedChapter) -> tuple[str, str]:
+    """The chapter's value ledger (:func:`bookbuild.ledger.ledger_json`) and its page's provenance script,
+    from the cache when the chapter's results were read from the cache and its text is an earlier build's."""
+    def made() -> tuple[str, str]:
+        entries = chapter_ledger(executed)
+        return ledger_json(entries), site.provenance_script(entries)
+
+    if not executed.content:
+        return made()
+    chapter = executed.chapter
+    key = digest("page-ledger/1", LEDGER_CODE, executed.content, chapter.path, chapter.text, repr(chapter.source_map))
+    payload = cache.get(LEDGER_STAGE, key)
+    if payload is not None:
+        try:
+            data = json.loads(payload)
+            if isinstance(data, list) and len(data) == 2 and all(isinstance(part, str) for part in data):
+                ledger_rows(data[0])  # ValueError unless a ledger
+                return data[0], data[1]
+        except ValueError:
+            pass
+        cache.discard(LEDGER_STAGE, key, counted_hit=True)
+    ledger, script = made()
+    cache.put(LEDGER_STAGE, key, json.dumps([ledger, script]).encode("utf-8"))
+    return ledger, script
 
 
 def _search_json(cache: Cache, page: ChapterPage, body: str) -> str:
