@@ -64,10 +64,6 @@ class ChapterAst:
                 self._ast = self._load()
             return self._ast
 
-    @property
-    def loaded(self) -> bool:
-        return self._ast is not None
-
     def facts(self) -> dict[str, Any]:
         """``first`` (None: no level-1 heading; else whether it is ``.unnumbered``), ``anchor``
         (its id) and ``cited`` (the keys cited or referred to, in order), from the cache when it can."""
