@@ -29,7 +29,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Iterator, TextIO
 
 from .files import write_atomic
 
@@ -127,6 +127,16 @@ class Cache:
             except OSError as exc:
                 self.cannot_write(exc)
         return temporary_folder("bookbuild-work-")
+
+    @contextlib.contextmanager
+    def uncounted(self) -> Iterator[None]:
+        """Lookups inside are left out of :attr:`stats` (what the summary line reports the build used)."""
+        saved = Counter(self.stats)
+        try:
+            yield
+        finally:
+            self.stats.clear()
+            self.stats.update(saved)
 
     def reject(self, stage: str) -> None:
         """Count an entry that was read but found out of date (it will be recomputed)."""

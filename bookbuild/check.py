@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import os
 import posixpath
 import re
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from . import chapterfacts
 from .diagnostics import Diagnostic, error, warning
 from .cache import Cache
 from .execute import FIGURE_FORMATS, ChapterJob, ExecutedChapter, ExecutionResult
@@ -26,7 +28,7 @@ from .execute.reuse import execute_with_cache
 from .files import UnreadableSource, read_source
 from .includes import expand_includes
 from .limits import book_limits
-from .callouts import callout_diagnostics
+from .callouts import Callouts, callout_diagnostics
 from .language import chapter_lang_problems
 from .pageoptions import LOCATIONS, chapter_location_problems, chapter_toc_problems, location, toc_depth
 from .celloptions import check_book_options, document_defaults, front_matter_problems, with_defaults
@@ -170,7 +172,10 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
                                     timeout=limits.timeout, workers=workers or default_workers(),
                                     figure_formats=figure_formats, output_limit=limits.output_limit, on_done=on_done)
         for loaded in chapters:
-            loaded.scan  # noqa: B018 - computed now, while the cells run
+            # Computed now, while the cells run (or read from the cache: it depends on the text only).
+            loaded.__dict__["scan"] = chapterfacts.cached(cache, "scan", loaded.chapter, repr(loaded.xref_kinds),
+                                                          lambda c=loaded: scan_chapter(c.chapter, c.xref_kinds),
+                                                          chapterfacts.scan_json, chapterfacts.scan_from_json)
         executed = running.result()
     by_path = {c.chapter.path: e for c, e in zip(runnable, executed)}
 
@@ -184,20 +189,27 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
         result.groups.setdefault(problem.file, []).append(problem)
     for problem in option_diagnostics(book):
         result.groups.setdefault(problem.file, []).append(problem)
-    shown = {s.args[0] for c in chapters for s in find_shortcodes(c.chapter) if s.name == "meta" and len(s.args) == 1}
+    shown = {key for c in chapters for key in chapterfacts.cached(cache, "meta-keys", c.chapter, "",
+                                                                  lambda c=c: _meta_keys(c.chapter), list,
+                                                                  chapterfacts.strings_from_json)}
     for problem in unsupported_keys(book.config_node, shown):  # each once, in the file that set the key
         result.groups.setdefault(problem.file, []).append(problem)
     for loaded in chapters:
         if loaded.entry.path not in selected:
             continue
-        group = [*loaded.chapter.diagnostics, *front_matter_problems(loaded.chapter), *structure_diagnostics(loaded.chapter),
-                 *callout_diagnostics(loaded.chapter, book.callouts), *chapter_lang_problems(loaded.chapter),
-                 *chapter_crossref_problems(loaded.chapter),
+        # Findings that depend on the chapter's text alone (the lint: and its values) come from the cache.
+        structure = _remembered(cache, "structure", loaded, "", lambda c=loaded: structure_diagnostics(c.chapter))
+        tikz = _remembered(cache, "tikz", loaded, "", lambda c=loaded: _tikz_diagnostics(c))
+        group = [*loaded.chapter.diagnostics, *front_matter_problems(loaded.chapter), *structure,
+                 *_remembered(cache, "callouts", loaded, _callout_words(book.callouts),
+                              lambda c=loaded: callout_diagnostics(c.chapter, book.callouts)),
+                 *chapter_lang_problems(loaded.chapter), *chapter_crossref_problems(loaded.chapter),
                  *chapter_toc_problems(loaded.chapter), *chapter_location_problems(loaded.chapter)]
         run = by_path.get(loaded.chapter.path)
         if run is not None:
             group.extend(run.diagnostics)
-            group.extend(lint_chapter(loaded.chapter, run.values))
+            group.extend(_remembered(cache, "lint", loaded, chapterfacts.values_text(run.values),
+                                     lambda c=loaded, r=run: lint_chapter(c.chapter, r.values)))
             if literals:
                 group.extend(literal_diagnostics(loaded.chapter, loaded.shown, run.values))
             group.extend(_labelled_cell_outputs(loaded, run))
@@ -208,13 +220,30 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
         group.extend(_file_diagnostics(loaded, book.root))
         group.extend(_link_diagnostics(loaded, book))
         group.extend(option_diagnostics(book, (loaded.chapter, loaded.file)))
-        group.extend(_tikz_diagnostics(loaded))
+        group.extend(tikz)
         group.extend(shortcode_diagnostics(loaded.chapter, loaded.shown,
                                            ShortcodeContext(loaded.chapter.front_matter, book.config, result.variables)))
         group = locate(group, [loaded]) + list(loaded.include_problems)
         group.sort(key=lambda d: (d.file != loaded.shown, d.file, d.line, d.col))
         result.groups[loaded.shown] = group
     return result
+
+
+def _callout_words(callouts: Callouts) -> str:
+    """What the callout check reads of the book's callouts: the kinds it knows, and the default's label."""
+    return json.dumps([sorted(kind for kind, _ in callouts.kinds), callouts.default.label])
+
+
+def _meta_keys(chapter: Chapter) -> list[str]:
+    """The configuration keys the chapter shows with ``{{< meta key >}}``."""
+    return [s.args[0] for s in find_shortcodes(chapter) if s.name == "meta" and len(s.args) == 1]
+
+
+def _remembered(cache: Cache | None, what: str, loaded: LoadedChapter, extra: str,
+                find: Callable[[], list[Diagnostic]]) -> list[Diagnostic]:
+    """``find()``'s diagnostics, from the cache when the chapter's text (and ``extra``) are an earlier build's."""
+    return chapterfacts.cached(cache, what, loaded.chapter, extra, find,
+                               chapterfacts.diagnostics_json, chapterfacts.diagnostics_from_json)
 
 
 def default_workers() -> int:

@@ -130,6 +130,33 @@ def ledger_json(entries: list[LedgerEntry]) -> str:
     return '{"values": [\n' + rows + "\n]}\n" if rows else '{"values": []}\n'
 
 
+#: The fields of an entry as :meth:`LedgerEntry.to_json` writes them.
+ENTRY_FIELDS = {"file", "index", "line", "col", "expr", "text", "markdown", "cell_label", "cell_line", "constants",
+                "formulas", "literals", "approximate", "reasons"}
+LEDGER_HEAD, LEDGER_TAIL, EMPTY_LEDGER = '{"values": [\n', "\n]}\n", '{"values": []}\n'
+
+
+def ledger_rows(text: str) -> str:
+    """The entry lines of a :func:`ledger_json` text ('' when it has none), checked to be one: its
+    JSON read, each entry with exactly an entry's fields. ValueError when it is not."""
+    data = json.loads(text)
+    if not isinstance(data, dict) or not isinstance(data.get("values"), list) or set(data) != {"values"}:
+        raise ValueError("a ledger is {\"values\": [...]}")
+    if not data["values"] and text == EMPTY_LEDGER:
+        return ""
+    if not (text.startswith(LEDGER_HEAD) and text.endswith(LEDGER_TAIL)) \
+            or any(not isinstance(item, dict) or item.keys() != ENTRY_FIELDS for item in data["values"]):
+        raise ValueError("not a ledger written by ledger_json")
+    return text[len(LEDGER_HEAD):-len(LEDGER_TAIL)]
+
+
+def joined_ledgers(texts: Iterable[str]) -> str:
+    """The ledger of several :func:`ledger_json` texts, in order, as :func:`ledger_json` writes the whole
+    (their lines joined, not read into entries and written again). ValueError as :func:`ledger_rows`."""
+    rows = [row for row in map(ledger_rows, texts) if row]
+    return LEDGER_HEAD + ",\n".join(rows) + LEDGER_TAIL if rows else EMPTY_LEDGER
+
+
 def load_ledger(text: str) -> list[LedgerEntry]:
     return [LedgerEntry.from_json(item) for item in json.loads(text)["values"]]
 

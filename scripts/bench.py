@@ -4,7 +4,7 @@ The baseline is measured in the same run: the Jupyter engine (one kernel per
 chapter, as Quarto runs a book) against our in-process engine. Targets from the
 issues are printed beside the figures; nothing here fails a build.
 
-    python scripts/bench.py [--runs N] [--large MB ...] [--only-large]
+    python scripts/bench.py [--runs N] [--chapters N] [--large MB ...] [--only-large] [--only-book]
 """
 
 from __future__ import annotations
@@ -253,7 +253,14 @@ def main() -> None:
     parser.add_argument("--large", type=float, nargs="*", default=[1, 2.5, 10],
                         help="sizes in MB of the generated large chapters to build (none: skip)")
     parser.add_argument("--only-large", action="store_true", help="run only the large-chapter builds")
+    parser.add_argument("--only-book", action="store_true",
+                        help="run only the generated book's HTML rebuilds beside the fixture's (scripts/bench_book.py)")
     args = parser.parse_args()
+    from bench_book import bench_book
+
+    if args.only_book:
+        bench_book(args.runs, args.chapters)
+        return
     if args.only_large:
         bench_large_chapters(sys.executable, tuple(args.large))
         return
@@ -271,6 +278,7 @@ def main() -> None:
     bench_html(python, args.runs)
     bench_large_chapters(python, tuple(args.large))
     bench_pdf(python)
+    bench_book(args.runs, args.chapters)
 
     with tempfile.TemporaryDirectory(prefix="bookbuild-bench-") as scratch:
         big = make_big_book(Path(scratch), args.chapters)

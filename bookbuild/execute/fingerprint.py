@@ -34,7 +34,7 @@ import sysconfig
 from functools import lru_cache
 from pathlib import Path
 
-from ..cache import digest, file_digest
+from ..cache import Cache, digest, file_digest
 from ..celloptions import execution_options
 from ..qmd import Cell, Chapter
 
@@ -42,6 +42,7 @@ KEY_PACKAGES = ("pint", "numpy", "matplotlib", "pyyaml", "ipykernel", "nbclient"
 PACKAGE_DATA_SUFFIXES = {".py", ".yml", ".yaml", ".json", ".csv", ".toml", ".txt"}
 EXECUTOR_DIR = Path(__file__).resolve().parent
 OPTION_TEXT = re.compile(r"^#\|.*$", re.M)
+IMPORTS_STAGE = "facts-imports"
 
 
 def code_fingerprint(chapter: Chapter) -> str:
@@ -94,32 +95,77 @@ def imported_names(code: str) -> set[str]:
     return names
 
 
-def local_dependencies(chapter: Chapter, import_path: list[str]) -> list[Path]:
+def local_dependencies(chapter: Chapter, import_path: list[str], scan: "DependencyScan | None" = None) -> list[Path]:
     """The local files the chapter's cells import, transitively, sorted.
 
     ``import_path`` is the cells' whole ``sys.path`` (``CellContext.sys_path()``):
-    a module is found where the cells would find it, and nowhere else.
+    a module is found where the cells would find it, and nowhere else. ``scan``
+    remembers, for one build, where each module was found and what each file
+    imports, so the chapters of a book that share a library search it once.
     """
-    pending = set().union(*(imported_names(cell.code) for cell in chapter.cells)) if chapter.cells else set()
+    scan = scan or DependencyScan()
+    pending = scan.cell_imports(chapter)
     seen_names: set[str] = set()
     files: set[Path] = set()
-    saved = list(sys.path)
-    sys.path[:] = import_path
-    importlib.invalidate_caches()
-    try:
-        while pending:
-            name = pending.pop()
-            if name in seen_names or name in sys.builtin_module_names:
-                continue
-            seen_names.add(name)
-            for path in _module_files(name):
-                if path not in files:
-                    files.add(path)
-                    if path.suffix == ".py":
-                        pending |= imported_names(path.read_text(encoding="utf-8", errors="replace")) - seen_names
-    finally:
-        sys.path[:] = saved
+    while pending:
+        name = pending.pop()
+        if name in seen_names or name in sys.builtin_module_names:
+            continue
+        seen_names.add(name)
+        for path in scan.module_files(name, tuple(import_path)):
+            if path not in files:
+                files.add(path)
+                if path.suffix == ".py":
+                    pending |= scan.imports_of(path) - seen_names
     return sorted(files)
+
+
+class DependencyScan:
+    """What :func:`local_dependencies` found, for one build: module files by (name, import path), and
+    the names each file imports. Made afresh per build, so an edit between builds is always seen.
+
+    With a ``cache``, the names a chapter's cells import are kept there under a digest of their code
+    (parsing every cell of a large book is most of the scan's time)."""
+
+    def __init__(self, cache: Cache | None = None) -> None:
+        self._cache = cache
+        self._files: dict[tuple[str, tuple[str, ...]], list[Path]] = {}
+        self._imports: dict[Path, set[str]] = {}
+
+    def cell_imports(self, chapter: Chapter) -> set[str]:
+        """The top-level names the chapter's cells import."""
+        codes = [cell.code for cell in chapter.cells]
+        key = digest("cell-imports/1", file_digest(Path(__file__)), *codes)
+        payload = self._cache.get(IMPORTS_STAGE, key) if self._cache is not None else None
+        if payload is not None:
+            try:
+                names = json.loads(payload)
+                if isinstance(names, list) and all(isinstance(name, str) for name in names):
+                    return set(names)
+            except ValueError:
+                pass
+            self._cache.discard(IMPORTS_STAGE, key, counted_hit=True)
+        found = set().union(*(imported_names(code) for code in codes if "import" in code))
+        if self._cache is not None:
+            self._cache.put(IMPORTS_STAGE, key, json.dumps(sorted(found)).encode("utf-8"))
+        return found
+
+    def module_files(self, name: str, import_path: tuple[str, ...]) -> list[Path]:
+        key = (name, import_path)
+        if key not in self._files:
+            saved = list(sys.path)
+            sys.path[:] = import_path
+            importlib.invalidate_caches()
+            try:
+                self._files[key] = _module_files(name)
+            finally:
+                sys.path[:] = saved
+        return self._files[key]
+
+    def imports_of(self, path: Path) -> set[str]:
+        if path not in self._imports:
+            self._imports[path] = imported_names(path.read_text(encoding="utf-8", errors="replace"))
+        return self._imports[path]
 
 
 def _module_files(name: str) -> list[Path]:

@@ -157,6 +157,7 @@ class ExecutedChapter:
     engine: str
     reused: bool = field(default=False)
     opened: tuple[str, ...] = ()
+    content: str = ""  # reused: the digest of the cache entry it was read from (what it is made of)
 
     def value_of(self, inline_index: int) -> InlineValue | None:
         for value in self.values:

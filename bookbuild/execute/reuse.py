@@ -11,6 +11,7 @@ reference behaviour and always runs.
 from __future__ import annotations
 
 import functools
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -19,7 +20,7 @@ from ..cache import Cache, file_digest
 from . import FIGURE_FORMATS, execute_chapters
 from .capture import DEFAULT_OUTPUT_LIMIT
 from .encoding import result_from_json, result_to_json
-from .fingerprint import execution_key, local_dependencies, opened_data_files, position_signature
+from .fingerprint import DependencyScan, execution_key, local_dependencies, opened_data_files, position_signature
 from .pool import ChapterJob
 from .result import ExecutedChapter, ExecutionResult
 
@@ -31,6 +32,7 @@ class _Entry:
     result: ExecutionResult
     positions: str
     data_files: tuple[tuple[str, str], ...]
+    content: str  # the digest of the entry's bytes
 
 
 def execute_with_cache(jobs: list[ChapterJob], cache: Cache | None, *, engine: str, timeout: float, workers: int,
@@ -41,11 +43,35 @@ def execute_with_cache(jobs: list[ChapterJob], cache: Cache | None, *, engine: s
                             figure_formats=figure_formats, output_limit=output_limit, on_done=on_done)
     if cache is None or engine != "inprocess":
         return run(jobs)
+    keys, dependencies, reused = _reusable(jobs, cache, engine, figure_formats, output_limit)
+    to_run = [n for n in range(len(jobs)) if n not in reused]
+    fresh = run([jobs[n] for n in to_run])
+    for n, executed in zip(to_run, fresh):
+        reused[n] = executed
+        if not any(d.code in ("timeout", "worker-crashed") for d in executed.diagnostics):
+            _store(cache, keys[n], jobs[n], executed, dependencies[n])
+    return [reused[n] for n in range(len(jobs))]
+
+
+def cached_executions(jobs: list[ChapterJob], cache: Cache, *, engine: str = "inprocess",
+                      figure_formats: tuple[str, ...] = FIGURE_FORMATS,
+                      output_limit: int = DEFAULT_OUTPUT_LIMIT) -> list[ExecutedChapter | None]:
+    """Each job's cached result where it is still valid, else None: nothing is run."""
+    if engine != "inprocess":
+        return [None] * len(jobs)
+    _, _, reused = _reusable(jobs, cache, engine, figure_formats, output_limit)
+    return [reused.get(n) for n in range(len(jobs))]
+
+
+def _reusable(jobs: list[ChapterJob], cache: Cache, engine: str, figure_formats: tuple[str, ...],
+              output_limit: int) -> tuple[list[str], list[list[Path]], dict[int, ExecutedChapter]]:
+    """(each job's key, its local dependencies, the still valid cached results by job index)."""
     keys: list[str] = []
     dependencies: list[list[Path]] = []
     reused: dict[int, ExecutedChapter] = {}
+    scan = DependencyScan(cache)
     for n, job in enumerate(jobs):
-        deps = local_dependencies(job.chapter, job.context.sys_path())
+        deps = local_dependencies(job.chapter, job.context.sys_path(), scan)
         key = execution_key(job.chapter, job.source_file, f"{engine}:{','.join(figure_formats)}:{output_limit}", deps,
                             job.context.fingerprint())
         keys.append(key)
@@ -56,14 +82,8 @@ def execute_with_cache(jobs: list[ChapterJob], cache: Cache | None, *, engine: s
         elif entry is not None:
             r = entry.result
             reused[n] = ExecutedChapter(job.chapter, r.values, r.cells, r.diagnostics, r.seconds, engine,
-                                        reused=True, opened=r.opened)
-    to_run = [n for n in range(len(jobs)) if n not in reused]
-    fresh = run([jobs[n] for n in to_run])
-    for n, executed in zip(to_run, fresh):
-        reused[n] = executed
-        if not any(d.code in ("timeout", "worker-crashed") for d in executed.diagnostics):
-            _store(cache, keys[n], jobs[n], executed, dependencies[n])
-    return [reused[n] for n in range(len(jobs))]
+                                        reused=True, opened=r.opened, content=entry.content)
+    return keys, dependencies, reused
 
 
 def _load(cache: Cache, key: str) -> _Entry | None:
@@ -79,7 +99,7 @@ def _load(cache: Cache, key: str) -> _Entry | None:
     except (ValueError, KeyError, TypeError):  # an unreadable entry (another version, garbled) is a cache miss
         cache.discard(STAGE, key, counted_hit=True)
         return None
-    return _Entry(result, positions, data_files)
+    return _Entry(result, positions, data_files, hashlib.sha256(payload).hexdigest())
 
 
 def _still_valid(entry: _Entry, job: ChapterJob) -> bool:

@@ -29,6 +29,7 @@ from ..diagnostics import Diagnostic, error
 from ..language import Language, language_config
 from ..pageoptions import LOCATIONS, location, toc_depth
 from ..execute import ExecutedChapter
+from ..execute.reuse import cached_executions
 from ..palette import Palette
 from ..limits import book_limits
 from ..project import Book, ChapterEntry
@@ -38,7 +39,8 @@ from ..useroptions import FilterSpec
 from . import userfilters
 from .assumptions import assumptions_chapter
 from .markdown import AssemblyInputs, assemble
-from .numbering import ChapterNumbers, Target, appendix_letter, book_targets, number_chapter, walk
+from .numbering import ChapterNumbers, Target, book_targets
+from .outline import ChapterAst, ast_key, cited_in_order, number_sources
 from .pandoc import DEFAULT_TIMEOUT, FILTERS_DIR, PandocError, filter_args, markdown_to_json, pandoc_version, run_pandoc
 from .site import ChapterPage
 
@@ -55,7 +57,7 @@ class PreparedBook:
     check: CheckResult
     chapters: list[LoadedChapter]
     executed: dict[str, ExecutedChapter]
-    asts: list[dict[str, Any]]
+    sources: list[ChapterAst]  # each chapter's AST, read when first needed
     numbers: list[ChapterNumbers]
     pages: list[ChapterPage]
     targets: dict[str, Target]
@@ -69,9 +71,18 @@ class PreparedBook:
         """The words and numbering schemes of a chapter's page: the book's, with the chapter's own over them."""
         return self.chapter_crossref.get(loaded.chapter.path, self.crossref)
 
+    @property
+    def asts(self) -> list[dict[str, Any]]:
+        """Every chapter's AST (each read now if it was not yet)."""
+        return [source.get() for source in self.sources]
+
     def rendered(self) -> list[tuple[LoadedChapter, dict[str, Any], ChapterPage, ChapterNumbers]]:
         """(chapter, AST, page, numbers) for each chapter selected for rendering."""
-        return [(c, a, p, n) for c, a, p, n in zip(self.chapters, self.asts, self.pages, self.numbers)
+        return [(c, s.get(), p, n) for c, s, p, n in self.selected()]
+
+    def selected(self) -> list[tuple[LoadedChapter, ChapterAst, ChapterPage, ChapterNumbers]]:
+        """(chapter, its AST unread, page, numbers) for each chapter selected for rendering."""
+        return [(c, s, p, n) for c, s, p, n in zip(self.chapters, self.sources, self.pages, self.numbers)
                 if c.chapter.path in self.executed]
 
     @property
@@ -112,12 +123,15 @@ def output_stem(book: Book, names: Sequence[str] | None) -> str:
 def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWriter, *, output_format: str,
                  cache: Cache | None = None, engine: str = "inprocess", timeout: float | None = None,
                  workers: int | None = None, log: TextIO = sys.stderr,
-                 writable: tuple[Path, ...] = ()) -> PreparedBook:
+                 writable: tuple[Path, ...] = (), figure_paths: FigureWriter | None = None) -> PreparedBook:
     """Run the stages every format shares; ``write_figures`` handles the format's figures.
 
     ``timeout`` (default: the book's, see :mod:`bookbuild.limits`) limits each chapter's
     execution and each Pandoc run. ``writable``: the build's output folder (a cell
-    writing there is not reported).
+    writing there is not reported). ``figure_paths``: where ``write_figures`` puts a
+    chapter's figures, writing nothing; with it, a chapter not selected now whose results
+    are still valid in the cache is assembled as a whole-book build assembles it (its
+    values, its figures), so its AST, title and numbers are that build's, from the cache.
     """
     workers = workers or default_workers()
     crossref = crossref_config(book, output_format)  # a wrong type stops the build before any work
@@ -142,11 +156,17 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
         chapters.append(loaded)
         executed[loaded.chapter.path] = generated
 
+    known = _known_results(book, [c for c in chapters if c.chapter.path not in executed], cache, engine, timeout,
+                           output_format) if names and figure_paths is not None and cache is not None else {}
     say(f"preparing figures for {len(executed)} chapter(s)…")
     markdown = {}
     for loaded in chapters:
         run = executed.get(loaded.chapter.path)
-        if run is None:
+        if run is None and loaded.chapter.path in known:
+            run = known[loaded.chapter.path]
+            with cache.uncounted():  # type: ignore[union-attr]  # (known is empty without a cache)
+                inputs = figure_paths(loaded, run, [])  # its problems are reported when it is built itself
+        elif run is None:
             # Not rendered this time: numbering only needs its structure (which cells show a listing).
             defaults = document_defaults(book.config, loaded.chapter.front_matter, output_format)
             run = ExecutedChapter(with_defaults(loaded.chapter, defaults), (), (), (), 0.0, "none")
@@ -159,14 +179,16 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
 
     say("parsing with pandoc…")
     too_deep = {shown for shown, group in checked.groups.items() if any(d.code == "nesting" for d in group)}
-    asts = parallel(workers, [lambda c=c: _parse_or_report(c, "" if c.shown in too_deep else markdown[c.chapter.path],
-                                                           cache, problems, pandoc_timeout) for c in chapters])
+    sources = [chapter_ast(c, "" if c.shown in too_deep else markdown[c.chapter.path], cache, problems, pandoc_timeout)
+               for c in chapters]
+    # What numbering needs comes from the cache for an unchanged chapter; the others are parsed now, in parallel.
+    parallel(workers, [source.facts for source in sources])
     # A chapter's own `crossref:` words and label schemes apply to its pages (the PDF is one document: the book's).
     own_crossref = {c.chapter.path: chapter_crossref(crossref, c.chapter.front_matter) for c in chapters} \
         if output_format != "latex" else {}
-    numbers = number_book(asts, [c.entry for c in chapters], crossref,
-                          [chapter_numbered(c.chapter.front_matter, output_format) for c in chapters],
-                          [own_crossref.get(c.chapter.path, crossref) for c in chapters])
+    numbers = number_sources(sources, [c.entry for c in chapters], crossref,
+                             [chapter_numbered(c.chapter.front_matter, output_format) for c in chapters], cache,
+                             [own_crossref.get(c.chapter.path, crossref) for c in chapters])
     # A part given as a page (`part: intro.qmd`) is titled by that page's heading.
     part_titles = {c.entry.path: n.title or c.entry.name for c, n in zip(chapters, numbers) if c.entry.part_page}
     pages = [ChapterPage(page_of(c.entry.path), n.title or c.entry.name, n.chapter,
@@ -174,8 +196,36 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
                          appendix=c.entry.appendix)
              for c, n in zip(chapters, numbers)]
     targets = book_targets([(p.page, n) for p, n in zip(pages, numbers)])
-    return PreparedBook(book, checked, chapters, executed, asts, numbers, pages, targets, problems, crossref,
+    return PreparedBook(book, checked, chapters, executed, sources, numbers, pages, targets, problems, crossref,
                         {path: c for path, c in own_crossref.items() if c is not crossref}, language, pandoc_timeout)
+
+
+def _known_results(book: Book, chapters: list[LoadedChapter], cache: Cache, engine: str, timeout: float | None,
+                   output_format: str) -> dict[str, ExecutedChapter]:
+    """The cached, still valid results of chapters not run now (nothing runs), by chapter path.
+
+    Looking is not counted in the cache's figures: the summary line reports what the build used."""
+    with cache.uncounted():
+        found = cached_executions([c.job(book, output_format=output_format) for c in chapters], cache, engine=engine,
+                                  output_limit=book_limits(book, timeout).output_limit)
+    return {c.chapter.path: run for c, run in zip(chapters, found) if run is not None}
+
+
+def chapter_ast(loaded: LoadedChapter, markdown: str, cache: Cache | None, problems: list[Diagnostic],
+                timeout: float) -> ChapterAst:
+    """The chapter's AST, to be read (parsed, or from the cache) when first needed; a chapter
+    Pandoc cannot read gets an empty one (never kept under its key) and an error in ``problems``."""
+    holder: list[ChapterAst] = []
+
+    def load() -> dict[str, Any]:
+        failures = len(problems)
+        ast = _parse_or_report(loaded, markdown, cache, problems, timeout)
+        if len(problems) > failures:
+            holder[0].cache = None  # the empty page stands in: nothing is kept under the Markdown's key
+        return ast
+
+    holder.append(ChapterAst(ast_key(markdown), load, cache))
+    return holder[0]
 
 
 def _parse_or_report(loaded: LoadedChapter, markdown: str, cache: Cache | None, problems: list[Diagnostic],
@@ -200,7 +250,7 @@ def too_deep_error(shown: str) -> Diagnostic:
 def parse_markdown(markdown: str, folder: Path, cache: Cache | None, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
     """Pandoc's AST of a chapter's Markdown, from the cache when the same text was parsed before
     (Pandoc stopped after ``timeout`` seconds)."""
-    key = digest("ast", pandoc_version(), markdown)
+    key = ast_key(markdown)
     if cache is not None:
         payload = cache.get("pandoc-ast", key)
         if payload is not None:
@@ -229,11 +279,12 @@ def bibliography_files(checked: CheckResult, chapters: Sequence[LoadedChapter]) 
     return checked.usable(list(paths) or [(checked.book.root / name).resolve() for name in checked.book.bibliography])
 
 
-def render_chapter(stage: str, ast: dict[str, Any], data: dict[str, Any], *, template: str, filters: list[str],
+def render_chapter(stage: str, ast: dict[str, Any] | Callable[[], dict[str, Any]], data: dict[str, Any], *,
+                   template: str, filters: list[str],
                    options: list[str], bibliographies: list[Path], folder: Path, cache: Cache,
                    csl: Path | None = None, user_filters: Sequence[FilterSpec] = (),
                    messages: list[dict[str, Any]] | None = None, timeout: float = DEFAULT_TIMEOUT,
-                   env: dict[str, str] | None = None) -> str:
+                   env: dict[str, str] | None = None, source_key: str | None = None) -> str:
     """Pandoc's output for one chapter's AST through the book's filters, from the cache when it can
     (Pandoc stopped after ``timeout`` seconds).
 
@@ -243,11 +294,13 @@ def render_chapter(stage: str, ast: dict[str, Any], data: dict[str, Any], *, tem
     entry points), the bibliographies, the citation style and Pandoc's version.
     What the user filters report is put into ``messages`` (kept with the output
     in the cache). ``env``: variables for Pandoc's process (part of the key).
+    ``ast`` may be a function giving it, with ``source_key`` a digest of everything it is made
+    from: then the key covers that digest instead, and the AST is made only when the cache misses.
     Raises PandocError (a FilterError when a user filter failed).
     """
-    source = json.dumps(ast, sort_keys=True)
+    source = None if source_key is not None else json.dumps(_ast_of(ast), sort_keys=True)
     data_text = json.dumps(data, sort_keys=True)
-    key = digest(stage, pandoc_version(), template, source, data_text, *options,
+    key = digest(stage, pandoc_version(), template, source_key or "", source or "", data_text, *options,
                  *[f"{name}={value}" for name, value in sorted((env or {}).items())],
                  *[file_digest(FILTERS_DIR / f"{name}.lua") for name in [*filters, "bookdata", "panels"] if name != "citeproc"],
                  *userfilters.digests(user_filters),
@@ -263,6 +316,8 @@ def render_chapter(stage: str, ast: dict[str, Any], data: dict[str, Any], *, tem
             if messages is not None:
                 messages.extend(json.loads(said))
             return text
+    if source is None:
+        source = json.dumps(_ast_of(ast), sort_keys=True)
     with tempfile.TemporaryDirectory(prefix="bookbuild-") as scratch:
         template_file, data_file = Path(scratch) / "parts.template", Path(scratch) / "data.json"
         template_file.write_text(template, encoding="utf-8")
@@ -298,6 +353,10 @@ def render_chapter(stage: str, ast: dict[str, Any], data: dict[str, Any], *, tem
     return output
 
 
+def _ast_of(ast: dict[str, Any] | Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    return ast() if callable(ast) else ast
+
+
 def number_book(asts: list[dict[str, Any]], entries: list[ChapterEntry], config: CrossrefConfig | None = None,
                 own: Sequence[bool | None] = (), configs: Sequence[CrossrefConfig] = ()) -> list[ChapterNumbers]:
     """Chapter numbers in book order: 1, 2, … then appendices A, B, ….
@@ -309,37 +368,13 @@ def number_book(asts: list[dict[str, Any]], entries: list[ChapterEntry], config:
     ``number-sections: true`` its sections are numbered 1, 1.1, … on their own.
     ``configs``: each chapter's numbering schemes (its own ``crossref: fig-labels`` …), else ``config``'s.
     """
-    config = config or CrossrefConfig()
-    numbers, chapters, appendices = [], 0, 0
-    through_book: dict[str, int] = {}  # `crossref: chapters: false`: items counted through the book
-    for n, (ast, entry) in enumerate(zip(asts, entries)):
-        first = next((b for b in ast.get("blocks", []) if b.get("t") == "Header" and b["c"][0] == 1), None)
-        number = None
-        numbered = own[n] if n < len(own) and own[n] is not None else config.number_sections
-        if first is not None and numbered and "unnumbered" not in first["c"][1][1] and not entry.part_page:
-            if entry.appendix:
-                appendices += 1
-                number = appendix_letter(appendices)
-            else:
-                chapters += 1
-                number = str(chapters)
-        alone = first is None and n < len(own) and own[n] is True and not entry.part_page
-        numbers.append(number_chapter(ast, number, appendix=entry.appendix,
-                                      config=configs[n] if n < len(configs) else config,
-                                      counts=None if config.chapters else through_book, sections_alone=alone))
-    return numbers
+    sources = [ChapterAst("", lambda ast=ast: ast, None) for ast in asts]
+    return number_sources(sources, entries, config or CrossrefConfig(), own, None, configs)
 
 
 def cited_keys(ast: dict[str, Any], kinds: tuple[str, ...] = ()) -> set[str]:
     """Every key the chapter cites, and every label it cross-references (``@key``; ``kinds``: the book's own)."""
     return {xref_label(key, kinds) for key in cited_in_order(ast)}
-
-
-def cited_in_order(ast: dict[str, Any]) -> list[str]:
-    """The keys the chapter cites or cross-references, each once, in the order they first appear."""
-    keys = [citation["citationId"] for element in walk(ast.get("blocks", [])) if element["t"] == "Cite"
-            for citation in element["c"][0]]
-    return list(dict.fromkeys(keys))
 
 
 def filter_data(page: str, numbers: ChapterNumbers, targets: dict[str, Target], palette: Palette, *,

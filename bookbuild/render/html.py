@@ -17,15 +17,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, TextIO
+from typing import Any, Callable, Iterator, TextIO
 
-from ..cache import Cache, digest
+from ..cache import Cache, digest, file_digest
 from ..check import CheckResult, LoadedChapter, default_workers
 from ..diagnostics import Diagnostic, error, plural
 from ..language import Language, chapter_lang, chapter_language, lang_option
 from ..pageoptions import DEFAULT_TOC_DEPTH, chapter_toc_depth, layout_json, toc_depth
 from ..execute import ExecutedChapter
-from ..ledger import LedgerEntry, chapter_ledger, ledger_json, load_ledger
+from ..ledger import chapter_ledger, joined_ledgers, ledger_json, ledger_rows
 from ..limits import book_limits
 from ..outputs import OutputFolder
 from ..paths import outside_reason, resolved
@@ -35,9 +35,10 @@ from ..shortcodes import ShortcodeContext, expand_in_text, load_variables
 from .. import useroptions
 from . import latex_setup, scsstheme, site, theme, userfilters, userstyles
 from .cellcode import quarto_code_divs
-from .book import Build, meta_flags, bibliography_files, citation_style, cited_keys, filter_data, page_of, parallel, prepare_book, progress, render_chapter
+from .book import Build, meta_flags, bibliography_files, citation_style, filter_data, page_of, parallel, prepare_book, progress, render_chapter
 from .site import ChapterPage
-from .links import book_chapter_targets, with_chapter_links
+from .links import ChapterTarget, chapter_targets, with_chapter_links
+from .outline import ChapterAst
 from .markdown import TIKZ_INFO, AssemblyInputs
 from .pandoc import PandocError
 from .tikz import TikzError, compile_all, unbalanced
@@ -52,6 +53,13 @@ PAGE_RECORDS = ("search", "ledger")
 FIG_LABEL_BEFORE = re.compile(r"\{#(fig-[^\s}]+)[^}]*\}\s*$")
 #: Pandoc's footnotes at the end of a page (``reference-location: document``), which Quarto heads "Footnotes".
 FOOTNOTES_SECTION = re.compile(r'<section id="footnotes" class="footnotes footnotes-end-of-document"[^>]*>')
+#: The code that makes a page's AST from the chapter's (:func:`page_ast`): part of its digest.
+PAGE_AST_CODE = "".join(file_digest(Path(__file__).resolve().parent / name)
+                        for name in ("html.py", "links.py", "site.py", "../references.py"))
+SITE_CODE = file_digest(Path(__file__).resolve().parent / "site.py")  # what search records are made by
+SEARCH_STAGE = "facts-search"
+LEDGER_STAGE = "facts-ledger"
+LEDGER_CODE = "".join(file_digest(Path(__file__).resolve().parents[1] / name) for name in ("ledger.py", "render/site.py"))
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")  # a figure's file name comes from its label: no folders in it
 
 
@@ -81,29 +89,30 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     def write_figures(loaded: LoadedChapter, executed: ExecutedChapter, problems: list[Diagnostic]) -> AssemblyInputs:
         return _figures(book, loaded, executed, output, cache, workers, limit, problems)
 
+    def figure_paths(loaded: LoadedChapter, executed: ExecutedChapter, problems: list[Diagnostic]) -> AssemblyInputs:
+        return _figures(book, loaded, executed, output, cache, workers, limit, problems, write=False)
+
     cache = Cache(cache_dir, log=log)
     prepared = prepare_book(book, names, write_figures, output_format="html", cache=cache, engine=engine,
-                            timeout=timeout, workers=workers, log=log, writable=(out_dir,))
+                            timeout=timeout, workers=workers, log=log, writable=(out_dir,), figure_paths=figure_paths)
     build = HtmlBuild(out_dir, prepared, cache=cache)
     theme_css, problems = scsstheme.write_theme(useroptions.theme(book)[0], out_dir)
     build.diagnostics.extend(problems)
-    jobs = prepared.rendered()
-    images = {}
-    for loaded, ast, page, _ in jobs:
-        add_default_image_extension(ast, DEFAULT_IMAGE_EXTENSION)
-        images[page.page] = site_images(book.root, loaded, page.page)
-        rewrite_image_urls(ast, {url: link for url, (_, link) in images[page.page].items()})
-    say(f"rendering {plural(len(jobs), 'page')}…")
-    targets = book_chapter_targets([c.entry.path for c in prepared.chapters], [p.page for p in prepared.pages], prepared.asts)
-    jobs = [(loaded, with_chapter_links(ast, loaded.entry.path, page.page, targets, single_document=False), page, numbers)
-            for loaded, ast, page, numbers in jobs]
+    selected = prepared.selected()
+    images = {page.page: site_images(book.root, loaded, page.page) for loaded, _, page, _ in selected}
+    say(f"rendering {plural(len(selected), 'page')}…")
+    targets = chapter_targets([c.entry.path for c in prepared.chapters], [p.page for p in prepared.pages],
+                              [source.facts()["anchor"] for source in prepared.sources])
+    # Each page's AST (its images and chapter links pointed at the site) is made only if Pandoc must render it.
+    jobs = [(loaded, page_ast(source, loaded, page.page, images[page.page], targets), page, numbers, source)
+            for loaded, source, page, numbers in selected]
     fresh: dict[str, tuple[str, str]] = {}  # page -> (search records, ledger) of the pages built now
     # Each page's words: the book's, with its chapter's own `language:` over them.
-    words = {page.page: chapter_language(prepared.language, loaded.chapter.front_matter) for loaded, _, page, _ in jobs}
+    words = {page.page: chapter_language(prepared.language, loaded.chapter.front_matter) for loaded, _, page, _, _ in jobs}
     rendered = parallel(workers, [
         lambda j=j: _render_chapter(prepared.check, j[0], j[1], j[2],
                                     {**filter_data(j[2].page, j[3], prepared.targets, book.palette, callouts=book.callouts,
-                                                   referenced=cited_keys(j[1], prepared.crossref.custom_keys),
+                                                   referenced=j[4].cited(prepared.crossref.custom_keys),
                                                    crossref=prepared.crossref_for(j[0]),
                                                    language=words[j[2].page],
                                                    layout=layout_json(book, "html", j[0].chapter.front_matter)),
@@ -113,7 +122,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
                                     cache, prepared.pandoc_timeout, words[j[2].page])
         for j in jobs])
 
-    for (loaded, _, page, _), result in zip(jobs, rendered):
+    for (loaded, _, page, _, _), result in zip(jobs, rendered):
         if isinstance(result, PandocError):
             problem = (result.diagnostic if isinstance(result, FilterError)
                        else error("pandoc", loaded.shown, 1, f"pandoc failed: {result}"))
@@ -122,9 +131,9 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
             output.keep(page.page)
             continue
         body, toc, said = result
-        entries = chapter_ledger(prepared.executed[loaded.chapter.path])
+        ledger, script = _page_ledger(cache, prepared.executed[loaded.chapter.path])
         # No-break spaces as `&nbsp;`, as Quarto writes them (books' scripts and tests match the entity).
-        article = body.replace("\xa0", "&nbsp;") + site.provenance_script(entries)
+        article = body.replace("\xa0", "&nbsp;") + script
         extras = _page_extras(book, loaded, page.page, said, out_dir, build.diagnostics, log, theme_css)
         output.write(page.page, site.page_html(book_title=book.title, page=page.page, title=page.title,
                                                entries=prepared.pages, article=article, toc=toc, **extras,
@@ -132,7 +141,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
                                                lang=chapter_lang(loaded.chapter.front_matter)))
         for source, link in images[page.page].values():
             output.copy(source, posixpath.normpath(posixpath.join(posixpath.dirname(page.page), link)))
-        fresh[page.page] = (json.dumps(site.search_entries(page.page, page.title, body)), ledger_json(entries))
+        fresh[page.page] = (_search_json(cache, page, body), ledger)
         for kind, text in zip(PAGE_RECORDS, fresh[page.page]):
             cache.put(kind, _page_key(book, page), text.encode("utf-8"))
         build.pages.append(page.page)
@@ -186,7 +195,27 @@ def _page_extras(book: Book, loaded: LoadedChapter | None, page: str, said: list
             "after_body": "\n".join(part for part in (parts.after_body, heard.included("after-body")) if part)}
 
 
-def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: dict[str, Any], page: ChapterPage,
+def page_ast(source: ChapterAst, loaded: LoadedChapter, page: str, images: dict[str, tuple[Path, str]],
+             targets: dict[str, ChapterTarget]) -> tuple[str | None, Callable[[], dict[str, Any]]]:
+    """(digest of everything the page's AST is made from, or None; a function making it): the chapter's
+    AST with its images pointed at their place in the site and its links to chapters at their pages."""
+    links = {url: link for url, (_, link) in images.items()}
+
+    def make() -> dict[str, Any]:
+        ast = source.get()
+        add_default_image_extension(ast, DEFAULT_IMAGE_EXTENSION)
+        rewrite_image_urls(ast, links)
+        return with_chapter_links(ast, loaded.entry.path, page, targets, single_document=False)
+
+    if not source.key:
+        return None, make
+    return digest("html-page-ast/1", PAGE_AST_CODE, source.key, loaded.entry.path, page,
+                  json.dumps(links, sort_keys=True),
+                  json.dumps({path: [t.page, t.anchor] for path, t in targets.items()}, sort_keys=True)), make
+
+
+def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: tuple[str | None, Callable[[], dict[str, Any]]],
+                    page: ChapterPage,
                     data: dict[str, Any], cache: Cache, timeout: float,
                     language: Language) -> tuple[str, str, list[dict[str, Any]]] | PandocError:
     """The chapter's article HTML, table of contents and what its user filters said, from Pandoc or the cache
@@ -201,7 +230,7 @@ def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: dict[str, 
                "--metadata", f"reference-section-title={language['section-title-references']}",
                "--metadata", f"pagetitle={page.title}", *lang_option(language, chapter_lang(loaded.chapter.front_matter))]
     try:
-        output = render_chapter("pandoc-html", ast, data, template=PARTS_TEMPLATE, filters=HTML_FILTERS, options=options,
+        output = render_chapter("pandoc-html", ast[1], data, source_key=ast[0], template=PARTS_TEMPLATE, filters=HTML_FILTERS, options=options,
                                 bibliographies=bibliography_files(checked, [loaded]),
                                 folder=loaded.file.parent, cache=cache, csl=citation_style(checked, "html"),
                                 user_filters=user, messages=said, timeout=timeout)
@@ -215,9 +244,9 @@ def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: dict[str, 
 
 
 def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, output: OutputFolder, cache: Cache,
-             workers: int, timeout: float, problems: list[Diagnostic]) -> AssemblyInputs:
+             workers: int, timeout: float, problems: list[Diagnostic], *, write: bool = True) -> AssemblyInputs:
     """Write the chapter's matplotlib figures and compile its TikZ blocks to SVG (each within
-    ``timeout`` seconds); return their URLs."""
+    ``timeout`` seconds); return their URLs (``write=False``: only the URLs, nothing written)."""
     page = page_of(loaded.entry.path)
     folder = files_dir(page)
     rel_folder = posixpath.basename(folder)
@@ -231,7 +260,8 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, outpu
                 continue
             cell_info = loaded.chapter.cells[cell.index]
             name = SAFE_NAME.sub("-", f"{cell_info.label or f'cell-{cell.index + 1}'}-{figure.number}") + f".{suffix}"
-            output.write(f"{folder}/{name}", data)
+            if write:
+                output.write(f"{folder}/{name}", data)
             figure_paths[(cell.index, figure.number)] = f"{rel_folder}/{name}"
     tikz_paths: dict[int, str | None] = {}
     for start, result in tikz_figures(book, loaded, cache, workers, timeout, problems).items():
@@ -239,7 +269,8 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, outpu
             tikz_paths[start] = None
         else:
             name = result.name if result.name.startswith("tikz") else f"tikz-{result.name}"
-            output.copy(result, f"{folder}/{name}")
+            if write:
+                output.copy(result, f"{folder}/{name}")
             tikz_paths[start] = f"{rel_folder}/{name}"
     return AssemblyInputs(figure_paths, tikz_paths, output_format="html",
                           mark_values=True)
@@ -338,6 +369,48 @@ def _image_targets(node: Any) -> Iterator[list[Any]]:
                 yield from _image_targets(value)
 
 
+def _page_ledger(cache: Cache, executed: ExecutedChapter) -> tuple[str, str]:
+    """The chapter's value ledger (:func:`bookbuild.ledger.ledger_json`) and its page's provenance script,
+    from the cache when the chapter's results were read from the cache and its text is an earlier build's."""
+    def made() -> tuple[str, str]:
+        entries = chapter_ledger(executed)
+        return ledger_json(entries), site.provenance_script(entries)
+
+    if not executed.content:
+        return made()
+    chapter = executed.chapter
+    key = digest("page-ledger/1", LEDGER_CODE, executed.content, chapter.path, chapter.text, repr(chapter.source_map))
+    payload = cache.get(LEDGER_STAGE, key)
+    if payload is not None:
+        try:
+            data = json.loads(payload)
+            if isinstance(data, list) and len(data) == 2 and all(isinstance(part, str) for part in data):
+                ledger_rows(data[0])  # ValueError unless a ledger
+                return data[0], data[1]
+        except ValueError:
+            pass
+        cache.discard(LEDGER_STAGE, key, counted_hit=True)
+    ledger, script = made()
+    cache.put(LEDGER_STAGE, key, json.dumps([ledger, script]).encode("utf-8"))
+    return ledger, script
+
+
+def _search_json(cache: Cache, page: ChapterPage, body: str) -> str:
+    """The page's search records as JSON, from the cache when the same page, title and body were seen before."""
+    key = digest("search-of/1", SITE_CODE, page.page, page.title, body)
+    payload = cache.get(SEARCH_STAGE, key)
+    if payload is not None:
+        try:
+            text = payload.decode("utf-8")
+            _parse_records("search", text)
+            return text
+        except ValueError:  # UnicodeDecodeError too
+            cache.discard(SEARCH_STAGE, key, counted_hit=True)
+    text = json.dumps(site.search_entries(page.page, page.title, body))
+    cache.put(SEARCH_STAGE, key, text.encode("utf-8"))
+    return text
+
+
 def _page_key(book: Book, page: ChapterPage) -> str:
     """The cache key of a page's records: the project and the page, so books sharing a cache never mix."""
     return digest("page-records/1", str(book.root.resolve()), page.page)
@@ -361,9 +434,13 @@ def _stored_records(book: Book, page: ChapterPage, cache: Cache) -> tuple[str, s
     return texts[0], texts[1]
 
 
-def _parse_records(kind: str, text: str) -> list[Any]:
-    records = json.loads(text) if kind == "search" else load_ledger(text)
-    if not isinstance(records, list) or (kind == "search" and not all(isinstance(r, dict) for r in records)):
+def _parse_records(kind: str, text: str) -> list[Any] | str:
+    """A page's search records (a list), or its ledger's entry lines (:func:`bookbuild.ledger.ledger_rows`):
+    ValueError when they are not what a build stores."""
+    if kind == "ledger":
+        return ledger_rows(text)
+    records = json.loads(text)
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise ValueError(f"{kind} records must be a list")
     return records
 
@@ -375,14 +452,15 @@ def _write_site_files(book: Book, pages: list[ChapterPage], output: OutputFolder
     for asset in theme.asset_files():
         output.copy(asset, f"assets/{asset.name}")
     records: list[dict[str, str]] = []
-    ledger: list[LedgerEntry] = []
+    ledgers: list[str] = []
     for page in pages:
         stored = fresh.get(page.page) or _stored_records(book, page, cache)
         if stored is not None:
             records.extend(_parse_records("search", stored[0]))
-            ledger.extend(_parse_records("ledger", stored[1]))
+            ledgers.append(stored[1])
     output.write("search-index.js", site.search_index_js(records))
-    output.write("values.json", ledger_json(ledger))
+    # Each page's ledger is joined as written (checked when it was read), not read into entries and written again.
+    output.write("values.json", joined_ledgers(ledgers))
     if not any(p.page == "index.html" for p in pages):
         article = site.landing_article(book.title, book.subtitle, book.author, pages, language)
         extras = _page_extras(book, None, "index.html", [], output.root, diagnostics, log, theme_css)

@@ -62,4 +62,9 @@ def with_chapter_links(ast: dict[str, Any], from_path: str, from_page: str, chap
 
 def book_chapter_targets(paths: list[str], pages: list[str], asts: list[dict[str, Any]]) -> dict[str, ChapterTarget]:
     """Normalised chapter path -> its target, for every chapter of the book."""
-    return {posixpath.normpath(path): ChapterTarget(page, title_anchor(ast)) for path, page, ast in zip(paths, pages, asts)}
+    return chapter_targets(paths, pages, [title_anchor(ast) for ast in asts])
+
+
+def chapter_targets(paths: list[str], pages: list[str], anchors: list[str | None]) -> dict[str, ChapterTarget]:
+    """Normalised chapter path -> its target, from each chapter's page and title id."""
+    return {posixpath.normpath(path): ChapterTarget(page, anchor) for path, page, anchor in zip(paths, pages, anchors)}

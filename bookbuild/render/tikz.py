@@ -145,9 +145,12 @@ def tikz_preamble(palette: Palette, header: Sequence[str] = ()) -> str:
 
 # --------------------------------------------------------------------------- a check before LaTeX
 
-ENVIRONMENT = re.compile(r"\\(?P<kind>begin|end)\s*\{(?P<name>[^{}]*)\}")
+#: What the balance check looks at, left to right: a comment's start, an environment's begin or end,
+#: any other backslash with the character after it (an escape, or a command's first letter), a brace.
+TEX_TOKEN = re.compile(r"%|\\(?P<kind>begin|end)\s*\{(?P<name>[^{}]*)\}|\\.?|[{}]")
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of its arguments: a build asks about each figure more than once
 def unbalanced(code: str, first_line: int = 1) -> tuple[int, str] | None:
     """(line, what is wrong) for the first brace or environment that does not pair up, or None;
     lines are counted from ``first_line`` (the file line of the code's first line).
@@ -158,18 +161,13 @@ def unbalanced(code: str, first_line: int = 1) -> tuple[int, str] | None:
     braces: list[int] = []
     environments: list[tuple[str, int]] = []
     for number, row in enumerate(code.splitlines(), start=first_line):
-        position = 0
-        while position < len(row):
-            char = row[position]
-            if char == "%":
+        for token in TEX_TOKEN.finditer(row):
+            text = token.group(0)
+            if text == "%":
                 break
-            if char == "\\":
-                found = ENVIRONMENT.match(row, position)
-                if found is None:
-                    position += 2  # an escaped character, or a command's first letter
-                    continue
-                name = found["name"].strip()
-                if found["kind"] == "begin":
+            if token["kind"] is not None:
+                name = token["name"].strip()
+                if token["kind"] == "begin":
                     environments.append((name, number))
                 elif not environments:
                     return number, f"\\end{{{name}}} ends no environment"
@@ -178,15 +176,13 @@ def unbalanced(code: str, first_line: int = 1) -> tuple[int, str] | None:
                     return number, f"\\end{{{name}}} ends \\begin{{{opened}}} of line {line}"
                 else:
                     environments.pop()
-                position = found.end()
-                continue
-            if char == "{":
+            elif text == "{":
                 braces.append(number)
-            elif char == "}":
+            elif text == "}":
                 if not braces:
                     return number, "this '}' closes no '{'"
                 braces.pop()
-            position += 1
+            # else an escaped character, or a command's first letter: skipped
     if braces:
         return braces[-1], "this '{' is never closed"
     if environments:
