@@ -16,7 +16,7 @@ Both engines use one :class:`CellContext`: the in-process worker enters it
 
 from __future__ import annotations
 
-import importlib.machinery
+import importlib
 import json
 import os
 import subprocess
@@ -114,8 +114,24 @@ def _forget_shadowed_modules() -> None:
         where = getattr(module, "__file__", None)
         if not where or not is_local(Path(where)):
             continue
-        spec = importlib.machinery.PathFinder.find_spec(name)
-        found = spec.origin if spec is not None else None
+        found = found_origin(name)
         if found is None or Path(found).resolve() != Path(where).resolve():
             for loaded in [n for n in sys.modules if n == name or n.startswith(name + ".")]:
                 del sys.modules[loaded]
+
+
+def found_origin(name: str) -> str | None:
+    """The file a fresh ``import name`` would load on the current path: asked of every finder on
+    ``sys.meta_path`` (an editable install's finder too, which is no ``sys.path`` entry), not of the
+    modules already loaded. None when nothing finds it, or it is not a file."""
+    for finder in sys.meta_path:
+        find_spec = getattr(finder, "find_spec", None)
+        if find_spec is None:
+            continue
+        try:
+            spec = find_spec(name, None)
+        except (ImportError, ValueError, AttributeError):  # a finder that cannot answer for this name
+            continue
+        if spec is not None:
+            return spec.origin if spec.has_location else None
+    return None

@@ -1,0 +1,53 @@
+"""A forked worker keeps the library modules its cells' path would load again, and drops the others."""
+
+from __future__ import annotations
+
+import importlib.machinery
+import sys
+from pathlib import Path
+
+from bookbuild.execute.context import _forget_shadowed_modules, found_origin
+
+
+class _EditableFinder:
+    """What ``pip install -e`` puts on ``sys.meta_path``: a finder for one package, no ``sys.path`` entry."""
+
+    def __init__(self, name: str, folder: Path) -> None:
+        self.name, self.folder = name, folder
+
+    def find_spec(self, fullname: str, path: object = None, target: object = None):
+        if fullname != self.name:
+            return None
+        return importlib.machinery.PathFinder.find_spec(fullname, [str(self.folder)])
+
+
+def _package(folder: Path, name: str) -> Path:
+    (folder / name).mkdir(parents=True)
+    (folder / name / "__init__.py").write_text("VALUE = 1\n")
+    return folder / name / "__init__.py"
+
+
+def test_a_library_found_by_an_editable_install_finder_stays_loaded(tmp_path: Path) -> None:
+    editable = _package(tmp_path / "src", "bb_editable_lib")
+    gone = _package(tmp_path / "elsewhere", "bb_gone_lib")
+    finder = _EditableFinder("bb_editable_lib", tmp_path / "src")
+    sys.meta_path.append(finder)
+    sys.path.insert(0, str(tmp_path / "elsewhere"))
+    try:
+        import bb_editable_lib  # noqa: F401
+        import bb_gone_lib  # noqa: F401
+        sys.path.remove(str(tmp_path / "elsewhere"))  # the cells' path no longer finds this one
+        assert found_origin("bb_editable_lib") == str(editable)
+        assert found_origin("bb_gone_lib") is None
+
+        _forget_shadowed_modules()
+
+        # Forgetting it would make every chapter import the library again (its unit registry, say).
+        assert sys.modules["bb_editable_lib"].__file__ == str(editable)
+        assert "bb_gone_lib" not in sys.modules and gone.exists()
+    finally:
+        sys.meta_path.remove(finder)
+        for name in ("bb_editable_lib", "bb_gone_lib"):
+            sys.modules.pop(name, None)
+        if str(tmp_path / "elsewhere") in sys.path:
+            sys.path.remove(str(tmp_path / "elsewhere"))
