@@ -253,13 +253,15 @@ def main() -> None:
     parser.add_argument("--large", type=float, nargs="*", default=[1, 2.5, 10],
                         help="sizes in MB of the generated large chapters to build (none: skip)")
     parser.add_argument("--only-large", action="store_true", help="run only the large-chapter builds")
+    parser.add_argument("--bigger", type=int, default=60,
+                        help="chapters in the larger generated book set beside it (0: skip)")
     parser.add_argument("--only-book", action="store_true",
                         help="run only the generated book's HTML rebuilds beside the fixture's (scripts/bench_book.py)")
     args = parser.parse_args()
     from bench_book import bench_book
 
     if args.only_book:
-        bench_book(args.runs, args.chapters)
+        bench_book(args.runs, args.chapters, args.bigger)
         return
     if args.only_large:
         bench_large_chapters(sys.executable, tuple(args.large))
@@ -278,15 +280,7 @@ def main() -> None:
     bench_html(python, args.runs)
     bench_large_chapters(python, tuple(args.large))
     bench_pdf(python)
-    bench_book(args.runs, args.chapters)
-
-    with tempfile.TemporaryDirectory(prefix="bookbuild-bench-") as scratch:
-        big = make_big_book(Path(scratch), args.chapters)
-        print(f"\nmake check on a generated {args.chapters}-chapter book")
-        jupyter = timed([*check, "--project", str(big), "--engine", "jupyter"], max(1, args.runs // 3))
-        report("  jupyter engine (baseline)", jupyter)
-        inprocess = timed([*check, "--project", str(big)], args.runs)
-        report("  inprocess engine", inprocess, jupyter, "<= 5 s and >= 5x faster")
+    bench_book(args.runs, args.chapters, args.bigger)
 
 
 if __name__ == "__main__":
