@@ -17,7 +17,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, TextIO
+from typing import Any, Callable, TextIO
 
 from ..cache import Cache, digest, file_digest
 from ..check import CheckResult, LoadedChapter, default_workers
@@ -42,6 +42,7 @@ from .outline import ChapterAst
 from .markdown import TIKZ_INFO, AssemblyInputs
 from .pandoc import PandocError
 from .tikz import TikzError, compile_all, unbalanced
+from .tree import IMAGES, with_blocks, with_target
 from .userfilters import FilterError
 
 HTML_FILTERS = ["conditional", "codeescape", "list-table", "crossref", "citeproc", "latex-commands", "callouts", "layout", "floats",
@@ -202,10 +203,8 @@ def page_ast(source: ChapterAst, loaded: LoadedChapter, page: str, images: dict[
     links = {url: link for url, (_, link) in images.items()}
 
     def make() -> dict[str, Any]:
-        ast = source.get()
-        add_default_image_extension(ast, DEFAULT_IMAGE_EXTENSION)
-        rewrite_image_urls(ast, links)
-        return with_chapter_links(ast, loaded.entry.path, page, targets, single_document=False)
+        placed = with_site_images(source.get(), links)
+        return with_chapter_links(placed, loaded.entry.path, page, targets, single_document=False)
 
     if not source.key:
         return None, make
@@ -340,33 +339,16 @@ def site_images(root: Path, loaded: LoadedChapter, page: str) -> dict[str, tuple
     return placed
 
 
-def add_default_image_extension(ast: dict[str, Any], extension: str) -> None:
-    """Give every image path without an extension ``extension`` (see references.with_default_extension), in place."""
-    for target in _image_targets(ast.get("blocks", [])):
-        target[0] = with_default_extension(target[0], extension)
+def with_site_images(ast: dict[str, Any], links: dict[str, str]) -> dict[str, Any]:
+    """``ast`` (unchanged) with each image path given the website's default extension when it has none
+    (references.with_default_extension) and pointed at its place in the site (``links``: path -> URL)."""
+    def placed(image: dict[str, Any]) -> dict[str, Any] | None:
+        written = image["c"][2][0]
+        url = with_default_extension(written, DEFAULT_IMAGE_EXTENSION)
+        url = links.get(url, url)
+        return with_target(image, url) if url != written else None
 
-
-def rewrite_image_urls(ast: dict[str, Any], links: dict[str, str]) -> None:
-    """Point the AST's images at their place in the site (``links``: URL as written -> new URL), in place."""
-    changed = {url: link for url, link in links.items() if url != link}
-    if not changed:
-        return
-    for target in _image_targets(ast.get("blocks", [])):
-        if target[0] in changed:
-            target[0] = changed[target[0]]
-
-
-def _image_targets(node: Any) -> Iterator[list[Any]]:
-    """The ``[url, title]`` of each image in a JSON AST, to change in place."""
-    if isinstance(node, list):
-        for item in node:
-            yield from _image_targets(item)
-    elif isinstance(node, dict):
-        if node.get("t") == "Image":
-            yield node["c"][2]
-        for value in node.values():
-            if isinstance(value, (list, dict)):
-                yield from _image_targets(value)
+    return with_blocks(ast, IMAGES, placed)
 
 
 def _page_ledger(cache: Cache, executed: ExecutedChapter) -> tuple[str, str]:

@@ -58,7 +58,7 @@ class ChapterAst:
         self._lock = threading.Lock()
 
     def get(self) -> dict[str, Any]:
-        """The AST (read once; callers may change it in place, as the HTML build's image links do)."""
+        """The AST (read once, and shared: callers rewrite it with render/tree.py, never in place)."""
         with self._lock:
             if self._ast is None:
                 self._ast = self._load()
