@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, NoReturn
 
-from .diagnostics import ConfigError, Diagnostic, error, warning
-from .language import Language, front_matter_line, language_config
+from .diagnostics import ConfigError, Diagnostic, error
+from .language import Language, language_config, own_mapping_problems
 from .project import Book
 from .qmd import Chapter
 from .references import CALLOUT_KINDS, THEOREM_KINDS
@@ -305,16 +305,14 @@ def chapter_crossref(config: CrossrefConfig, front_matter: Mapping[str, Any]) ->
 
 def chapter_crossref_problems(chapter: Chapter) -> list[Diagnostic]:
     """Warnings at a chapter's ``crossref:`` when it is not a mapping, or a key cannot apply to the chapter."""
-    own = chapter.front_matter.get("crossref")
-    if own is None:
-        return []
-    hint = "set the chapter's cross-reference words and label schemes under its 'crossref:'; the rest in _quarto.yml"
-    if not isinstance(own, dict):
-        return [warning("config", chapter.path, front_matter_line(chapter, "crossref"),
-                        "a chapter's 'crossref' must be a mapping (fig-prefix: …): the chapter keeps the book's", hint=hint)]
-    return [warning("config", chapter.path, front_matter_line(chapter, str(key)), f"{problem}: the chapter keeps the book's",
-                    hint=hint)
-            for key, value in own.items() if (problem := _chapter_value_problem(str(key), value)) is not None]
+    def problem_of(key: str, value: Any) -> str | None:
+        problem = _chapter_value_problem(key, value)
+        return None if problem is None else f"{problem}: the chapter keeps the book's"
+
+    return own_mapping_problems(
+        chapter, "crossref", "a chapter's 'crossref' must be a mapping (fig-prefix: …): the chapter keeps the book's",
+        "set the chapter's cross-reference words and label schemes under its 'crossref:'; the rest in _quarto.yml",
+        problem_of)
 
 
 def chapter_numbered(front_matter: Mapping[str, Any], output_format: str) -> bool | None:

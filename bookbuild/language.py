@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping, NoReturn
+from typing import Any, Callable, Mapping, NoReturn
 
 import yaml
 
@@ -189,22 +189,30 @@ def front_matter_line(chapter: Chapter, key: str) -> int:
     return chapter.text.count("\n", 0, found.start()) + 1 if found else 1
 
 
-def chapter_words_problems(chapter: Chapter) -> list[Diagnostic]:
-    """Warnings at a chapter's ``language:`` when it is not a mapping of words, or a word is not text."""
-    own = chapter.front_matter.get("language")
+def own_mapping_problems(chapter: Chapter, key: str, not_mapping: str, hint: str,
+                         problem_of: Callable[[str, Any], str | None]) -> list[Diagnostic]:
+    """Warnings at a chapter's own mapping ``key:`` (``language:``, ``crossref:``): ``not_mapping`` when
+    it is no mapping, else ``problem_of(name, value)`` at each entry's line that has one."""
+    own = chapter.front_matter.get(key)
     if own is None:
         return []
-    hint = "give the chapter's words as a mapping in its front matter (a file of words goes in _quarto.yml)"
     if not isinstance(own, dict):
-        return [warning("config", chapter.path, front_matter_line(chapter, "language"),
-                        "a chapter's 'language' must be a mapping of words (callout-note-title: …): "
-                        "the chapter keeps the book's words", hint=hint)]
-    problems = []
-    for key, value in own.items():
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            problems.append(warning("config", chapter.path, front_matter_line(chapter, str(key)),
-                                    f"'{key}' must be text: the chapter keeps the book's word", hint=hint))
-    return problems
+        return [warning("config", chapter.path, front_matter_line(chapter, key), not_mapping, hint=hint)]
+    return [warning("config", chapter.path, front_matter_line(chapter, str(name)), problem, hint=hint)
+            for name, value in own.items() if (problem := problem_of(str(name), value)) is not None]
+
+
+def chapter_words_problems(chapter: Chapter) -> list[Diagnostic]:
+    """Warnings at a chapter's ``language:`` when it is not a mapping of words, or a word is not text."""
+    def not_text(name: str, value: Any) -> str | None:
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return None
+        return f"'{name}' must be text: the chapter keeps the book's word"
+
+    return own_mapping_problems(
+        chapter, "language", "a chapter's 'language' must be a mapping of words (callout-note-title: …): "
+        "the chapter keeps the book's words",
+        "give the chapter's words as a mapping in its front matter (a file of words goes in _quarto.yml)", not_text)
 
 
 def chapter_lang_problems(chapter: Chapter) -> list[Diagnostic]:
