@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.machinery
 import sys
 from pathlib import Path
@@ -34,8 +35,8 @@ def test_a_library_found_by_an_editable_install_finder_stays_loaded(tmp_path: Pa
     sys.meta_path.append(finder)
     sys.path.insert(0, str(tmp_path / "elsewhere"))
     try:
-        import bb_editable_lib  # noqa: F401
-        import bb_gone_lib  # noqa: F401
+        importlib.import_module("bb_editable_lib")
+        importlib.import_module("bb_gone_lib")
         sys.path.remove(str(tmp_path / "elsewhere"))  # the cells' path no longer finds this one
         assert found_origin("bb_editable_lib") == str(editable)
         assert found_origin("bb_gone_lib") is None
