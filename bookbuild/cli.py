@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Sequence, TextIO
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TextIO
 
+from .buildrecord import build_identity, find_record, store_record, watching
 from .cache import Cache, open_default_cache, project_cache_dirs
 from .check import CheckResult, check_book, locate
 from .diagnostics import ConfigError, Diagnostic, error, exit_status, format_json, plural
@@ -179,10 +181,14 @@ def run_html(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     book = load_book(args.project, args.profile)
     out_dir, cache_dir = output_dirs(args, book, "html", err)
-    with output_errors(out_dir):
-        build = build_html(book, out_dir, cache_dir, args.chapters, engine=args.engine, timeout=args.timeout,
-                           workers=args.jobs, log=err)
-    return report_build(build, f"built {plural(len(build.pages), 'page')} into {display_path(out_dir)}", args, out, err)
+
+    def build() -> tuple["Build", str, str]:
+        with output_errors(out_dir):
+            made = build_html(book, out_dir, cache_dir, args.chapters, engine=args.engine, timeout=args.timeout,
+                              workers=args.jobs, log=err)
+        said = f"built {plural(len(made.pages), 'page')} into {display_path(out_dir)}"
+        return made, said, said
+    return build_or_replay("html", book, out_dir, cache_dir, build, args, out, err)
 
 
 def run_pdf(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -190,12 +196,20 @@ def run_pdf(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     book = load_book(args.project, args.profile)
     out_dir, cache_dir = output_dirs(args, book, "pdf", err)
-    with output_errors(out_dir):
-        build = build_pdf(book, out_dir, cache_dir, args.chapters, engine=args.engine, timeout=args.timeout,
-                          workers=args.jobs, allow_install=not args.no_install, log=err)
-    made = (f"built {display_path(build.pdf)} ({plural(build.pages, 'page')}, {build.passes} LaTeX pass{'' if build.passes == 1 else 'es'})"
-            if build.pdf else f"no PDF built ({plural(build.chapters, 'chapter')} prepared)")
-    return report_build(build, made, args, out, err)
+
+    def build() -> tuple["Build", str, str]:
+        with output_errors(out_dir):
+            made = build_pdf(book, out_dir, cache_dir, args.chapters, engine=args.engine, timeout=args.timeout,
+                             workers=args.jobs, allow_install=not args.no_install, log=err)
+        if not made.pdf:
+            said = f"no PDF built ({plural(made.chapters, 'chapter')} prepared)"
+            return made, said, said
+
+        def said_with(passes: int) -> str:
+            return (f"built {display_path(made.pdf)} ({plural(made.pages, 'page')}, "
+                    f"{passes} LaTeX pass{'' if passes == 1 else 'es'})")
+        return made, said_with(made.passes), said_with(0)  # a replayed build typesets nothing
+    return build_or_replay("pdf", book, out_dir, cache_dir, build, args, out, err)
 
 
 def run_epub(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -203,13 +217,52 @@ def run_epub(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     book = load_book(args.project, args.profile)
     out_dir, cache_dir = output_dirs(args, book, "epub", err)
-    with output_errors(out_dir):
-        build = build_epub(book, out_dir, cache_dir, args.chapters, engine=args.engine, timeout=args.timeout,
-                           workers=args.jobs, allow_install=not args.no_install, log=err)
-    checked = ", checked by epubcheck" if build.validated else ", not validated (no epubcheck)"
-    made = (f"built {display_path(build.epub)} ({plural(build.chapters, 'chapter')}{checked})" if build.epub
-            else f"no EPUB built ({plural(build.chapters, 'chapter')} prepared)")
-    return report_build(build, made, args, out, err)
+
+    def build() -> tuple["Build", str, str]:
+        with output_errors(out_dir):
+            made = build_epub(book, out_dir, cache_dir, args.chapters, engine=args.engine, timeout=args.timeout,
+                              workers=args.jobs, allow_install=not args.no_install, log=err)
+        checked = ", checked by epubcheck" if made.validated else ", not validated (no epubcheck)"
+        said = (f"built {display_path(made.epub)} ({plural(made.chapters, 'chapter')}{checked})" if made.epub
+                else f"no EPUB built ({plural(made.chapters, 'chapter')} prepared)")
+        return made, said, said
+    return build_or_replay("epub", book, out_dir, cache_dir, build, args, out, err)
+
+
+def build_or_replay(command: str, book: Book, out_dir: Path, cache_dir: Path,
+                    build: Callable[[], tuple["Build", str, str]], args: argparse.Namespace, out: TextIO,
+                    err: TextIO) -> int:
+    """Run ``build`` and report it; or, when nothing it read or wrote changed since the last sound build
+    with the same identity (see :mod:`bookbuild.buildrecord`), print that build's report instead.
+
+    ``build`` returns the build, what its closing line says it made, and what a replay of it says."""
+    started = time.perf_counter()
+    cache = Cache(cache_dir, log=err)
+    identity = build_identity(command, names=args.chapters, profiles=book.profiles, engine=args.engine,
+                              timeout=args.timeout, out_dir=out_dir, environment=book.environment)
+    skipped = [out_dir, cache_dir, (book.root / book.output_dir).resolve()]
+    # Whole-book builds only: a chapter's build reads the others' cached results, which its record would not cover.
+    recorded = args.engine == "inprocess" and not args.chapters
+    record = find_record(cache, identity, book.root, skipped) if recorded else None
+    if record is not None:
+        out.write(record.report)
+        err.write("  nothing changed since the last build: its outputs are up to date\n")
+        out.write(f"{record.outcome} in {time.perf_counter() - started:.1f} s: "
+                  f"{plural(0, 'error')}, {plural(record.warnings, 'warning')}\n")
+        return 1 if args.strict and record.warnings else 0
+    with watching(cache_dir if recorded else None) as watch:
+        made, outcome, replayed = build()
+    report = io.StringIO()
+    status = report_build(made, outcome, args, report, err)
+    text = report.getvalue()
+    out.write(text)
+    diagnostics = made.all_diagnostics
+    if recorded and made.cache is not None and not any(d.is_error for d in diagnostics):
+        read = [*book.config_files, *(Path(p) for e in made.prepared.executed.values() for p in (*e.opened, *e.dependencies))] \
+            if made.prepared else list(book.config_files)
+        store_record(made.cache, identity, watch, root=book.root, skipped=skipped, read=read, out_dir=out_dir,
+                     report=text[:text.rstrip("\n").rfind("\n") + 1], outcome=replayed, warnings=len(diagnostics))
+    return status
 
 
 @contextlib.contextmanager

@@ -149,6 +149,16 @@ def build_site(project: Path, out: Path, *extra: str) -> tuple[int, str, str]:
     return status, stdout.getvalue(), stderr.getvalue()
 
 
+def forget_build_records(cache: Path) -> None:
+    """Make the next build a real one although nothing changed (it would replay the last one's report:
+    see bookbuild.buildrecord), so a test can watch what the stages do with their cache entries."""
+    import shutil
+
+    from bookbuild.buildrecord import STAGE
+
+    shutil.rmtree(cache / STAGE, ignore_errors=True)
+
+
 def snapshot(folder: Path) -> list[tuple[str, int]]:
     """Every path below a folder with its mtime: equal snapshots mean nothing was written."""
     return sorted((str(p.relative_to(folder)), p.stat().st_mtime_ns) for p in folder.rglob("*"))

@@ -19,7 +19,7 @@ from bookbuild.cli import main
 from bookbuild.diagnostics import Severity, error
 from bookbuild.execute.encoding import result_from_json, result_to_json
 from bookbuild.execute.result import CellOutput, CellResult, ConstantUse, ExecutionResult, Figure, InlineValue
-from conftest import build_site
+from conftest import build_site, forget_build_records
 
 TIKZ = r"""
 ```{.tikz}
@@ -113,6 +113,7 @@ def test_a_planted_pickle_entry_is_never_run(book_factory, tmp_path: Path) -> No
     assert len(planted) == 2  # one per chapter
     for entry in planted:
         plant(entry, pickle.dumps(_RunsACommand(marker)))
+    forget_build_records(cache)
 
     status, stdout, stderr = build_site(root, tmp_path / "site", "--cache-dir", str(cache))
     assert status == 0, stdout + stderr
@@ -140,6 +141,7 @@ def test_a_damaged_tikz_svg_is_recompiled(book_factory, tmp_path: Path, damage: 
     damaged = (good[:at] + bytes([good[at] ^ 0x01]) + good[at + 1:] if damage == "flip-one-byte"
                else good[:at] + b"\x00garbage" * 8 + good[at:])
     svg.write_bytes(damaged)
+    forget_build_records(cache)
 
     status, stdout, stderr = build_site(root, site, "--cache-dir", str(cache))
     assert status == 0, stdout + stderr

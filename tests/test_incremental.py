@@ -6,7 +6,7 @@ import py_compile
 import re
 from pathlib import Path
 
-from conftest import build_site
+from conftest import build_site, forget_build_records
 
 
 def make_book(book_factory):
@@ -90,6 +90,9 @@ def test_prose_edit_runs_no_cell_and_no_change_reuses_everything(book_factory, t
     root = make_book(book_factory)
     build(root, tmp_path)
     _, stderr = build(root, tmp_path)
+    assert "nothing changed since the last build" in stderr  # see test_build_record.py
+    (root / "notes.txt").write_text("a file no chapter reads\n")  # a real build, with nothing to redo
+    _, stderr = build(root, tmp_path)
     assert "execute: 3 reused, 0 computed" in cache_line(stderr)
     assert "pandoc-html: 3 reused, 0 computed" in cache_line(stderr)
     chapter = root / "a.qmd"
@@ -129,9 +132,11 @@ def test_damaged_cache_entries_are_detected_and_rebuilt(book_factory, tmp_path):
     for n, entry in enumerate(entries):
         data = entry.read_bytes()
         entry.write_bytes(data[: len(data) // 2] if n % 2 else data.replace(b"0", b"1"))
+    forget_build_records(tmp_path / "cache")
     _, stderr = build(root, tmp_path)
     assert "damaged" in cache_line(stderr)
     assert "200,000" in page(tmp_path, "a") and "The answer is 42" in page(tmp_path, "c")
+    forget_build_records(tmp_path / "cache")
     _, stderr = build(root, tmp_path)
     assert "damaged" not in cache_line(stderr)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, build_site
+from conftest import REPO, build_site, forget_build_records
 
 #: Only the book's own mlsys defines this (and its ``answer()`` doubles 21 into it).
 SIGNATURE = "book-own-mlsys"
@@ -260,6 +260,7 @@ def test_editing_the_books_library_reexecutes_only_the_chapters_that_import_it(b
 
     build()
     assert "Full: 200,000 km/s." in page_text(tmp_path / "html" / "a.html")
+    forget_build_records(tmp_path / "cache")
     assert "execute: 4 reused, 0 computed" in build()
     write(root / "lib/booklib/values.py", "SPEED = 204000\n")
     assert "execute: 2 reused, 2 computed" in build()

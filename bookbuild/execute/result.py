@@ -158,6 +158,7 @@ class ExecutedChapter:
     reused: bool = field(default=False)
     opened: tuple[str, ...] = ()
     content: str = ""  # reused: the digest of the cache entry it was read from (what it is made of)
+    dependencies: tuple[str, ...] = ()  # the local modules its execution key covers (absolute paths)
 
     def value_of(self, inline_index: int) -> InlineValue | None:
         for value in self.values:

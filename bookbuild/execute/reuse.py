@@ -10,6 +10,7 @@ reference behaviour and always runs.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ def execute_with_cache(jobs: list[ChapterJob], cache: Cache | None, *, engine: s
         reused[n] = executed
         if not any(d.code in ("timeout", "worker-crashed") for d in executed.diagnostics):
             _store(cache, keys[n], jobs[n], executed, dependencies[n])
-    return [reused[n] for n in range(len(jobs))]
+    return [dataclasses.replace(reused[n], dependencies=tuple(str(p) for p in dependencies[n])) for n in range(len(jobs))]
 
 
 def cached_executions(jobs: list[ChapterJob], cache: Cache, *, engine: str = "inprocess",
