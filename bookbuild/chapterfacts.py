@@ -25,7 +25,7 @@ from .references import ChapterScan, Located
 HERE = Path(__file__).resolve().parent
 #: The code the findings are computed by: a change to any of it recomputes them.
 CODE_FILES = ("chapterfacts.py", "qmd.py", "references.py", "structure.py", "lint.py", "literals.py",
-              "shortcodes.py", "callouts.py", "render/tikz.py", "render/cells.py")
+              "shortcodes.py", "callouts.py", "render/tikz.py", "render/cells.py", "render/markdown.py")
 STAGE = "facts-chapter"
 
 

@@ -74,6 +74,8 @@ class ShortcodeContext:
 
 def find_shortcodes(chapter: Chapter) -> list[Shortcode]:
     """The shortcodes in the chapter's prose and raw content, in document order."""
+    if "{{<" not in chapter.text:  # every shortcode starts so: most chapters need no prose mask at all
+        return []
     index = LineIndex(chapter.text)
     found = [_shortcode(chapter.text, match, index) for match in SHORTCODE.finditer(chapter.prose)]
     for start, end in raw_regions(chapter):

@@ -38,7 +38,7 @@ from ..shortcodes import ShortcodeContext, expansions
 from ..useroptions import FilterSpec
 from . import userfilters
 from .assumptions import assumptions_chapter
-from .markdown import AssemblyInputs, assemble
+from .markdown import AssemblyInputs, assemble, cached_unmarkable
 from .numbering import ChapterNumbers, Target, book_targets
 from .outline import ChapterAst, ast_key, cited_in_order, number_sources
 from .pandoc import DEFAULT_TIMEOUT, FILTERS_DIR, PandocError, filter_args, markdown_to_json, pandoc_version, run_pandoc
@@ -174,7 +174,8 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
         else:
             inputs = write_figures(loaded, run, problems)
         context = ShortcodeContext(loaded.chapter.front_matter, book.config, checked.variables, output_format)
-        inputs = dataclasses.replace(inputs, shortcodes=expansions(loaded.chapter, context))
+        inputs = dataclasses.replace(inputs, shortcodes=expansions(loaded.chapter, context),
+                                     unmarkable=cached_unmarkable(cache, run) if inputs.mark_values else None)
         markdown[loaded.chapter.path] = assemble(run, inputs)
 
     say("parsing with pandoc…")

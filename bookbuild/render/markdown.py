@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from ..cache import Cache
 from ..celloptions import resolve
+from ..chapterfacts import cached, values_text
 from ..execute import CellResult, ExecutedChapter
 from ..lint import inlines_in_math
 from ..qmd import Cell, FencedBlock, InlineExpr, Span
@@ -43,6 +45,7 @@ class AssemblyInputs:
     output_format: str = "html"
     mark_values: bool = False  # wrap each value in a span of class "computed", data-value=N (HTML provenance)
     shortcodes: Mapping[Span, str] = field(default_factory=dict)  # where -> expansion (see shortcodes.py)
+    unmarkable: frozenset[int] | None = None  # :func:`unmarkable_values`, when the caller has it (from the cache)
 
 
 def assemble(executed: ExecutedChapter, inputs: AssemblyInputs) -> str:
@@ -51,7 +54,8 @@ def assemble(executed: ExecutedChapter, inputs: AssemblyInputs) -> str:
     text = chapter.text
     values = {v.index: v for v in executed.values}
     results = {c.index: c for c in executed.cells}
-    unmarkable = _unmarkable(executed) if inputs.mark_values else set()
+    unmarkable = (inputs.unmarkable if inputs.unmarkable is not None else unmarkable_values(executed)) \
+        if inputs.mark_values else frozenset()
     pieces: list[str] = []
     position = chapter.front_matter_span.end if chapter.front_matter_span else 0
     outside, inside = _place_expansions(chapter.blocks, inputs.shortcodes)
@@ -156,8 +160,20 @@ def _brackets_balanced(text: str) -> bool:
     return depth == 0 and not escaped
 
 
-def _unmarkable(executed: ExecutedChapter) -> set[int]:
-    """Values that cannot take a wrapper: inside math, or inside an attribute's quotes."""
+def cached_unmarkable(cache: Cache | None, executed: ExecutedChapter) -> frozenset[int]:
+    """:func:`unmarkable_values`, from the cache when an earlier build computed it for the same text and values."""
+    def read(rows: Any) -> frozenset[int]:
+        if not isinstance(rows, list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in rows):
+            raise TypeError("expected a list of integers")
+        return frozenset(rows)
+    return cached(cache, "unmarkable", executed.chapter, values_text(executed.values),
+                  lambda: unmarkable_values(executed), sorted, read)
+
+
+def unmarkable_values(executed: ExecutedChapter) -> frozenset[int]:
+    """Values that cannot take a wrapper: inside math, or inside an attribute's quotes.
+
+    A function of the chapter's text and its values' text only (kept in the cache: see book.py)."""
     chapter = executed.chapter
     texts = {v.index: v.text for v in executed.values}
     inside = inlines_in_math(chapter, texts)
@@ -167,7 +183,7 @@ def _unmarkable(executed: ExecutedChapter) -> set[int]:
         brace = before.rfind("{")
         if brace >= 0 and "}" not in before[brace:] and before[brace:].count('"') % 2 == 1:
             inside.add(inline.index)
-    return inside
+    return frozenset(inside)
 
 
 def _inline_text(inline: InlineExpr, value: Any) -> str:
