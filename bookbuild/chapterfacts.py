@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable
 
 from .cache import Cache, digest, file_digest
 from .diagnostics import Diagnostic, Severity
-from .qmd import Chapter
+from .qmd import Cell, Chapter, FencedBlock, InlineExpr, Span, parse_chapter, read_front_matter
 from .references import ChapterScan, Located
 
 HERE = Path(__file__).resolve().parent
@@ -37,18 +37,67 @@ def code_digest() -> str:
 def cached(cache: Cache | None, what: str, chapter: Chapter, extra: str, compute: Callable[[], Any],
            to_json: Callable[[Any], Any], from_json: Callable[[Any], Any]) -> Any:
     """``compute()``, or its result stored by an earlier build for the same chapter text, path and ``extra``."""
+    return _cached(cache, what, chapter.path, chapter.text, extra, compute, to_json, from_json)
+
+
+def _cached(cache: Cache | None, what: str, path: str, text: str, extra: str, compute: Callable[[], Any],
+            to_json: Callable[[Any], Any], from_json: Callable[[Any], Any]) -> Any:
     if cache is None:
         return compute()
-    key = digest(f"{what}/1", code_digest(), chapter.path, chapter.text, extra)
+    key = digest(f"{what}/1", code_digest(), path, text, extra)
     payload = cache.get(STAGE, key)
     if payload is not None:
         try:
             return from_json(json.loads(payload))
-        except (ValueError, KeyError, TypeError, AttributeError):  # a valid checksum over data of another shape
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError):  # a valid checksum over data of another shape
             cache.discard(STAGE, key, counted_hit=True)
     result = compute()
-    cache.put(STAGE, key, json.dumps(to_json(result)).encode("utf-8"))
+    try:
+        stored = json.dumps(to_json(result)).encode("utf-8")
+    except NotStorable:
+        return result
+    cache.put(STAGE, key, stored)
     return result
+
+
+class NotStorable(TypeError):
+    """A result that JSON would not give back as it is (then it is recomputed each time)."""
+
+
+def parsed_chapter(cache: Cache | None, path: str, text: str) -> Chapter:
+    """:func:`bookbuild.qmd.parse_chapter`, from the cache when an earlier build parsed the same text.
+
+    The front matter is read again from the text (it is small, and YAML may hold what JSON cannot);
+    the cells, inline expressions, fenced blocks and their diagnostics come from the cache."""
+    return _cached(cache, "parse", path, text, "", lambda: parse_chapter(path, text), _parsed_json,
+                   lambda data: _parsed_from_json(path, text, data))
+
+
+def _parsed_json(chapter: Chapter) -> dict[str, Any]:
+    options = [c.options for c in chapter.cells]
+    if json.loads(json.dumps(options, default=_refuse)) != options:
+        raise NotStorable("cell options JSON does not give back")
+    own = chapter.diagnostics[len(read_front_matter(chapter.path, chapter.text)[2]):]
+    return {"cells": [[c.index, c.code, c.options, c.line, c.code_line, c.span.start, c.span.end] for c in chapter.cells],
+            "inlines": [[i.index, i.expr, i.line, i.col, i.span.start, i.span.end] for i in chapter.inlines],
+            "blocks": [[b.info, b.code, b.line, b.span.start, b.span.end] for b in chapter.blocks],
+            "diagnostics": diagnostics_json(own)}
+
+
+def _refuse(value: Any) -> Any:
+    raise NotStorable(f"{type(value).__name__} in cell options")
+
+
+def _parsed_from_json(path: str, text: str, data: dict[str, Any]) -> Chapter:
+    front_matter, span, front_problems = read_front_matter(path, text)
+    cells = tuple(Cell(_int(n), _str(code), _dict(options), _int(line), _int(code_line), Span(_int(a), _int(b)))
+                  for n, code, options, line, code_line, a, b in data["cells"])
+    inlines = tuple(InlineExpr(_int(n), _str(expr), _int(line), _int(col), Span(_int(a), _int(b)))
+                    for n, expr, line, col, a, b in data["inlines"])
+    blocks = tuple(FencedBlock(_str(info), _str(code), _int(line), Span(_int(a), _int(b)))
+                   for info, code, line, a, b in data["blocks"])
+    return Chapter(path, text, front_matter, span, cells, inlines, blocks,
+                   (*front_problems, *diagnostics_from_json(data["diagnostics"])))
 
 
 def scan_json(scan: ChapterScan) -> dict[str, Any]:
@@ -88,6 +137,12 @@ def values_text(values: Iterable[Any]) -> str:
 def _str(value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError("expected a string")
+    return value
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError("expected a mapping")
     return value
 
 

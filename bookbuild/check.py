@@ -107,8 +107,9 @@ class CheckResult:
         return [(by_path[e.chapter.path], e) for e in self.executed]
 
 
-def load_chapters(book: Book) -> list[LoadedChapter]:
-    """Read and parse every chapter of the book (its includes expanded), in book order."""
+def load_chapters(book: Book, cache: Cache | None = None) -> list[LoadedChapter]:
+    """Read and parse every chapter of the book (its includes expanded), in book order (a chapter
+    whose text an earlier build parsed is taken from ``cache``)."""
     loaded = []
     kinds = custom_keys(book)
     for output_format in ("html", "latex"):
@@ -125,7 +126,7 @@ def load_chapters(book: Book) -> list[LoadedChapter]:
             loaded.append(LoadedChapter(entry, file, shown, parse_chapter(shown, ""), (exc.diagnostic,), kinds))
             continue
         text, source_map, problems = expand_includes(file, text, shown, book.root, display_path)
-        chapter = parse_chapter(shown, text)
+        chapter = chapterfacts.parsed_chapter(cache, shown, text)
         if source_map.includes_anything or problems:
             chapter = dataclasses.replace(chapter, source_map=source_map)
         loaded.append(LoadedChapter(entry, file, shown, chapter, tuple(problems), kinds))
@@ -161,7 +162,7 @@ def check_book(book: Book, names: list[str] | None = None, *, engine: str = "inp
     literals = strict_literals(book, literals)
     check_book_options(book)  # a bad `execute:` value stops the command before any work
     selected = {entry.path for entry in book.select(names or [])}
-    chapters = load_chapters(book)
+    chapters = load_chapters(book, cache)
     runnable = [c for c in chapters if c.entry.path in selected and not _blocks_execution(c.chapter)]
     builds = tuple(p.resolve() for p in (*writable, *([cache.root] if cache else []), book.root / book.output_dir)
                    if p.resolve() != book.root.resolve())

@@ -261,6 +261,11 @@ def yaml_error_message(exc: yaml.YAMLError) -> str:
     return ", ".join(parts) if parts else str(exc).splitlines()[0]
 
 
+def read_front_matter(path: str, text: str) -> tuple[dict[str, Any], Span | None, list[Diagnostic]]:
+    """The chapter's front matter (``{}`` without one), where it stands, and what is wrong with it."""
+    return _front_matter(path, text)
+
+
 def _front_matter(path: str, text: str) -> tuple[dict[str, Any], Span | None, list[Diagnostic]]:
     if not (text.startswith("---\n") or text.startswith("---\r\n")):
         return {}, None, []
