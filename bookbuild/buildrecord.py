@@ -36,7 +36,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from .cache import Cache, digest
 from .outputs import MANIFEST, read_manifest
@@ -245,13 +245,13 @@ class BuildIdentity:
         return digest(FORMAT, *self.parts)
 
 
-def build_identity(command: str, *, names: Iterable[str], profiles: Iterable[str], engine: str,
+def build_identity(command: str, *, root: Path, names: Iterable[str], profiles: Iterable[str], engine: str,
                    timeout: float | None, out_dir: Path, environment: Iterable[tuple[str, str]]) -> BuildIdentity:
     """The key of a build's record (see the module's docstring for what it covers)."""
     from .execute.fingerprint import environment_fingerprint
 
-    return BuildIdentity([command, json.dumps(list(names)), json.dumps(list(profiles)), engine, repr(timeout),
-                          str(out_dir), os.getcwd(), sys.executable, environment_fingerprint(),
+    return BuildIdentity([command, str(root.resolve()), json.dumps(list(names)), json.dumps(list(profiles)), engine,
+                          repr(timeout), str(out_dir), os.getcwd(), sys.executable, environment_fingerprint(),
                           os.environ.get("PYTHONPATH", ""), os.environ.get("SOURCE_DATE_EPOCH", ""),
                           json.dumps([list(pair) for pair in environment])])
 
@@ -301,10 +301,3 @@ def _newer(state: State | str, started_ns: int) -> bool:
 
 def _within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
-
-
-@contextlib.contextmanager
-def watching(clock_folder: Path | None = None) -> Iterator[InputWatch]:
-    """An :class:`InputWatch` active for the ``with`` block (``clock_folder``: see :func:`filesystem_now`)."""
-    with InputWatch(clock_folder) as watch:
-        yield watch

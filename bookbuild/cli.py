@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TextIO
 
-from .buildrecord import build_identity, find_record, store_record, watching
+from .buildrecord import InputWatch, build_identity, find_record, store_record
 from .cache import Cache, open_default_cache, project_cache_dirs
 from .check import CheckResult, check_book, locate
 from .diagnostics import ConfigError, Diagnostic, error, exit_status, format_json, plural
@@ -238,7 +238,7 @@ def build_or_replay(command: str, book: Book, out_dir: Path, cache_dir: Path,
     ``build`` returns the build, what its closing line says it made, and what a replay of it says."""
     started = time.perf_counter()
     cache = Cache(cache_dir, log=err)
-    identity = build_identity(command, names=args.chapters, profiles=book.profiles, engine=args.engine,
+    identity = build_identity(command, root=book.root, names=args.chapters, profiles=book.profiles, engine=args.engine,
                               timeout=args.timeout, out_dir=out_dir, environment=book.environment)
     skipped = [out_dir, cache_dir, (book.root / book.output_dir).resolve()]
     # Whole-book builds only: a chapter's build reads the others' cached results, which its record would not cover.
@@ -250,7 +250,7 @@ def build_or_replay(command: str, book: Book, out_dir: Path, cache_dir: Path,
         out.write(f"{record.outcome} in {time.perf_counter() - started:.1f} s: "
                   f"{plural(0, 'error')}, {plural(record.warnings, 'warning')}\n")
         return 1 if args.strict and record.warnings else 0
-    with watching(cache_dir if recorded else None) as watch:
+    with InputWatch(cache_dir if recorded else None) as watch:
         made, outcome, replayed = build()
     report = io.StringIO()
     status = report_build(made, outcome, args, report, err)
