@@ -270,7 +270,7 @@ def find_record(cache: Cache, identity: BuildIdentity, root: Path, skipped: Iter
 
 
 def store_record(cache: Cache, identity: BuildIdentity, watch: InputWatch, *, root: Path, skipped: Iterable[Path],
-                 read: Iterable[Path], out_dir: Path, report: str, outcome: str, warnings: int) -> bool:
+                 read: Iterable[str | Path], out_dir: Path, report: str, outcome: str, warnings: int) -> bool:
     """Record a sound build (True), unless a file it covers changed while it ran (False: no record).
 
     ``read``: the files the build depends on that this process may not have opened itself (the
@@ -278,12 +278,13 @@ def store_record(cache: Cache, identity: BuildIdentity, watch: InputWatch, *, ro
     build is one of its own scratch files (Pandoc's data, a filter's wrapper), not an input.
     """
     skipped = list(skipped)
-    named = {*project_files(root, skipped), *engine_files(), *(Path(p) for p in read)}
-    inputs = {str(p): file_state(p) for p in sorted(named)}
+    folders = tuple(os.path.join(os.path.abspath(folder), "") for folder in skipped)
+    named = {*map(str, project_files(root, skipped)), *map(str, engine_files()), *map(str, read)}
+    inputs = {path: file_state(Path(path)) for path in sorted(named)}
     if any(_newer(state, watch.started_ns) for state in inputs.values()):
         return False  # edited during the build: the next build must look at it
-    for path in sorted(watch.paths - set(inputs)):
-        if not any(_within(Path(path), folder) for folder in skipped):
+    for path in sorted(watch.paths - named):
+        if not path.startswith(folders):
             state = file_state(Path(path))
             if not _newer(state, watch.started_ns):
                 inputs[path] = state
@@ -298,6 +299,3 @@ def store_record(cache: Cache, identity: BuildIdentity, watch: InputWatch, *, ro
 def _newer(state: State | str, started_ns: int) -> bool:
     return state != MISSING and max(state[1], state[2]) >= started_ns  # type: ignore[index]
 
-
-def _within(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents

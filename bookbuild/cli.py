@@ -258,8 +258,8 @@ def build_or_replay(command: str, book: Book, out_dir: Path, cache_dir: Path,
     out.write(text)
     diagnostics = made.all_diagnostics
     if recorded and made.cache is not None and not any(d.is_error for d in diagnostics):
-        read = [*book.config_files, *(Path(p) for e in made.prepared.executed.values() for p in (*e.opened, *e.dependencies))] \
-            if made.prepared else list(book.config_files)
+        executed = made.prepared.executed.values() if made.prepared else ()
+        read = {*map(str, book.config_files), *(p for e in executed for p in (*e.opened, *e.dependencies))}
         store_record(made.cache, identity, watch, root=book.root, skipped=skipped, read=read, out_dir=out_dir,
                      report=text[:text.rstrip("\n").rfind("\n") + 1], outcome=replayed, warnings=len(diagnostics))
     return status
