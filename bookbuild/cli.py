@@ -258,8 +258,12 @@ def build_or_replay(command: str, book: Book, out_dir: Path, cache_dir: Path,
     out.write(text)
     diagnostics = made.all_diagnostics
     if recorded and made.cache is not None and not any(d.is_error for d in diagnostics):
+        from .render.pandoc import pandoc_binary
+
         executed = made.prepared.executed.values() if made.prepared else ()
-        read = {*map(str, book.config_files), *(p for e in executed for p in (*e.opened, *e.dependencies))}
+        # Pandoc itself too: its version is asked once per process, so a build may not have started it.
+        read = {*map(str, book.config_files), pandoc_binary(),
+                *(p for e in executed for p in (*e.opened, *e.dependencies))}
         store_record(made.cache, identity, watch, root=book.root, skipped=skipped, read=read, out_dir=out_dir,
                      report=text[:text.rstrip("\n").rfind("\n") + 1], outcome=replayed, warnings=len(diagnostics))
     return status
