@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
+
+from bookbuild.cache import Cache
+from bookbuild.chapterfacts import parsed_chapter
 from bookbuild.qmd import parse_chapter, prose_mask
 from conftest import FIXTURE, FIXTURE_CHAPTER
 
@@ -165,3 +169,51 @@ def test_fixture_chapter_parses_cleanly():
     for inline in chapter.inlines:
         assert text[inline.span.start:inline.span.end].startswith("`{python} ")
         assert text.splitlines()[inline.line - 1][inline.col - 1] == "`"
+
+
+PARSED_AGAIN = """\
+---
+title: "Cached"
+date: 2026-12-01
+---
+
+Inline `{python} rate_str` and `{python} other`.
+
+```{python}
+#| label: setup
+#| fig-cap: "A caption"
+#| lable: typo
+rate_str = "1 GB/s"
+```
+
+```{python}
+#| label: dated
+#| since: 2026-12-01
+other = 2
+```
+
+```{.tikz}
+\\draw (0,0) -- (1,1);
+```
+
+```{python}
+never_closed = True
+"""
+
+
+@pytest.mark.parametrize("text", [PARSED_AGAIN, PARSED_AGAIN.replace("#| since: 2026-12-01\n", ""),
+                                  (FIXTURE / FIXTURE_CHAPTER).read_text(encoding="utf-8")],
+                         ids=["date-option", "json-options", "fixture"])
+def test_a_parse_from_the_cache_is_the_parse(tmp_path, text):
+    """The cached parse (chapterfacts.parsed_chapter) gives back exactly what parse_chapter gives: cells with
+    their options, inline expressions, blocks and every diagnostic (front matter's and fences' too); a cell
+    option JSON cannot hold (a YAML date) is parsed afresh each time instead of stored."""
+    cache = Cache(tmp_path / "cache")
+    fresh = parse_chapter("ch.qmd", text)
+    assert parsed_chapter(cache, "ch.qmd", text) == fresh  # computed (and stored when it can be)
+    again = parsed_chapter(cache, "ch.qmd", text)
+    assert again == fresh
+    assert cache.stats["facts-chapter.hit"] == (0 if text == PARSED_AGAIN else 1)
+    if "never_closed" in text:
+        assert [d.code for d in again.diagnostics][-1] == "unclosed-fence"
+        assert "cell-option" in [d.code for d in again.diagnostics]
