@@ -303,3 +303,29 @@ B is `{python} str(b)`, A is `{python} str(a)`, C is `{python} str(c)`.
 """
     result = run_chapter(parse_chapter("ch.qmd", text), "/tmp/ch.qmd", "ch.qmd")
     assert [(v.text, v.cells) for v in result.values] == [("12", (1,)), ("5", (2,)), ("3", (3,))]
+
+
+def test_a_lazily_loaded_name_is_loaded_once_before_the_chapters_fork(book_factory):
+    """``from lazypkg import Thing`` where the package loads ``Thing`` from a submodule on first access (a module
+    ``__getattr__``, as a book's library does to import cheaply): the warm-up takes the name as the cell will, so
+    the submodule is loaded once, in the process the chapters' workers are forked from, not in each of them."""
+    chapter = """
+        ```{{python}}
+        import os
+        import sys
+        from lazypkg import Thing
+        heavy = sys.modules["lazypkg.heavy"]  # (an import statement would name it to the warm-up)
+        where_str = "warm-up" if heavy.LOADED_IN != os.getpid() else "chapter"
+        ```
+        {n}: `{{python}} where_str` `{{python}} Thing`
+        """
+    root = book_factory({"a.qmd": chapter.format(n="a"), "b.qmd": chapter.format(n="b")})
+    package = root / "lazypkg"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "import importlib\n\ndef __getattr__(name):\n"
+        "    if name == 'Thing':\n        return importlib.import_module('lazypkg.heavy').Thing\n"
+        "    raise AttributeError(name)\n")
+    (package / "heavy.py").write_text("import os\nLOADED_IN = os.getpid()\nThing = 'thing'\n")
+    result = run(root, workers=2)
+    assert [[v.text for v in e.values] for e in result.executed] == [["warm-up", "thing"]] * 2

@@ -41,9 +41,10 @@ if TYPE_CHECKING:
     from .pool import ChapterJob, RunChapter
 
 
-def imported_modules(chapters: Iterable[Chapter]) -> list[str]:
-    """Absolute module names the chapters' cells import, in first-seen order."""
-    names: dict[str, None] = {}
+def imported_names(chapters: Iterable[Chapter]) -> dict[str, list[str]]:
+    """Absolute module names the chapters' cells import, in first-seen order, each with the names
+    taken from it (``from m import a, b``: ``["a", "b"]``)."""
+    names: dict[str, list[str]] = {}
     for chapter in chapters:
         for cell in chapter.cells:
             try:
@@ -52,10 +53,12 @@ def imported_modules(chapters: Iterable[Chapter]) -> list[str]:
                 continue
             for node in ast.walk(tree):
                 if isinstance(node, ast.Import):
-                    names.update((alias.name, None) for alias in node.names)
+                    for alias in node.names:
+                        names.setdefault(alias.name, [])
                 elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                    names[node.module] = None
-    return list(names)
+                    taken = names.setdefault(node.module, [])
+                    taken += [alias.name for alias in node.names if alias.name != "*" and alias.name not in taken]
+    return names
 
 
 #: What the warm-up reports while it draws its throwaway figure (not a module a chapter names).
@@ -74,10 +77,15 @@ def preload(jobs: list["ChapterJob"], report: Callable[[str], None] = lambda nam
     saved_path = list(sys.path)
     sys.path[:] = list(dict.fromkeys([*folders, *interpreter_path()]))
     try:
-        for name in imported_modules(job.chapter for job in jobs):
+        for name, taken in imported_names(job.chapter for job in jobs).items():
             report(name)
             try:
-                importlib.import_module(name)
+                module = importlib.import_module(name)
+                for attribute in taken:
+                    # As ``from name import attribute`` does: a package that loads its attributes lazily
+                    # (a module ``__getattr__``) or a submodule loads here once, not in every chapter.
+                    if not hasattr(module, attribute):
+                        importlib.import_module(f"{name}.{attribute}")
             except BaseException:  # noqa: BLE001 - reported by the chapter itself
                 continue
         # Warming pays off only when several forked chapters share it.
