@@ -12,6 +12,7 @@ others share the machine), against the issue's target.
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import sys
@@ -145,8 +146,9 @@ def _ratio_line(name: str, mine: Timing, theirs: Timing, target: float, label: s
 def bench_book(runs: int, chapters: int, bigger: int = 0) -> None:
     """Print the rows: the N-chapter book's time, the fixture's, their ratio (CPU) and the target;
     then the cold build, the Jupyter baseline and, with ``bigger``, a larger book against the N-chapter one."""
+    load = f"{os.getloadavg()[0]:.1f}"
     print(f"\nmake check / html on a generated {chapters}-chapter book (copies of the fixture chapter) "
-          f"beside the fixture alone; medians of {runs} runs")
+          f"beside the fixture alone; medians of {runs} runs ({os.cpu_count()} cores, load {load} at the start)")
     with tempfile.TemporaryDirectory(prefix="bookbuild-bench-book-") as scratch:
         root = Path(scratch)
         for folder in ("fixture", "big", "bigger"):
