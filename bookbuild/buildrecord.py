@@ -14,7 +14,7 @@ build depended on:
 - the modules and data files the chapters' cells read (``ExecutedChapter``);
 - the engine's own files;
 
-and of every file it wrote into the output folder. The next build with the same
+and of every file it wrote into the output folder (what its manifest lists, the PDF or EPUB). The next build with the same
 identity compares them all (size, modification and change times, inode; a file
 whose times changed but whose bytes hash the same is unchanged) and, when all
 match, prints the record's report instead of building: the outputs are the
@@ -31,7 +31,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -51,6 +50,7 @@ ENGINE_DIR = Path(__file__).resolve().parent
 
 State = tuple[int, int, int, int, "str | None"]  # size, mtime_ns, ctime_ns, inode, sha256 (None: not hashed)
 MISSING = "missing"
+LINUX_REALTIME_COARSE = 5  # clockid_t of CLOCK_REALTIME_COARSE (<linux/time.h>), which Python does not name
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 
@@ -65,9 +65,9 @@ class InputWatch:
     _installed = False
     _lock = threading.Lock()
 
-    def __init__(self, clock_folder: Path | None = None) -> None:
+    def __init__(self) -> None:
         self.paths: set[str] = set()
-        self.started_ns = filesystem_now(clock_folder)
+        self.started_ns = filesystem_now()
 
     def __enter__(self) -> "InputWatch":
         with InputWatch._lock:
@@ -92,19 +92,14 @@ class InputWatch:
             self.paths.update(_program_files(executable, arguments, cwd))
 
 
-def filesystem_now(folder: Path | None) -> int:
-    """The time the filesystem stamps a file written now with (in ``folder``), in ns.
-
-    Filesystems stamp files with a coarse clock, a few ms behind :func:`time.time_ns`: a file saved just
-    after the build started may carry an earlier time than that clock's. A file written in the same
-    tick as the probe counts as written after it (see :func:`_newer`).
-    """
-    if folder is not None:
+def filesystem_now() -> int:
+    """The time a file written now is stamped with, in ns: Linux stamps files from its coarse clock, a few ms
+    behind :func:`time.time_ns`, so a file saved just after the build started could look older than the
+    build by the fine clock. (A file stamped in the same tick counts as newer: see :func:`_newer`.)"""
+    if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError):
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=folder, prefix=".clock-") as probe:
-                return os.stat(probe.name).st_mtime_ns
-    return time.time_ns() - 1_000_000_000  # no folder to ask: a second's margin
+            return time.clock_gettime_ns(getattr(time, "CLOCK_REALTIME_COARSE", LINUX_REALTIME_COARSE))
+    return time.time_ns() - 50_000_000  # elsewhere: a margin of several ticks
 
 
 def _forward(event: str, args: tuple[Any, ...]) -> None:
@@ -270,12 +265,14 @@ def find_record(cache: Cache, identity: BuildIdentity, root: Path, skipped: Iter
 
 
 def store_record(cache: Cache, identity: BuildIdentity, watch: InputWatch, *, root: Path, skipped: Iterable[Path],
-                 read: Iterable[str | Path], out_dir: Path, report: str, outcome: str, warnings: int) -> bool:
+                 read: Iterable[str | Path], out_dir: Path, wrote: Iterable[Path], report: str, outcome: str,
+                 warnings: int) -> bool:
     """Record a sound build (True), unless a file it covers changed while it ran (False: no record).
 
     ``read``: the files the build depends on that this process may not have opened itself (the
     configuration, what the chapters' cells read). A file this process opened that is newer than the
-    build is one of its own scratch files (Pandoc's data, a filter's wrapper), not an input.
+    build is one of its own scratch files (Pandoc's data, a filter's wrapper), not an input. The outputs
+    are the files the output folder's manifest lists, and ``wrote`` (a PDF, an EPUB).
     """
     skipped = list(skipped)
     folders = tuple(os.path.join(os.path.abspath(folder), "") for folder in skipped)
@@ -288,7 +285,9 @@ def store_record(cache: Cache, identity: BuildIdentity, watch: InputWatch, *, ro
             state = file_state(Path(path))
             if not _newer(state, watch.started_ns):
                 inputs[path] = state
-    written = [out_dir / MANIFEST, *(out_dir / relative for relative in read_manifest(out_dir))]
+    listed = [out_dir / MANIFEST, *(out_dir / relative for relative in read_manifest(out_dir))] \
+        if (out_dir / MANIFEST).is_file() else []
+    written = [*listed, *wrote]
     outputs = {str(p): file_state(p) for p in written}
     if any(state == MISSING for state in outputs.values()):
         return False

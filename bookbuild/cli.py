@@ -250,7 +250,7 @@ def build_or_replay(command: str, book: Book, out_dir: Path, cache_dir: Path,
         out.write(f"{record.outcome} in {time.perf_counter() - started:.1f} s: "
                   f"{plural(0, 'error')}, {plural(record.warnings, 'warning')}\n")
         return 1 if args.strict and record.warnings else 0
-    with InputWatch(cache_dir if recorded else None) as watch:
+    with InputWatch() as watch:
         made, outcome, replayed = build()
     report = io.StringIO()
     status = report_build(made, outcome, args, report, err)
@@ -265,6 +265,7 @@ def build_or_replay(command: str, book: Book, out_dir: Path, cache_dir: Path,
         read = {*map(str, book.config_files), pandoc_binary(),
                 *(p for e in executed for p in (*e.opened, *e.dependencies))}
         store_record(made.cache, identity, watch, root=book.root, skipped=skipped, read=read, out_dir=out_dir,
+                     wrote=made.written(),
                      report=text[:text.rstrip("\n").rfind("\n") + 1], outcome=replayed, warnings=len(diagnostics))
     return status
 

@@ -66,6 +66,7 @@ def settle(folder: Path) -> None:
 def book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, Path, Path]:
     monkeypatch.delenv("PYTHONPATH", raising=False)
     made = make_book(tmp_path)
+    settle(tmp_path)
     status, _, stderr = build(made[0], made[2], made[3])
     assert status == 0 and REPLAYED not in stderr, stderr
     return made

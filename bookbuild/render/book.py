@@ -104,6 +104,10 @@ class Build:
     def all_diagnostics(self) -> list[Diagnostic]:
         return (self.prepared.all_diagnostics if self.prepared else []) + self.diagnostics
 
+    def written(self) -> list[Path]:
+        """The files the build wrote besides those its output folder's manifest lists."""
+        return []
+
 
 def page_of(entry_path: str) -> str:
     """The output path of a chapter: its project path with ``.html``."""

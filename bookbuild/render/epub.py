@@ -81,6 +81,9 @@ class EpubBuild(Build):
     chapters: int = 0
     validated: bool = False
 
+    def written(self) -> list[Path]:
+        return [self.epub] if self.epub else []
+
 
 def epub_name(book: Book, names: list[str] | None) -> str:
     """``machine-learning-systems.epub`` from the title; a chapter build adds its name."""

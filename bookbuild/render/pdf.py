@@ -95,6 +95,9 @@ class PdfBuild(Build):
     chapters: int = 0
     workdir: Path | None = None
 
+    def written(self) -> list[Path]:
+        return [self.pdf] if self.pdf else []
+
 
 def pdf_name(book: Book, names: list[str] | None) -> str:
     """``machine-learning-systems.pdf`` from the title (``book.pdf`` without one); a chapter build adds its name."""
