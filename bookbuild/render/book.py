@@ -41,6 +41,7 @@ from .assumptions import assumptions_chapter
 from .markdown import AssemblyInputs, assemble
 from .numbering import ChapterNumbers, Target, book_targets
 from .outline import ChapterAst, ast_key, cited_in_order, number_sources
+from . import chunks
 from .pandoc import DEFAULT_TIMEOUT, FILTERS_DIR, PandocError, filter_args, markdown_to_json, pandoc_version, run_pandoc
 from .site import ChapterPage
 
@@ -284,7 +285,8 @@ def render_chapter(stage: str, ast: dict[str, Any] | Callable[[], dict[str, Any]
                    options: list[str], bibliographies: list[Path], folder: Path, cache: Cache,
                    csl: Path | None = None, user_filters: Sequence[FilterSpec] = (),
                    messages: list[dict[str, Any]] | None = None, timeout: float = DEFAULT_TIMEOUT,
-                   env: dict[str, str] | None = None, source_key: str | None = None) -> str:
+                   env: dict[str, str] | None = None, source_key: str | None = None,
+                   in_pieces: Callable[[dict[str, Any], dict[str, Any], "chunks.Run"], str | None] | None = None) -> str:
     """Pandoc's output for one chapter's AST through the book's filters, from the cache when it can
     (Pandoc stopped after ``timeout`` seconds).
 
@@ -296,6 +298,8 @@ def render_chapter(stage: str, ast: dict[str, Any] | Callable[[], dict[str, Any]
     in the cache). ``env``: variables for Pandoc's process (part of the key).
     ``ast`` may be a function giving it, with ``source_key`` a digest of everything it is made
     from: then the key covers that digest instead, and the AST is made only when the cache misses.
+    ``in_pieces``: renders a large page in pieces that join into this same output
+    (:func:`bookbuild.render.chunks.render_pieces`), or says None; not with the book's own filters.
     Raises PandocError (a FilterError when a user filter failed).
     """
     source = None if source_key is not None else json.dumps(_ast_of(ast), sort_keys=True)
@@ -316,8 +320,36 @@ def render_chapter(stage: str, ast: dict[str, Any] | Callable[[], dict[str, Any]
             if messages is not None:
                 messages.extend(json.loads(said))
             return text
-    if source is None:
-        source = json.dumps(_ast_of(ast), sort_keys=True)
+
+    def run(source: str, data_text: str, extra: Sequence[str] = ()) -> tuple[str, str]:
+        return _run_filters(source, data_text, template=template, options=options, bibliographies=bibliographies,
+                            csl=csl, filters=[*filters, *extra], user_filters=user_filters, folder=folder,
+                            timeout=timeout, env=env)
+
+    output = None
+    if in_pieces is not None and not user_filters:
+        tree = _ast_of(ast)
+        output = in_pieces(tree, data, lambda source, text: run(source, text, ["codecount"]))
+        said_text = ""
+        if output is None and source is None:
+            source = json.dumps(tree, sort_keys=True)
+    if output is None:
+        if source is None:
+            source = json.dumps(_ast_of(ast), sort_keys=True)
+        output, said_text = run(source, data_text)
+    said_list = userfilters.read_messages(said_text)
+    if messages is not None:
+        messages.extend(said_list)
+    cache.put(stage, key, output.encode("utf-8"))
+    if user_filters:
+        cache.put(f"{stage}-messages", key, json.dumps(said_list).encode("utf-8"))
+    return output
+
+
+def _run_filters(source: str, data_text: str, *, template: str, options: list[str], bibliographies: list[Path],
+                 csl: Path | None, filters: list[str], user_filters: Sequence[FilterSpec], folder: Path,
+                 timeout: float, env: dict[str, str] | None) -> tuple[str, str]:
+    """One Pandoc run of an AST's JSON through the filters: (its output, what it said on stderr)."""
     with tempfile.TemporaryDirectory(prefix="bookbuild-") as scratch:
         template_file, data_file = Path(scratch) / "parts.template", Path(scratch) / "data.json"
         template_file.write_text(template, encoding="utf-8")
@@ -344,13 +376,7 @@ def render_chapter(stage: str, ast: dict[str, Any] | Callable[[], dict[str, Any]
                                 env=env)
         except PandocError as exc:
             raise userfilters.failure(exc, wrappers) from exc
-    said_list = userfilters.read_messages("".join(stderr))
-    if messages is not None:
-        messages.extend(said_list)
-    cache.put(stage, key, output.encode("utf-8"))
-    if user_filters:
-        cache.put(f"{stage}-messages", key, json.dumps(said_list).encode("utf-8"))
-    return output
+    return output, "".join(stderr)
 
 
 def _ast_of(ast: dict[str, Any] | Callable[[], dict[str, Any]]) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from ..project import Book
 from ..references import DEFAULT_IMAGE_EXTENSION, is_local_path, local_path, resolve_local, with_default_extension
 from ..shortcodes import ShortcodeContext, expand_in_text, load_variables
 from .. import useroptions
-from . import latex_setup, scsstheme, site, theme, userfilters, userstyles
+from . import chunks, latex_setup, scsstheme, site, theme, userfilters, userstyles
 from .cellcode import quarto_code_divs
 from .book import Build, meta_flags, bibliography_files, citation_style, filter_data, page_of, parallel, prepare_book, progress, render_chapter
 from .site import ChapterPage
@@ -232,7 +232,8 @@ def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: tuple[str 
         output = render_chapter("pandoc-html", ast[1], data, source_key=ast[0], template=PARTS_TEMPLATE, filters=HTML_FILTERS, options=options,
                                 bibliographies=bibliography_files(checked, [loaded]),
                                 folder=loaded.file.parent, cache=cache, csl=citation_style(checked, "html"),
-                                user_filters=user, messages=said, timeout=timeout)
+                                user_filters=user, messages=said, timeout=timeout,
+                                in_pieces=functools.partial(chunks.render_pieces, notes=notes, marker=BODY_MARKER))
     except PandocError as exc:
         return exc
     toc, _, body = output.partition(BODY_MARKER)
