@@ -41,7 +41,7 @@ from .assumptions import assumptions_chapter
 from .markdown import AssemblyInputs, assemble
 from .numbering import ChapterNumbers, Target, book_targets
 from .outline import ChapterAst, ast_key, cited_in_order, number_sources
-from . import chunks
+from . import chunks, idlefilters
 from .pandoc import DEFAULT_TIMEOUT, FILTERS_DIR, PandocError, filter_args, markdown_to_json, pandoc_version, run_pandoc
 from .site import ChapterPage
 
@@ -286,7 +286,8 @@ def render_chapter(stage: str, ast: dict[str, Any] | Callable[[], dict[str, Any]
                    csl: Path | None = None, user_filters: Sequence[FilterSpec] = (),
                    messages: list[dict[str, Any]] | None = None, timeout: float = DEFAULT_TIMEOUT,
                    env: dict[str, str] | None = None, source_key: str | None = None,
-                   in_pieces: Callable[[dict[str, Any], dict[str, Any], "chunks.Run"], str | None] | None = None) -> str:
+                   in_pieces: Callable[[dict[str, Any], dict[str, Any], "chunks.Run"], str | None] | None = None,
+                   skip_idle: bool = False) -> str:
     """Pandoc's output for one chapter's AST through the book's filters, from the cache when it can
     (Pandoc stopped after ``timeout`` seconds).
 
@@ -300,6 +301,7 @@ def render_chapter(stage: str, ast: dict[str, Any] | Callable[[], dict[str, Any]
     from: then the key covers that digest instead, and the AST is made only when the cache misses.
     ``in_pieces``: renders a large page in pieces that join into this same output
     (:func:`bookbuild.render.chunks.render_pieces`), or says None; not with the book's own filters.
+    ``skip_idle``: leave out the filters that would change nothing in the AST (:mod:`bookbuild.render.idlefilters`).
     Raises PandocError (a FilterError when a user filter failed).
     """
     source = None if source_key is not None else json.dumps(_ast_of(ast), sort_keys=True)
@@ -324,7 +326,7 @@ def render_chapter(stage: str, ast: dict[str, Any] | Callable[[], dict[str, Any]
     def run(source: str, data_text: str, extra: Sequence[str] = ()) -> tuple[str, str]:
         return _run_filters(source, data_text, template=template, options=options, bibliographies=bibliographies,
                             csl=csl, filters=[*filters, *extra], user_filters=user_filters, folder=folder,
-                            timeout=timeout, env=env)
+                            timeout=timeout, env=env, skip_idle=skip_idle)
 
     output = None
     if in_pieces is not None and not user_filters:
@@ -348,8 +350,9 @@ def render_chapter(stage: str, ast: dict[str, Any] | Callable[[], dict[str, Any]
 
 def _run_filters(source: str, data_text: str, *, template: str, options: list[str], bibliographies: list[Path],
                  csl: Path | None, filters: list[str], user_filters: Sequence[FilterSpec], folder: Path,
-                 timeout: float, env: dict[str, str] | None) -> tuple[str, str]:
-    """One Pandoc run of an AST's JSON through the filters: (its output, what it said on stderr)."""
+                 timeout: float, env: dict[str, str] | None, skip_idle: bool) -> tuple[str, str]:
+    """One Pandoc run of an AST's JSON through the filters (``skip_idle``: but those that would change
+    nothing in it, :mod:`bookbuild.render.idlefilters`): (its output, what it said on stderr)."""
     with tempfile.TemporaryDirectory(prefix="bookbuild-") as scratch:
         template_file, data_file = Path(scratch) / "parts.template", Path(scratch) / "data.json"
         template_file.write_text(template, encoding="utf-8")
@@ -360,6 +363,8 @@ def _run_filters(source: str, data_text: str, *, template: str, options: list[st
             args += ["--bibliography", str(path)]
         if csl:
             args += ["--csl", str(csl)]
+        if skip_idle and not user_filters:  # (the book's own filters may make what ours act on)
+            filters = idlefilters.needed(filters, source, bibliography=bool(bibliographies))
         steps: list[str | Path] = []
         wrappers: dict[str, FilterSpec] = {}
         for n, step in enumerate(userfilters.chain(filters, user_filters)):

@@ -233,7 +233,8 @@ def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: tuple[str 
                                 bibliographies=bibliography_files(checked, [loaded]),
                                 folder=loaded.file.parent, cache=cache, csl=citation_style(checked, "html"),
                                 user_filters=user, messages=said, timeout=timeout,
-                                in_pieces=functools.partial(chunks.render_pieces, notes=notes, marker=BODY_MARKER))
+                                in_pieces=functools.partial(chunks.render_pieces, notes=notes, marker=BODY_MARKER),
+                                skip_idle=True)
     except PandocError as exc:
         return exc
     toc, _, body = output.partition(BODY_MARKER)
