@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from bookbuild.render import chunks
-from conftest import build_site
+from conftest import build_site, tiny_png
 
 SECTION = """
 ## Part {n} {{#sec-part-{n}}}
@@ -107,11 +107,13 @@ def test_a_page_whose_pieces_would_not_join_is_rendered_whole(book_factory, tmp_
 
 @pytest.mark.parametrize("extra, config", [
     (" As @knuth84 shows.", "bibliography: refs.bib\n"),  # citeproc numbers and lists the whole page's citations
+    ('\n\n::: {#fig-k fig-cap="As @knuth84 drew it."}\n![](dot.png)\n:::\n', "bibliography: refs.bib\n"),  # (its caption's)
     ("\n\n::: {.panel-tabset}\n## A\nx\n## B\ny\n:::\n", ""),  # tabsets are counted through the page
     ("", "reference-location: document\n"),  # the notes gather at the end of the page
 ])
 def test_what_needs_the_whole_page_is_not_cut(book_factory, tmp_path, monkeypatch, extra, config):
     root = book_factory({"ch.qmd": chapter(3, extra)}, config)
+    (root / "dot.png").write_bytes(tiny_png())
     (root / "refs.bib").write_text("@book{knuth84, title={The TeXbook}, author={Knuth, Donald}, year={1984}}\n",
                                    encoding="utf-8")
     whole = build(root, tmp_path / "whole", tmp_path / "cache-whole")

@@ -44,6 +44,7 @@ from .outline import ChapterAst, ast_key, cited_in_order, number_sources
 from . import chunks, idlefilters
 from .pandoc import DEFAULT_TIMEOUT, FILTERS_DIR, PandocError, filter_args, markdown_to_json, pandoc_version, run_pandoc
 from .site import ChapterPage
+from .tree import load_ast
 
 
 #: Writes a chapter's figures for one format and says where they are.
@@ -256,13 +257,13 @@ def parse_markdown(markdown: str, folder: Path, cache: Cache | None, timeout: fl
         payload = cache.get("pandoc-ast", key)
         if payload is not None:
             try:
-                return json.loads(payload)
+                return load_ast(payload)
             except ValueError:
                 cache.discard("pandoc-ast", key, counted_hit=True)
     text = markdown_to_json(markdown, cwd=folder, timeout=timeout)
     if cache is not None:
         cache.put("pandoc-ast", key, text.encode("utf-8"))
-    return json.loads(text)
+    return load_ast(text)
 
 
 def citation_style(checked: CheckResult, output_format: str) -> Path | None:
@@ -286,7 +287,7 @@ def render_chapter(stage: str, ast: dict[str, Any] | Callable[[], dict[str, Any]
                    csl: Path | None = None, user_filters: Sequence[FilterSpec] = (),
                    messages: list[dict[str, Any]] | None = None, timeout: float = DEFAULT_TIMEOUT,
                    env: dict[str, str] | None = None, source_key: str | None = None,
-                   in_pieces: Callable[[dict[str, Any], dict[str, Any], "chunks.Run"], str | None] | None = None,
+                   in_pieces: Callable[[dict[str, Any], dict[str, Any], "chunks.Run", bool], str | None] | None = None,
                    skip_idle: bool = False) -> str:
     """Pandoc's output for one chapter's AST through the book's filters, from the cache when it can
     (Pandoc stopped after ``timeout`` seconds).
@@ -299,8 +300,9 @@ def render_chapter(stage: str, ast: dict[str, Any] | Callable[[], dict[str, Any]
     in the cache). ``env``: variables for Pandoc's process (part of the key).
     ``ast`` may be a function giving it, with ``source_key`` a digest of everything it is made
     from: then the key covers that digest instead, and the AST is made only when the cache misses.
-    ``in_pieces``: renders a large page in pieces that join into this same output
-    (:func:`bookbuild.render.chunks.render_pieces`), or says None; not with the book's own filters.
+    ``in_pieces``: renders a large page in pieces that join into this same output, or says None
+    (:func:`bookbuild.render.chunks.render_pieces`: the AST, the data, a run, whether there is a
+    bibliography); not with the book's own filters.
     ``skip_idle``: leave out the filters that would change nothing in the AST (:mod:`bookbuild.render.idlefilters`).
     Raises PandocError (a FilterError when a user filter failed).
     """
@@ -331,7 +333,7 @@ def render_chapter(stage: str, ast: dict[str, Any] | Callable[[], dict[str, Any]
     output = None
     if in_pieces is not None and not user_filters:
         tree = _ast_of(ast)
-        output = in_pieces(tree, data, lambda source, text: run(source, text, ["codecount"]))
+        output = in_pieces(tree, data, lambda source, text: run(source, text, ["codecount"]), bool(bibliographies))
         said_text = ""
         if output is None and source is None:
             source = json.dumps(tree, sort_keys=True)

@@ -23,15 +23,20 @@ from typing import Any, Callable
 
 from ..references import xref_label
 
-#: Pages whose AST's JSON is at least this long are rendered in pieces (about 1.5 MB of Markdown).
-CHUNK_FROM = 8_000_000
+#: Pages whose AST's JSON is at least this long are rendered in pieces (about 2 MB of Markdown).
+CHUNK_FROM = 10_000_000
 #: About how much JSON each piece holds.
-CHUNK_SIZE = 3_000_000
+CHUNK_SIZE = 5_000_000
 #: What a piece's input must not contain: text the joining rewrites or a filter that counts through
 #: the document (tabsets) or reads all of it (the chapter's contents, the bibliography's place).
 UNSAFE = re.compile(r'cb\d|sidenote|fnref|panel-tabset|chapterminitoc|"refs"|"nocite"')
 CITATION = re.compile(r'"citationId": "((?:[^"\\]|\\.)*)"')
-TOKEN = re.compile(r"[\w.:-]+")
+#: Where a piece names what the filters look up in their data: an element's id (``["id", [classes…``),
+#: a label in text (``{#eq-x}``), a citation's key, an id in raw HTML.
+NAME = re.compile(r'\["((?:[^"\\]|\\.)*)", \[|\{#([^\s}"\\]+)|"citationId": "((?:[^"\\]|\\.)*)"'
+                  r'|id=\\"([^"\\]+)\\"|id=\'([^\'\\]+)\'')
+#: A citation's key anywhere in a piece's text (a caption's or title's attribute too).
+AT_KEY = re.compile(r"@([\w:.#$%&+?<>~/-]+)")
 KIND = re.compile(r"^([A-Za-z]+)-")
 CODE_COUNT = re.compile(r"^bookbuild-code-blocks: (\d+)$", re.M)
 CODE_ID = re.compile(r'(?<=["#])cb(\d+)(?=[-"])')
@@ -48,11 +53,12 @@ class Piece:
     data: dict[str, Any]
 
 
-def pieces(ast: dict[str, Any], data: dict[str, Any], *, notes: str, chunk_from: int = CHUNK_FROM,
-           chunk_size: int = CHUNK_SIZE) -> list[Piece] | None:
+def pieces(ast: dict[str, Any], data: dict[str, Any], *, notes: str, bibliography: bool,
+           chunk_from: int = CHUNK_FROM, chunk_size: int = CHUNK_SIZE) -> list[Piece] | None:
     """The pieces a page is rendered in, or None when it is rendered in one run (small, or holding
     what needs the whole document). ``data``: the filters' data for the whole page; ``notes``: its
-    ``reference-location``."""
+    ``reference-location``; ``bibliography``: whether Pandoc is given one (then a key that is no
+    cross-reference's anywhere, a caption's attribute too, keeps the page whole)."""
     if notes != "margin":
         return None
     blocks = ast.get("blocks", [])
@@ -70,7 +76,8 @@ def pieces(ast: dict[str, Any], data: dict[str, Any], *, notes: str, chunk_from:
     found = []
     for n, (start, end) in enumerate(zip(cuts, cuts[1:])):
         body = ", ".join(texts[start:end])
-        if UNSAFE.search(body) or _cites_bibliography(body, kinds):
+        keys = [json.loads(f'"{key}"') for key in CITATION.findall(body)] + (AT_KEY.findall(body) if bibliography else [])
+        if UNSAFE.search(body) or _cites_bibliography(keys, kinds):
             return None
         source = head[:-1] + (", " if len(head) > 2 else "") + f'"blocks": [{body}]}}'
         found.append(Piece(source, _piece_data(data, body, first=n == 0)))
@@ -98,10 +105,9 @@ def _cuts(blocks: list[Any], texts: list[str], chunk_size: int) -> list[int] | N
     return [*cuts, len(blocks)]
 
 
-def _cites_bibliography(text: str, kinds: set[str]) -> bool:
-    """Whether a piece cites an entry of the bibliography (a key that is no cross-reference's)."""
-    for match in CITATION.finditer(text):
-        key = json.loads(f'"{match.group(1)}"')
+def _cites_bibliography(keys: list[str], kinds: set[str]) -> bool:
+    """Whether one of the keys a piece cites is an entry of the bibliography (no cross-reference's)."""
+    for key in keys:
         kind = KIND.match(xref_label(key, tuple(kinds)))
         if kind is None or kind.group(1) not in kinds:
             return True
@@ -111,15 +117,12 @@ def _cites_bibliography(text: str, kinds: set[str]) -> bool:
 def _piece_data(data: dict[str, Any], text: str, *, first: bool) -> dict[str, Any]:
     """The filters' data for one piece: only the numbers and targets it can name (every filter
     reads its data whole, once per piece), the subtitle only in the first (it follows the title)."""
-    tokens = set(TOKEN.findall(text))
-    tokens |= {token[:1].lower() + token[1:] for token in tokens if token[:1].isupper()}
-
-    def named(key: str) -> bool:
-        return key in tokens if TOKEN.fullmatch(key) else key in text
-
+    names = {json.loads(f'"{name}"') if "\\" in name else name
+             for match in NAME.finditer(text) for name in match.groups() if name}
+    names |= {name[:1].lower() + name[1:] for name in names if name[:1].isupper()}  # `@Fig-x` means fig-x
     return {**data,
-            "headers": {key: value for key, value in data.get("headers", {}).items() if named(key)},
-            "targets": {key: value for key, value in data.get("targets", {}).items() if named(key)},
+            "headers": {key: value for key, value in data.get("headers", {}).items() if key in names},
+            "targets": {key: value for key, value in data.get("targets", {}).items() if key in names},
             **({} if first else {"subtitle": ""})}
 
 
@@ -189,12 +192,14 @@ def _joined_body(bodies: list[str], nested: str | None) -> str | None:
 Run = Callable[[str, str], tuple[str, str]]
 
 
-def render_pieces(ast: dict[str, Any], data: dict[str, Any], run: Run, *, notes: str, marker: str,
-                  workers: int = 2, chunk_from: int | None = None, chunk_size: int | None = None) -> str | None:
+def render_pieces(ast: dict[str, Any], data: dict[str, Any], run: Run, bibliography: bool, *, notes: str,
+                  marker: str, workers: int = 2, chunk_from: int | None = None,
+                  chunk_size: int | None = None) -> str | None:
     """The page's output rendered in pieces (``workers`` at a time), or None when it is not to be cut
     or its pieces do not join (the caller renders it in one run). The sizes default to the module's
     :data:`CHUNK_FROM` and :data:`CHUNK_SIZE` as they are when it is called."""
-    cut = pieces(ast, data, notes=notes, chunk_from=chunk_from or CHUNK_FROM, chunk_size=chunk_size or CHUNK_SIZE)
+    cut = pieces(ast, data, notes=notes, bibliography=bibliography, chunk_from=chunk_from or CHUNK_FROM,
+                 chunk_size=chunk_size or CHUNK_SIZE)
     if cut is None:
         return None
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:

@@ -110,8 +110,12 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     fresh: dict[str, tuple[str, str]] = {}  # page -> (search records, ledger) of the pages built now
     # Each page's words: the book's, with its chapter's own `language:` over them.
     words = {page.page: chapter_language(prepared.language, loaded.chapter.front_matter) for loaded, _, page, _, _ in jobs}
+    def released(source: ChapterAst, result: Any) -> Any:
+        source.release()  # what the page is made of next (its ledger, search records) does not need it
+        return result
+
     rendered = parallel(workers, [
-        lambda j=j: _render_chapter(prepared.check, j[0], j[1], j[2],
+        lambda j=j: released(j[4], _render_chapter(prepared.check, j[0], j[1], j[2],
                                     {**filter_data(j[2].page, j[3], prepared.targets, book.palette, callouts=book.callouts,
                                                    referenced=j[4].cited(prepared.crossref.custom_keys),
                                                    crossref=prepared.crossref_for(j[0]),
@@ -120,7 +124,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
                                      "cap_locations": cap_locations(book, j[0]),
                                      "subtitle": chapter_subtitle(book, j[0], prepared.check.variables),
                                      "meta": meta_flags(book.config, j[0].chapter.front_matter)},
-                                    cache, prepared.pandoc_timeout, words[j[2].page])
+                                    cache, prepared.pandoc_timeout, words[j[2].page]))
         for j in jobs])
 
     for (loaded, _, page, _, _), result in zip(jobs, rendered):
