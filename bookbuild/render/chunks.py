@@ -29,12 +29,14 @@ CHUNK_FROM = 10_000_000
 CHUNK_SIZE = 5_000_000
 #: What a piece's input must not contain: text the joining rewrites or a filter that counts through
 #: the document (tabsets) or reads all of it (the chapter's contents, the bibliography's place).
-UNSAFE = re.compile(r'cb\d|sidenote|fnref|panel-tabset|chapterminitoc|"refs"|"nocite"')
+UNSAFE_WORDS = ("sidenote", "fnref", "panel-tabset", "chapterminitoc", '"refs"', '"nocite"')
+CODE_NAME = re.compile(r"cb\d")  # (one pattern per kind of text: a regex with a literal start scans fast)
 CITATION = re.compile(r'"citationId": "((?:[^"\\]|\\.)*)"')
 #: Where a piece names what the filters look up in their data: an element's id (``["id", [classes…``),
 #: a label in text (``{#eq-x}``), a citation's key, an id in raw HTML.
-NAME = re.compile(r'\["((?:[^"\\]|\\.)*)", \[|\{#([^\s}"\\]+)|"citationId": "((?:[^"\\]|\\.)*)"'
-                  r'|id=\\"([^"\\]+)\\"|id=\'([^\'\\]+)\'')
+NAMES = tuple(re.compile(pattern) for pattern in (r'\["((?:[^"\\]|\\.)*)", \[', r'\{#([^\s}"\\]+)',
+                                                   r'"citationId": "((?:[^"\\]|\\.)*)"', r'id=\\"([^"\\]+)\\"',
+                                                   r"id='([^'\\]+)'"))
 #: A citation's key anywhere in a piece's text (a caption's or title's attribute too).
 AT_KEY = re.compile(r"@([\w:.#$%&+?<>~/-]+)")
 KIND = re.compile(r"^([A-Za-z]+)-")
@@ -70,14 +72,14 @@ def pieces(ast: dict[str, Any], data: dict[str, Any], *, notes: str, bibliograph
         return None
     rest = {key: value for key, value in ast.items() if key != "blocks"}
     head = json.dumps(rest, sort_keys=True, ensure_ascii=False)
-    if UNSAFE.search(head):
+    if _unsafe(head):
         return None
     kinds = set(data.get("xref_kinds", []))
     found = []
     for n, (start, end) in enumerate(zip(cuts, cuts[1:])):
         body = ", ".join(texts[start:end])
         keys = [json.loads(f'"{key}"') for key in CITATION.findall(body)] + (AT_KEY.findall(body) if bibliography else [])
-        if UNSAFE.search(body) or _cites_bibliography(keys, kinds):
+        if _unsafe(body) or _cites_bibliography(keys, kinds):
             return None
         source = head[:-1] + (", " if len(head) > 2 else "") + f'"blocks": [{body}]}}'
         found.append(Piece(source, _piece_data(data, body, first=n == 0)))
@@ -105,6 +107,11 @@ def _cuts(blocks: list[Any], texts: list[str], chunk_size: int) -> list[int] | N
     return [*cuts, len(blocks)]
 
 
+def _unsafe(text: str) -> bool:
+    """Whether a piece holds text the joining rewrites or what a filter needs the whole page for."""
+    return CODE_NAME.search(text) is not None or any(word in text for word in UNSAFE_WORDS)
+
+
 def _cites_bibliography(keys: list[str], kinds: set[str]) -> bool:
     """Whether one of the keys a piece cites is an entry of the bibliography (no cross-reference's)."""
     for key in keys:
@@ -118,7 +125,7 @@ def _piece_data(data: dict[str, Any], text: str, *, first: bool) -> dict[str, An
     """The filters' data for one piece: only the numbers and targets it can name (every filter
     reads its data whole, once per piece), the subtitle only in the first (it follows the title)."""
     names = {json.loads(f'"{name}"') if "\\" in name else name
-             for match in NAME.finditer(text) for name in match.groups() if name}
+             for pattern in NAMES for name in set(pattern.findall(text)) if name}
     names |= {name[:1].lower() + name[1:] for name in names if name[:1].isupper()}  # `@Fig-x` means fig-x
     return {**data,
             "headers": {key: value for key, value in data.get("headers", {}).items() if key in names},
