@@ -99,6 +99,14 @@ def test_a_page_in_pieces_is_the_page_of_one_run(book_factory, tmp_path, monkeyp
     assert cut == whole
 
 
+def test_a_page_without_a_title_in_pieces_is_the_page_of_one_run(book_factory, tmp_path, monkeypatch):
+    # Its sections are the page's top level, in the contents too.
+    text = chapter(3).replace("# Pieces {#sec-pieces}\n\n", "")
+    whole, cut, counts = whole_then_pieces(book_factory, tmp_path, monkeypatch, text)
+    assert counts == [5] and '<section id="sec-part-0" class="level2' in whole and 'class="level1' not in whole
+    assert cut == whole
+
+
 def test_a_page_whose_pieces_would_not_join_is_rendered_whole(book_factory, tmp_path, monkeypatch):
     monkeypatch.setattr(chunks, "joined", lambda *args, **kwargs: None)
     whole, cut, counts = whole_then_pieces(book_factory, tmp_path, monkeypatch, chapter(3))
