@@ -196,10 +196,11 @@ def bench_pdf(python: str) -> None:
 
 def measured(command: list[str], cwd: Path = REPO, timeout: float = 900) -> tuple[float, float, float, str]:
     """One run of a command: (wall-clock s, CPU s of it and its children, peak RSS in MB of the
-    largest process in its tree, its stderr's tail). CPU time is what to compare on a loaded machine."""
+    largest process in its tree, the tail of its output and diagnostics). CPU time is what to
+    compare on a loaded machine."""
     with tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
+        process = subprocess.Popen(command, cwd=cwd, stdout=err, stderr=err)  # (diagnostics are on stdout)
         deadline = started + timeout
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
