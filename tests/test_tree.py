@@ -10,7 +10,7 @@ from bookbuild.project import load_book
 from bookbuild.render.book import parse_markdown
 from bookbuild.render.epub import epub_ast
 from bookbuild.render.pdf import latex_ast
-from bookbuild.render.tree import IMAGES, RAW, replaced
+from bookbuild.render.tree import IMAGES, RAW, load_ast, replaced
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d49444154789c6360000002000154a24f9a0000000049454e44ae426082")
@@ -32,6 +32,15 @@ def test_a_rewrite_shares_what_it_does_not_change_and_never_changes_its_input() 
     assert result[0] is untouched and result[2] is doc[2]
     assert result[1]["c"][1] == [{"t": "HorizontalRule"}]
     assert replaced(doc, IMAGES, lambda image: {"t": "Space"}) is doc  # nothing to replace: the same tree
+
+
+def test_an_ast_read_shares_its_spaces_and_breaks_and_is_the_same_tree() -> None:
+    text = json.dumps({"blocks": [{"t": "Para", "c": [_str("a"), {"t": "Space"}, _str("b"), {"t": "SoftBreak"},
+                                                      {"t": "Space"}, {"t": "LineBreak"}, {"t": "Emph", "c": []}]}]})
+    tree = load_ast(text)
+    assert tree == json.loads(text)
+    inlines = tree["blocks"][0]["c"]
+    assert inlines[1] is inlines[4] and inlines[0] is not inlines[2] and inlines[6] == {"t": "Emph", "c": []}
 
 
 def test_the_pdf_and_epub_trees_resolve_images_without_changing_the_prepared_tree(tmp_path: Path) -> None:

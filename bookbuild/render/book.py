@@ -41,8 +41,10 @@ from .assumptions import assumptions_chapter
 from .markdown import AssemblyInputs, assemble, cached_unmarkable
 from .numbering import ChapterNumbers, Target, book_targets
 from .outline import ChapterAst, ast_key, cited_in_order, number_sources
+from . import chunks, idlefilters
 from .pandoc import DEFAULT_TIMEOUT, FILTERS_DIR, PandocError, filter_args, markdown_to_json, pandoc_version, run_pandoc
 from .site import ChapterPage
+from .tree import load_ast
 
 
 #: Writes a chapter's figures for one format and says where they are.
@@ -260,13 +262,13 @@ def parse_markdown(markdown: str, folder: Path, cache: Cache | None, timeout: fl
         payload = cache.get("pandoc-ast", key)
         if payload is not None:
             try:
-                return json.loads(payload)
+                return load_ast(payload)
             except ValueError:
                 cache.discard("pandoc-ast", key, counted_hit=True)
     text = markdown_to_json(markdown, cwd=folder, timeout=timeout)
     if cache is not None:
         cache.put("pandoc-ast", key, text.encode("utf-8"))
-    return json.loads(text)
+    return load_ast(text)
 
 
 def citation_style(checked: CheckResult, output_format: str) -> Path | None:
@@ -289,7 +291,9 @@ def render_chapter(stage: str, ast: dict[str, Any] | Callable[[], dict[str, Any]
                    options: list[str], bibliographies: list[Path], folder: Path, cache: Cache,
                    csl: Path | None = None, user_filters: Sequence[FilterSpec] = (),
                    messages: list[dict[str, Any]] | None = None, timeout: float = DEFAULT_TIMEOUT,
-                   env: dict[str, str] | None = None, source_key: str | None = None) -> str:
+                   env: dict[str, str] | None = None, source_key: str | None = None,
+                   in_pieces: Callable[[dict[str, Any], dict[str, Any], "chunks.Run", bool], str | None] | None = None,
+                   skip_idle: bool = False) -> str:
     """Pandoc's output for one chapter's AST through the book's filters, from the cache when it can
     (Pandoc stopped after ``timeout`` seconds).
 
@@ -301,6 +305,10 @@ def render_chapter(stage: str, ast: dict[str, Any] | Callable[[], dict[str, Any]
     in the cache). ``env``: variables for Pandoc's process (part of the key).
     ``ast`` may be a function giving it, with ``source_key`` a digest of everything it is made
     from: then the key covers that digest instead, and the AST is made only when the cache misses.
+    ``in_pieces``: renders a large page in pieces that join into this same output, or says None
+    (:func:`bookbuild.render.chunks.render_pieces`: the AST, the data, a run, whether there is a
+    bibliography); not with the book's own filters.
+    ``skip_idle``: leave out the filters that would change nothing in the AST (:mod:`bookbuild.render.idlefilters`).
     Raises PandocError (a FilterError when a user filter failed).
     """
     source = None if source_key is not None else json.dumps(_ast_of(ast), sort_keys=True)
@@ -321,8 +329,37 @@ def render_chapter(stage: str, ast: dict[str, Any] | Callable[[], dict[str, Any]
             if messages is not None:
                 messages.extend(json.loads(said))
             return text
-    if source is None:
-        source = json.dumps(_ast_of(ast), sort_keys=True)
+
+    def run(source: str, data_text: str, extra: Sequence[str] = ()) -> tuple[str, str]:
+        return _run_filters(source, data_text, template=template, options=options, bibliographies=bibliographies,
+                            csl=csl, filters=[*filters, *extra], user_filters=user_filters, folder=folder,
+                            timeout=timeout, env=env, skip_idle=skip_idle)
+
+    output = None
+    if in_pieces is not None and not user_filters:
+        tree = _ast_of(ast)
+        output = in_pieces(tree, data, lambda source, text: run(source, text, ["codecount"]), bool(bibliographies))
+        said_text = ""
+        if output is None and source is None:
+            source = json.dumps(tree, sort_keys=True)
+    if output is None:
+        if source is None:
+            source = json.dumps(_ast_of(ast), sort_keys=True)
+        output, said_text = run(source, data_text)
+    said_list = userfilters.read_messages(said_text)
+    if messages is not None:
+        messages.extend(said_list)
+    cache.put(stage, key, output.encode("utf-8"))
+    if user_filters:
+        cache.put(f"{stage}-messages", key, json.dumps(said_list).encode("utf-8"))
+    return output
+
+
+def _run_filters(source: str, data_text: str, *, template: str, options: list[str], bibliographies: list[Path],
+                 csl: Path | None, filters: list[str], user_filters: Sequence[FilterSpec], folder: Path,
+                 timeout: float, env: dict[str, str] | None, skip_idle: bool) -> tuple[str, str]:
+    """One Pandoc run of an AST's JSON through the filters (``skip_idle``: but those that would change
+    nothing in it, :mod:`bookbuild.render.idlefilters`): (its output, what it said on stderr)."""
     with tempfile.TemporaryDirectory(prefix="bookbuild-") as scratch:
         template_file, data_file = Path(scratch) / "parts.template", Path(scratch) / "data.json"
         template_file.write_text(template, encoding="utf-8")
@@ -333,6 +370,8 @@ def render_chapter(stage: str, ast: dict[str, Any] | Callable[[], dict[str, Any]
             args += ["--bibliography", str(path)]
         if csl:
             args += ["--csl", str(csl)]
+        if skip_idle and not user_filters:  # (the book's own filters may make what ours act on)
+            filters = idlefilters.needed(filters, source, bibliography=bool(bibliographies))
         steps: list[str | Path] = []
         wrappers: dict[str, FilterSpec] = {}
         for n, step in enumerate(userfilters.chain(filters, user_filters)):
@@ -349,13 +388,7 @@ def render_chapter(stage: str, ast: dict[str, Any] | Callable[[], dict[str, Any]
                                 env=env)
         except PandocError as exc:
             raise userfilters.failure(exc, wrappers) from exc
-    said_list = userfilters.read_messages("".join(stderr))
-    if messages is not None:
-        messages.extend(said_list)
-    cache.put(stage, key, output.encode("utf-8"))
-    if user_filters:
-        cache.put(f"{stage}-messages", key, json.dumps(said_list).encode("utf-8"))
-    return output
+    return output, "".join(stderr)
 
 
 def _ast_of(ast: dict[str, Any] | Callable[[], dict[str, Any]]) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from ..project import Book
 from ..references import DEFAULT_IMAGE_EXTENSION, is_local_path, local_path, resolve_local, with_default_extension
 from ..shortcodes import ShortcodeContext, expand_in_text, load_variables
 from .. import useroptions
-from . import latex_setup, scsstheme, site, theme, userfilters, userstyles
+from . import chunks, latex_setup, scsstheme, site, theme, userfilters, userstyles
 from .cellcode import quarto_code_divs
 from .book import Build, meta_flags, bibliography_files, citation_style, filter_data, page_of, parallel, prepare_book, progress, render_chapter
 from .site import ChapterPage
@@ -110,8 +110,12 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     fresh: dict[str, tuple[str, str]] = {}  # page -> (search records, ledger) of the pages built now
     # Each page's words: the book's, with its chapter's own `language:` over them.
     words = {page.page: chapter_language(prepared.language, loaded.chapter.front_matter) for loaded, _, page, _, _ in jobs}
+    def released(source: ChapterAst, result: Any) -> Any:
+        source.release()  # what the page is made of next (its ledger, search records) does not need it
+        return result
+
     rendered = parallel(workers, [
-        lambda j=j: _render_chapter(prepared.check, j[0], j[1], j[2],
+        lambda j=j: released(j[4], _render_chapter(prepared.check, j[0], j[1], j[2],
                                     {**filter_data(j[2].page, j[3], prepared.targets, book.palette, callouts=book.callouts,
                                                    referenced=j[4].cited(prepared.crossref.custom_keys),
                                                    crossref=prepared.crossref_for(j[0]),
@@ -120,7 +124,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
                                      "cap_locations": cap_locations(book, j[0]),
                                      "subtitle": chapter_subtitle(book, j[0], prepared.check.variables),
                                      "meta": meta_flags(book.config, j[0].chapter.front_matter)},
-                                    cache, prepared.pandoc_timeout, words[j[2].page])
+                                    cache, prepared.pandoc_timeout, words[j[2].page]))
         for j in jobs])
 
     for (loaded, _, page, _, _), result in zip(jobs, rendered):
@@ -232,7 +236,9 @@ def _render_chapter(checked: CheckResult, loaded: LoadedChapter, ast: tuple[str 
         output = render_chapter("pandoc-html", ast[1], data, source_key=ast[0], template=PARTS_TEMPLATE, filters=HTML_FILTERS, options=options,
                                 bibliographies=bibliography_files(checked, [loaded]),
                                 folder=loaded.file.parent, cache=cache, csl=citation_style(checked, "html"),
-                                user_filters=user, messages=said, timeout=timeout)
+                                user_filters=user, messages=said, timeout=timeout,
+                                in_pieces=functools.partial(chunks.render_pieces, notes=notes, marker=BODY_MARKER),
+                                skip_idle=True)
     except PandocError as exc:
         return exc
     toc, _, body = output.partition(BODY_MARKER)

@@ -64,6 +64,12 @@ class ChapterAst:
                 self._ast = self._load()
             return self._ast
 
+    def release(self) -> None:
+        """Forget the AST read (a page rendered needs it no more: a large chapter's is hundreds of MB);
+        :meth:`get` reads it again if asked."""
+        with self._lock:
+            self._ast = None
+
     def facts(self) -> dict[str, Any]:
         """``first`` (None: no level-1 heading; else whether it is ``.unnumbered``), ``anchor``
         (its id) and ``cited`` (the keys cited or referred to, in order), from the cache when it can."""
