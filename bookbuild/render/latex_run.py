@@ -8,7 +8,9 @@ and line of an error, which :func:`first_error` reads.
 Passes: LaTeX runs again while a file it reads back (``.aux``, ``.toc``,
 ``.lof``, ``.lot``, ``.out``, ``.ind``) changed during the last run, or its log
 asks for a rerun, up to ``max_passes``. The working folder is kept between
-builds, so an unchanged book settles in one pass. After a failed run the files
+builds, so an unchanged book settles in one pass. The passes that cannot be the last (the
+first with nothing to read back, and the second after it) run in draft mode, without writing
+the PDF. After a failed run the files
 LaTeX reads back are deleted: a half-written ``.aux`` must not break the next
 build.
 """
@@ -91,8 +93,12 @@ def compile_document(workdir: Path, jobname: str = "book", *, timeout: float = 6
     previous = _snapshot(workdir, jobname)
     indexed: str | None = None
     (workdir / f"{jobname}.pdf").unlink(missing_ok=True)
+    cold = not previous
     for number in range(1, max_passes + 1):
-        draft = not previous  # nothing to read back yet: this pass only collects, no need to write the PDF
+        # Nothing to read back yet: this pass only collects, no need to write the PDF. After a cold
+        # first pass, the second one reads the first contents, lists and index, which change what
+        # they list (the index's own entry, the lists' number widths): a third pass follows anyway.
+        draft = not previous or (cold and number == 2)
         say(f"LaTeX pass {number}{' (draft)' if draft else ''}…")
         args = [ENGINE, *LATEX_OPTIONS, *(["--draftmode"] if draft else []), f"{jobname}.tex"]
         try:

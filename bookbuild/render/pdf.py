@@ -8,7 +8,9 @@ converted by Pandoc with the LaTeX filters, and written to a working folder
 under the cache folder, never into the project. One ``book.tex`` then puts the
 title page, the contents, the lists of figures and tables, the chapters (with
 their parts), the book's one bibliography and the index together, and
-:mod:`bookbuild.render.latex_run` compiles it. The PDF is copied to the output
+:mod:`bookbuild.render.latex_run` compiles it. The TikZ figures in floats are
+typeset once each, with the book's preamble, before that
+(:mod:`bookbuild.render.latex_figures`), so the passes do not typeset them again. The PDF is copied to the output
 folder only when LaTeX succeeded, atomically.
 
 Numbering matches the HTML site: chapters, sections, figures, tables and
@@ -32,7 +34,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence, TextIO
+from typing import Any, Callable, Iterator, Sequence, TextIO
 
 from ..cache import Cache, digest, file_digest, temporary_folder
 from ..check import LoadedChapter, default_workers
@@ -49,7 +51,7 @@ from ..project import Book
 from ..shortcodes import ShortcodeContext, expand_in_text
 from ..references import bibliography_keys, is_local_path, xref_kind
 from .. import useroptions
-from . import latex_setup, theme, userfilters, userstyles
+from . import latex_figures, latex_setup, theme, userfilters, userstyles
 from .book import Build, PreparedBook, bibliography_files, citation_style, cited_in_order, cited_keys, filter_data, meta_flags, output_stem, parallel, prepare_book, progress, render_chapter
 from .latex_crossref import CHAPTER_NUMBERS, PLAIN_NUMBERS, crossref_preamble, latex_text as latex_escape
 from .latex_language import babel_locale, hyphenation_warning, language_preamble, no_locale_warning
@@ -254,6 +256,7 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
             build.diagnostics.append(error("latex-setup", book.display_config, 1, str(exc)))
             build.seconds = time.perf_counter() - started
             return build
+        _place_tikz(document, chapters, workdir, cache, workers, latex_timeout, say)
         write_atomic(workdir / f"{JOBNAME}.tex", document)
 
         texts, images = _document_inputs(workdir, chapters)
@@ -286,6 +289,21 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
             build.pdf = target
     build.seconds = time.perf_counter() - started
     return build
+
+
+def _place_tikz(document: str, chapters: list[ChapterTex], workdir: Path, cache: Cache, workers: int,
+                timeout: float, say: Callable[[str], None]) -> None:
+    """Put each TikZ figure float of the chapters in as its page typeset once (render/latex_figures.py)."""
+    bodies = {c.file: (workdir / c.file).read_text(encoding="utf-8") for c in chapters}
+    codes = [code for body in bodies.values() for code in latex_figures.figure_codes(body)]
+    if not codes:
+        return
+    found = latex_figures.place_figures(latex_figures.figure_preamble(document), codes, cache, workdir / "tikz",
+                                        workers=workers, timeout=timeout, say=say)
+    for name, body in bodies.items():
+        placed = latex_figures.with_placed(body, found)
+        if placed != body:
+            write_atomic(workdir / name, placed)
 
 
 def _inputs_digest(texts: list[str], images: list[tuple[str, str]]) -> str:
@@ -350,7 +368,8 @@ def _locked(folder: Path) -> Iterator[None]:
 
 def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, workdir: Path,
              problems: list[Diagnostic]) -> AssemblyInputs:
-    """Write the chapter's matplotlib figures as PDF files in the working folder; TikZ stays LaTeX."""
+    """Write the chapter's matplotlib figures as PDF files in the working folder; TikZ stays LaTeX
+    (a figure float's picture is then typeset once on its own page: :func:`_place_tikz`)."""
     folder = workdir / "figures" / re.sub(r"[^A-Za-z0-9_-]+", "-", loaded.entry.name)
     paths = {}
     for cell in executed.cells:
