@@ -107,3 +107,27 @@ def test_an_edit_rebuilds_the_pdf_a_cold_build_would_make(two_chapters: Path, tm
     rebuilt = pages(again.pdf)
     assert rebuilt == pages(cold.pdf)
     assert "edited to read longer" in "".join(rebuilt) and "??" not in "".join(rebuilt)
+
+
+def test_a_figure_that_fails_on_its_own_page_is_left_to_the_book(tmp_path: Path) -> None:
+    """Of two batches, the one whose figure fails is not placed (LaTeX typesets it in the book and reports
+    its error there); the other's figure is cached with its box, and a second build typesets nothing."""
+    from bookbuild.cache import Cache
+
+    preamble = "\\documentclass{article}\n\\usepackage{tikz}\n"
+    good = "\\begin{tikzpicture}\\draw (0,0) rectangle (2,1);\\node at (1,.5) {box};\\end{tikzpicture}"
+    bad = "\\begin{tikzpicture}\\undefinedinthisbook\\end{tikzpicture}"
+    said: list[str] = []
+    cache = Cache(tmp_path / "cache")
+    found = latex_figures.place_figures(preamble, [good, bad], cache, tmp_path / "work", workers=2, timeout=120,
+                                        say=said.append)
+    assert set(found) == {good}
+    path, where = found[good]
+    assert path.is_file() and where.page == 1 and where.depth == 0
+    # 2 cm plus the line's half width on each side (0.4 pt), in sp; 1 cm high likewise.
+    assert abs(where.width - round((2 / 2.54 * 72.27 + 0.4) * 65536)) < 2 * 65536
+    assert any("1 TikZ figure(s) did not typeset" in line for line in said)
+    said.clear()
+    again = latex_figures.place_figures(preamble, [good], cache, tmp_path / "work2", workers=2, timeout=120,
+                                        say=said.append)
+    assert again[good][1] == where and said == []

@@ -20,6 +20,7 @@ without this step.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -141,18 +142,14 @@ def place_figures(preamble: str, codes: list[str], cache: Cache, folder: Path, *
     """Code -> (batch PDF in ``folder``, its place) for every figure that compiled: cached ones first,
     the others typeset in up to ``workers`` batches in parallel (each batch within ``timeout``)."""
     identity = engine_identity()
-    unique = list(dict.fromkeys(codes))
     placed: dict[str, Placed] = {}
     missing = []
-    for code in unique:
-        record = cache.get(STAGE, figure_key(preamble, code, identity))
-        try:
-            placed[code] = Placed(**json.loads(record)) if record is not None else None  # type: ignore[arg-type]
-        except (ValueError, TypeError):
-            placed[code] = None  # type: ignore[assignment]
-        if placed[code] is None:
-            del placed[code]
+    for code in dict.fromkeys(codes):
+        known = _record(cache, figure_key(preamble, code, identity))
+        if known is None:
             missing.append(code)
+        else:
+            placed[code] = known
     if missing:
         count = max(1, min(workers, len(missing)))
         batches = [missing[n::count] for n in range(count)]
@@ -160,14 +157,16 @@ def place_figures(preamble: str, codes: list[str], cache: Cache, folder: Path, *
         results = parallel(count, [lambda b=b: compile_batch(preamble, b, timeout) for b in batches])
         for batch, result in zip(batches, results):
             if result is None:
-                continue  # these stay inline: LaTeX typesets them in the book and reports an error there
+                # These stay inline: LaTeX typesets them in the book and reports an error there.
+                say(f"{len(batch)} TikZ figure(s) did not typeset on their own pages: LaTeX typesets them in the book")
+                continue
             data, boxes = result
             name = digest(VERSION, identity, preamble, *batch)[:32]
             cache.put(BATCH_STAGE, name, data)
             write_atomic(folder / f"{name}.pdf", data)
             for page, (code, (width, height, depth)) in enumerate(zip(batch, boxes), start=1):
                 placed[code] = Placed(name, page, width, height, depth)
-                cache.put(STAGE, figure_key(preamble, code, identity), json.dumps(placed[code].__dict__).encode())
+                cache.put(STAGE, figure_key(preamble, code, identity), json.dumps(dataclasses.asdict(placed[code])).encode())
     found: dict[str, tuple[Path, Placed]] = {}
     for code, where in placed.items():
         path = folder / f"{where.batch}.pdf"
@@ -177,7 +176,24 @@ def place_figures(preamble: str, codes: list[str], cache: Cache, folder: Path, *
                 continue  # the batch is gone from the cache: inline this time
             write_atomic(path, data)
         found[code] = (path, where)
+    used = {path for path, _ in found.values()}
+    for old in folder.glob("*.pdf"):  # batches of figures the book no longer has
+        if old not in used:
+            old.unlink(missing_ok=True)
     return found
+
+
+def _record(cache: Cache, key: str) -> Placed | None:
+    """A figure's cached place, or None (none, or not one this version wrote)."""
+    record = cache.get(STAGE, key)
+    if record is None:
+        return None
+    try:
+        fields = json.loads(record)
+        return Placed(str(fields["batch"]), *(int(fields[k]) for k in ("page", "width", "height", "depth")))
+    except (ValueError, TypeError, KeyError):
+        cache.discard(STAGE, key, counted_hit=True)
+        return None
 
 
 def with_placed(body: str, found: dict[str, tuple[Path, Placed]]) -> str:
