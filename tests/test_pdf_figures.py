@@ -78,7 +78,16 @@ def test_figures_are_typeset_once_and_placed_where_latex_put_them(two_chapters: 
     assert max(abs(a[2] - b[2]) + abs(a[3] - b[3]) for a, b in zip(mine, theirs)) < 0.05
 
 
-def test_a_figure_that_reaches_outside_its_box_stays_in_the_book() -> None:
+def test_a_figure_that_reaches_outside_its_box_or_stands_in_place_stays_in_the_book() -> None:
+    picture = "\\begin{tikzpicture}\\node {a};\\end{tikzpicture}"
+    floating = f"\\begin{{figure}}[t]\n\\centering\n\\begin{{bookfit}}[wide]\n{picture}\n\\end{{bookfit}}\n"
+    assert latex_figures.figure_codes(floating) == [picture]
+    # [H]: in a callout or a list, where the font and the line's width are those of the place.
+    assert latex_figures.figure_codes(floating.replace("[t]", "[H]")) == []
+    # The chapter's own LaTeX defines a style or a command a figure may use.
+    assert latex_figures.figure_codes("\\tikzset{every node/.style={red}}\n" + floating) == []
+    assert latex_figures.figure_codes("\\newcommand\\mine{x}\n" + floating) == []
+    assert latex_figures.figure_codes("\\def\\labelenumi{\\arabic{enumi}.}\n" + floating) == [picture]
     assert latex_figures.externalizable("\\begin{tikzpicture}\\node {a};\\end{tikzpicture}")
     assert latex_figures.externalizable("\\begin{tikzpicture}[font=\\footnotesize]\\node {a};\\end{tikzpicture}")
     for inside in ("\\node {see \\ref{fig-x}};", "\\node {\\cite{k}};", "\\node {a\\footnote{n}};",

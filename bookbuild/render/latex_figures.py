@@ -13,7 +13,9 @@ figure, the batches in parallel), and each figure is cached by a digest of its
 code, the preamble and the TeX engine: an unchanged figure is never typeset
 again. A figure whose code may reach outside its box (labels, references,
 citations, index entries, notes, global definitions, ``remember picture``,
-files it reads) stays inline, and so does every figure of a batch that fails:
+files it reads) stays inline, as do a ``[H]`` figure (it takes the font and width
+of where it stands), the figures of a chapter whose own LaTeX defines styles or
+commands (a figure may use them), and every figure of a batch that fails:
 LaTeX then typesets it in the book and reports any error at its line, as
 without this step.
 """
@@ -40,7 +42,8 @@ VERSION = "bookbuild-tikz-pdf/1"
 STAGE = "tikz-pdf"            # one record per figure: its batch, page and box
 BATCH_STAGE = "tikz-pdf-batch"  # the batches' PDFs
 #: A TikZ figure as the LaTeX filters put it in a float: the float's opening, the code, the end of ``bookfit``.
-FLOAT_FIGURE = re.compile(r"(\\begin\{figure\}(?:\[[^\]\n]*\])?\n\\centering\n\\begin\{bookfit\}(?:\[wide\])?\n)"
+#: Not ``[H]``: a figure placed there (in a callout, a list) takes the font and width of where it stands.
+FLOAT_FIGURE = re.compile(r"(\\begin\{figure\}(?:\[[^\]\nH]*\])?\n\\centering\n\\begin\{bookfit\}(?:\[wide\])?\n)"
                           r"(.*?)(\n\\end\{bookfit\})", re.S)
 #: Code that may act outside the figure's box, or read files: such a figure stays in the book.
 REACHES_OUT = re.compile(
@@ -50,6 +53,13 @@ REACHES_OUT = re.compile(
     r"|[aA]lph|stepcounter|addtocounter|setcounter|refstepcounter|newcounter|AtBegin\w+|AtEnd\w+|shipout|special"
     r"|pdfvariable|pdfextension|tikzexternal\w*|pgfmathsetseed|bookexternal)(?![A-Za-z@])"
     r"|remember picture|overlay")
+#: A definition in a chapter's own LaTeX (outside its figures) that a later figure may use: the
+#: chapter's figures then stay in the book. Pandoc's local list and table settings are not such.
+DEFINES = re.compile(
+    r"\\(?:tikzset|tikzstyle|pgfplotsset|pgfkeys|usetikzlibrary|usepgfplotslibrary|definecolor|colorlet"
+    r"|(?:re|provide)?newcommand|DeclareRobustCommand|(?:New|Renew|Provide|Declare)DocumentCommand"
+    r"|[egx]?def(?!\\label(?:enum|item)|\\LTcaptype)|let|newlength|setlength|addtolength|makeatletter|newif"
+    r"|newsavebox|newenvironment|renewenvironment)(?![A-Za-z@])")
 DOCUMENT_LINE = re.compile(r"^\\begin\{document\}", re.M)
 
 
@@ -70,7 +80,10 @@ def externalizable(code: str) -> bool:
 
 
 def figure_codes(body: str) -> list[str]:
-    """The code of every TikZ figure in a chapter's LaTeX that can be typeset on its own."""
+    """The code of every TikZ figure in a chapter's LaTeX that can be typeset on its own (none when
+    the chapter's own LaTeX defines something a figure may use)."""
+    if DEFINES.search(FLOAT_FIGURE.sub(lambda m: m.group(1) + m.group(3), body)):
+        return []
     return [m.group(2) for m in FLOAT_FIGURE.finditer(body) if externalizable(m.group(2))]
 
 
