@@ -49,6 +49,14 @@ def words(pdf: Path) -> list[tuple[str, str, float, float]]:
     return found
 
 
+def destinations(pdf: Path) -> dict[str, int]:
+    """Named destination -> the index of its page."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(pdf)
+    return {name: reader.get_destination_page_number(dest) for name, dest in reader.named_destinations.items()}
+
+
 @pytest.fixture
 def two_chapters(book_factory) -> Path:
     return book_factory({"one.qmd": chapter("One", "one", "The first chapter's sentence."),
@@ -108,14 +116,27 @@ def test_an_edit_rebuilds_the_pdf_a_cold_build_would_make(two_chapters: Path, tm
     log = io.StringIO()
     again = build_pdf(load_book(two_chapters), out, cache, log=log)
     assert again.pdf is not None, again.diagnostics
-    assert again.passes == 1 and "TikZ figure" not in log.getvalue()
+    said = log.getvalue()
+    assert again.passes == 1 and "TikZ figure" not in said
+    # That chapter alone was typeset, its pages put into the last PDF.
+    assert "two.tex alone" in said and "typesetting the whole book" not in said, said
     assert "tikz-pdf: 2 reused, 0 computed" in again.cache.summary()
     cold = build_pdf(load_book(two_chapters), tmp_path / "cold" / "out", tmp_path / "cold" / "cache",
                      log=io.StringIO())
     assert cold.pdf is not None and cold.passes == 3
     rebuilt = pages(again.pdf)
     assert rebuilt == pages(cold.pdf)
+    # Every link target (named destination) is on the page it is on in the cold build.
+    assert destinations(again.pdf) == destinations(cold.pdf)
     assert "edited to read longer" in "".join(rebuilt) and "??" not in "".join(rebuilt)
+
+    # An edit that moves the chapter's pages (here: adds one) is typeset as the whole book.
+    path.write_text(path.read_text(encoding="utf-8") + "\n" + "\n\n".join(["A paragraph added at the end."] * 200),
+                    encoding="utf-8")
+    log = io.StringIO()
+    longer = build_pdf(load_book(two_chapters), out, cache, log=log)
+    assert longer.pdf is not None and longer.pages > again.pages, log.getvalue()
+    assert "the chapter's layout changed" in log.getvalue() and longer.passes >= 1
 
 
 def test_a_figure_that_fails_on_its_own_page_is_left_to_the_book(tmp_path: Path) -> None:

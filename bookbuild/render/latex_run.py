@@ -153,6 +153,23 @@ def compile_document(workdir: Path, jobname: str = "book", *, timeout: float = 6
     return result
 
 
+def compile_one(workdir: Path, jobname: str, include: str, *, timeout: float = 600.0) -> LatexResult:
+    """One pass over ``workdir/<jobname>.tex`` that typesets, of its ``\\include``d files, ``include`` alone
+    (book.tex reads ``\\bookincludeonly``); the others' pages and counters come from their ``.aux``."""
+    started = time.perf_counter()
+    result = LatexResult(ok=False, passes=1)
+    source = f"\\def\\bookincludeonly{{{include}}}\\input{{{jobname}.tex}}"
+    try:
+        status = run_program([ENGINE, *LATEX_OPTIONS, f"-jobname={jobname}", source], workdir, timeout,
+                             f"{jobname}.stdout")
+    except TexTimeout:
+        status = None
+    result.log = read_log(workdir / f"{jobname}.log")
+    result.ok = status == 0 and (workdir / f"{jobname}.pdf").is_file()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
 def _retry(workdir: Path, jobname: str, timeout: float, max_passes: int, say: Callable[[str], None],
            started: float) -> LatexResult:
     result = compile_document(workdir, jobname, timeout=timeout, max_passes=max_passes, say=say, retried=True)
