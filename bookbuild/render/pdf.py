@@ -10,7 +10,10 @@ title page, the contents, the lists of figures and tables, the chapters (with
 their parts), the book's one bibliography and the index together, and
 :mod:`bookbuild.render.latex_run` compiles it. The TikZ figures in floats are
 typeset once each, with the book's preamble, before that
-(:mod:`bookbuild.render.latex_figures`), so the passes do not typeset them again. The PDF is copied to the output
+(:mod:`bookbuild.render.latex_figures`), so the passes do not typeset them again.
+Each chapter is ``\\include``d: after an edit of one chapter, that chapter alone is
+typeset and put into the last PDF when the rest of the book's layout cannot
+have changed (:mod:`bookbuild.render.latex_splice`). The PDF is copied to the output
 folder only when LaTeX succeeded, atomically.
 
 Numbering matches the HTML site: chapters, sections, figures, tables and
