@@ -128,6 +128,8 @@ def test_an_edit_rebuilds_the_pdf_a_cold_build_would_make(two_chapters: Path, tm
     assert rebuilt == pages(cold.pdf)
     # Every link target (named destination) is on the page it is on in the cold build.
     assert destinations(again.pdf) == destinations(cold.pdf)
+    from pypdf import PdfReader
+    assert PdfReader(again.pdf).trailer["/ID"] == PdfReader(cold.pdf).trailer["/ID"]
     assert "edited to read longer" in "".join(rebuilt) and "??" not in "".join(rebuilt)
 
     # An edit that moves the chapter's pages (here: adds one) is typeset as the whole book.

@@ -38,7 +38,7 @@ from .book import parallel
 from .latex_setup import ENGINE
 from .texprocess import TexTimeout, run_program
 
-VERSION = "bookbuild-tikz-pdf/1"
+VERSION = "bookbuild-tikz-pdf/2"
 STAGE = "tikz-pdf"            # one record per figure: its batch, page and box
 BATCH_STAGE = "tikz-pdf-batch"  # the batches' PDFs
 #: A TikZ figure as the LaTeX filters put it in a float: the float's opening, the code, the end of ``bookfit``.
@@ -101,6 +101,8 @@ def figure_key(preamble: str, code: str, engine_identity: str) -> str:
 def batch_document(preamble: str, codes: list[str]) -> str:
     """One page per figure, each exactly the size of the box the book makes of it; ``dims.txt`` gets the boxes."""
     rows = [preamble, "\\makeatletter", "\\newsavebox\\bookexternalbox", "\\newwrite\\bookexternaldims",
+            # No /ID, dates or banner: the same figures make the same bytes (the book's /ID hashes them).
+            "\\pdfvariable suppressoptionalinfo 1023",
             "\\begin{document}", "\\immediate\\openout\\bookexternaldims=dims.txt",
             "\\hoffset=0pt\\voffset=0pt\\pdfvariable horigin=0pt\\pdfvariable vorigin=0pt"]
     for code in codes:

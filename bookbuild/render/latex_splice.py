@@ -26,6 +26,7 @@ from collections import Counter
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, ByteStringObject, DictionaryObject, NameObject, TextStringObject
 
 from .latex_run import READ_BACK
@@ -100,10 +101,25 @@ def _leaves(tree: DictionaryObject) -> list[tuple[str, object]]:
     return found
 
 
+def _page_of(dest: object) -> int | None:
+    """The object number of the page a named destination is on."""
+    target = dest.get_object()  # type: ignore[attr-defined]
+    array = target["/D"] if isinstance(target, DictionaryObject) else target
+    return getattr(array[0], "idnum", None)
+
+
 def splice(old_pdf: bytes, new_pdf: bytes, pages: range, identifier: str) -> bytes | None:
     """``old_pdf`` with the pages numbered ``pages`` taken from ``new_pdf`` (a pass that typeset only that
     chapter), the named destinations on them pointed at the new pages, and the /ID ``identifier``;
-    None when the pages cannot be matched one to one."""
+    None when the pages or their destinations cannot be matched one to one (or a PDF is not as LuaTeX
+    writes it: the caller then typesets the whole book)."""
+    try:
+        return _splice(old_pdf, new_pdf, pages, identifier)
+    except (PyPdfError, KeyError, AttributeError, TypeError, ValueError, IndexError):
+        return None
+
+
+def _splice(old_pdf: bytes, new_pdf: bytes, pages: range, identifier: str) -> bytes | None:
     old, new = PdfReader(io.BytesIO(old_pdf)), PdfReader(io.BytesIO(new_pdf))
     before, after = _numbered_pages(old, pages), _numbered_pages(new, pages)
     if before is None or after is None or len(before) != len(after) or before != list(range(before[0], before[0] + len(before))):
@@ -122,6 +138,9 @@ def splice(old_pdf: bytes, new_pdf: bytes, pages: range, identifier: str) -> byt
     dests_tree = root["/Names"].get_object()["/Dests"].get_object()
     olds = _leaves(dests_tree)
     news = dict(_leaves(new.trailer["/Root"]["/Names"].get_object()["/Dests"].get_object()))
+    on_new_pages = {name for name, dest in news.items() if _page_of(dest) in new_refs}
+    if not on_new_pages <= {name for name, _ in olds}:
+        return None  # an anchor the book's other pages do not know of: not the same layout
     names = ArrayObject()
     for name, dest in olds:
         target = dest.get_object()
