@@ -163,3 +163,17 @@ def test_a_figure_that_fails_on_its_own_page_is_left_to_the_book(tmp_path: Path)
     again = latex_figures.place_figures(preamble, [good], cache, tmp_path / "work2", workers=2, timeout=120,
                                         say=said.append)
     assert again[good][1] == where and said == []
+
+
+def test_figures_typeset_apart_keep_the_pdf_the_same_wherever_it_is_built(two_chapters: Path, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """With SOURCE_DATE_EPOCH set, two cold builds in two cache folders give the same bytes: the figures'
+    pages carry no path, date or /ID of the run that typeset them."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764115200")
+    pdfs = []
+    for name in ("first", "second"):
+        result = build_pdf(load_book(two_chapters), tmp_path / name / "out", tmp_path / name / "cache", log=io.StringIO())
+        assert result.pdf is not None, result.diagnostics
+        pdfs.append(result.pdf.read_bytes())
+    assert b"/PTEX.FileName" not in pdfs[0]
+    assert pdfs[0] == pdfs[1]
