@@ -5,6 +5,7 @@ chapter, as Quarto runs a book) against our in-process engine. Targets from the
 issues are printed beside the figures; nothing here fails a build.
 
     python scripts/bench.py [--runs N] [--chapters N] [--large MB ...] [--only-large] [--only-book]
+                            [--pdf-chapters N] [--only-pdf]
 """
 
 from __future__ import annotations
@@ -259,8 +260,19 @@ def main() -> None:
                         help="chapters in the larger generated book set beside it (0: skip)")
     parser.add_argument("--only-book", action="store_true",
                         help="run only the generated book's HTML rebuilds beside the fixture's (scripts/bench_book.py)")
+    parser.add_argument("--pdf-chapters", type=int, default=3,
+                        help="chapters in the generated book of the PDF rows (issue 15's targets: 20, which takes "
+                             "long; 0: skip)")
+    parser.add_argument("--only-pdf", action="store_true",
+                        help="run only the generated book's PDF builds beside the fixture's (scripts/bench_pdf_book.py)")
     args = parser.parse_args()
     from bench_book import bench_book
+    from bench_pdf_book import bench_pdf_book
+
+    pdf_runs = max(1, args.runs // 2)
+    if args.only_pdf:
+        bench_pdf_book(pdf_runs, args.pdf_chapters or 20)
+        return
 
     if args.only_book:
         bench_book(args.runs, args.chapters, args.bigger)
@@ -283,6 +295,8 @@ def main() -> None:
     bench_large_chapters(python, tuple(args.large))
     bench_pdf(python)
     bench_book(args.runs, args.chapters, args.bigger)
+    if args.pdf_chapters:
+        bench_pdf_book(pdf_runs, args.pdf_chapters)
 
 
 if __name__ == "__main__":

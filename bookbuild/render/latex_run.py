@@ -8,7 +8,9 @@ and line of an error, which :func:`first_error` reads.
 Passes: LaTeX runs again while a file it reads back (``.aux``, ``.toc``,
 ``.lof``, ``.lot``, ``.out``, ``.ind``) changed during the last run, or its log
 asks for a rerun, up to ``max_passes``. The working folder is kept between
-builds, so an unchanged book settles in one pass. After a failed run the files
+builds, so an unchanged book settles in one pass. The passes that cannot be the last (the
+first with nothing to read back, and the second after it) run in draft mode, without writing
+the PDF. After a failed run the files
 LaTeX reads back are deleted: a half-written ``.aux`` must not break the next
 build.
 """
@@ -91,8 +93,12 @@ def compile_document(workdir: Path, jobname: str = "book", *, timeout: float = 6
     previous = _snapshot(workdir, jobname)
     indexed: str | None = None
     (workdir / f"{jobname}.pdf").unlink(missing_ok=True)
+    cold = not previous
     for number in range(1, max_passes + 1):
-        draft = not previous  # nothing to read back yet: this pass only collects, no need to write the PDF
+        # Nothing to read back yet: this pass only collects, no need to write the PDF. After a cold
+        # first pass, the second one reads the first contents, lists and index, which change what
+        # they list (the index's own entry, the lists' number widths): a third pass follows anyway.
+        draft = not previous or (cold and number == 2)
         say(f"LaTeX pass {number}{' (draft)' if draft else ''}…")
         args = [ENGINE, *LATEX_OPTIONS, *(["--draftmode"] if draft else []), f"{jobname}.tex"]
         try:
@@ -143,6 +149,23 @@ def compile_document(workdir: Path, jobname: str = "book", *, timeout: float = 6
     if result.ok:
         match = OUTPUT_WRITTEN.search(result.log)
         result.pages = int(match.group(1)) if match else 0
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def compile_one(workdir: Path, jobname: str, include: str, *, timeout: float = 600.0) -> LatexResult:
+    """One pass over ``workdir/<jobname>.tex`` that typesets, of its ``\\include``d files, ``include`` alone
+    (book.tex reads ``\\bookincludeonly``); the others' pages and counters come from their ``.aux``."""
+    started = time.perf_counter()
+    result = LatexResult(ok=False, passes=1)
+    source = f"\\def\\bookincludeonly{{{include}}}\\input{{{jobname}.tex}}"
+    try:
+        status = run_program([ENGINE, *LATEX_OPTIONS, f"-jobname={jobname}", source], workdir, timeout,
+                             f"{jobname}.stdout")
+    except TexTimeout:
+        status = None
+    result.log = read_log(workdir / f"{jobname}.log")
+    result.ok = status == 0 and (workdir / f"{jobname}.pdf").is_file()
     result.seconds = time.perf_counter() - started
     return result
 

@@ -8,7 +8,12 @@ converted by Pandoc with the LaTeX filters, and written to a working folder
 under the cache folder, never into the project. One ``book.tex`` then puts the
 title page, the contents, the lists of figures and tables, the chapters (with
 their parts), the book's one bibliography and the index together, and
-:mod:`bookbuild.render.latex_run` compiles it. The PDF is copied to the output
+:mod:`bookbuild.render.latex_run` compiles it. The TikZ figures in floats are
+typeset once each, with the book's preamble, before that
+(:mod:`bookbuild.render.latex_figures`), so the passes do not typeset them again.
+Each chapter is ``\\include``d: after an edit of one chapter, that chapter alone is
+typeset and put into the last PDF when the rest of the book's layout cannot
+have changed (:mod:`bookbuild.render.latex_splice`). The PDF is copied to the output
 folder only when LaTeX succeeded, atomically.
 
 Numbering matches the HTML site: chapters, sections, figures, tables and
@@ -32,7 +37,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence, TextIO
+from typing import Any, Callable, Iterator, Sequence, TextIO
 
 from ..cache import Cache, digest, file_digest, temporary_folder
 from ..check import LoadedChapter, default_workers
@@ -49,11 +54,11 @@ from ..project import Book
 from ..shortcodes import ShortcodeContext, expand_in_text
 from ..references import bibliography_keys, is_local_path, xref_kind
 from .. import useroptions
-from . import latex_setup, theme, userfilters, userstyles
+from . import latex_figures, latex_setup, latex_splice, theme, userfilters, userstyles
 from .book import Build, PreparedBook, bibliography_files, citation_style, cited_in_order, cited_keys, filter_data, meta_flags, output_stem, parallel, prepare_book, progress, render_chapter
 from .latex_crossref import CHAPTER_NUMBERS, PLAIN_NUMBERS, crossref_preamble, latex_text as latex_escape
 from .latex_language import babel_locale, hyphenation_warning, language_preamble, no_locale_warning
-from .latex_run import LatexResult, compile_document
+from .latex_run import LatexResult, compile_document, compile_one
 from .latex_source import SOURCE_MARKER, ChapterTex, latex_diagnostic, log_diagnostics, with_markers
 from .html import tikz_figures
 from .links import book_chapter_targets, with_chapter_links
@@ -225,7 +230,7 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
             included_by[n] = heard.includes
             name = f"chapters/{n:02d}-{re.sub(r'[^A-Za-z0-9_-]+', '-', loaded.entry.name)}.tex"
             head = "" if body.startswith(SOURCE_MARKER) else f"{SOURCE_MARKER}1 {loaded.shown}\n"
-            write_atomic(contained(workdir, name), f"{head}{body.strip()}\n")
+            write_atomic(contained(workdir, name), f"{head}{body.strip()}\n\\bookchapterend{{{name.removesuffix('.tex')}}}\n")
             return ChapterTex(loaded, name, numbers.chapter, page.part, highlighting, page.part_page, page.appendix), problems
 
         converted = parallel(workers, [lambda n=n, j=j: convert(n, j) for n, j in enumerate(jobs)])
@@ -257,6 +262,7 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
             build.diagnostics.append(error("latex-setup", book.display_config, 1, str(exc)))
             build.seconds = time.perf_counter() - started
             return build
+        _place_tikz(document, chapters, workdir, cache, workers, latex_timeout, say)
         write_atomic(workdir / f"{JOBNAME}.tex", document)
 
         texts, images = _document_inputs(workdir, chapters)
@@ -264,16 +270,20 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
         identifier = document_id(workdir, texts, images)
         write_atomic(workdir / PDF_ID_FILE, f"\\pdfvariable trailerid {{[<{identifier}> <{identifier}>]}}\n")
         result = _unchanged(workdir, inputs)
+        files = {name: digest(text) for name, text in zip(_document_files(chapters), texts)}
         if result is None:
-            say(f"typesetting with {latex_setup.ENGINE} in {workdir}…")
-            result = compile_document(workdir, JOBNAME, timeout=latex_timeout, say=say)
+            result = _one_chapter(workdir, files, images, identifier, latex_timeout, say)
+            if result is None:
+                say(f"typesetting with {latex_setup.ENGINE} in {workdir}…")
+                result = compile_document(workdir, JOBNAME, timeout=latex_timeout, say=say)
             if not result.ok and not result.timed_out and _disk_full(workdir):
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(workdir))
             stamp = workdir / STAMP
             stamp.unlink(missing_ok=True)
             if result.ok and result.settled:
                 pdf_digest = file_digest(workdir / f"{JOBNAME}.pdf")
-                write_atomic(stamp, json.dumps({"inputs": inputs, "pages": result.pages, "pdf": pdf_digest}))
+                write_atomic(stamp, json.dumps({"inputs": inputs, "pages": result.pages, "pdf": pdf_digest,
+                                                "files": files, "images": images}))
         else:
             say("the LaTeX document is unchanged since the last build: not typesetting it again")
         build.passes = result.passes
@@ -289,6 +299,21 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
             build.pdf = target
     build.seconds = time.perf_counter() - started
     return build
+
+
+def _place_tikz(document: str, chapters: list[ChapterTex], workdir: Path, cache: Cache, workers: int,
+                timeout: float, say: Callable[[str], None]) -> None:
+    """Put each TikZ figure float of the chapters in as its page typeset once (render/latex_figures.py)."""
+    bodies = {c.file: (workdir / c.file).read_text(encoding="utf-8") for c in chapters}
+    codes = [code for body in bodies.values() for code in latex_figures.figure_codes(body)]
+    if not codes:
+        return
+    found = latex_figures.place_figures(latex_figures.figure_preamble(document), codes, cache, workdir / "tikz",
+                                        workers=workers, timeout=timeout, say=say)
+    for name, body in bodies.items():
+        placed = latex_figures.with_placed(body, found)
+        if placed != body:
+            write_atomic(workdir / name, placed)
 
 
 def _inputs_digest(texts: list[str], images: list[tuple[str, str]]) -> str:
@@ -309,10 +334,53 @@ def document_id(workdir: Path, texts: list[str], images: list[tuple[str, str]]) 
                   *[digest_ for _, digest_ in images])[:32].upper()
 
 
+def _document_files(chapters: list[ChapterTex]) -> list[str]:
+    """The LaTeX files of the document, relative to the working folder."""
+    return [f"{JOBNAME}.tex", "bibliography.tex", *(c.file for c in chapters)]
+
+
+def _one_chapter(workdir: Path, files: dict[str, str], images: list[tuple[str, str]], identifier: str,
+                 timeout: float, say: Callable[[str], None]) -> LatexResult | None:
+    """When only one chapter's LaTeX changed since the last settled build: one pass that typesets that
+    chapter alone, its pages put into the last PDF (latex_splice); None when that cannot be, or the
+    chapter's layout changed (its labels, pages, bookmarks or index entries): then the whole book is typeset."""
+    try:
+        stamp = json.loads((workdir / STAMP).read_text(encoding="utf-8"))
+        pdf = workdir / f"{JOBNAME}.pdf"
+        if not isinstance(stamp, dict) or stamp.get("pdf") != file_digest(pdf) \
+                or [list(i) for i in images] != stamp.get("images") or set(files) != set(stamp.get("files") or {}):
+            return None
+    except (OSError, ValueError):
+        return None
+    changed = [name for name, text_digest in files.items() if stamp["files"][name] != text_digest]
+    if len(changed) != 1 or not changed[0].startswith("chapters/"):
+        return None
+    stem = changed[0].removesuffix(".tex")
+    before = latex_splice.chapter_layout(workdir, JOBNAME, stem)
+    if before is None:
+        return None
+    saved = workdir / "one-chapter"
+    old_log = (workdir / f"{JOBNAME}.log").read_text(encoding="utf-8", errors="replace")
+    latex_splice.back_up(workdir, JOBNAME, stem, saved)
+    say(f"typesetting {changed[0]} alone (the rest of the book is as it was)…")
+    result = compile_one(workdir, JOBNAME, stem, timeout=timeout)
+    spliced = None
+    if result.ok and latex_splice.chapter_layout(workdir, JOBNAME, stem) == before:
+        spliced = latex_splice.splice((saved / pdf.name).read_bytes(), pdf.read_bytes(), before[3], identifier)
+    latex_splice.restore(workdir, JOBNAME, stem, saved, pdf=spliced is None)
+    if spliced is None:
+        say("the chapter's layout changed (or it did not typeset alone): typesetting the whole book")
+        return None
+    write_atomic(pdf, spliced)
+    pages = stamp.get("pages")
+    # The one pass's log (this chapter's warnings) and the last whole book's (the other chapters').
+    return LatexResult(ok=True, passes=1, seconds=result.seconds, pages=pages if isinstance(pages, int) else 0,
+                       log=result.log + "\n" + old_log)
+
+
 def _document_inputs(workdir: Path, chapters: list[ChapterTex]) -> tuple[list[str], list[tuple[str, str]]]:
     """The LaTeX files' texts, and (path, content digest) of every image they include."""
-    texts = [(workdir / name).read_text(encoding="utf-8") for name in
-             [f"{JOBNAME}.tex", "bibliography.tex", *(c.file for c in chapters)]]
+    texts = [(workdir / name).read_text(encoding="utf-8") for name in _document_files(chapters)]
     images = sorted({m.group(1) for text in texts for m in INCLUDED.finditer(text)})
     return texts, [(path, file_digest(Path(path))) for path in images]
 
@@ -353,7 +421,8 @@ def _locked(folder: Path) -> Iterator[None]:
 
 def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, workdir: Path,
              problems: list[Diagnostic]) -> AssemblyInputs:
-    """Write the chapter's matplotlib figures as PDF files in the working folder; TikZ stays LaTeX."""
+    """Write the chapter's matplotlib figures as PDF files in the working folder; TikZ stays LaTeX
+    (a figure float's picture is then typeset once on its own page: :func:`_place_tikz`)."""
     folder = workdir / "figures" / re.sub(r"[^A-Za-z0-9_-]+", "-", loaded.entry.name)
     paths = {}
     for cell in executed.cells:
@@ -599,7 +668,7 @@ def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook
             language_preamble(prepared.language, locale) + latex_tocdepth(toc_depth(book, "latex")),
             *_own("include-in-header / header-includes", own.head),
             *_own("filters' in-header includes", by_filters.get("in-header", "")),
-            f"\\input{{{PDF_ID_FILE}}}", ""]
+            f"\\input{{{PDF_ID_FILE}}}", "\\ifdefined\\bookincludeonly\\includeonly{\\bookincludeonly}\\fi", ""]
     title, subtitle = latex_escape(book.title), latex_escape(str(book.subtitle or ""))
     rows.append(f"\\hypersetup{{pdftitle={{{title}}}, pdfauthor={{{latex_escape(', '.join(authors))}}}}}")
     rows += ["", "\\begin{document}", "\\frontmatter", f"\\booktitlepage{{{title}}}{{{subtitle}}}{{{author_list}}}",
@@ -626,7 +695,9 @@ def book_document(book: Book, chapters: list[ChapterTex], prepared: PreparedBook
             rows.append(f"\\setcounter{{chapter}}{{{int(chapter.number) - 1}}}")
         if not chapter.part_page:
             rows.append(CHAPTER_NUMBERS if chapter.number is not None else PLAIN_NUMBERS)
-        rows.append(f"\\bookprogress{{{chapter.file}}}\\input{{{chapter.file}}}")
+        # \include: the chapter keeps its own .aux, so one pass can typeset it alone (latex_splice).
+        stem = chapter.file.removesuffix(".tex")
+        rows.append(f"\\bookprogress{{{chapter.file}}}\\include{{{stem}}}\\bookchapterskipped{{{stem}}}")
     rows += ["", "\\backmatter"]
     if has_bibliography:
         rows += [f"\\addchap{{{latex_escape(prepared.language['section-title-references'])}}}", "\\input{bibliography.tex}"]
