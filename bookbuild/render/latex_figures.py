@@ -221,3 +221,19 @@ def with_placed(body: str, found: dict[str, tuple[Path, Placed]]) -> str:
         return (f"{match.group(1)}\\bookexternal{{{where.width}}}{{{where.height}}}{{{where.depth}}}"
                 f"{{{where.page}}}{{{path.as_posix()}}}{match.group(3)}")
     return FLOAT_FIGURE.sub(put, body)
+
+
+def place_in_chapters(document: str, files: list[str], workdir: Path, cache: Cache, *, workers: int,
+                      timeout: float, say: Callable[[str], None]) -> None:
+    """Put each TikZ figure float of the chapters' LaTeX ``files`` (in ``workdir``) in as its page typeset
+    once, with the preamble of ``document``."""
+    bodies = {name: (workdir / name).read_text(encoding="utf-8") for name in files}
+    codes = [code for body in bodies.values() for code in figure_codes(body)]
+    if not codes:
+        return
+    found = place_figures(figure_preamble(document), codes, cache, workdir / "tikz", workers=workers,
+                          timeout=timeout, say=say)
+    for name, body in bodies.items():
+        placed = with_placed(body, found)
+        if placed != body:
+            write_atomic(workdir / name, placed)

@@ -20,16 +20,20 @@ pointed at its new pages. Otherwise the caller typesets the whole book.
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 from collections import Counter
 from pathlib import Path
+from typing import Callable
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, ByteStringObject, DictionaryObject, NameObject, TextStringObject
 
-from .latex_run import READ_BACK
+from ..cache import file_digest
+from ..files import write_atomic
+from .latex_run import READ_BACK, LatexResult, compile_one
 
 #: Lines of a chapter's .aux that do not describe its layout (a package's one-time definition).
 NOT_LAYOUT = re.compile(r"^\\providecommand.*$\n?", re.M)
@@ -39,6 +43,46 @@ CHAPTER_START = re.compile(r"\\contentsline \{chapter\}.*?\}\{(\d+)\}\{[^{}]*\}\
 CHECKPOINT_PAGE = re.compile(r"\\@setckpt\{[^{}]*\}\{.*?\\setcounter ?\{page\}\{(\d+)\}", re.S)
 #: What a one-chapter pass backs up and puts back: the whole book's read-back files.
 KEPT = (*READ_BACK, ".idx", ".log")
+
+
+def typeset_alone(workdir: Path, jobname: str, stamp_name: str, files: dict[str, str], images: list[tuple[str, str]],
+                  identifier: str, timeout: float, say: Callable[[str], None]) -> LatexResult | None:
+    """When only one chapter's LaTeX changed since the last settled build (``stamp_name``: its record of
+    ``files``' digests, ``images`` and the PDF's digest): one pass that typesets that chapter alone, its
+    pages put into the last PDF; None when that cannot be, or the chapter's layout changed (its labels,
+    pages, bookmarks or index entries): then the caller typesets the whole book."""
+    try:
+        stamp = json.loads((workdir / stamp_name).read_text(encoding="utf-8"))
+        pdf = workdir / f"{jobname}.pdf"
+        if not isinstance(stamp, dict) or stamp.get("pdf") != file_digest(pdf) \
+                or [list(i) for i in images] != stamp.get("images") or set(files) != set(stamp.get("files") or {}):
+            return None
+    except (OSError, ValueError):
+        return None
+    changed = [name for name, text_digest in files.items() if stamp["files"][name] != text_digest]
+    if len(changed) != 1 or not changed[0].startswith("chapters/"):
+        return None
+    stem = changed[0].removesuffix(".tex")
+    before = chapter_layout(workdir, jobname, stem)
+    if before is None:
+        return None
+    saved = workdir / "one-chapter"
+    old_log = (workdir / f"{jobname}.log").read_text(encoding="utf-8", errors="replace")
+    back_up(workdir, jobname, stem, saved)
+    say(f"typesetting {changed[0]} alone (the rest of the book is as it was)…")
+    result = compile_one(workdir, jobname, stem, timeout=timeout)
+    spliced = None
+    if result.ok and chapter_layout(workdir, jobname, stem) == before:
+        spliced = splice((saved / pdf.name).read_bytes(), pdf.read_bytes(), before[3], identifier)
+    restore(workdir, jobname, stem, saved, pdf=spliced is None)
+    if spliced is None:
+        say("the chapter's layout changed (or it did not typeset alone): typesetting the whole book")
+        return None
+    write_atomic(pdf, spliced)
+    pages = stamp.get("pages")
+    # The one pass's log (this chapter's warnings) and the last whole book's (the other chapters').
+    return LatexResult(ok=True, passes=1, seconds=result.seconds, pages=pages if isinstance(pages, int) else 0,
+                       log=result.log + "\n" + old_log)
 
 
 def chapter_layout(workdir: Path, jobname: str, stem: str) -> tuple[str, list[tuple[str, str]], Counter[str], range] | None:

@@ -37,7 +37,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence, TextIO
+from typing import Any, Iterator, Sequence, TextIO
 
 from ..cache import Cache, digest, file_digest, temporary_folder
 from ..check import LoadedChapter, default_workers
@@ -58,7 +58,7 @@ from . import latex_figures, latex_setup, latex_splice, theme, userfilters, user
 from .book import Build, PreparedBook, bibliography_files, citation_style, cited_in_order, cited_keys, filter_data, meta_flags, output_stem, parallel, prepare_book, progress, render_chapter
 from .latex_crossref import CHAPTER_NUMBERS, PLAIN_NUMBERS, crossref_preamble, latex_text as latex_escape
 from .latex_language import babel_locale, hyphenation_warning, language_preamble, no_locale_warning
-from .latex_run import LatexResult, compile_document, compile_one
+from .latex_run import LatexResult, compile_document
 from .latex_source import SOURCE_MARKER, ChapterTex, latex_diagnostic, log_diagnostics, with_markers
 from .html import tikz_figures
 from .links import book_chapter_targets, with_chapter_links
@@ -262,7 +262,8 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
             build.diagnostics.append(error("latex-setup", book.display_config, 1, str(exc)))
             build.seconds = time.perf_counter() - started
             return build
-        _place_tikz(document, chapters, workdir, cache, workers, latex_timeout, say)
+        latex_figures.place_in_chapters(document, [c.file for c in chapters], workdir, cache, workers=workers,
+                                        timeout=latex_timeout, say=say)
         write_atomic(workdir / f"{JOBNAME}.tex", document)
 
         texts, images = _document_inputs(workdir, chapters)
@@ -272,7 +273,7 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
         result = _unchanged(workdir, inputs)
         files = {name: digest(text) for name, text in zip(_document_files(chapters), texts)}
         if result is None:
-            result = _one_chapter(workdir, files, images, identifier, latex_timeout, say)
+            result = latex_splice.typeset_alone(workdir, JOBNAME, STAMP, files, images, identifier, latex_timeout, say)
             if result is None:
                 say(f"typesetting with {latex_setup.ENGINE} in {workdir}…")
                 result = compile_document(workdir, JOBNAME, timeout=latex_timeout, say=say)
@@ -301,21 +302,6 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
     return build
 
 
-def _place_tikz(document: str, chapters: list[ChapterTex], workdir: Path, cache: Cache, workers: int,
-                timeout: float, say: Callable[[str], None]) -> None:
-    """Put each TikZ figure float of the chapters in as its page typeset once (render/latex_figures.py)."""
-    bodies = {c.file: (workdir / c.file).read_text(encoding="utf-8") for c in chapters}
-    codes = [code for body in bodies.values() for code in latex_figures.figure_codes(body)]
-    if not codes:
-        return
-    found = latex_figures.place_figures(latex_figures.figure_preamble(document), codes, cache, workdir / "tikz",
-                                        workers=workers, timeout=timeout, say=say)
-    for name, body in bodies.items():
-        placed = latex_figures.with_placed(body, found)
-        if placed != body:
-            write_atomic(workdir / name, placed)
-
-
 def _inputs_digest(texts: list[str], images: list[tuple[str, str]]) -> str:
     """What the PDF depends on: the LaTeX files, every image they include, and the TeX engine."""
     engine = shutil.which(latex_setup.ENGINE) or latex_setup.ENGINE
@@ -337,45 +323,6 @@ def document_id(workdir: Path, texts: list[str], images: list[tuple[str, str]]) 
 def _document_files(chapters: list[ChapterTex]) -> list[str]:
     """The LaTeX files of the document, relative to the working folder."""
     return [f"{JOBNAME}.tex", "bibliography.tex", *(c.file for c in chapters)]
-
-
-def _one_chapter(workdir: Path, files: dict[str, str], images: list[tuple[str, str]], identifier: str,
-                 timeout: float, say: Callable[[str], None]) -> LatexResult | None:
-    """When only one chapter's LaTeX changed since the last settled build: one pass that typesets that
-    chapter alone, its pages put into the last PDF (latex_splice); None when that cannot be, or the
-    chapter's layout changed (its labels, pages, bookmarks or index entries): then the whole book is typeset."""
-    try:
-        stamp = json.loads((workdir / STAMP).read_text(encoding="utf-8"))
-        pdf = workdir / f"{JOBNAME}.pdf"
-        if not isinstance(stamp, dict) or stamp.get("pdf") != file_digest(pdf) \
-                or [list(i) for i in images] != stamp.get("images") or set(files) != set(stamp.get("files") or {}):
-            return None
-    except (OSError, ValueError):
-        return None
-    changed = [name for name, text_digest in files.items() if stamp["files"][name] != text_digest]
-    if len(changed) != 1 or not changed[0].startswith("chapters/"):
-        return None
-    stem = changed[0].removesuffix(".tex")
-    before = latex_splice.chapter_layout(workdir, JOBNAME, stem)
-    if before is None:
-        return None
-    saved = workdir / "one-chapter"
-    old_log = (workdir / f"{JOBNAME}.log").read_text(encoding="utf-8", errors="replace")
-    latex_splice.back_up(workdir, JOBNAME, stem, saved)
-    say(f"typesetting {changed[0]} alone (the rest of the book is as it was)…")
-    result = compile_one(workdir, JOBNAME, stem, timeout=timeout)
-    spliced = None
-    if result.ok and latex_splice.chapter_layout(workdir, JOBNAME, stem) == before:
-        spliced = latex_splice.splice((saved / pdf.name).read_bytes(), pdf.read_bytes(), before[3], identifier)
-    latex_splice.restore(workdir, JOBNAME, stem, saved, pdf=spliced is None)
-    if spliced is None:
-        say("the chapter's layout changed (or it did not typeset alone): typesetting the whole book")
-        return None
-    write_atomic(pdf, spliced)
-    pages = stamp.get("pages")
-    # The one pass's log (this chapter's warnings) and the last whole book's (the other chapters').
-    return LatexResult(ok=True, passes=1, seconds=result.seconds, pages=pages if isinstance(pages, int) else 0,
-                       log=result.log + "\n" + old_log)
 
 
 def _document_inputs(workdir: Path, chapters: list[ChapterTex]) -> tuple[list[str], list[tuple[str, str]]]:
@@ -422,7 +369,7 @@ def _locked(folder: Path) -> Iterator[None]:
 def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, workdir: Path,
              problems: list[Diagnostic]) -> AssemblyInputs:
     """Write the chapter's matplotlib figures as PDF files in the working folder; TikZ stays LaTeX
-    (a figure float's picture is then typeset once on its own page: :func:`_place_tikz`)."""
+    (a figure float's picture is then typeset once on its own page: :mod:`bookbuild.render.latex_figures`)."""
     folder = workdir / "figures" / re.sub(r"[^A-Za-z0-9_-]+", "-", loaded.entry.name)
     paths = {}
     for cell in executed.cells:
