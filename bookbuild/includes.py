@@ -81,6 +81,9 @@ def expand_includes(file: Path, text: str, shown: str, root: Path,
 
     ``shown`` names ``file`` in diagnostics; ``display`` names the included files.
     """
+    if not INCLUDE_ANYWHERE.search(text):  # nothing to expand (most chapters): one run of the file's own lines
+        rows = len(text.splitlines())
+        return text, SourceMap((Segment(1, rows, shown, 1) if rows else Segment(1, 0, shown, 1),)), []
     lines: list[str] = []
     segments: list[Segment] = []
     problems: list[Diagnostic] = []

@@ -104,20 +104,8 @@ def local_dependencies(chapter: Chapter, import_path: list[str], scan: "Dependen
     imports, so the chapters of a book that share a library search it once.
     """
     scan = scan or DependencyScan()
-    pending = scan.cell_imports(chapter)
-    seen_names: set[str] = set()
-    files: set[Path] = set()
-    while pending:
-        name = pending.pop()
-        if name in seen_names or name in sys.builtin_module_names:
-            continue
-        seen_names.add(name)
-        for path in scan.module_files(name, tuple(import_path)):
-            if path not in files:
-                files.add(path)
-                if path.suffix == ".py":
-                    pending |= scan.imports_of(path) - seen_names
-    return sorted(files)
+    path = tuple(import_path)
+    return sorted(set().union(*(scan.reachable(name, path) for name in scan.cell_imports(chapter))))
 
 
 class DependencyScan:
@@ -131,6 +119,7 @@ class DependencyScan:
         self._cache = cache
         self._files: dict[tuple[str, tuple[str, ...]], list[Path]] = {}
         self._imports: dict[Path, set[str]] = {}
+        self._reachable: dict[tuple[str, tuple[str, ...]], frozenset[Path]] = {}
 
     def cell_imports(self, chapter: Chapter) -> set[str]:
         """The top-level names the chapter's cells import."""
@@ -149,6 +138,25 @@ class DependencyScan:
         if self._cache is not None:
             self._cache.put(IMPORTS_STAGE, key, json.dumps(sorted(found)).encode("utf-8"))
         return found
+
+    def reachable(self, name: str, import_path: tuple[str, ...]) -> frozenset[Path]:
+        """The local files importing ``name`` brings in, transitively (one search per build and name:
+        the chapters of a book that import the same library share it)."""
+        key = (name, import_path)
+        if key not in self._reachable:
+            pending, seen_names, files = {name}, set(), set()
+            while pending:
+                current = pending.pop()
+                if current in seen_names or current in sys.builtin_module_names:
+                    continue
+                seen_names.add(current)
+                for path in self.module_files(current, import_path):
+                    if path not in files:
+                        files.add(path)
+                        if path.suffix == ".py":
+                            pending |= self.imports_of(path) - seen_names
+            self._reachable[key] = frozenset(files)
+        return self._reachable[key]
 
     def module_files(self, name: str, import_path: tuple[str, ...]) -> list[Path]:
         key = (name, import_path)
