@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +33,7 @@ from typing import Callable
 from ..cache import Cache, digest
 from ..files import write_atomic
 from .book import parallel
-from .latex_setup import ENGINE
+from .latex_setup import ENGINE, engine_identity
 from .texprocess import TexTimeout, run_program
 
 VERSION = "bookbuild-tikz-pdf/2"
@@ -140,16 +138,6 @@ def compile_batch(preamble: str, codes: list[str], timeout: float) -> tuple[byte
         if len(boxes) != len(codes) or not pages or int(pages.group(1)) != len(codes):
             return None
         return pdf.read_bytes(), boxes
-
-
-def engine_identity() -> str:
-    """The TeX engine a figure was typeset by (a new TeX installation typesets every figure again)."""
-    engine = shutil.which(ENGINE) or ENGINE
-    try:
-        stat = os.stat(os.path.realpath(engine))
-        return f"{os.path.realpath(engine)}:{stat.st_size}:{stat.st_mtime_ns}"
-    except OSError:
-        return engine
 
 
 def place_figures(preamble: str, codes: list[str], cache: Cache, folder: Path, *, workers: int, timeout: float,

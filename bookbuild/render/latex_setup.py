@@ -26,6 +26,17 @@ ENGINE = "lualatex"
 APT_TIMEOUT = 1800.0
 
 
+def engine_identity() -> str:
+    """Which TeX engine is installed (its path, size and time): part of the key of everything it typesets,
+    so a new TeX installation typesets the PDF and its figures again."""
+    engine = shutil.which(ENGINE) or ENGINE
+    try:
+        stat = os.stat(os.path.realpath(engine))
+        return f"{os.path.realpath(engine)}:{stat.st_size}:{stat.st_mtime_ns}"
+    except OSError:
+        return engine
+
+
 @dataclass(frozen=True)
 class Requirement:
     """A program (``kind == "program"``) or a TeX file (found by kpsewhich) and its Debian package."""

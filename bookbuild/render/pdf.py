@@ -304,13 +304,7 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
 
 def _inputs_digest(texts: list[str], images: list[tuple[str, str]]) -> str:
     """What the PDF depends on: the LaTeX files, every image they include, and the TeX engine."""
-    engine = shutil.which(latex_setup.ENGINE) or latex_setup.ENGINE
-    try:
-        stat = os.stat(os.path.realpath(engine))
-        identity = f"{os.path.realpath(engine)}:{stat.st_size}:{stat.st_mtime_ns}"
-    except OSError:
-        identity = engine
-    return digest("pdf-inputs/1", identity, *texts, *[f"{path}:{digest_}" for path, digest_ in images])
+    return digest("pdf-inputs/1", latex_setup.engine_identity(), *texts, *[f"{path}:{digest_}" for path, digest_ in images])
 
 
 def document_id(workdir: Path, texts: list[str], images: list[tuple[str, str]]) -> str:
