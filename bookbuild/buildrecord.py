@@ -26,18 +26,18 @@ build is never missed. A build with errors leaves none either: it runs again.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any, Iterable
 
-from .cache import Cache, digest
+from .cache import Cache, digest, file_digest
 from .outputs import MANIFEST, read_manifest
 
 STAGE = "build-record"
@@ -136,14 +136,11 @@ def file_state(path: Path) -> State | str:
         stat = path.stat()
     except OSError:
         return MISSING
-    if not path.is_file():
+    if not S_ISREG(stat.st_mode):
         return MISSING
-    sha = None
-    if stat.st_size <= HASHED_UP_TO:
-        try:
-            sha = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError:
-            return MISSING
+    sha = file_digest(path) if stat.st_size <= HASHED_UP_TO else None
+    if sha == MISSING:  # gone or unreadable since the stat
+        return MISSING
     return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, sha)
 
 
@@ -153,17 +150,12 @@ def unchanged(path: Path, recorded: State | str) -> bool:
         stat = path.stat()
     except OSError:
         return recorded == MISSING
-    if recorded == MISSING or not path.is_file():
+    if recorded == MISSING or not S_ISREG(stat.st_mode):
         return False
     size, mtime, ctime, inode, sha = recorded
     if (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino) == (size, mtime, ctime, inode):
         return True
-    if sha is None or stat.st_size != size:
-        return False
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest() == sha
-    except OSError:
-        return False
+    return sha is not None and stat.st_size == size and file_digest(path) == sha
 
 
 def project_files(root: Path, skipped: Iterable[Path]) -> list[Path]:
@@ -229,42 +221,31 @@ class BuildRecord:
                    for path, state in files.items())
 
 
-@dataclass
-class BuildIdentity:
-    """What, besides files, decides a build's result: the record's key."""
-
-    parts: list[str] = field(default_factory=list)
-
-    @property
-    def key(self) -> str:
-        return digest(FORMAT, *self.parts)
-
-
 def build_identity(command: str, *, root: Path, names: Iterable[str], profiles: Iterable[str], engine: str,
-                   timeout: float | None, out_dir: Path, environment: Iterable[tuple[str, str]]) -> BuildIdentity:
-    """The key of a build's record (see the module's docstring for what it covers)."""
+                   timeout: float | None, out_dir: Path, environment: Iterable[tuple[str, str]]) -> str:
+    """The key of a build's record: what, besides files, decides its result (see the module's docstring)."""
     from .execute.fingerprint import environment_fingerprint
 
-    return BuildIdentity([command, str(root.resolve()), json.dumps(list(names)), json.dumps(list(profiles)), engine,
-                          repr(timeout), str(out_dir), os.getcwd(), sys.executable, environment_fingerprint(),
-                          os.environ.get("PYTHONPATH", ""), os.environ.get("SOURCE_DATE_EPOCH", ""),
-                          json.dumps([list(pair) for pair in environment])])
+    return digest(FORMAT, command, str(root.resolve()), json.dumps(list(names)), json.dumps(list(profiles)), engine,
+                  repr(timeout), str(out_dir), os.getcwd(), sys.executable, environment_fingerprint(),
+                  os.environ.get("PYTHONPATH", ""), os.environ.get("SOURCE_DATE_EPOCH", ""),
+                  json.dumps([list(pair) for pair in environment]))
 
 
-def find_record(cache: Cache, identity: BuildIdentity, root: Path, skipped: Iterable[Path]) -> BuildRecord | None:
+def find_record(cache: Cache, identity: str, root: Path, skipped: Iterable[Path]) -> BuildRecord | None:
     """The last sound build's record when everything it covers is unchanged, else None."""
-    payload = cache.get(STAGE, identity.key)
+    payload = cache.get(STAGE, identity)
     if payload is None:
         return None
     try:
         record = BuildRecord.from_json(payload)
     except (ValueError, KeyError, TypeError, IndexError):
-        cache.discard(STAGE, identity.key, counted_hit=True)
+        cache.discard(STAGE, identity, counted_hit=True)
         return None
     return record if record.still_holds(root, skipped) else None
 
 
-def store_record(cache: Cache, identity: BuildIdentity, watch: InputWatch, *, root: Path, skipped: Iterable[Path],
+def store_record(cache: Cache, identity: str, watch: InputWatch, *, root: Path, skipped: Iterable[Path],
                  read: Iterable[str | Path], out_dir: Path, wrote: Iterable[Path], report: str, outcome: str,
                  warnings: int) -> bool:
     """Record a sound build (True), unless a file it covers changed while it ran (False: no record).
@@ -291,7 +272,7 @@ def store_record(cache: Cache, identity: BuildIdentity, watch: InputWatch, *, ro
     outputs = {str(p): file_state(p) for p in written}
     if any(state == MISSING for state in outputs.values()):
         return False
-    cache.put(STAGE, identity.key, BuildRecord(inputs, outputs, report, outcome, warnings).to_json())
+    cache.put(STAGE, identity, BuildRecord(inputs, outputs, report, outcome, warnings).to_json())
     return True
 
 
