@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Callable
 
 #: Chapters of at least this many characters of Markdown are read in pieces.
