@@ -88,13 +88,15 @@ class LineageTracker:
             if name not in walker.bound:
                 self.globals.names[name] = Flow(reasons=frozenset({UNFOLLOWED}), obj=namespace.get(name, NO_OBJECT))
 
-    def inline(self, expr: str, line: int, namespace: dict[str, Any]) -> Lineage:
-        """The lineage of an inline expression at the point where it stands."""
-        try:
-            tree = ast.parse(expr, mode="eval")
-        except SyntaxError:
-            return Lineage()
-        ast.increment_lineno(tree, line - 1)
+    def inline(self, expr: str, line: int, namespace: dict[str, Any], tree: ast.Expression | None = None) -> Lineage:
+        """The lineage of an inline expression at the point where it stands (``tree``: it parsed, its
+        line numbers the ``.qmd``'s, if it was)."""
+        if tree is None:
+            try:
+                tree = ast.parse(expr, mode="eval")
+            except SyntaxError:
+                return Lineage()
+            ast.increment_lineno(tree, line - 1)
         walker = _Walker(self, None, namespace, source=expr)
         try:
             return walker.whole(walker.ev(tree.body, self.globals)).lineage()

@@ -129,12 +129,13 @@ class ProvenanceTracker:
         self._snapshot = dict(namespace)
         return changed
 
-    def inline_cells(self, expr: str) -> tuple[int, ...]:
-        """The cells that last defined the names an inline expression reads."""
-        try:
-            tree = ast.parse(expr, mode="eval")
-        except SyntaxError:
-            return ()
+    def inline_cells(self, expr: str, tree: ast.AST | None = None) -> tuple[int, ...]:
+        """The cells that last defined the names an inline expression reads (``tree``: it parsed, if it was)."""
+        if tree is None:
+            try:
+                tree = ast.parse(expr, mode="eval")
+            except SyntaxError:
+                return ()
         return tuple(sorted({self.defined_by[n] for n in loaded_names(tree) if n in self.defined_by}))
 
 

@@ -66,10 +66,16 @@ def compile_cell(tree: ast.Module, source_file: str) -> Any:
     return compile(tree, source_file, "exec")
 
 
-def compile_inline(inline: InlineExpr, source_file: str) -> Any:
+def parse_inline(inline: InlineExpr) -> ast.Expression:
+    """An inline expression's syntax tree, with the ``.qmd``'s line numbers."""
     tree = ast.parse(inline.expr, filename="<inline>", mode="eval")
     ast.increment_lineno(tree, inline.line - 1)
-    return compile(tree, source_file, "eval")
+    return tree
+
+
+def compile_inline(inline: InlineExpr, source_file: str, tree: ast.Expression | None = None) -> Any:
+    """An inline expression compiled under the chapter's path (``tree``: its :func:`parse_inline`, if parsed)."""
+    return compile(tree if tree is not None else parse_inline(inline), source_file, "eval")
 
 
 def _no_report(kind: str, index: int) -> None:
@@ -122,9 +128,13 @@ def run_chapter(chapter: Chapter, source_file: str, shown_file: str,
             values.append(InlineValue(item.index, None))
         else:
             report("inline", item.index)
-            value, problem = _evaluate_inline(item, namespace, source_file, shown_file)
-            values.append(dataclasses.replace(value, cells=tracker.inline_cells(item.expr),
-                                              lineage=lineage.inline(item.expr, item.line, namespace)))
+            try:  # parsed once for its value, the cells it reads and its lineage (each parse cost as much as its run)
+                tree = parse_inline(item)
+            except Exception:  # noqa: BLE001 - each reports it as before, parsing on its own
+                tree = None
+            value, problem = _evaluate_inline(item, namespace, source_file, shown_file, tree)
+            values.append(dataclasses.replace(value, cells=tracker.inline_cells(item.expr, tree),
+                                              lineage=lineage.inline(item.expr, item.line, namespace, tree)))
             if problem is not None:
                 diagnostics.append(problem)
     return ExecutionResult(tuple(values), tuple(cells), tuple(diagnostics), time.perf_counter() - started)
@@ -228,9 +238,9 @@ def _display_error(sink: OutputSink, cell: Cell, source_file: str, shown_file: s
 
 
 def _evaluate_inline(inline: InlineExpr, namespace: dict[str, Any], source_file: str,
-                     shown_file: str) -> tuple[InlineValue, Diagnostic | None]:
+                     shown_file: str, tree: ast.Expression | None = None) -> tuple[InlineValue, Diagnostic | None]:
     try:
-        value = eval(compile_inline(inline, source_file), namespace)  # noqa: S307 - the author's own expression
+        value = eval(compile_inline(inline, source_file, tree), namespace)  # noqa: S307 - the author's own expression
     except Exception as exc:  # noqa: BLE001
         return InlineValue(inline.index, None), inline_exception(exc, inline, shown_file)
     kind, text = classify_value(value)

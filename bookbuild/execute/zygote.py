@@ -3,7 +3,8 @@
 It imports what the chapters import (so forked workers start warm), then runs
 at most ``workers`` chapters at a time, each in a forked worker with a process
 group of its own. A worker tells the zygote which cell or inline expression it
-starts; when a chapter runs past its limit its group is killed, and the
+starts (in a word of memory they share: a message per item cost more than a
+chapter of small cells takes to run); when a chapter runs past its limit its group is killed, and the
 timeout (or a crash) is reported at what it was running.
 
 Messages to the build's process (over ``out``), in order:
@@ -26,7 +27,7 @@ import sys
 import time
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .. import procs
 from ..qmd import Chapter
@@ -136,7 +137,17 @@ def _forget_local_modules() -> None:
             del sys.modules[name]
 
 
-def _worker(run: "RunChapter", job: "ChapterJob", conn: Connection, parent: int) -> None:
+#: How a worker's current item is written in its shared slot: index * 4 + the kind's code (0: none yet).
+KIND_CODES = {"cell": 1, "inline": 2}
+KINDS = {code: kind for kind, code in KIND_CODES.items()}
+
+
+def read_slot(value: int) -> Position | None:
+    """The item a worker's shared slot names (see :data:`KIND_CODES`), None before the first."""
+    return (KINDS[value % 4], value // 4) if value % 4 in KINDS else None
+
+
+def _worker(run: "RunChapter", job: "ChapterJob", conn: Connection, parent: int, slot: Any) -> None:
     procs.own_group()
     # If the zygote dies, end this worker and whatever its cells started (its group).
     procs.on_stop_signals(lambda signum, frame: procs.kill_group(os.getpid()))
@@ -148,9 +159,10 @@ def _worker(run: "RunChapter", job: "ChapterJob", conn: Connection, parent: int)
     def report(kind: str, index: int) -> None:
         if kind == "group":
             timeline.own.add(index)
+            conn.send(("at", kind, index))
         else:
             timeline.started((kind, index))
-        conn.send(("at", kind, index))
+            slot.value = index * 4 + KIND_CODES[kind]  # one store: read whole after the worker stopped
 
     result = run(job, report)
     left = end_strays(os.getpid(), job.chapter, job.shown_file, timeline)
@@ -163,11 +175,11 @@ def _worker(run: "RunChapter", job: "ChapterJob", conn: Connection, parent: int)
 class _Running:
     """A worker the zygote waits on: its chapter, its process, when it started, what it runs now."""
 
-    def __init__(self, index: int, process: multiprocessing.process.BaseProcess) -> None:
+    def __init__(self, index: int, process: multiprocessing.process.BaseProcess, slot: Any) -> None:
         self.index = index
         self.process = process
+        self.slot = slot  # the item it runs now, as the worker writes it (read_slot)
         self.started = time.monotonic()
-        self.position: Position | None = None
         self.groups: list[int] = []  # process groups it started outside its own, ended with it
 
     def note(self, message: tuple, out: Connection) -> None:
@@ -175,8 +187,11 @@ class _Running:
         if message[1] == "group":
             self.groups.append(message[2])
             out.send(("group", self.index, message[2]))
-        else:
-            self.position = (message[1], message[2])
+
+    @property
+    def position(self) -> Position | None:
+        """The cell or inline expression the worker runs (or last ran)."""
+        return read_slot(self.slot.value)
 
     def kill(self) -> None:
         """Kill the worker with whatever it started."""
@@ -214,14 +229,15 @@ def run_zygote(jobs: list["ChapterJob"], run: "RunChapter", workers: int, timeou
         while waiting and len(running) < max(1, workers):
             index, job = waiting.pop(0)
             receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=_worker, args=(run, job, sender, os.getpid()), daemon=True)
+            slot = context.RawValue("q", 0)
+            process = context.Process(target=_worker, args=(run, job, sender, os.getpid(), slot), daemon=True)
             process.start()
             sender.close()
             try:
                 os.setpgid(process.pid, process.pid)  # as the worker does: whichever runs first
             except OSError:
                 pass
-            running[receiver] = _Running(index, process)
+            running[receiver] = _Running(index, process, slot)
             out.send(("started", index, process.pid))
         next_deadline = min(worker.started + timeout for worker in running.values())
         for conn in wait(list(running), timeout=max(0.0, next_deadline - time.monotonic())):

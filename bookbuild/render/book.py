@@ -41,7 +41,7 @@ from .assumptions import assumptions_chapter
 from .markdown import AssemblyInputs, assemble, cached_unmarkable
 from .numbering import ChapterNumbers, Target, book_targets
 from .outline import ChapterAst, ast_key, cited_in_order, number_sources
-from . import chunks, idlefilters
+from . import chunks, idlefilters, readpieces
 from .pandoc import DEFAULT_TIMEOUT, FILTERS_DIR, PandocError, filter_args, markdown_to_json, pandoc_version, run_pandoc
 from .site import ChapterPage
 from .tree import load_ast
@@ -265,7 +265,8 @@ def parse_markdown(markdown: str, folder: Path, cache: Cache | None, timeout: fl
                 return load_ast(payload)
             except ValueError:
                 cache.discard("pandoc-ast", key, counted_hit=True)
-    text = markdown_to_json(markdown, cwd=folder, timeout=timeout)
+    # A large chapter is read in pieces, in parallel, when it can be (the same JSON as one run's).
+    text = readpieces.markdown_json(markdown, lambda part: markdown_to_json(part, cwd=folder, timeout=timeout))
     if cache is not None:
         cache.put("pandoc-ast", key, text.encode("utf-8"))
     return load_ast(text)

@@ -15,6 +15,7 @@ import posixpath
 import re
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, TextIO
@@ -35,7 +36,7 @@ from ..shortcodes import ShortcodeContext, expand_in_text, load_variables
 from .. import useroptions
 from . import chunks, latex_setup, scsstheme, site, theme, userfilters, userstyles
 from .cellcode import quarto_code_divs
-from .book import Build, meta_flags, bibliography_files, citation_style, filter_data, page_of, parallel, prepare_book, progress, render_chapter
+from .book import Build, PreparedBook, meta_flags, bibliography_files, citation_style, filter_data, page_of, parallel, prepare_book, progress, render_chapter
 from .site import ChapterPage
 from .links import ChapterTarget, chapter_targets, with_chapter_links
 from .outline import ChapterAst
@@ -82,20 +83,37 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
     """Build the site (or just the named chapters' pages) into ``out_dir``."""
     started = time.perf_counter()
     workers = workers or default_workers()
-    say = progress(log)
-
     output = OutputFolder(out_dir)
     limit = book_limits(book, timeout).timeout
 
+    # A page's value ledger needs only its chapter's results: it is made in the background from when
+    # they are known, while the Markdown is assembled and Pandoc reads it (a large chapter's takes seconds).
+    background = ThreadPoolExecutor(max_workers=1)
+    ledgers: dict[int, Future[tuple[str, str]]] = {}
+
     def write_figures(loaded: LoadedChapter, executed: ExecutedChapter, problems: list[Diagnostic]) -> AssemblyInputs:
+        ledgers[id(executed)] = background.submit(_page_ledger, cache, executed)
         return _figures(book, loaded, executed, output, cache, workers, limit, problems)
 
     def figure_paths(loaded: LoadedChapter, executed: ExecutedChapter, problems: list[Diagnostic]) -> AssemblyInputs:
         return _figures(book, loaded, executed, output, cache, workers, limit, problems, write=False)
 
     cache = Cache(cache_dir, log=log)
-    prepared = prepare_book(book, names, write_figures, output_format="html", cache=cache, engine=engine,
-                            timeout=timeout, workers=workers, log=log, writable=(out_dir,), figure_paths=figure_paths)
+    try:
+        prepared = prepare_book(book, names, write_figures, output_format="html", cache=cache, engine=engine,
+                                timeout=timeout, workers=workers, log=log, writable=(out_dir,), figure_paths=figure_paths)
+        return _site(book, out_dir, names, prepared, output, cache, workers, log, started,
+                     lambda executed: ledgers[id(executed)].result() if id(executed) in ledgers
+                     else _page_ledger(cache, executed))
+    finally:
+        background.shutdown(wait=True)
+
+
+def _site(book: Book, out_dir: Path, names: list[str] | None, prepared: PreparedBook, output: OutputFolder,
+          cache: Cache, workers: int, log: TextIO, started: float,
+          page_ledger: Callable[[ExecutedChapter], tuple[str, str]]) -> HtmlBuild:
+    """The pages of a prepared book, its search index, ledger and assets (``page_ledger``: a chapter's ledger and script)."""
+    say = progress(log)
     build = HtmlBuild(out_dir, prepared, cache=cache)
     theme_css, problems = scsstheme.write_theme(useroptions.theme(book)[0], out_dir)
     build.diagnostics.extend(problems)
@@ -136,7 +154,7 @@ def build_html(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | No
             output.keep(page.page)
             continue
         body, toc, said = result
-        ledger, script = _page_ledger(cache, prepared.executed[loaded.chapter.path])
+        ledger, script = page_ledger(prepared.executed[loaded.chapter.path])
         # No-break spaces as `&nbsp;`, as Quarto writes them (books' scripts and tests match the entity).
         article = body.replace("\xa0", "&nbsp;") + script
         extras = _page_extras(book, loaded, page.page, said, out_dir, build.diagnostics, log, theme_css)
