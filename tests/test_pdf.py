@@ -715,3 +715,19 @@ def test_a_note_holding_a_code_block_typesets_in_the_margin_and_in_a_callout(boo
         """})
     text = built_pdf_text(root, tmp_path)
     assert "make pdf_side" in text and "make pdf_boxed" in text
+
+
+def test_passes_are_compared_without_the_lines_no_pass_reads(tmp_path: Path) -> None:
+    """The page count and KOMA-Script's widest entry numbers do not make another pass, unless a list sizes
+    its numbers by them (the log says so); any other line of the .aux does."""
+    from bookbuild.render.latex_run import _snapshot
+
+    base = "\\relax\n\\newlabel{a}{{1}{2}}\n"
+    (tmp_path / "book.aux").write_text(base, encoding="utf-8")
+    bare = _snapshot(tmp_path, "book")
+    (tmp_path / "book.aux").write_text(base + "\\global\\@namedef{scr@dte@section@lastmaxnumwidth}{21.77994pt}\n"
+                                       "\\gdef \\@abspage@last{53}\n", encoding="utf-8")
+    assert _snapshot(tmp_path, "book") == bare
+    assert _snapshot(tmp_path, "book", widths_read=True) != bare
+    (tmp_path / "book.aux").write_text(base.replace("{2}", "{3}"), encoding="utf-8")
+    assert _snapshot(tmp_path, "book") != bare

@@ -276,7 +276,8 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
             result = latex_splice.typeset_alone(workdir, JOBNAME, STAMP, files, images, identifier, latex_timeout, say)
             if result is None:
                 say(f"typesetting with {latex_setup.ENGINE} in {workdir}…")
-                result = compile_document(workdir, JOBNAME, timeout=latex_timeout, say=say)
+                result = compile_document(workdir, JOBNAME, timeout=latex_timeout, say=say,
+                                          indexed=any("\\index{" in text for text in texts))
             if not result.ok and not result.timed_out and _disk_full(workdir):
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(workdir))
             stamp = workdir / STAMP
