@@ -108,10 +108,12 @@ def clean_read_back(workdir: Path, jobname: str) -> None:
 
 def compile_document(workdir: Path, jobname: str = "book", *, timeout: float = 600.0, max_passes: int = 4,
                      say: Callable[[str], None] = lambda message: None, retried: bool = False,
-                     indexed: bool = False) -> LatexResult:
+                     indexed: bool = False, halves: Callable[[], LatexResult | None] | None = None) -> LatexResult:
     """Compile ``workdir/<jobname>.tex`` to ``<jobname>.pdf``; ``timeout`` applies to each run.
 
     ``indexed``: the document has index entries (a cold first pass then starts from an empty index).
+    ``halves``: typesets a pass that follows a whole pass of this run in parts at once, and returns its
+    result when that pass settled the document (None: the whole pass runs).
 
     When the first pass fails outside the chapters while files read back from an
     earlier build are present (its ``.toc`` written for another document class,
@@ -133,6 +135,12 @@ def compile_document(workdir: Path, jobname: str = "book", *, timeout: float = 6
         # document, the second pass after a cold first one moves pages (references get their
         # numbers, chapters their contents): a third pass follows anyway.
         draft = not previous or (cold and number == 2 and _pages_so_far(workdir, jobname) >= LONG_DOCUMENT)
+        if halves is not None and not draft and number >= 2:
+            parts = halves()
+            if parts is not None:
+                parts.passes = number
+                parts.seconds = time.perf_counter() - started
+                return parts
         say(f"LaTeX pass {number}{' (draft)' if draft else ''}…")
         args = [ENGINE, *LATEX_OPTIONS, *(["--draftmode"] if draft else []), f"{jobname}.tex"]
         try:

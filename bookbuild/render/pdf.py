@@ -13,7 +13,8 @@ typeset once each, with the book's preamble, before that
 (:mod:`bookbuild.render.latex_figures`), so the passes do not typeset them again.
 Each chapter is ``\\include``d: after an edit of one chapter, that chapter alone is
 typeset and put into the last PDF when the rest of the book's layout cannot
-have changed (:mod:`bookbuild.render.latex_splice`). The PDF is copied to the output
+have changed (:mod:`bookbuild.render.latex_splice`); a long book's settling pass runs in two
+halves at once (:mod:`bookbuild.render.latex_halves`). The PDF is copied to the output
 folder only when LaTeX succeeded, atomically.
 
 Numbering matches the HTML site: chapters, sections, figures, tables and
@@ -54,7 +55,7 @@ from ..project import Book
 from ..shortcodes import ShortcodeContext, expand_in_text
 from ..references import bibliography_keys, is_local_path, xref_kind
 from .. import useroptions
-from . import latex_figures, latex_setup, latex_splice, theme, userfilters, userstyles
+from . import latex_figures, latex_halves, latex_setup, latex_splice, theme, userfilters, userstyles
 from .book import Build, PreparedBook, bibliography_files, citation_style, cited_in_order, cited_keys, filter_data, meta_flags, output_stem, parallel, prepare_book, progress, render_chapter
 from .latex_crossref import CHAPTER_NUMBERS, PLAIN_NUMBERS, crossref_preamble, latex_text as latex_escape
 from .latex_language import babel_locale, hyphenation_warning, language_preamble, no_locale_warning
@@ -276,8 +277,11 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
             result = latex_splice.typeset_alone(workdir, JOBNAME, STAMP, files, images, identifier, latex_timeout, say)
             if result is None:
                 say(f"typesetting with {latex_setup.ENGINE} in {workdir}…")
+                stems = [c.file.removesuffix(".tex") for c in chapters]
+                halves = functools.partial(latex_halves.typeset_in_halves, workdir, JOBNAME, stems, latex_timeout, say) \
+                    if workers >= 2 and len(stems) >= 2 else None
                 result = compile_document(workdir, JOBNAME, timeout=latex_timeout, say=say,
-                                          indexed=any("\\index{" in text for text in texts))
+                                          indexed=any("\\index{" in text for text in texts), halves=halves)
             if not result.ok and not result.timed_out and _disk_full(workdir):
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(workdir))
             stamp = workdir / STAMP
