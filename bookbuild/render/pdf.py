@@ -144,7 +144,10 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
     check_setup(book, log, allow_install=allow_install)
     cache = Cache(cache_dir, log=log)
     workdir = cache.folder("pdf", digest(str(book.root.resolve()), *book.profiles, *sorted(names or []))[:16])
-    run = functools.partial(_build_pdf, book, out_dir, cache, names, engine=engine, timeout=timeout,
+    # Where the whole book's build puts its figures: a chapter not built now is assembled with those paths,
+    # as that build assembled it, so its AST comes from the cache.
+    book_figures = cache.root / "pdf" / digest(str(book.root.resolve()), *book.profiles)[:16]
+    run = functools.partial(_build_pdf, book, out_dir, cache, names, book_figures=book_figures, engine=engine, timeout=timeout,
                             workers=workers or default_workers(), latex_timeout=latex_timeout, log=log, started=started)
     try:
         return run(workdir)
@@ -171,7 +174,7 @@ def _disk_full(folder: Path) -> bool:
 
 
 def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None, workdir: Path, *,
-               engine: str, timeout: float | None, workers: int, latex_timeout: float, log: TextIO,
+               book_figures: Path, engine: str, timeout: float | None, workers: int, latex_timeout: float, log: TextIO,
                started: float) -> PdfBuild:
     say = progress(log)
     with _locked(workdir):
@@ -179,8 +182,13 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
             inputs = _figures(book, loaded, executed, workdir, problems)
             return dataclasses.replace(inputs, tikz_paths=_failed_tikz(book, loaded, cache, workers, timeout, problems))
 
+        def figure_paths(loaded: LoadedChapter, executed: ExecutedChapter, problems: list[Diagnostic]) -> AssemblyInputs:
+            inputs = _figures(book, loaded, executed, book_figures, problems, write=False)
+            return dataclasses.replace(inputs, tikz_paths=_failed_tikz(book, loaded, cache, workers, timeout, problems))
+
         prepared = prepare_book(book, names, write_figures, output_format="latex", cache=cache, engine=engine,
-                                timeout=timeout, workers=workers, log=log, writable=(out_dir,))
+                                timeout=timeout, workers=workers, log=log, writable=(out_dir,),
+                                figure_paths=figure_paths if names else None)
         build = PdfBuild(out_dir, prepared=prepared, workdir=workdir, cache=cache)
         jobs = prepared.rendered()
         build.chapters = len(jobs)
@@ -366,9 +374,10 @@ def _locked(folder: Path) -> Iterator[None]:
 # --------------------------------------------------------------------------- figures
 
 def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, workdir: Path,
-             problems: list[Diagnostic]) -> AssemblyInputs:
-    """Write the chapter's matplotlib figures as PDF files in the working folder; TikZ stays LaTeX
-    (a figure float's picture is then typeset once on its own page: :mod:`bookbuild.render.latex_figures`)."""
+             problems: list[Diagnostic], *, write: bool = True) -> AssemblyInputs:
+    """Write the chapter's matplotlib figures as PDF files in the working folder (``write`` false: only
+    name them); TikZ stays LaTeX (a figure float's picture is then typeset once on its own page:
+    :mod:`bookbuild.render.latex_figures`)."""
     folder = workdir / "figures" / re.sub(r"[^A-Za-z0-9_-]+", "-", loaded.entry.name)
     paths = {}
     for cell in executed.cells:
@@ -383,7 +392,8 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, workd
                                         "JPEG version; it is left out of the PDF"))
                 continue
             name = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{info.label or f'cell-{cell.index + 1}'}-{figure.number}") + f".{suffix}"
-            write_atomic(contained(folder, name), data)
+            if write:
+                write_atomic(contained(folder, name), data)
             paths[(cell.index, figure.number)] = (folder / name).as_posix()
     return AssemblyInputs(paths, {}, output_format="latex")
 
