@@ -715,3 +715,42 @@ def test_a_note_holding_a_code_block_typesets_in_the_margin_and_in_a_callout(boo
         """})
     text = built_pdf_text(root, tmp_path)
     assert "make pdf_side" in text and "make pdf_boxed" in text
+
+
+def test_passes_are_compared_without_the_lines_no_pass_reads(tmp_path: Path) -> None:
+    """The page count and KOMA-Script's widest entry numbers do not make another pass, unless a list sizes
+    its numbers by them (the log says so); any other line of the .aux does."""
+    from bookbuild.render.latex_run import _snapshot
+
+    base = "\\relax\n\\newlabel{a}{{1}{2}}\n"
+    (tmp_path / "book.aux").write_text(base, encoding="utf-8")
+    bare = _snapshot(tmp_path, "book")
+    (tmp_path / "book.aux").write_text(base + "\\global\\@namedef{scr@dte@section@lastmaxnumwidth}{21.77994pt}\n"
+                                       "\\gdef \\@abspage@last{53}\n", encoding="utf-8")
+    assert _snapshot(tmp_path, "book") == bare
+    assert _snapshot(tmp_path, "book", widths_read=True) != bare
+    (tmp_path / "book.aux").write_text(base.replace("{2}", "{3}"), encoding="utf-8")
+    assert _snapshot(tmp_path, "book") != bare
+
+
+def test_a_chapter_build_after_the_whole_book_reads_the_other_chapters_from_its_cache(book_factory, tmp_path: Path) -> None:
+    """The first CHAPTER= PDF after a whole-book PDF assembles the chapters it does not build as the book did
+    (their values, their figures' paths), so Pandoc does not parse them again; and it is the PDF a CHAPTER=
+    build from an empty cache makes (same pages, numbered as in the book)."""
+    from bookbuild.render.pdf import build_pdf
+
+    root = book_factory({
+        "one.qmd": "# One {#sec-one}\n\n```{python}\nvalue_str = str(6 * 7)\n```\n\nThe value is `{python} value_str`.\n",
+        "two.qmd": "# Two {#sec-two}\n\nSee @sec-one.\\index{two}\n\n## A section {#sec-a}\n\nText, and @sec-a.\n",
+    })
+    whole = build_pdf(load_book(root), tmp_path / "out", tmp_path / "cache", log=io.StringIO())
+    assert whole.pdf is not None, whole.diagnostics
+    after = build_pdf(load_book(root), tmp_path / "out", tmp_path / "cache", ["two"], log=io.StringIO())
+    assert after.pdf is not None and after.pdf != whole.pdf, after.diagnostics
+    assert "pandoc-ast: 2 reused, 0 computed" in after.cache.summary(), after.cache.summary()
+    alone = build_pdf(load_book(root), tmp_path / "alone" / "out", tmp_path / "alone" / "cache", ["two"],
+                      log=io.StringIO())
+    assert alone.pdf is not None, alone.diagnostics
+    texts = [pdf_text(p, "-layout").split("\f") for p in (after.pdf, alone.pdf)]
+    assert texts[0] == texts[1]
+    assert "2 Two" in "".join(texts[0]) and "The value is" not in "".join(texts[0]) and "??" not in "".join(texts[0])

@@ -13,6 +13,7 @@ import pytest
 
 from bookbuild.project import load_book
 from bookbuild.render import latex_figures
+from bookbuild.render.latex_run import compile_document
 from bookbuild.render.pdf import build_pdf
 
 FIGURE = """
@@ -30,7 +31,7 @@ FIGURE = """
 
 
 def chapter(title: str, name: str, sentence: str) -> str:
-    return (f"# {title} {{#sec-{name}}}\n\n{sentence} See @fig-{name} and @sec-one.\n\n"
+    return (f"# {title} {{#sec-{name}}}\n\n{sentence} See @fig-{name} and @sec-one.\\index{{{name}}}\n\n"
             + FIGURE.format(name=name) + "\nMore text after the figure.\n")
 
 
@@ -123,9 +124,15 @@ def test_an_edit_rebuilds_the_pdf_a_cold_build_would_make(two_chapters: Path, tm
     assert "tikz-pdf: 2 reused, 0 computed" in again.cache.summary()
     cold = build_pdf(load_book(two_chapters), tmp_path / "cold" / "out", tmp_path / "cold" / "cache",
                      log=io.StringIO())
-    assert cold.pdf is not None and cold.passes == 3
+    # Two passes: the first (draft) starts from an empty index, so its contents list the index as the second's do.
+    assert cold.pdf is not None and cold.passes == 2
+    assert "Index" in pages(cold.pdf)[1]
     rebuilt = pages(again.pdf)
     assert rebuilt == pages(cold.pdf)
+    # The cold build's state is settled: one more pass reads back what it wrote and typesets the same pages.
+    assert cold.workdir is not None
+    more = compile_document(cold.workdir, "book", timeout=120)
+    assert more.ok and more.passes == 1 and pages(cold.workdir / "book.pdf") == rebuilt
     # Every link target (named destination) is on the page it is on in the cold build.
     assert destinations(again.pdf) == destinations(cold.pdf)
     from pypdf import PdfReader
@@ -177,3 +184,60 @@ def test_figures_typeset_apart_keep_the_pdf_the_same_wherever_it_is_built(two_ch
         pdfs.append(result.pdf.read_bytes())
     assert b"/PTEX.FileName" not in pdfs[0]
     assert pdfs[0] == pdfs[1]
+
+
+def outline(pdf: Path) -> list[tuple[int, str, int]]:
+    """(depth, title, page index) of every bookmark."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(pdf)
+    found: list[tuple[int, str, int]] = []
+
+    def walk(items: list, depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                found.append((depth, item.title, reader.get_destination_page_number(item)))
+    walk(reader.outline, 0)
+    return found
+
+
+def test_the_last_pass_in_two_halves_makes_the_whole_passs_pdf(two_chapters: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A book's settling pass typeset as two halves at once (each one chapter here) gives the PDF of the
+    whole pass: pages, their labels, link targets, bookmarks and /ID; a half whose chapter comes out
+    otherwise than the whole pass wrote it is not used."""
+    from pypdf import PdfReader
+    from bookbuild.render import latex_halves
+
+    whole = build_pdf(load_book(two_chapters), tmp_path / "a" / "out", tmp_path / "a" / "cache", workers=2,
+                      log=io.StringIO())
+    assert whole.pdf is not None, whole.diagnostics
+    monkeypatch.setattr(latex_halves, "LONG_BOOK", 0)  # this book is short: split it all the same
+    log = io.StringIO()
+    halves = build_pdf(load_book(two_chapters), tmp_path / "b" / "out", tmp_path / "b" / "cache", workers=2, log=log)
+    assert halves.pdf is not None, halves.diagnostics
+    said = log.getvalue()
+    assert "two halves at once (1 and 1 chapters)" in said and "did not come out" not in said, said
+    assert halves.pages == whole.pages and halves.passes == whole.passes
+    assert pages(halves.pdf) == pages(whole.pdf)
+    assert destinations(halves.pdf) == destinations(whole.pdf)
+    assert outline(halves.pdf) == outline(whole.pdf) and [t for _, t, _ in outline(whole.pdf)] == ["1 One", "2 Two", "Index"]
+    mine, theirs = PdfReader(halves.pdf), PdfReader(whole.pdf)
+    assert mine.page_labels == theirs.page_labels and mine.trailer["/ID"] == theirs.trailer["/ID"]
+    assert not any((halves.workdir / name).exists() for name in latex_halves.HALVES)
+
+    # A chapter whose layout differs from what the last whole pass wrote (here: a label's page): not used.
+    workdir = halves.workdir
+    aux = workdir / "chapters" / "01-two.aux"
+    text = aux.read_text(encoding="utf-8")
+    changed = re.sub(r"(\\newlabel\{sec-two\}\{\{[^{}]*\}\{)(\d+)", lambda m: m.group(1) + str(int(m.group(2)) + 5), text)
+    assert changed != text
+    aux.write_text(changed, encoding="utf-8")
+    before = (workdir / "book.pdf").read_bytes()
+    said_again: list[str] = []
+    stems = ["chapters/00-one", "chapters/01-two"]
+    assert latex_halves.typeset_in_halves(workdir, "book", stems, 120, said_again.append) is None
+    assert any("did not come out" in line for line in said_again)
+    assert (workdir / "book.pdf").read_bytes() == before

@@ -9,8 +9,12 @@ Passes: LaTeX runs again while a file it reads back (``.aux``, ``.toc``,
 ``.lof``, ``.lot``, ``.out``, ``.ind``) changed during the last run, or its log
 asks for a rerun, up to ``max_passes``. The working folder is kept between
 builds, so an unchanged book settles in one pass. The passes that cannot be the last (the
-first with nothing to read back, and the second after it) run in draft mode, without writing
-the PDF. After a failed run the files
+first with nothing to read back, and in a long document the second after it) run in draft mode,
+without writing the PDF. A cold first pass of a document with an index starts from an empty
+index, so it lists the index in the contents as the next pass will. Two lines of the ``.aux``
+that nothing reads back are not compared: the page count (the kernel asks for a rerun itself
+when its last-page hook needs it) and KOMA-Script's widest entry numbers (unless the log
+says a list sizes its numbers by them). After a failed run the files
 LaTeX reads back are deleted: a half-written ``.aux`` must not break the next
 build.
 """
@@ -29,7 +33,17 @@ from .texprocess import TexTimeout, read_log, run_program
 
 LATEX_OPTIONS = ("-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "-file-line-error")
 READ_BACK = (".aux", ".toc", ".lof", ".lot", ".out", ".ind")
-RERUN = re.compile(r"Rerun to get|Rerun LaTeX|Please rerun|rerun LaTeX", re.I)
+RERUN = re.compile(r"Rerun to get|Rerun to correct|Rerun LaTeX|Please rerun|rerun LaTeX", re.I)
+#: Lines of the .aux that no pass reads back (see the module's docstring); WIDTHS only while no list uses them.
+UNREAD = re.compile(rb"^\\gdef ?\\@abspage@last\{\d+\}\r?\n", re.M)
+WIDTHS = re.compile(rb"^\\global\\@namedef\{scr@dte@[A-Za-z]+@lastmaxnumwidth\}\{[^{}\n]*\}\r?\n", re.M)
+#: What theme/latex-preamble.tex logs when a list of contents sizes its numbers by the last pass's widest.
+DYNAMIC_WIDTHS = "bookbuild: dynamic number widths"
+#: The index a cold first pass starts from (makeindex then writes the real one).
+EMPTY_INDEX = "\\begin{theindex}\n\\end{theindex}\n"
+#: A document this long (in pages, after its first pass) has its second pass in draft mode: its
+#: references and contents move its pages, so a third pass follows anyway.
+LONG_DOCUMENT = 150
 FILE_LINE_ERROR = re.compile(r"^(.*?\.(?:tex|aux|toc|lof|lot|ind|out|sty|cls|def|cfg|fd|code\.tex)):(\d+): (.*)$")
 OUTPUT_WRITTEN = re.compile(r"Output written on .*?\((\d+) pages?")
 MISSING_GLYPH = re.compile(r"^Missing character: There is no (.) \(U\+([0-9A-F]+)\)", re.M)
@@ -60,13 +74,26 @@ class LatexResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def _snapshot(workdir: Path, jobname: str) -> dict[str, str]:
+def _snapshot(workdir: Path, jobname: str, *, widths_read: bool = False) -> dict[str, str]:
+    """Digest of each file LaTeX reads back, the main .aux without the lines no pass reads."""
     found = {}
     for suffix in READ_BACK:
         path = workdir / f"{jobname}{suffix}"
         if path.is_file():
-            found[suffix] = hashlib.sha256(path.read_bytes()).hexdigest()
+            data = path.read_bytes()
+            if suffix == ".aux":
+                data = UNREAD.sub(b"", data if widths_read else WIDTHS.sub(b"", data))
+            found[suffix] = hashlib.sha256(data).hexdigest()
     return found
+
+
+def _pages_so_far(workdir: Path, jobname: str) -> int:
+    """The page count the main .aux records (0 when it records none)."""
+    try:
+        match = re.search(rb"\\@abspage@last\{(\d+)\}", (workdir / f"{jobname}.aux").read_bytes())
+    except OSError:
+        return 0
+    return int(match.group(1)) if match else 0
 
 
 def _file_hash(path: Path) -> str | None:
@@ -80,8 +107,13 @@ def clean_read_back(workdir: Path, jobname: str) -> None:
 
 
 def compile_document(workdir: Path, jobname: str = "book", *, timeout: float = 600.0, max_passes: int = 4,
-                     say: Callable[[str], None] = lambda message: None, retried: bool = False) -> LatexResult:
+                     say: Callable[[str], None] = lambda message: None, retried: bool = False,
+                     indexed: bool = False, halves: Callable[[], LatexResult | None] | None = None) -> LatexResult:
     """Compile ``workdir/<jobname>.tex`` to ``<jobname>.pdf``; ``timeout`` applies to each run.
+
+    ``indexed``: the document has index entries (a cold first pass then starts from an empty index).
+    ``halves``: typesets a pass that follows a whole pass of this run in parts at once, and returns its
+    result when that pass settled the document (None: the whole pass runs).
 
     When the first pass fails outside the chapters while files read back from an
     earlier build are present (its ``.toc`` written for another document class,
@@ -90,15 +122,25 @@ def compile_document(workdir: Path, jobname: str = "book", *, timeout: float = 6
     """
     started = time.perf_counter()
     result = LatexResult(ok=False)
-    previous = _snapshot(workdir, jobname)
-    indexed: str | None = None
+    widths_read = DYNAMIC_WIDTHS in read_log(workdir / f"{jobname}.log")
+    previous = _snapshot(workdir, jobname, widths_read=widths_read)
+    index_digest: str | None = None
     (workdir / f"{jobname}.pdf").unlink(missing_ok=True)
     cold = not previous
+    if cold and indexed:
+        # The index lists itself in the contents: with an empty one the first pass's contents have it too.
+        (workdir / f"{jobname}.ind").write_text(EMPTY_INDEX, encoding="utf-8")
     for number in range(1, max_passes + 1):
-        # Nothing to read back yet: this pass only collects, no need to write the PDF. After a cold
-        # first pass, the second one reads the first contents, lists and index, which change what
-        # they list (the index's own entry, the lists' number widths): a third pass follows anyway.
-        draft = not previous or (cold and number == 2)
+        # Nothing to read back yet: this pass only collects, no need to write the PDF. In a long
+        # document, the second pass after a cold first one moves pages (references get their
+        # numbers, chapters their contents): a third pass follows anyway.
+        draft = not previous or (cold and number == 2 and _pages_so_far(workdir, jobname) >= LONG_DOCUMENT)
+        if halves is not None and not draft and number >= 2:
+            parts = halves()
+            if parts is not None:
+                parts.passes = number
+                parts.seconds = time.perf_counter() - started
+                return parts
         say(f"LaTeX pass {number}{' (draft)' if draft else ''}…")
         args = [ENGINE, *LATEX_OPTIONS, *(["--draftmode"] if draft else []), f"{jobname}.tex"]
         try:
@@ -124,17 +166,18 @@ def compile_document(workdir: Path, jobname: str = "book", *, timeout: float = 6
             if number == 1 and previous and stale and not retried:
                 # A file from an earlier build (another class, a crash) broke the first pass: start afresh.
                 say("files from an earlier LaTeX run did not fit this document: starting afresh…")
-                return _retry(workdir, jobname, timeout, max_passes, say, started)
+                return _retry(workdir, jobname, timeout, max_passes, say, started, indexed)
             break
         index = workdir / f"{jobname}.idx"
         idx_hash = _file_hash(index)
-        if idx_hash is not None and idx_hash != indexed:
+        if idx_hash is not None and idx_hash != index_digest:
             try:
                 run_program(["makeindex", "-q", f"{jobname}.idx"], workdir, timeout, f"{jobname}.makeindex")
             except TexTimeout:
                 pass
-            indexed = idx_hash
-        current = _snapshot(workdir, jobname)
+            index_digest = idx_hash
+        widths_read = DYNAMIC_WIDTHS in result.log
+        current = _snapshot(workdir, jobname, widths_read=widths_read)
         if not draft and current == previous and not RERUN.search(result.log):
             result.ok = True
             break
@@ -171,8 +214,9 @@ def compile_one(workdir: Path, jobname: str, include: str, *, timeout: float = 6
 
 
 def _retry(workdir: Path, jobname: str, timeout: float, max_passes: int, say: Callable[[str], None],
-           started: float) -> LatexResult:
-    result = compile_document(workdir, jobname, timeout=timeout, max_passes=max_passes, say=say, retried=True)
+           started: float, indexed: bool) -> LatexResult:
+    result = compile_document(workdir, jobname, timeout=timeout, max_passes=max_passes, say=say, retried=True,
+                              indexed=indexed)
     result.seconds = time.perf_counter() - started
     return result
 

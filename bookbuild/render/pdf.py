@@ -13,7 +13,8 @@ typeset once each, with the book's preamble, before that
 (:mod:`bookbuild.render.latex_figures`), so the passes do not typeset them again.
 Each chapter is ``\\include``d: after an edit of one chapter, that chapter alone is
 typeset and put into the last PDF when the rest of the book's layout cannot
-have changed (:mod:`bookbuild.render.latex_splice`). The PDF is copied to the output
+have changed (:mod:`bookbuild.render.latex_splice`); a long book's settling pass runs in two
+halves at once (:mod:`bookbuild.render.latex_halves`). The PDF is copied to the output
 folder only when LaTeX succeeded, atomically.
 
 Numbering matches the HTML site: chapters, sections, figures, tables and
@@ -54,7 +55,7 @@ from ..project import Book
 from ..shortcodes import ShortcodeContext, expand_in_text
 from ..references import bibliography_keys, is_local_path, xref_kind
 from .. import useroptions
-from . import latex_figures, latex_setup, latex_splice, theme, userfilters, userstyles
+from . import latex_figures, latex_halves, latex_setup, latex_splice, theme, userfilters, userstyles
 from .book import Build, PreparedBook, bibliography_files, citation_style, cited_in_order, cited_keys, filter_data, meta_flags, output_stem, parallel, prepare_book, progress, render_chapter
 from .latex_crossref import CHAPTER_NUMBERS, PLAIN_NUMBERS, crossref_preamble, latex_text as latex_escape
 from .latex_language import babel_locale, hyphenation_warning, language_preamble, no_locale_warning
@@ -143,7 +144,10 @@ def build_pdf(book: Book, out_dir: Path, cache_dir: Path, names: list[str] | Non
     check_setup(book, log, allow_install=allow_install)
     cache = Cache(cache_dir, log=log)
     workdir = cache.folder("pdf", digest(str(book.root.resolve()), *book.profiles, *sorted(names or []))[:16])
-    run = functools.partial(_build_pdf, book, out_dir, cache, names, engine=engine, timeout=timeout,
+    # Where the whole book's build puts its figures: a chapter not built now is assembled with those paths,
+    # as that build assembled it, so its AST comes from the cache.
+    book_figures = cache.root / "pdf" / digest(str(book.root.resolve()), *book.profiles)[:16]
+    run = functools.partial(_build_pdf, book, out_dir, cache, names, book_figures=book_figures, engine=engine, timeout=timeout,
                             workers=workers or default_workers(), latex_timeout=latex_timeout, log=log, started=started)
     try:
         return run(workdir)
@@ -170,7 +174,7 @@ def _disk_full(folder: Path) -> bool:
 
 
 def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None, workdir: Path, *,
-               engine: str, timeout: float | None, workers: int, latex_timeout: float, log: TextIO,
+               book_figures: Path, engine: str, timeout: float | None, workers: int, latex_timeout: float, log: TextIO,
                started: float) -> PdfBuild:
     say = progress(log)
     with _locked(workdir):
@@ -178,8 +182,13 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
             inputs = _figures(book, loaded, executed, workdir, problems)
             return dataclasses.replace(inputs, tikz_paths=_failed_tikz(book, loaded, cache, workers, timeout, problems))
 
+        def figure_paths(loaded: LoadedChapter, executed: ExecutedChapter, problems: list[Diagnostic]) -> AssemblyInputs:
+            inputs = _figures(book, loaded, executed, book_figures, problems, write=False)
+            return dataclasses.replace(inputs, tikz_paths=_failed_tikz(book, loaded, cache, workers, timeout, problems))
+
         prepared = prepare_book(book, names, write_figures, output_format="latex", cache=cache, engine=engine,
-                                timeout=timeout, workers=workers, log=log, writable=(out_dir,))
+                                timeout=timeout, workers=workers, log=log, writable=(out_dir,),
+                                figure_paths=figure_paths if names else None)
         build = PdfBuild(out_dir, prepared=prepared, workdir=workdir, cache=cache)
         jobs = prepared.rendered()
         build.chapters = len(jobs)
@@ -276,7 +285,11 @@ def _build_pdf(book: Book, out_dir: Path, cache: Cache, names: list[str] | None,
             result = latex_splice.typeset_alone(workdir, JOBNAME, STAMP, files, images, identifier, latex_timeout, say)
             if result is None:
                 say(f"typesetting with {latex_setup.ENGINE} in {workdir}…")
-                result = compile_document(workdir, JOBNAME, timeout=latex_timeout, say=say)
+                stems = [c.file.removesuffix(".tex") for c in chapters]
+                halves = functools.partial(latex_halves.typeset_in_halves, workdir, JOBNAME, stems, latex_timeout, say) \
+                    if workers >= 2 and len(stems) >= 2 else None
+                result = compile_document(workdir, JOBNAME, timeout=latex_timeout, say=say,
+                                          indexed=any("\\index{" in text for text in texts), halves=halves)
             if not result.ok and not result.timed_out and _disk_full(workdir):
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(workdir))
             stamp = workdir / STAMP
@@ -361,9 +374,10 @@ def _locked(folder: Path) -> Iterator[None]:
 # --------------------------------------------------------------------------- figures
 
 def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, workdir: Path,
-             problems: list[Diagnostic]) -> AssemblyInputs:
-    """Write the chapter's matplotlib figures as PDF files in the working folder; TikZ stays LaTeX
-    (a figure float's picture is then typeset once on its own page: :mod:`bookbuild.render.latex_figures`)."""
+             problems: list[Diagnostic], *, write: bool = True) -> AssemblyInputs:
+    """Write the chapter's matplotlib figures as PDF files in the working folder (``write`` false: only
+    name them); TikZ stays LaTeX (a figure float's picture is then typeset once on its own page:
+    :mod:`bookbuild.render.latex_figures`)."""
     folder = workdir / "figures" / re.sub(r"[^A-Za-z0-9_-]+", "-", loaded.entry.name)
     paths = {}
     for cell in executed.cells:
@@ -378,7 +392,8 @@ def _figures(book: Book, loaded: LoadedChapter, executed: ExecutedChapter, workd
                                         "JPEG version; it is left out of the PDF"))
                 continue
             name = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{info.label or f'cell-{cell.index + 1}'}-{figure.number}") + f".{suffix}"
-            write_atomic(contained(folder, name), data)
+            if write:
+                write_atomic(contained(folder, name), data)
             paths[(cell.index, figure.number)] = (folder / name).as_posix()
     return AssemblyInputs(paths, {}, output_format="latex")
 
