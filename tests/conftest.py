@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import subprocess
+import sys
 import tempfile
 import textwrap
 from pathlib import Path
@@ -71,6 +73,10 @@ def pytest_configure(config: pytest.Config) -> None:
     folder = tempfile.mkdtemp(prefix="bookbuild-test-cache-")
     config._bookbuild_cache_home = folder  # type: ignore[attr-defined]
     os.environ["XDG_CACHE_HOME"] = folder
+    # matplotlib writes its font list into that folder when a cell first imports it. A build whose cells
+    # read a file made during the build leaves no build record (bookbuild.buildrecord), so which test
+    # built first would decide whether a later one replays: make the list now, as a used machine has it.
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], capture_output=True, timeout=120)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

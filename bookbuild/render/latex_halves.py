@@ -242,7 +242,6 @@ def _write_outline(writer: PdfWriter, items: list[tuple[int, str, dict, bool]]) 
     """The writer's outline made of ``items`` (depth, title, action, open), each a child of the last shallower one."""
     root = DictionaryObject({NameObject("/Type"): NameObject("/Outlines")})
     root_ref = writer._add_object(root)
-    nodes: list[tuple[DictionaryObject, object, bool, list]] = []  # (item, its reference, open, its children)
     top: list = []
     stack: list[tuple[int, list, object]] = [(-1, top, root_ref)]
     for depth, title, action, is_open in items:
