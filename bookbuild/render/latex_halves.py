@@ -29,7 +29,7 @@ from pypdf.generic import ArrayObject, ByteStringObject, DictionaryObject, NameO
 from ..files import write_atomic
 from .book import parallel
 from .latex_run import READ_BACK, RERUN, UNREAD, WIDTHS, LatexResult, compile_one
-from .latex_splice import BOOKMARK, INDEX_ENTRY, _leaves, _page_of, chapter_layout
+from .latex_splice import BOOKMARK, INDEX_ENTRY, name_tree_leaves, destination_page, chapter_layout
 
 #: Below this many pages a whole pass is cheap: not worth two runs' start-up and a merge.
 LONG_BOOK = 300
@@ -176,15 +176,15 @@ def _merge(first: bytes, second: bytes, chapter_pages: list[str]) -> bytes | Non
             at += 1
     placed = {ref: writer.pages[n].indirect_reference for ref, n in moved.items()}
     root = writer._root_object
-    names = dict(_leaves(root["/Names"].get_object()["/Dests"].get_object()))
+    names = dict(name_tree_leaves(root["/Names"].get_object()["/Dests"].get_object()))
     # LuaTeX points a name the document links to but does not define (here: the other half's) at its last page.
     last = writer.pages[-1].indirect_reference.idnum
-    for name, dest in _leaves(other.trailer["/Root"]["/Names"].get_object()["/Dests"].get_object()):
+    for name, dest in name_tree_leaves(other.trailer["/Root"]["/Names"].get_object()["/Dests"].get_object()):
         target = dest.get_object()
         array = target["/D"] if isinstance(target, DictionaryObject) else target
         if array[0].idnum not in placed:
             continue  # on a page both halves typeset: the first's stands
-        if name in names and _page_of(names[name]) != last:
+        if name in names and destination_page(names[name]) != last:
             return None
         names[name] = ArrayObject([placed[array[0].idnum], *list(array)[1:]])
     flat = ArrayObject()
@@ -199,11 +199,11 @@ def _merge(first: bytes, second: bytes, chapter_pages: list[str]) -> bytes | Non
     for order, (depth, title, action, is_open) in items:
         name = action.get("/D")
         dest = names.get(str(name)) if isinstance(name, (str, bytes)) else None
-        page = pages.get(_page_of(dest)) if dest is not None else None
+        page = pages.get(destination_page(dest)) if dest is not None else None
         if page is None:
             return None
         from_other = order >= len(items) - len(_outline_items(other))
-        if from_other == (_page_of(dest) in {r.idnum for r in placed.values()}):
+        if from_other == (destination_page(dest) in {r.idnum for r in placed.values()}):
             kept.append((page, order, depth, title, action, is_open))
     kept.sort(key=lambda item: item[:2])
     _write_outline(writer, [item[2:] for item in kept])

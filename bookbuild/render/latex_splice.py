@@ -134,18 +134,18 @@ def _numbered_pages(reader: PdfReader, pages: range) -> list[int] | None:
     return None if None in indices else indices  # type: ignore[return-value]
 
 
-def _leaves(tree: DictionaryObject) -> list[tuple[str, object]]:
+def name_tree_leaves(tree: DictionaryObject) -> list[tuple[str, object]]:
     """(name, destination) of a name tree, in order."""
     found: list[tuple[str, object]] = []
     if "/Names" in tree:
         items = tree["/Names"]
         found += [(str(items[n]), items[n + 1]) for n in range(0, len(items) - 1, 2)]
     for kid in tree.get("/Kids", []):
-        found += _leaves(kid.get_object())
+        found += name_tree_leaves(kid.get_object())
     return found
 
 
-def _page_of(dest: object) -> int | None:
+def destination_page(dest: object) -> int | None:
     """The object number of the page a named destination is on."""
     target = dest.get_object()  # type: ignore[attr-defined]
     array = target["/D"] if isinstance(target, DictionaryObject) else target
@@ -180,9 +180,9 @@ def _splice(old_pdf: bytes, new_pdf: bytes, pages: range, identifier: str) -> by
     # Every named destination: the chapter's (they point at its pages) from the new PDF, the others as they were.
     root = writer._root_object
     dests_tree = root["/Names"].get_object()["/Dests"].get_object()
-    olds = _leaves(dests_tree)
-    news = dict(_leaves(new.trailer["/Root"]["/Names"].get_object()["/Dests"].get_object()))
-    on_new_pages = {name for name, dest in news.items() if _page_of(dest) in new_refs}
+    olds = name_tree_leaves(dests_tree)
+    news = dict(name_tree_leaves(new.trailer["/Root"]["/Names"].get_object()["/Dests"].get_object()))
+    on_new_pages = {name for name, dest in news.items() if destination_page(dest) in new_refs}
     if not on_new_pages <= {name for name, _ in olds}:
         return None  # an anchor the book's other pages do not know of: not the same layout
     names = ArrayObject()
