@@ -29,7 +29,7 @@ from pypdf.generic import ArrayObject, ByteStringObject, DictionaryObject, NameO
 from ..files import write_atomic
 from .book import parallel
 from .latex_run import READ_BACK, RERUN, UNREAD, WIDTHS, LatexResult, compile_one
-from .latex_splice import BOOKMARK, INDEX_ENTRY, name_tree_leaves, destination_page, chapter_layout
+from .latex_splice import BOOKMARK, INDEX_ENTRY, chapter_layout, destination_array, destination_page, name_tree_leaves
 
 #: Below this many pages a whole pass is cheap: not worth two runs' start-up and a merge.
 LONG_BOOK = 300
@@ -180,8 +180,7 @@ def _merge(first: bytes, second: bytes, chapter_pages: list[str]) -> bytes | Non
     # LuaTeX points a name the document links to but does not define (here: the other half's) at its last page.
     last = writer.pages[-1].indirect_reference.idnum
     for name, dest in name_tree_leaves(other.trailer["/Root"]["/Names"].get_object()["/Dests"].get_object()):
-        target = dest.get_object()
-        array = target["/D"] if isinstance(target, DictionaryObject) else target
+        array = destination_array(dest)
         if array[0].idnum not in placed:
             continue  # on a page both halves typeset: the first's stands
         if name in names and destination_page(names[name]) != last:
@@ -193,17 +192,17 @@ def _merge(first: bytes, second: bytes, chapter_pages: list[str]) -> bytes | Non
     root["/Names"].get_object()[NameObject("/Dests")] = writer._add_object(DictionaryObject({NameObject("/Names"): flat}))
     # Each half's outline has only the chapters it typeset: the book's is both, in page order.
     pages = {page.indirect_reference.idnum: n for n, page in enumerate(writer.pages)}
-    items = [(n, item) for n, item in enumerate(_outline_items(base))]
-    items += [(len(items) + n, item) for n, item in enumerate(_outline_items(other))]
+    base_items, other_items = _outline_items(base), _outline_items(other)
+    placed_pages = {r.idnum for r in placed.values()}
     kept = []
-    for order, (depth, title, action, is_open) in items:
+    for order, (depth, title, action, is_open) in enumerate([*base_items, *other_items]):
         name = action.get("/D")
         dest = names.get(str(name)) if isinstance(name, (str, bytes)) else None
         page = pages.get(destination_page(dest)) if dest is not None else None
         if page is None:
             return None
-        from_other = order >= len(items) - len(_outline_items(other))
-        if from_other == (destination_page(dest) in {r.idnum for r in placed.values()}):
+        from_other = order >= len(base_items)
+        if from_other == (destination_page(dest) in placed_pages):
             kept.append((page, order, depth, title, action, is_open))
     kept.sort(key=lambda item: item[:2])
     _write_outline(writer, [item[2:] for item in kept])

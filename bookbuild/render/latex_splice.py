@@ -145,11 +145,15 @@ def name_tree_leaves(tree: DictionaryObject) -> list[tuple[str, object]]:
     return found
 
 
+def destination_array(dest: object) -> ArrayObject:
+    """A named destination's array (its page first), whether it is given as the array or as a ``/D`` entry."""
+    target = dest.get_object()  # type: ignore[attr-defined]
+    return target["/D"] if isinstance(target, DictionaryObject) else target
+
+
 def destination_page(dest: object) -> int | None:
     """The object number of the page a named destination is on."""
-    target = dest.get_object()  # type: ignore[attr-defined]
-    array = target["/D"] if isinstance(target, DictionaryObject) else target
-    return getattr(array[0], "idnum", None)
+    return getattr(destination_array(dest)[0], "idnum", None)
 
 
 def splice(old_pdf: bytes, new_pdf: bytes, pages: range, identifier: str) -> bytes | None:
@@ -187,8 +191,7 @@ def _splice(old_pdf: bytes, new_pdf: bytes, pages: range, identifier: str) -> by
         return None  # an anchor the book's other pages do not know of: not the same layout
     names = ArrayObject()
     for name, dest in olds:
-        target = dest.get_object()
-        array = target["/D"] if isinstance(target, DictionaryObject) else target
+        array = destination_array(dest)
         if array[0].idnum in old_refs:
             fresh = news.get(name)
             if fresh is None:
