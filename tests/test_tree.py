@@ -60,3 +60,30 @@ def test_the_pdf_and_epub_trees_resolve_images_without_changing_the_prepared_tre
         images = [json.dumps(b) for b in ready["blocks"] if '"Image"' in json.dumps(b)]
         assert images and str((tmp_path / "dot.png").resolve()) in images[0]
         assert "nocite" in ready["meta"] and "nocite" not in ast["meta"]
+
+
+
+def test_reading_an_ast_pauses_the_cycle_collector_and_leaves_it_as_it_was() -> None:
+    import gc
+
+    from bookbuild.render.tree import no_cycle_collection
+
+    text = json.dumps({"blocks": [{"t": "Para", "c": [_str("a")]}]})
+    was = gc.isenabled()
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            with no_cycle_collection():
+                assert not gc.isenabled()
+            assert gc.isenabled() is enabled
+            assert load_ast(text)["blocks"][0]["c"][0]["c"] == "a"
+            assert gc.isenabled() is enabled
+        gc.enable()
+        try:
+            with no_cycle_collection():
+                raise KeyError("a failure inside")
+        except KeyError:
+            pass
+        assert gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()
