@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import io
 import os
 import sys
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TextIO
 
 from .buildrecord import InputWatch, build_identity, find_record, store_record
 from .cache import Cache, open_default_cache, project_cache_dirs
+from .collector import collect_cycles_rarely
 from .check import CheckResult, check_book, locate
 from .diagnostics import ConfigError, Diagnostic, error, exit_status, format_json, plural
 from .files import unwritable_folder
@@ -391,19 +391,6 @@ def _report_internal_error(command: str, exc: Exception, err: TextIO) -> None:
               f"{': ' + reason if reason else ''}\n"
               "    help: this is a bug in bookbuild, not in the book: please report it with the command and this "
               "line (run again with BOOKBUILD_DEBUG=1 for the traceback)\n")
-
-
-#: Python's cycle collector in a build process: a young generation of 100 000 objects (700 by default),
-#: the oldest looked through almost never. See :func:`collect_cycles_rarely`.
-GC_THRESHOLDS = (100_000, 50, 1000)
-
-
-def collect_cycles_rarely() -> None:
-    """Let the cycle collector run seldom in this process. A build holds millions of long-lived dicts
-    and lists (ASTs, execution results) that form no cycles, and the collector looks through all of
-    them each time their number grows by a quarter: on a 10 MB chapter that was a third of the build's
-    own CPU time. Young cycles are still collected; the process ends with the build."""
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def keep_bytecode_out_of_the_source() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -329,3 +331,37 @@ def test_a_lazily_loaded_name_is_loaded_once_before_the_chapters_fork(book_facto
     (package / "heavy.py").write_text("import os\nLOADED_IN = os.getpid()\nThing = 'thing'\n")
     result = run(root, workers=2)
     assert [[v.text for v in e.values] for e in result.executed] == [["warm-up", "thing"]] * 2
+
+
+def test_cells_collect_cyclic_garbage_at_the_interpreters_pace_when_the_build_collects_seldom(tmp_path: Path) -> None:
+    """The command line's process collects cycles seldom (bookbuild/collector.py); the worker it forks
+    for a chapter goes back to the interpreter's thresholds, over what the cells make alone."""
+    import subprocess
+
+    from conftest import REPO, write_book
+
+    usual = subprocess.run([sys.executable, "-c", "import gc; print(gc.get_threshold())"], capture_output=True,
+                           text=True, check=True).stdout.strip()
+    root = write_book(tmp_path / "book", {"ch.qmd": f"""
+        # Collected
+
+        ```{{python}}
+        import gc, weakref
+        assert str(gc.get_threshold()) == "{usual}", gc.get_threshold()
+        assert gc.get_freeze_count() > 0  # what the worker inherited is set aside
+
+        class Node:
+            pass
+
+        node = Node()
+        node.me = node  # a cycle: only the collector frees it
+        gone = weakref.ref(node)
+        del node
+        junk = [[] for _ in range(5000)]  # enough new containers for a young collection
+        assert gone() is None, "the cell's cyclic garbage was not collected"
+        ```
+        """})
+    done = subprocess.run([sys.executable, "-m", "bookbuild", "check", "--project", str(root)], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 errors" in done.stdout

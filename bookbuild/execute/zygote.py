@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .. import procs
+from ..collector import collect_cycles_as_usual
 from ..qmd import Chapter
 from .context import enter, interpreter_path
 from .fingerprint import is_local
@@ -153,6 +154,7 @@ def _worker(run: "RunChapter", job: "ChapterJob", conn: Connection, parent: int,
     procs.on_stop_signals(lambda signum, frame: procs.kill_group(os.getpid()))
     procs.die_with_parent(parent, signal.SIGTERM)
     procs.become_subreaper()  # what the cells start stays below this worker, to be ended with the chapter
+    collect_cycles_as_usual()  # the cells collect at the usual pace, the build itself seldom (bookbuild/collector.py)
     enter(job.context)  # the chapter's folder (or the project's), its import path and environment
     timeline = Timeline()
 
