@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TextIO
 
 from .buildrecord import InputWatch, build_identity, find_record, store_record
 from .cache import Cache, open_default_cache, project_cache_dirs
-from .collector import collect_cycles_rarely
 from .check import CheckResult, check_book, locate
+from .collector import collect_cycles_rarely
 from .diagnostics import ConfigError, Diagnostic, error, exit_status, format_json, plural
 from .files import unwritable_folder
 from .execute import DEFAULT_TIMEOUT, ENGINES, FIGURE_FORMATS, ChapterJob, ExecutionResult

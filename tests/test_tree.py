@@ -66,7 +66,7 @@ def test_the_pdf_and_epub_trees_resolve_images_without_changing_the_prepared_tre
 def test_reading_an_ast_pauses_the_cycle_collector_and_leaves_it_as_it_was() -> None:
     import gc
 
-    from bookbuild.render.tree import no_cycle_collection
+    from bookbuild.collector import no_cycle_collection
 
     text = json.dumps({"blocks": [{"t": "Para", "c": [_str("a")]}]})
     was = gc.isenabled()

@@ -8,10 +8,10 @@ from the root to a replaced one and leaves the tree it was given as it was.
 
 from __future__ import annotations
 
-import gc
 import json
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
+
+from ..collector import no_cycle_collection
 
 #: Elements that hold no other element (their content is text): never looked into.
 LEAVES = frozenset({"Str", "Space", "SoftBreak", "LineBreak", "Math", "Code", "RawInline", "RawBlock",
@@ -71,21 +71,6 @@ SHARED = {kind: {"t": kind} for kind in ("Space", "SoftBreak", "LineBreak")}
 
 def _shared(element: dict[str, Any]) -> dict[str, Any]:
     return SHARED.get(element.get("t", ""), element) if len(element) == 1 else element
-
-
-@contextmanager
-def no_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector paused while a large tree is made: the collector looks through every
-    container alive each time their number grows by a quarter, so making a chapter's millions of
-    dicts and lists cost eight times what reading them does. A JSON tree holds no cycles; refcounting
-    frees it all the same."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def load_ast(text: str | bytes) -> dict[str, Any]:
