@@ -52,3 +52,49 @@ def test_a_library_found_by_an_editable_install_finder_stays_loaded(tmp_path: Pa
             sys.modules.pop(name, None)
         if str(tmp_path / "elsewhere") in sys.path:
             sys.path.remove(str(tmp_path / "elsewhere"))
+
+
+def test_a_cell_that_puts_a_folder_on_the_path_imports_that_folders_module_as_a_fresh_kernel_does(tmp_path: Path) -> None:
+    """The warm-up imports ``helper`` from the chapter's folder (the path the chapter starts with); a cell
+    that then puts ``other`` first on ``sys.path`` and imports ``helper`` gets ``other/helper.py``, and so
+    does a module of the book's that imports it; a chapter that changes nothing keeps the warm copy."""
+    from bookbuild.check import check_book
+    from bookbuild.project import load_book
+    from conftest import write_book
+
+    root = write_book(tmp_path / "book", {
+        "moved.qmd": """
+            # Moved
+
+            ```{python}
+            import sys
+            sys.path.insert(0, "other")
+            import helper
+            import uses_helper
+            where = helper.WHERE
+            also = uses_helper.WHERE
+            ```
+
+            `{python} where` and `{python} also`.
+            """,
+        "kept.qmd": """
+            # Kept
+
+            ```{python}
+            import helper
+            where = helper.WHERE
+            ```
+
+            `{python} where`.
+            """})
+    (root / "helper.py").write_text('WHERE = "the chapter folder"\n', encoding="utf-8")
+    (root / "other").mkdir()
+    (root / "other" / "helper.py").write_text('WHERE = "the folder the cell added"\n', encoding="utf-8")
+    (root / "other" / "uses_helper.py").write_text("from helper import WHERE\n", encoding="utf-8")
+
+    result = check_book(load_book(root), workers=2)
+
+    assert not result.diagnostics, result.diagnostics
+    values = {Path(e.chapter.path).name: [v.text for v in e.values] for e in result.executed}
+    assert values["moved.qmd"] == ["the folder the cell added", "the folder the cell added"]
+    assert values["kept.qmd"] == ["the chapter folder"]

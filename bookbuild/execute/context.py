@@ -16,6 +16,7 @@ Both engines use one :class:`CellContext`: the in-process worker enters it
 
 from __future__ import annotations
 
+import builtins
 import importlib
 import json
 import os
@@ -24,7 +25,7 @@ import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 from ..cache import digest
 from .fingerprint import is_local
@@ -98,26 +99,57 @@ def enter(context: CellContext) -> None:
     os.environ.update(dict(context.environment))
     sys.path[:] = context.sys_path()
     importlib.invalidate_caches()
-    _forget_shadowed_modules()
+    _check_at_first_import(_forget_shadowed_modules())
 
 
-def _forget_shadowed_modules() -> None:
-    """Drop modules this process holds that the cells' path would find elsewhere (or not at all).
+def _forget_shadowed_modules() -> set[str]:
+    """Drop modules this process holds that the cells' path would find elsewhere (or not at all);
+    the names of the book's own modules it keeps.
 
     The worker was forked with modules its parent imported along other paths
     (another chapter's folder, the command's own): an ``import`` must find what
     the cells' own path gives, as in a fresh kernel.
     """
     tops = {name for name in sys.modules if "." not in name and name != "__main__" and name != "bookbuild"}
+    kept = set()
     for name in tops:
-        module = sys.modules.get(name)
-        where = getattr(module, "__file__", None)
-        if not where or not is_local(Path(where)):
-            continue
-        found = found_origin(name)
-        if found is None or Path(found).resolve() != Path(where).resolve():
-            for loaded in [n for n in sys.modules if n == name or n.startswith(name + ".")]:
-                del sys.modules[loaded]
+        where = getattr(sys.modules.get(name), "__file__", None)
+        if where and is_local(Path(where)) and not _forget_if_shadowed(name, where):
+            kept.add(name)
+    return kept
+
+
+def _forget_if_shadowed(name: str, where: str) -> bool:
+    """Drop module ``name`` (loaded from ``where``) and its submodules when a fresh import would load
+    another file, or none; whether it did."""
+    found = found_origin(name)
+    if found is not None and Path(found).resolve() == Path(where).resolve():
+        return False
+    for loaded in [n for n in sys.modules if n == name or n.startswith(name + ".")]:
+        del sys.modules[loaded]
+    return True
+
+
+def _check_at_first_import(names: set[str]) -> None:
+    """Until the cells first import one of ``names`` (the book's modules this worker inherited), it
+    is theirs only if the path *then* finds the same file: a cell that puts a folder on ``sys.path``
+    and then imports ``mlsys`` gets that folder's ``mlsys``, as in a fresh kernel (the worker's own
+    was loaded along the path the chapter starts with)."""
+    if not names:
+        return
+    pending, path_at_start, load = set(names), list(sys.path), builtins.__import__
+
+    def first_checked(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
+        if pending and level == 0:
+            top = name.partition(".")[0]
+            if top in pending:
+                pending.discard(top)
+                where = getattr(sys.modules.get(top), "__file__", None)
+                if where and sys.path != path_at_start:
+                    _forget_if_shadowed(top, where)
+        return load(name, globals, locals, fromlist, level)
+
+    builtins.__import__ = first_checked
 
 
 def found_origin(name: str) -> str | None:
