@@ -40,7 +40,7 @@ def _run_inprocess(figure_formats: tuple[str, ...], output_limit: int, job: Chap
         if watch is not None:
             watch.hook(event, args)
 
-    already_loaded = set(sys.modules)
+    already_loaded = dict(sys.modules)  # (the objects: a module the cells load afresh under the same name counts)
     sys.addaudithook(record_open)
     items = {("cell", c.index): c for c in job.chapter.cells} | {("inline", i.index): i for i in job.chapter.inlines}
 
@@ -55,7 +55,7 @@ def _run_inprocess(figure_formats: tuple[str, ...], output_limit: int, job: Chap
         changed = watch_diagnostics(list(watch.changes), watch.root, job.shown_file)
         result = dataclasses.replace(result, diagnostics=(*result.diagnostics, *changed))
     for name, module in list(sys.modules.items()):
-        source = getattr(module, "__file__", None) if name not in already_loaded else None
+        source = getattr(module, "__file__", None) if already_loaded.get(name) is not module else None
         if isinstance(source, str):
             opened.append(os.path.abspath(source))
     return dataclasses.replace(result, opened=tuple(dict.fromkeys(opened)))
