@@ -41,7 +41,7 @@ from .assumptions import assumptions_chapter
 from .markdown import AssemblyInputs, assemble, cached_unmarkable
 from .numbering import ChapterNumbers, Target, book_targets
 from .outline import ChapterAst, ast_key, cited_in_order, number_sources
-from . import chunks, idlefilters, readpieces
+from . import chunks, idlefilters, readpieces, valuemarks
 from .pandoc import DEFAULT_TIMEOUT, FILTERS_DIR, PandocError, filter_args, markdown_to_json, pandoc_version, run_pandoc
 from .site import ChapterPage
 from .tree import load_ast
@@ -267,6 +267,7 @@ def parse_markdown(markdown: str, folder: Path, cache: Cache | None, timeout: fl
                 cache.discard("pandoc-ast", key, counted_hit=True)
     # A large chapter is read in pieces, in parallel, when it can be (the same JSON as one run's).
     text = readpieces.markdown_json(markdown, lambda part: markdown_to_json(part, cwd=folder, timeout=timeout))
+    text = valuemarks.spans_from_marks(text)
     if cache is not None:
         cache.put("pandoc-ast", key, text.encode("utf-8"))
     return load_ast(text)

@@ -22,6 +22,7 @@ from ..qmd import Cell, FencedBlock, InlineExpr, Span
 from .cellcode import cell_div, code_markdown, wraps
 from .cells import cell_blocks
 from .tikz import unbalanced
+from . import valuemarks
 
 TIKZ_INFO = re.compile(r"^\{?\s*\.tikz\b")
 # Quarto's escaped cell, ```{{python}}: shown, fence and all, as ```{python} (never run).
@@ -49,7 +50,19 @@ class AssemblyInputs:
 
 
 def assemble(executed: ExecutedChapter, inputs: AssemblyInputs) -> str:
-    """The chapter's Markdown with every computed piece in place."""
+    """The chapter's Markdown with every computed piece in place.
+
+    Marked values (``inputs.mark_values``) are written as :mod:`valuemarks` marks where they
+    can be, unless the chapter or its outputs hold the marks' characters themselves."""
+    cheap = inputs.mark_values and not valuemarks.holds_mark_chars(executed.chapter.text)
+    markdown, marks = _assembled(executed, inputs, cheap_marks=cheap)
+    if cheap and len(valuemarks.MARK_CHARS.findall(markdown)) != marks:  # an output or value holds them
+        markdown, _ = _assembled(executed, inputs, cheap_marks=False)
+    return markdown
+
+
+def _assembled(executed: ExecutedChapter, inputs: AssemblyInputs, *, cheap_marks: bool) -> tuple[str, int]:
+    """The chapter's Markdown, and how many characters the value marks in it take."""
     chapter = executed.chapter
     text = chapter.text
     values = {v.index: v for v in executed.values}
@@ -57,6 +70,7 @@ def assemble(executed: ExecutedChapter, inputs: AssemblyInputs) -> str:
     unmarkable = (inputs.unmarkable if inputs.unmarkable is not None else unmarkable_values(executed)) \
         if inputs.mark_values else frozenset()
     pieces: list[str] = []
+    marks = 0
     position = chapter.front_matter_span.end if chapter.front_matter_span else 0
     outside, inside = _place_expansions(chapter.blocks, inputs.shortcodes)
     spans: list[Cell | InlineExpr | FencedBlock | _Expansion] = sorted(
@@ -70,7 +84,13 @@ def assemble(executed: ExecutedChapter, inputs: AssemblyInputs) -> str:
         elif isinstance(item, InlineExpr):
             value = _inline_text(item, values.get(item.index))
             if inputs.mark_values and item.index not in unmarkable:
-                value = marked_value(value, item.index, before=text[item.span.start - 1 : item.span.start])
+                before, after = text[max(0, item.span.start - 2):item.span.start], text[item.span.end:item.span.end + 1]
+                if cheap_marks and valuemarks.can_mark(value, before, after):
+                    marked = valuemarks.marked(value, item.index)
+                    marks += len(marked) - len(value)
+                    value = marked
+                else:
+                    value = marked_value(value, item.index, before=before[-1:])
             pieces.append(value)
         elif isinstance(item, Cell):
             pieces.append(_cell_markdown(item, results.get(item.index), inputs))
@@ -82,7 +102,7 @@ def assemble(executed: ExecutedChapter, inputs: AssemblyInputs) -> str:
             pieces.append(_replaced(text, item.span, inside.get(item.span.start, [])))
         position = item.span.end
     pieces.append(text[position:])
-    return separate_note_definitions("".join(pieces))
+    return separate_note_definitions("".join(pieces)), marks
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,13 @@ FACTS, NUMBERS = "facts-ast", "facts-numbers"  # after "execute" in the summary 
 
 
 def ast_key(markdown: str) -> str:
-    """The digest naming the AST Pandoc makes of ``markdown`` (the key of its cache entry)."""
-    return digest("ast", pandoc_version(), markdown)
+    """The digest naming the AST Pandoc makes of ``markdown``, its value marks made spans (the key of its cache entry)."""
+    return digest("ast", pandoc_version(), _marks_code(), markdown)
+
+
+@functools.lru_cache(maxsize=1)
+def _marks_code() -> str:
+    return file_digest(HERE / "valuemarks.py")
 
 
 @functools.lru_cache(maxsize=1)
