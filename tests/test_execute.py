@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import sys
 import time
 from pathlib import Path
@@ -365,3 +366,30 @@ def test_cells_collect_cyclic_garbage_at_the_interpreters_pace_when_the_build_co
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 errors" in done.stdout
+
+
+@pytest.mark.parametrize("expr", ["rate_str", "größe", "_x1", "None", "True", "a.b", "f(x)", "__debug__"])
+def test_an_inline_name_gets_the_tree_the_parser_makes(expr):
+    # A bare name's tree is built without parsing (most inline values are one): it must be the parser's, positions too.
+    from bookbuild.execute.runner import parse_inline
+    from bookbuild.qmd import InlineExpr, Span
+
+    inline = InlineExpr(0, expr, 12, 5, Span(0, 1))
+    parsed = ast.parse(expr, mode="eval")
+    ast.increment_lineno(parsed, 11)
+    assert ast.dump(parse_inline(inline), include_attributes=True) == ast.dump(parsed, include_attributes=True)
+
+
+def test_an_inline_name_reads_the_namespace_as_evaluating_it_would(tmp_path):
+    # Looked up without compiling when the cells defined it; a builtin or an unknown name is evaluated as before.
+    from bookbuild.execute.runner import run_chapter
+    from bookbuild.qmd import parse_chapter
+
+    text = "```{python}\nlen_str = 'mine'\n```\n\nA `{python} len_str`, `{python} len`, `{python} missing`, `{python} __name__`.\n"
+    chapter = parse_chapter("ch.qmd", text)
+    result = run_chapter(chapter, str(tmp_path / "ch.qmd"), "ch.qmd")
+    assert [v.text for v in result.values] == ["mine", None, None, "__main__"]
+    assert result.values[0].cells == (0,)
+    assert [(d.line, d.code, d.message) for d in result.diagnostics] == [
+        (5, "inline-not-text", "inline expression `len` is a builtin_function_or_method, not text"),
+        (5, "inline-undefined", "inline expression `missing` uses 'missing', which no cell above it defines")]

@@ -12,6 +12,7 @@ import builtins
 import contextlib
 import dataclasses
 import io
+import keyword
 import os
 import sys
 import time
@@ -68,9 +69,16 @@ def compile_cell(tree: ast.Module, source_file: str) -> Any:
 
 def parse_inline(inline: InlineExpr) -> ast.Expression:
     """An inline expression's syntax tree, with the ``.qmd``'s line numbers."""
+    if _bare_name(inline.expr):  # most are (`name_str`): the tree the parser would make, without parsing
+        return ast.Expression(body=ast.Name(id=inline.expr, ctx=ast.Load(), lineno=inline.line, col_offset=0,
+                                            end_lineno=inline.line, end_col_offset=len(inline.expr.encode("utf-8"))))
     tree = ast.parse(inline.expr, filename="<inline>", mode="eval")
     ast.increment_lineno(tree, inline.line - 1)
     return tree
+
+
+def _bare_name(expr: str) -> bool:
+    return expr.isidentifier() and not keyword.iskeyword(expr)
 
 
 def compile_inline(inline: InlineExpr, source_file: str, tree: ast.Expression | None = None) -> Any:
@@ -240,7 +248,10 @@ def _display_error(sink: OutputSink, cell: Cell, source_file: str, shown_file: s
 def _evaluate_inline(inline: InlineExpr, namespace: dict[str, Any], source_file: str,
                      shown_file: str, tree: ast.Expression | None = None) -> tuple[InlineValue, Diagnostic | None]:
     try:
-        value = eval(compile_inline(inline, source_file, tree), namespace)  # noqa: S307 - the author's own expression
+        if _bare_name(inline.expr) and inline.expr in namespace:
+            value = namespace[inline.expr]  # what evaluating the name looks up first, without compiling it
+        else:
+            value = eval(compile_inline(inline, source_file, tree), namespace)  # noqa: S307 - the author's own expression
     except Exception as exc:  # noqa: BLE001
         return InlineValue(inline.index, None), inline_exception(exc, inline, shown_file)
     kind, text = classify_value(value)
