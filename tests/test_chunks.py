@@ -83,8 +83,21 @@ def _spy(patch) -> list[int]:
 
     def pieces(*args, **kwargs):
         found = original(*args, **kwargs)
-        counts.append(len(found) if found else 0)
-        return found
+        if found is None:
+            counts.append(0)
+            return None
+
+        def counted():
+            made = []
+            try:
+                for piece in found:
+                    made.append(piece)
+                    yield piece
+            except chunks.Uncuttable:
+                counts.append(0)
+                raise
+            counts.append(len(made))
+        return counted()
 
     patch.setattr(chunks, "pieces", pieces)
     return counts

@@ -44,7 +44,7 @@ from .outline import ChapterAst, ast_key, cited_in_order, number_sources
 from . import chunks, idlefilters, readpieces, valuemarks
 from .pandoc import DEFAULT_TIMEOUT, FILTERS_DIR, PandocError, filter_args, markdown_to_json, pandoc_version, run_pandoc
 from .site import ChapterPage
-from .tree import load_ast
+from .tree import RewrittenTree, load_ast
 
 
 #: Writes a chapter's figures for one format and says where they are.
@@ -148,6 +148,10 @@ def prepare_book(book: Book, names: list[str] | None, write_figures: FigureWrite
     say = progress(log)
     pandoc_timeout = book_limits(book, timeout).timeout
     say("executing chapters…")
+    # Pandoc's version names every AST: asked for while the chapters run, not after (its start costs a quarter second).
+    asking = ThreadPoolExecutor(max_workers=1)
+    asking.submit(pandoc_version)
+    asking.shutdown(wait=False)
     checked = check_book(book, names, engine=engine, timeout=timeout, workers=workers, cache=cache, writable=writable,
                          output_format=output_format)
     reused = sum(1 for e in checked.executed if e.reused)
@@ -266,8 +270,9 @@ def parse_markdown(markdown: str, folder: Path, cache: Cache | None, timeout: fl
             except ValueError:
                 cache.discard("pandoc-ast", key, counted_hit=True)
     # A large chapter is read in pieces, in parallel, when it can be (the same JSON as one run's).
-    text = readpieces.markdown_json(markdown, lambda part: markdown_to_json(part, cwd=folder, timeout=timeout))
-    text = valuemarks.spans_from_marks(text)
+    # (A value's marks lie within a line: each piece's are made spans as it arrives.)
+    text = readpieces.markdown_json(
+        markdown, lambda part: valuemarks.spans_from_marks(markdown_to_json(part, cwd=folder, timeout=timeout)))
     if cache is not None:
         cache.put("pandoc-ast", key, text.encode("utf-8"))
     return load_ast(text)
@@ -288,13 +293,13 @@ def bibliography_files(checked: CheckResult, chapters: Sequence[LoadedChapter]) 
     return checked.usable(list(paths) or [(checked.book.root / name).resolve() for name in checked.book.bibliography])
 
 
-def render_chapter(stage: str, ast: dict[str, Any] | Callable[[], dict[str, Any]], data: dict[str, Any], *,
+def render_chapter(stage: str, ast: dict[str, Any] | Callable[[], dict[str, Any] | RewrittenTree], data: dict[str, Any], *,
                    template: str, filters: list[str],
                    options: list[str], bibliographies: list[Path], folder: Path, cache: Cache,
                    csl: Path | None = None, user_filters: Sequence[FilterSpec] = (),
                    messages: list[dict[str, Any]] | None = None, timeout: float = DEFAULT_TIMEOUT,
                    env: dict[str, str] | None = None, source_key: str | None = None,
-                   in_pieces: Callable[[dict[str, Any], dict[str, Any], "chunks.Run", bool], str | None] | None = None,
+                   in_pieces: Callable[[RewrittenTree, dict[str, Any], "chunks.Run", bool], str | None] | None = None,
                    skip_idle: bool = False) -> str:
     """Pandoc's output for one chapter's AST through the book's filters, from the cache when it can
     (Pandoc stopped after ``timeout`` seconds).
@@ -305,8 +310,9 @@ def render_chapter(stage: str, ast: dict[str, Any] | Callable[[], dict[str, Any]
     entry points), the bibliographies, the citation style and Pandoc's version.
     What the user filters report is put into ``messages`` (kept with the output
     in the cache). ``env``: variables for Pandoc's process (part of the key).
-    ``ast`` may be a function giving it, with ``source_key`` a digest of everything it is made
-    from: then the key covers that digest instead, and the AST is made only when the cache misses.
+    ``ast`` may be a function giving it (or a :class:`RewrittenTree` of it), with ``source_key`` a digest
+    of everything it is made from: then the key covers that digest instead, and the AST is made only
+    when the cache misses.
     ``in_pieces``: renders a large page in pieces that join into this same output, or says None
     (:func:`bookbuild.render.chunks.render_pieces`: the AST, the data, a run, whether there is a
     bibliography); not with the book's own filters.
@@ -339,11 +345,12 @@ def render_chapter(stage: str, ast: dict[str, Any] | Callable[[], dict[str, Any]
 
     output = None
     if in_pieces is not None and not user_filters:
-        tree = _ast_of(ast)
+        made = ast() if callable(ast) else ast
+        tree = made if isinstance(made, RewrittenTree) else RewrittenTree(made)
         output = in_pieces(tree, data, lambda source, text: run(source, text, ["codecount"]), bool(bibliographies))
         said_text = ""
         if output is None and source is None:
-            source = json.dumps(tree, sort_keys=True)
+            source = json.dumps(tree.whole(), sort_keys=True)
     if output is None:
         if source is None:
             source = json.dumps(_ast_of(ast), sort_keys=True)
@@ -393,8 +400,9 @@ def _run_filters(source: str, data_text: str, *, template: str, options: list[st
     return output, "".join(stderr)
 
 
-def _ast_of(ast: dict[str, Any] | Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    return ast() if callable(ast) else ast
+def _ast_of(ast: dict[str, Any] | Callable[[], dict[str, Any] | RewrittenTree]) -> dict[str, Any]:
+    made = ast() if callable(ast) else ast
+    return made.whole() if isinstance(made, RewrittenTree) else made
 
 
 def number_book(asts: list[dict[str, Any]], entries: list[ChapterEntry], config: CrossrefConfig | None = None,

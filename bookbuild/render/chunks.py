@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import json
 import re
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator
 
 from ..references import xref_label
+from .tree import RewrittenTree
 
 #: Pages whose AST's JSON is at least this long are rendered in pieces (about 2 MB of Markdown).
 CHUNK_FROM = 10_000_000
@@ -55,56 +56,75 @@ class Piece:
     data: dict[str, Any]
 
 
-def pieces(ast: dict[str, Any], data: dict[str, Any], *, notes: str, bibliography: bool,
-           chunk_from: int = CHUNK_FROM, chunk_size: int = CHUNK_SIZE) -> list[Piece] | None:
-    """The pieces a page is rendered in, or None when it is rendered in one run (small, or holding
-    what needs the whole document). ``data``: the filters' data for the whole page; ``notes``: its
-    ``reference-location``; ``bibliography``: whether Pandoc is given one (then a key that is no
-    cross-reference's anywhere, a caption's attribute too, keeps the page whole)."""
+class Uncuttable(Exception):
+    """Raised by the pieces of a page (:func:`pieces`) found, once cutting began, to need one run."""
+
+
+def pieces(tree: RewrittenTree, data: dict[str, Any], *, notes: str, bibliography: bool,
+           chunk_from: int = CHUNK_FROM, chunk_size: int = CHUNK_SIZE) -> Iterator[Piece] | None:
+    """The pieces a page is rendered in, each made (its blocks rewritten and written as JSON) as it is
+    needed, so the first are rendered while the later ones are cut; None when the page's outline or
+    options keep it whole. The iterator raises :class:`Uncuttable` when the page proves small, or a
+    piece holds what needs the whole document. ``data``: the filters' data for the whole page;
+    ``notes``: its ``reference-location``; ``bibliography``: whether Pandoc is given one (then a key
+    that is no cross-reference's anywhere, a caption's attribute too, keeps the page whole)."""
     if notes != "margin":
         return None
-    blocks = ast.get("blocks", [])
-    texts = [json.dumps(block, sort_keys=True, ensure_ascii=False) for block in blocks]
-    if sum(map(len, texts)) < chunk_from:
+    allowed = _cut_places(tree.blocks)
+    if allowed is None:
         return None
-    cuts = _cuts(blocks, texts, chunk_size)
-    if cuts is None:
-        return None
-    rest = {key: value for key, value in ast.items() if key != "blocks"}
+    rest = {key: value for key, value in tree.tree.items() if key != "blocks"}
     head = json.dumps(rest, sort_keys=True, ensure_ascii=False)
     if _unsafe(head):
         return None
-    kinds = set(data.get("xref_kinds", []))
-    found = []
-    for n, (start, end) in enumerate(zip(cuts, cuts[1:])):
-        body = ", ".join(texts[start:end])
-        keys = [json.loads(f'"{key}"') for key in CITATION.findall(body)] + (AT_KEY.findall(body) if bibliography else [])
-        if _unsafe(body) or _cites_bibliography(keys, kinds):
-            return None
-        source = head[:-1] + (", " if len(head) > 2 else "") + f'"blocks": [{body}]}}'
-        found.append(Piece(source, _piece_data(data, body, first=n == 0)))
-    return found
+    return _cut(tree, head, data, allowed, bibliography, chunk_from, chunk_size)
 
 
-def _cuts(blocks: list[Any], texts: list[str], chunk_size: int) -> list[int] | None:
-    """Where the pieces start (and the end): before a top-level level-2 heading, not the first one,
-    once a piece is ``chunk_size`` long; None when there is no such place or a level-1 heading follows one."""
+def _cut_places(blocks: list[Any]) -> set[int] | None:
+    """The top-level blocks a piece may start at: each level-2 heading but the first; None when there
+    are none, or a level-1 heading follows one (or there are several)."""
     seconds = [n for n, block in enumerate(blocks) if block.get("t") == "Header" and block["c"][0] == 2]
     if len(seconds) < 2:
         return None
     firsts = [n for n, block in enumerate(blocks) if block.get("t") == "Header" and block["c"][0] == 1]
     if any(n > seconds[0] for n in firsts) or len(firsts) > 1:
         return None
-    allowed = set(seconds[1:])
-    cuts, size = [0], 0
-    for n, text in enumerate(texts):
+    return set(seconds[1:])
+
+
+def _cut(tree: RewrittenTree, head: str, data: dict[str, Any], allowed: set[int], bibliography: bool,
+         chunk_from: int, chunk_size: int) -> Iterator[Piece]:
+    """The pieces: cut before an allowed heading once a piece is ``chunk_size`` long, held back until
+    the page is known to be ``chunk_from`` long (see :func:`pieces`)."""
+    kinds = set(data.get("xref_kinds", []))
+    held: list[Piece] = []
+    texts: list[str] = []
+    total = size = count = 0
+
+    def piece(body_texts: list[str]) -> Piece:
+        body = ", ".join(body_texts)
+        keys = [json.loads(f'"{key}"') for key in CITATION.findall(body)] + (AT_KEY.findall(body) if bibliography else [])
+        if _unsafe(body) or _cites_bibliography(keys, kinds):
+            raise Uncuttable("a piece holds what needs the whole page")
+        source = head[:-1] + (", " if len(head) > 2 else "") + f'"blocks": [{body}]}}'
+        return Piece(source, _piece_data(data, body, first=count == 0))
+
+    for n, block in enumerate(tree.blocks):
         if n in allowed and size >= chunk_size:
-            cuts.append(n)
-            size = 0
+            held.append(piece(texts))
+            count += 1
+            texts, size = [], 0
+            if total >= chunk_from:
+                yield from held
+                held = []
+        text = json.dumps(tree.block(block), sort_keys=True, ensure_ascii=False)
+        texts.append(text)
         size += len(text) + 2
-    if len(cuts) < 2:
-        return None
-    return [*cuts, len(blocks)]
+        total += len(text)
+    if total < chunk_from or count == 0:
+        raise Uncuttable("the page is rendered in one run")
+    held.append(piece(texts))
+    yield from held
 
 
 def _unsafe(text: str) -> bool:
@@ -133,7 +153,7 @@ def _piece_data(data: dict[str, Any], text: str, *, first: bool) -> dict[str, An
             **({} if first else {"subtitle": ""})}
 
 
-def joined(outputs: list[tuple[str, str]], marker: str, nested: str | None) -> str | None:
+def joined(outputs: Iterable[tuple[str, str]], marker: str, nested: str | None) -> str | None:
     """The page's output (``contents marker body``, as the parts template writes it) from its pieces'
     outputs and what Pandoc said while making each; None when a piece does not have the expected shape.
     ``nested``: the id of the chapter's level-1 heading, whose section and entry hold the others."""
@@ -199,22 +219,29 @@ def _joined_body(bodies: list[str], nested: str | None) -> str | None:
 Run = Callable[[str, str], tuple[str, str]]
 
 
-def render_pieces(ast: dict[str, Any], data: dict[str, Any], run: Run, bibliography: bool, *, notes: str,
+def render_pieces(tree: RewrittenTree, data: dict[str, Any], run: Run, bibliography: bool, *, notes: str,
                   marker: str, workers: int = 2, chunk_from: int | None = None,
                   chunk_size: int | None = None) -> str | None:
-    """The page's output rendered in pieces (``workers`` at a time), or None when it is not to be cut
-    or its pieces do not join (the caller renders it in one run). The sizes default to the module's
-    :data:`CHUNK_FROM` and :data:`CHUNK_SIZE` as they are when it is called."""
-    cut = pieces(ast, data, notes=notes, bibliography=bibliography, chunk_from=chunk_from or CHUNK_FROM,
+    """The page's output rendered in pieces (``workers`` at a time, each started as soon as it is cut),
+    or None when it is not to be cut or its pieces do not join (the caller renders it in one run). The
+    sizes default to the module's :data:`CHUNK_FROM` and :data:`CHUNK_SIZE` as they are when it is called."""
+    cut = pieces(tree, data, notes=notes, bibliography=bibliography, chunk_from=chunk_from or CHUNK_FROM,
                  chunk_size=chunk_size or CHUNK_SIZE)
     if cut is None:
         return None
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        outputs = list(pool.map(lambda piece: run(piece.source, json.dumps(piece.data, sort_keys=True)), cut))
-    return joined(outputs, marker, nested=_has_title(ast))
+        running: list[Future[tuple[str, str]]] = []
+        try:
+            for piece in cut:
+                running.append(pool.submit(run, piece.source, json.dumps(piece.data, sort_keys=True)))
+        except Uncuttable:
+            for future in running:
+                future.cancel()
+            return None
+        # Each piece's output is taken in as it comes, while the later pieces render.
+        return joined((future.result() for future in running), marker, nested=_has_title(tree.blocks))
 
 
-def _has_title(ast: dict[str, Any]) -> str | None:
+def _has_title(blocks: list[Any]) -> str | None:
     """The id of the page's level-1 heading among its top-level blocks (its section holds the others), if any."""
-    return next((block["c"][1][0] for block in ast.get("blocks", [])
-                 if block.get("t") == "Header" and block["c"][0] == 1), None)
+    return next((block["c"][1][0] for block in blocks if block.get("t") == "Header" and block["c"][0] == 1), None)

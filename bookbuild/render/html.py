@@ -38,12 +38,12 @@ from . import chunks, latex_setup, scsstheme, site, theme, userfilters, userstyl
 from .cellcode import quarto_code_divs
 from .book import Build, PreparedBook, meta_flags, bibliography_files, citation_style, filter_data, page_of, parallel, prepare_book, progress, render_chapter
 from .site import ChapterPage
-from .links import ChapterTarget, chapter_targets, with_chapter_links
+from .links import LINKS, ChapterTarget, chapter_link_rewrite, chapter_targets
 from .outline import ChapterAst
 from .markdown import TIKZ_INFO, AssemblyInputs
 from .pandoc import PandocError
 from .tikz import TikzError, compile_all, unbalanced
-from .tree import IMAGES, with_blocks, with_target
+from .tree import IMAGES, Rewrite, RewrittenTree, with_target
 from .userfilters import FilterError
 
 HTML_FILTERS = ["conditional", "codeescape", "list-table", "crossref", "citeproc", "latex-commands", "callouts", "layout", "floats",
@@ -219,14 +219,15 @@ def _page_extras(book: Book, loaded: LoadedChapter | None, page: str, said: list
 
 
 def page_ast(source: ChapterAst, loaded: LoadedChapter, page: str, images: dict[str, tuple[Path, str]],
-             targets: dict[str, ChapterTarget]) -> tuple[str | None, Callable[[], dict[str, Any]]]:
+             targets: dict[str, ChapterTarget]) -> tuple[str | None, Callable[[], RewrittenTree]]:
     """(digest of everything the page's AST is made from, or None; a function making it): the chapter's
     AST with its images pointed at their place in the site and its links to chapters at their pages."""
     links = {url: link for url, (_, link) in images.items()}
 
-    def make() -> dict[str, Any]:
-        placed = with_site_images(source.get(), links)
-        return with_chapter_links(placed, loaded.entry.path, page, targets, single_document=False)
+    def make() -> RewrittenTree:
+        return RewrittenTree(source.get(), ((IMAGES, site_image_rewrite(links)),
+                                            (LINKS, chapter_link_rewrite(loaded.entry.path, page, targets,
+                                                                         single_document=False))))
 
     if not source.key:
         return None, make
@@ -363,16 +364,16 @@ def site_images(root: Path, loaded: LoadedChapter, page: str) -> dict[str, tuple
     return placed
 
 
-def with_site_images(ast: dict[str, Any], links: dict[str, str]) -> dict[str, Any]:
-    """``ast`` (unchanged) with each image path given the website's default extension when it has none
-    (references.with_default_extension) and pointed at its place in the site (``links``: path -> URL)."""
+def site_image_rewrite(links: dict[str, str]) -> Rewrite:
+    """The rewrite (render/tree.py) giving each image path the website's default extension when it has
+    none (references.with_default_extension) and pointing it at its place in the site (``links``: path -> URL)."""
     def placed(image: dict[str, Any]) -> dict[str, Any] | None:
         written = image["c"][2][0]
         url = with_default_extension(written, DEFAULT_IMAGE_EXTENSION)
         url = links.get(url, url)
         return with_target(image, url) if url != written else None
 
-    return with_blocks(ast, IMAGES, placed)
+    return placed
 
 
 def _page_ledger(cache: Cache, executed: ExecutedChapter) -> tuple[str, str]:

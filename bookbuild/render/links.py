@@ -14,7 +14,7 @@ from typing import Any
 
 from ..references import chapter_source
 from .site import relative
-from .tree import with_blocks
+from .tree import Rewrite, with_blocks
 
 LINKS = frozenset({"Link"})
 
@@ -44,6 +44,12 @@ def with_chapter_links(ast: dict[str, Any], from_path: str, from_page: str, chap
     ``ast`` is left as it is: only the elements on the way to a changed link are
     copied (a deep copy of a large chapter's tree cost more than its rendering).
     """
+    return with_blocks(ast, LINKS, chapter_link_rewrite(from_path, from_page, chapters, single_document=single_document))
+
+
+def chapter_link_rewrite(from_path: str, from_page: str, chapters: dict[str, ChapterTarget], *,
+                         single_document: bool) -> Rewrite:
+    """The rewrite of a ``Link`` (render/tree.py) :func:`with_chapter_links` makes."""
     def relinked(element: dict[str, Any]) -> dict[str, Any] | None:
         found = chapter_source(from_path, element["c"][2][0])
         target = chapters.get(found[0]) if found else None
@@ -57,7 +63,7 @@ def with_chapter_links(ast: dict[str, Any], from_path: str, from_page: str, chap
             return {"t": "Link", "c": [attr, text, [f"#{fragment or target.anchor}", title]]}
         return {"t": "Span", "c": [["", [], []], text]}  # nowhere to land in the PDF: the words stay, the link goes
 
-    return with_blocks(ast, LINKS, relinked)
+    return relinked
 
 
 def book_chapter_targets(paths: list[str], pages: list[str], asts: list[dict[str, Any]]) -> dict[str, ChapterTarget]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
+from typing import Callable, Iterable
 
 #: Chapters of at least this many characters of Markdown are read in pieces.
 READ_FROM = 1_000_000
@@ -248,25 +248,27 @@ def _notes_stay(text: str, cuts: list[int]) -> bool:
     return True
 
 
-def joined(outputs: list[str]) -> str | None:
-    """The JSON of the whole document from its pieces' (each but the last ending with the end
-    citation), or None when one does not have the expected shape or the pieces' headings share an id."""
-    head = HEAD.match(outputs[0])
-    if head is None:
-        return None
-    api = outputs[0][:head.end() - len(',"meta":')]
-    blocks_at = outputs[0].find(',"blocks":[', head.end())
-    if blocks_at < 0:
-        return None
-    prefix = outputs[0][:blocks_at] + ',"blocks":['
-    empty = f'{api},"meta":{{}},"blocks":['
-    bodies, offset, ids = [], 0, set()
+def joined(outputs: Iterable[str], count: int) -> str | None:
+    """The JSON of the whole document from its ``count`` pieces' (each but the last ending with the
+    end citation), or None when one does not have the expected shape or the pieces' headings share
+    an id. ``outputs`` may be an iterator: each piece is taken in as it comes."""
+    prefix = empty = ""
+    bodies, offset, ids, taken = [], 0, set(), 0
     for n, output in enumerate(outputs):
+        taken += 1
+        last = n == count - 1
+        if n == 0:
+            head = HEAD.match(output)
+            blocks_at = output.find(',"blocks":[', head.end()) if head else -1
+            if head is None or blocks_at < 0:
+                return None
+            prefix = output[:blocks_at] + ',"blocks":['
+            empty = output[:head.end() - len(',"meta":')] + ',"meta":{},"blocks":['
         start = len(prefix) if n == 0 else len(empty)
         if n and not output.startswith(empty):
             return None
-        end = _end_block(output, start) if n < len(outputs) - 1 else None
-        if n < len(outputs) - 1 and end is None or n == len(outputs) - 1 and not output.endswith("]}\n"):
+        end = _end_block(output, start) if not last else None
+        if n >= count or not last and end is None or last and not output.endswith("]}\n"):
             return None
         body = output[start:end.start() if end else -3]
         if n and not body.startswith('{"t":"Header"'):
@@ -281,7 +283,7 @@ def joined(outputs: list[str]) -> str | None:
             offset += int(end.group(1)) - 1
         if body:
             bodies.append(body)
-    return prefix + ",".join(bodies) + "]}\n"
+    return prefix + ",".join(bodies) + "]}\n" if taken == count else None
 
 
 def _end_block(output: str, start: int) -> re.Match[str] | None:
@@ -310,8 +312,8 @@ def read_in_pieces(text: str, read: Read, *, read_from: int | None = None, size:
     sources = [text[start:end] for start, end in zip(cuts, [*cuts[1:], len(text)])]
     sources = [source + f"\n\n@{END_KEY}\n" for source in sources[:-1]] + sources[-1:]
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        outputs = list(pool.map(read, sources))
-    return joined(outputs)
+        # Each piece is joined as it arrives, while Pandoc reads the next ones.
+        return joined(pool.map(read, sources), len(sources))
 
 
 def markdown_json(markdown: str, read: Read) -> str:

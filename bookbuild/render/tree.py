@@ -9,6 +9,7 @@ from the root to a replaced one and leaves the tree it was given as it was.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..collector import no_cycle_collection
@@ -53,6 +54,36 @@ def with_blocks(ast: dict[str, Any], kinds: frozenset[str], rewrite: Rewrite) ->
     blocks = ast.get("blocks", [])
     new = replaced(blocks, kinds, rewrite)
     return ast if new is blocks else {**ast, "blocks": new}
+
+
+@dataclass(frozen=True)
+class RewrittenTree:
+    """A document and the rewrites to make of it, made block by block when asked for: what a large
+    page is rendered from in pieces (render/chunks.py), each piece's blocks rewritten as it is cut.
+
+    Each step is ``(kinds, rewrite)`` for :func:`replaced`, in order; a rewrite only ever replaces
+    elements, so rewriting each top-level block is rewriting the document (:meth:`whole`)."""
+
+    tree: dict[str, Any]
+    steps: tuple[tuple[frozenset[str], Rewrite], ...] = ()
+
+    @property
+    def blocks(self) -> list[Any]:
+        """The document's top-level blocks as they are, not rewritten (their kinds and levels are the rewritten ones')."""
+        return self.tree.get("blocks", [])
+
+    def block(self, block: Any) -> Any:
+        """One top-level block, rewritten."""
+        for kinds, rewrite in self.steps:
+            block = replaced(block, kinds, rewrite)
+        return block
+
+    def whole(self) -> dict[str, Any]:
+        """The document rewritten (sharing what no rewrite changed)."""
+        tree = self.tree
+        for kinds, rewrite in self.steps:
+            tree = with_blocks(tree, kinds, rewrite)
+        return tree
 
 
 IMAGES = frozenset({"Image"})
