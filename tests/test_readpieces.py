@@ -10,6 +10,7 @@ added to it, and the reading must not cut it (or must give up), with the same re
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -71,8 +72,14 @@ def read(text: str) -> str:
     return markdown_to_json(text, cwd=Path.cwd())
 
 
-def in_pieces(text: str) -> str | None:
-    return readpieces.read_in_pieces(text, read, read_from=0, size=len(text) // 10)
+def in_pieces(text: str, size: int | None = None) -> str | None:
+    """The JSON of ``text`` read in pieces (of a tenth of it, or ``size``), or None; the document read
+    with it, each piece's blocks as they came, must be the JSON's."""
+    found = readpieces.read_in_pieces(text, read, read_from=0, size=size or len(text) // 10, load=json.loads)
+    if found is None:
+        return None
+    assert found[1] == json.loads(found[0])
+    return found[0]
 
 
 def test_a_document_read_in_pieces_is_the_json_of_one_run():
@@ -90,7 +97,7 @@ def test_the_first_piece_keeps_the_metadata_and_a_document_with_many_pieces_join
     text = "---\ntitle: A title\nsubtitle: sub\n---\n\n" + document(sections=12)
     cuts = readpieces.cut_points(text, 1)
     assert cuts is not None and len(cuts) > 20 and text[cuts[1]:].startswith("# Pieces")  # the metadata alone
-    assert readpieces.read_in_pieces(text, read, read_from=0, size=1) == read(text)
+    assert in_pieces(text, size=1) == read(text)
 
 
 @pytest.mark.parametrize("name, early, extra", [
@@ -128,7 +135,7 @@ def test_no_piece_starts_inside_what_spans_a_blank_line(name, early):
     assert cuts is not None, name
     assert not [cut for cut in cuts if text.index(early) < cut < inside], name
     # Cut at every other heading, the pieces still read as one run does.
-    assert readpieces.read_in_pieces(text, read, read_from=0, size=1) == read(text), name
+    assert in_pieces(text, size=1) == read(text), name
 
 
 def test_metadata_in_a_later_piece_keeps_the_document_whole():
@@ -136,7 +143,7 @@ def test_metadata_in_a_later_piece_keeps_the_document_whole():
     whole = read(text)
     assert '"meta":{"key"' in whole
     assert readpieces.cut_points(text, 1) is not None
-    assert readpieces.read_in_pieces(text, read, read_from=0, size=1) is None
+    assert in_pieces(text, size=1) is None
 
 
 def test_headings_with_the_same_title_in_two_pieces_are_read_in_one_run():

@@ -271,11 +271,12 @@ def parse_markdown(markdown: str, folder: Path, cache: Cache | None, timeout: fl
                 cache.discard("pandoc-ast", key, counted_hit=True)
     # A large chapter is read in pieces, in parallel, when it can be (the same JSON as one run's).
     # (A value's marks lie within a line: each piece's are made spans as it arrives.)
-    text = readpieces.markdown_json(
-        markdown, lambda part: valuemarks.spans_from_marks(markdown_to_json(part, cwd=folder, timeout=timeout)))
+    text, ast = readpieces.markdown_document(
+        markdown, lambda part: valuemarks.spans_from_marks(markdown_to_json(part, cwd=folder, timeout=timeout)),
+        load_ast)
     if cache is not None:
         cache.put("pandoc-ast", key, text.encode("utf-8"))
-    return load_ast(text)
+    return ast
 
 
 def citation_style(checked: CheckResult, output_format: str) -> Path | None:
