@@ -11,12 +11,15 @@ entry says it is approximate.
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
 from dataclasses import dataclass
-from typing import Iterable
+from json.encoder import encode_basestring
+from typing import Any, Callable, Iterable
 
 from .execute import ExecutedChapter
-from .execute.result import ConstantUse, Lineage
+from .execute.result import ConstantUse, Lineage, LiteralUse
 
 PER_CELL = "per-cell provenance: the engine did not trace this value (every constant of its cells counted)"
 
@@ -82,24 +85,69 @@ def chapter_ledger(executed: ExecutedChapter) -> list[LedgerEntry]:
     """The entries of one executed chapter, in document order."""
     chapter = executed.chapter
     cells = {c.index: c for c in executed.cells}
+    # Values of one cell's lineage share lines and literals: locate each line, and make each
+    # literal (and each list of them) once. Shared entries are frozen, so sharing is not seen.
+    locate = functools.lru_cache(maxsize=None)(chapter.locate)
+    literals = _LiteralEntries(locate)
     entries = []
     for value in executed.values:
         inline = chapter.inlines[value.index]
         defining = max(value.cells) if value.cells else None
         cell = chapter.cells[defining] if defining is not None else None
-        file, line = chapter.locate(inline.line)  # an included file's own line, when it came from one
+        file, line = locate(inline.line)  # an included file's own line, when it came from one
         lineage = value.lineage
         if lineage is None:
             lineage = Lineage(_constants_behind(value.cells, cells), reasons=(PER_CELL,) if value.cells else ())
-        entries.append(LedgerEntry(
+        entries.append(_unchecked_entry(
             file=file, index=inline.index, line=line, col=inline.col, expr=inline.expr, text=value.text,
             markdown=value.markdown, cell_label=cell.label if cell else None,
-            cell_line=chapter.locate(cell.line)[1] if cell else None,
+            cell_line=locate(cell.line)[1] if cell else None,
             constants=lineage.constants, formulas=lineage.formulas,
-            literals=tuple(LiteralEntry(*chapter.locate(l.line), l.cell, l.text) for l in lineage.literals),
-            reasons=lineage.reasons,
+            literals=literals(lineage.literals), reasons=lineage.reasons,
         ))
     return entries
+
+
+def _unchecked_entry(**fields: Any) -> LedgerEntry:
+    """``LedgerEntry(**fields)``, given every field in order, without the frozen dataclass's ``__init__``
+    (an ``object.__setattr__`` per field: a sixth of a big chapter's ledger). The same object, as the
+    class has no ``__post_init__``; tests/test_ledger_speed.py checks that it stays so."""
+    entry = object.__new__(LedgerEntry)
+    vars(entry).update(fields)
+    return entry
+
+
+#: What makes two literal uses equal (their dataclass fields), as one tuple: hashed and compared in C.
+_LITERAL_KEY = operator.attrgetter("cell", "line", "text")
+
+
+class _LiteralEntries:
+    """The :class:`LiteralEntry` tuple of a lineage's literals, each distinct one made once.
+
+    Keyed by the uses' fields, not the uses (whose dataclass ``__hash__``/``__eq__`` run in Python)
+    nor their ids (a chapter read from the cache has a fresh object per value).
+    """
+
+    def __init__(self, locate: Callable[[int], tuple[str, int]]) -> None:
+        self.locate = locate
+        self.tuples: dict[tuple, tuple[LiteralEntry, ...]] = {}
+        self.entries: dict[tuple, LiteralEntry] = {}
+
+    def __call__(self, uses: tuple[LiteralUse, ...]) -> tuple[LiteralEntry, ...]:
+        if not uses:
+            return ()
+        key = tuple(map(_LITERAL_KEY, uses))
+        found = self.tuples.get(key)
+        if found is None:
+            found = self.tuples[key] = tuple(map(self.entry, key))
+        return found
+
+    def entry(self, key: tuple[str, int, str]) -> LiteralEntry:
+        found = self.entries.get(key)
+        if found is None:
+            cell, line, text = key
+            found = self.entries[key] = LiteralEntry(*self.locate(line), cell, text)
+        return found
 
 
 def _constants_behind(start: Iterable[int], cells: dict) -> tuple[ConstantUse, ...]:
@@ -124,10 +172,72 @@ def book_ledger(executed: Iterable[ExecutedChapter]) -> list[LedgerEntry]:
 
 
 def ledger_json(entries: list[LedgerEntry]) -> str:
-    """``{"values": [...]}`` with one entry per line: readable in a diff, and written by
-    json's C encoder (``indent`` would switch to its pure-Python one, seconds for a big chapter)."""
-    rows = ",\n".join(json.dumps(e.to_json(), ensure_ascii=False) for e in entries)
+    """``{"values": [...]}`` with one entry per line: readable in a diff. Each line is exactly
+    ``json.dumps(entry.to_json(), ensure_ascii=False)``, written by :class:`_EntryLines` (``indent``
+    would switch json to its pure-Python encoder, seconds for a big chapter)."""
+    rows = ",\n".join(map(_EntryLines(), entries))
     return '{"values": [\n' + rows + "\n]}\n" if rows else '{"values": []}\n'
+
+
+#: ``json.dumps(value, ensure_ascii=False)`` of anything :func:`json_value` does not write itself
+#: (json.dumps would build a new encoder for each call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
+def json_value(value: object) -> str:
+    """``json.dumps(value, ensure_ascii=False)``, faster: strings, ints, None and booleans as json's C
+    encoder writes them in a container (the same function for strings, ``int.__repr__`` for ints),
+    anything else (floats, subclasses, containers) by json itself."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is int:
+        return int.__repr__(value)
+    return _ENCODER.encode(value)
+
+
+class _EntryLines:
+    """Writes entries as ``json.dumps(entry.to_json(), ensure_ascii=False)`` does, by hand: the same
+    keys in the same order, json's default separators (``", "``, ``": "``), each value by :func:`json_value`.
+
+    Each list of an entry is written once per tuple object (the values of one lineage share them,
+    see :func:`chapter_ledger`), memoized by id; the tuples are kept with their text so that no id
+    is reused while this lives.
+    """
+
+    def __init__(self) -> None:
+        self.lists: dict[int, tuple[tuple, str]] = {}
+
+    def __call__(self, e: LedgerEntry) -> str:
+        j, listed = json_value, self.list
+        return (f'{{"file": {j(e.file)}, "index": {j(e.index)}, "line": {j(e.line)}, "col": {j(e.col)}, '
+                f'"expr": {j(e.expr)}, "text": {j(e.text)}, "markdown": {j(e.markdown)}, '
+                f'"cell_label": {j(e.cell_label)}, "cell_line": {j(e.cell_line)}, '
+                f'"constants": {listed(e.constants, _constant_json)}, "formulas": {listed(e.formulas, j)}, '
+                f'"literals": {listed(e.literals, _literal_json)}, "approximate": {j(e.approximate)}, '
+                f'"reasons": {listed(e.reasons, j)}}}')
+
+    def list(self, items: tuple, write: Callable[[Any], str]) -> str:
+        found = self.lists.get(id(items))
+        if found is None:
+            found = self.lists[id(items)] = (items, "[" + ", ".join(map(write, items)) + "]")
+        return found[1]
+
+
+def _constant_json(c: ConstantUse) -> str:
+    j = json_value
+    return f'{{"name": {j(c.name)}, "value": {j(c.value)}, "unit": {j(c.unit)}, "source": {j(c.source)}}}'
+
+
+def _literal_json(l: LiteralEntry) -> str:
+    j = json_value
+    return f'{{"file": {j(l.file)}, "line": {j(l.line)}, "cell": {j(l.cell)}, "text": {j(l.text)}}}'
 
 
 #: The fields of an entry as :meth:`LedgerEntry.to_json` writes them.
@@ -150,11 +260,18 @@ def ledger_rows(text: str) -> str:
     return text[len(LEDGER_HEAD):-len(LEDGER_TAIL)]
 
 
-def joined_ledgers(texts: Iterable[str]) -> str:
+def joined_ledgers(texts: Iterable[str], *, checked: bool = False) -> str:
     """The ledger of several :func:`ledger_json` texts, in order, as :func:`ledger_json` writes the whole
-    (their lines joined, not read into entries and written again). ValueError as :func:`ledger_rows`."""
-    rows = [row for row in map(ledger_rows, texts) if row]
+    (their lines joined, not read into entries and written again). ValueError as :func:`ledger_rows`.
+    ``checked``: each text is known to be one (made by :func:`ledger_json`, or read back with
+    :func:`ledger_rows`), so it is not read again (a large chapter's takes a second)."""
+    rows = [row for row in map(_rows_of_checked if checked else ledger_rows, texts) if row]
     return LEDGER_HEAD + ",\n".join(rows) + LEDGER_TAIL if rows else EMPTY_LEDGER
+
+
+def _rows_of_checked(text: str) -> str:
+    """The entry lines of a ledger text known to be one (see :func:`joined_ledgers`)."""
+    return "" if text == EMPTY_LEDGER else text[len(LEDGER_HEAD):-len(LEDGER_TAIL)]
 
 
 def load_ledger(text: str) -> list[LedgerEntry]:

@@ -8,6 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from bookbuild.check import check_book
 from bookbuild.cli import main
 from bookbuild.ledger import book_ledger
@@ -98,3 +100,17 @@ def test_assumptions_appendix_in_the_site(tmp_path):
     assert 'href="assumptions.html"' in landing
     ledger = json.loads((tmp_path / "site" / "values.json").read_text(encoding="utf-8"))["values"]
     assert {v["expr"] for v in ledger} >= {"peak_tflops_str", "memory_ms_str"}
+
+
+def test_ledgers_known_to_be_ledgers_join_as_checked_ones_do():
+    from bookbuild.ledger import EMPTY_LEDGER, LedgerEntry, joined_ledgers, ledger_json
+
+    def entry(index: int, text: str) -> LedgerEntry:
+        return LedgerEntry(file="ch.qmd", index=index, line=3, col=1, expr="x", text=text, markdown=False,
+                           cell_label="c", cell_line=1, constants=())
+
+    texts = [ledger_json([entry(0, "1"), entry(1, "é")]), EMPTY_LEDGER, ledger_json([entry(0, "</x>")])]
+    assert joined_ledgers(texts, checked=True) == joined_ledgers(texts)
+    assert joined_ledgers([EMPTY_LEDGER], checked=True) == EMPTY_LEDGER
+    with pytest.raises(ValueError):
+        joined_ledgers(['{"values": [1]}\n'])  # unless known, a text is read and checked

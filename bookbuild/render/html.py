@@ -466,8 +466,9 @@ def _write_site_files(book: Book, pages: list[ChapterPage], output: OutputFolder
             records.extend(_parse_records("search", stored[0]))
             ledgers.append(stored[1])
     output.write("search-index.js", site.search_index_js(records))
-    # Each page's ledger is joined as written (checked when it was read), not read into entries and written again.
-    output.write("values.json", joined_ledgers(ledgers))
+    # Each page's ledger is joined as written (made now, or checked when it was read), not read into
+    # entries and written again, nor checked again.
+    output.write("values.json", joined_ledgers(ledgers, checked=True))
     if not any(p.page == "index.html" for p in pages):
         article = site.landing_article(book.title, book.subtitle, book.author, pages, language)
         extras = _page_extras(book, None, "index.html", [], output.root, diagnostics, log, theme_css)

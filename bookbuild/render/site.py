@@ -11,9 +11,10 @@ import json
 import posixpath
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 from ..language import Language
+from ..ledger import json_value
 
 # Quarto's sections (Pandoc's --section-divs): <section id="x" class="level2"><h2 class="anchored" …>.
 SECTION_HEADING = re.compile(r"<section id=\"([^\"]+)\" class=\"level([1-3])\">\s*<h\2\b[^>]*>(.*?)</h\2>", re.S)
@@ -197,20 +198,35 @@ def plain_text(fragment: str) -> str:
 def provenance_script(entries: list) -> str:
     """The page's value ledger as JSON for the reader's "where does this number come from?" popover.
 
-    Keyed by inline index (the ``data-value`` of each ``span.computed``).
+    Keyed by inline index (the ``data-value`` of each ``span.computed``): an object of
+    ``{"expr", "cell", "line", "constants", "formulas", "literals", "approximate"}``, written as
+    ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` writes it, by hand for speed.
     """
+    j = json_value
+    # The values of one lineage share its tuples (bookbuild.ledger.chapter_ledger): write each one's
+    # list once, by id (the tuples are kept, so no id is reused while this runs).
+    lists: dict[int, tuple[tuple, str]] = {}
+
+    def listed(items: tuple, write: Callable[[Any], str]) -> str:
+        found = lists.get(id(items))
+        if found is None:
+            found = lists[id(items)] = (items, "[" + ",".join(map(write, items)) + "]")
+        return found[1]
+
+    def constant(c: Any) -> str:
+        return f'{{"name":{j(c.name)},"value":{j(c.value)},"unit":{j(c.unit)},"source":{j(c.source)}}}'
+
+    def literal(l: Any) -> str:
+        return j(str(l))
+
+    # A dict, as before: a later entry of the same index takes the place of the first.
     data = {}
-    for entry in entries:
-        data[str(entry.index)] = {
-            "expr": entry.expr,
-            "cell": entry.cell_label,
-            "line": entry.cell_line,
-            "constants": [{"name": c.name, "value": c.value, "unit": c.unit, "source": c.source} for c in entry.constants],
-            "formulas": list(entry.formulas),
-            "literals": [str(literal) for literal in entry.literals],
-            "approximate": list(entry.reasons),
-        }
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    for e in entries:
+        data[str(e.index)] = (f'{{"expr":{j(e.expr)},"cell":{j(e.cell_label)},"line":{j(e.cell_line)},'
+                              f'"constants":{listed(e.constants, constant)},"formulas":{listed(e.formulas, j)},'
+                              f'"literals":{listed(e.literals, literal)},"approximate":{listed(e.reasons, j)}}}')
+    text = "{" + ",".join([f"{j(key)}:{value}" for key, value in data.items()]) + "}"
+    text = text.replace("</", "<\\/")
     return f'\n<script type="application/json" id="value-provenance">{text}</script>\n'
 
 
