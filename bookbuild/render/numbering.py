@@ -65,21 +65,26 @@ class Target:
 
 def walk(node: Any, skip: frozenset[str] = frozenset()) -> Iterator[dict[str, Any]]:
     """Every AST element (a dict with a ``t`` key), in document order; not inside ``skip`` kinds."""
+    # (Exact types and bound methods: a large chapter's tree is millions of elements, walked more than once.)
     stack = [node]
+    pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
-        current = stack.pop()
-        if isinstance(current, list):
-            stack.extend(reversed(current))
-        elif isinstance(current, dict):
+        current = pop()
+        kind = type(current)
+        if kind is dict:
             if "t" in current:
                 if current["t"] in skip:
                     continue
                 yield current
                 children = current.get("c")  # an element's content is all under "c"
-                if isinstance(children, (list, dict)):
-                    stack.append(children)
+                if type(children) is list:
+                    extend(reversed(children))
+                elif type(children) is dict:
+                    push(children)
             else:  # e.g. a citation: its prefix and suffix hold elements
-                stack.extend(reversed(list(current.values())))
+                extend(reversed(list(current.values())))
+        elif kind is list:
+            extend(reversed(current))
 
 
 def stringify(inlines: Any) -> str:
