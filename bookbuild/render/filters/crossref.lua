@@ -354,8 +354,9 @@ local function Figure(fig)
   return fig
 end
 
--- `![](x.png){#fig-x}` with no caption is not a Figure to Pandoc; make it one.
-local function Para(para)
+-- A paragraph of one picture that is a figure: `![](x.png){#fig-x}` with no caption
+-- is not a Figure to Pandoc; make it one.
+local function figure_para(para)
   -- `[![caption](x.png){#fig-x}](url)`: a figure (or table float) whose picture is a link.
   local link = #para.content == 1 and para.content[1].t == 'Link' and para.content[1]
   local img = link and #link.content == 1 and link.content[1].t == 'Image' and link.content[1]
@@ -380,28 +381,43 @@ local function Para(para)
     local content = apply_alt(pandoc.Blocks({pandoc.Plain({img})}), nil)
     return pandoc.Figure(content, {long = with_number(pandoc.Blocks({}), 'fig', label)}, pandoc.Attr(label, {'figure'}))
   end
-  -- `$$ … $$ {#eq-x}`: the label is a Str right after the display math.
-  -- Most paragraphs hold no display math: leave them untouched, cheaply.
-  local has_display = false
-  for _, el in ipairs(para.content) do
-    if el.t == 'Math' and el.mathtype == 'DisplayMath' then has_display = true; break end
+end
+
+-- Whether the document holds a picture, display math: set by the Image and Math
+-- handlers, which see the whole document before Para does (a filter's inline
+-- functions run first), so most paragraphs are ruled out without marshalling
+-- their inlines (the bulk of this filter's time on a long chapter).
+local has_image, has_display_math = false, false
+
+local function Image() has_image = true end
+local function Math(el)
+  if el.mathtype == 'DisplayMath' then has_display_math = true end
+end
+
+local function Para(para)
+  if has_image then
+    local figure = figure_para(para)
+    if figure then return figure end
   end
-  if not has_display then return nil end
+  -- `$$ … $$ {#eq-x}`: the label is a Str right after the display math, so its
+  -- text is in the paragraph's; most paragraphs hold none.
+  if not has_display_math or not pandoc.utils.stringify(para):find('{#eq-', 1, true) then return nil end
+  local content = para.content
   local out, current, changed = pandoc.Blocks({}), pandoc.Inlines({}), false
   local i = 1
-  while i <= #para.content do
-    local el = para.content[i]
+  while i <= #content do
+    local el = content[i]
     local j = i + 1
-    while j <= #para.content and (para.content[j].t == 'Space' or para.content[j].t == 'SoftBreak') do j = j + 1 end
-    local nxt = para.content[j]
+    while j <= #content and (content[j].t == 'Space' or content[j].t == 'SoftBreak') do j = j + 1 end
+    local nxt = content[j]
     local label = nxt and nxt.t == 'Str' and nxt.text:match('^{#(eq%-[^%s}]+)}$')
     if not label and nxt and nxt.t == 'Str' and el.t == 'Math' and el.mathtype == 'DisplayMath' then
       -- `$$ … $$ {#eq-x alt="…"}`: the attributes run over several inlines, up to the closing brace.
       label = nxt.text:match('^{#(eq%-[^%s}]+)$')
       if label then
         local k = j + 1
-        while k <= #para.content and not pandoc.utils.stringify(para.content[k]):match('}$') do k = k + 1 end
-        if k > #para.content then label = nil else j = k end
+        while k <= #content and not pandoc.utils.stringify(content[k]):match('}$') do k = k + 1 end
+        if k > #content then label = nil else j = k end
       end
     end
     if el.t == 'Math' and el.mathtype == 'DisplayMath' and label then
@@ -611,5 +627,6 @@ return {
     for _, kind in ipairs(data.xref_kinds) do XREF[kind] = true end
     for _, kind in ipairs(data.theorem_kinds) do THEOREM[kind] = true end
   end},
-  {Header = Header, Div = Div, Figure = Figure, Para = Para, Table = Table, RawBlock = RawBlock, CodeBlock = CodeBlock, Cite = Cite},
+  {Header = Header, Div = Div, Figure = Figure, Para = Para, Table = Table, RawBlock = RawBlock, CodeBlock = CodeBlock, Cite = Cite,
+    Image = Image, Math = Math},
 }
