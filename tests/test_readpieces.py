@@ -90,7 +90,7 @@ def test_a_document_read_in_pieces_is_the_json_of_one_run():
     whole = read(text)
     assert '"citationNoteNum":40' in whole  # the count runs through the document: pieces carry it on
     assert in_pieces(text) == whole
-    assert readpieces.markdown_json(text, read) == whole  # (small: read in one run)
+    assert readpieces.markdown_document(text, read, json.loads) == (whole, json.loads(whole))  # (small: read in one run)
 
 
 def test_the_first_piece_keeps_the_metadata_and_a_document_with_many_pieces_joins():
@@ -152,7 +152,7 @@ def test_headings_with_the_same_title_in_two_pieces_are_read_in_one_run():
     whole = read(text)
     assert '"summary-1"' in whole
     assert in_pieces(text) is None
-    assert readpieces.markdown_json(text, read) == whole
+    assert readpieces.markdown_document(text, read, json.loads) == (whole, json.loads(whole))
 
 
 @pytest.mark.parametrize("info", ["", "   ", "python", " python ", "c++", ".python", "{.python .cell-code}",

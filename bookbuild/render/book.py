@@ -346,8 +346,7 @@ def render_chapter(stage: str, ast: dict[str, Any] | Callable[[], dict[str, Any]
 
     output = None
     if in_pieces is not None and not user_filters:
-        made = ast() if callable(ast) else ast
-        tree = made if isinstance(made, RewrittenTree) else RewrittenTree(made)
+        tree = _tree_of(ast)
         output = in_pieces(tree, data, lambda source, text: run(source, text, ["codecount"]), bool(bibliographies))
         said_text = ""
         if output is None and source is None:
@@ -401,9 +400,13 @@ def _run_filters(source: str, data_text: str, *, template: str, options: list[st
     return output, "".join(stderr)
 
 
-def _ast_of(ast: dict[str, Any] | Callable[[], dict[str, Any] | RewrittenTree]) -> dict[str, Any]:
+def _tree_of(ast: dict[str, Any] | Callable[[], dict[str, Any] | RewrittenTree]) -> RewrittenTree:
     made = ast() if callable(ast) else ast
-    return made.whole() if isinstance(made, RewrittenTree) else made
+    return made if isinstance(made, RewrittenTree) else RewrittenTree(made)
+
+
+def _ast_of(ast: dict[str, Any] | Callable[[], dict[str, Any] | RewrittenTree]) -> dict[str, Any]:
+    return _tree_of(ast).whole()
 
 
 def number_book(asts: list[dict[str, Any]], entries: list[ChapterEntry], config: CrossrefConfig | None = None,

@@ -250,19 +250,12 @@ def _notes_stay(text: str, cuts: list[int]) -> bool:
     return True
 
 
-def joined(outputs: Iterable[str], count: int, load: Load | None = None) -> str | None:
+def joined(outputs: Iterable[str], count: int, load: Load) -> tuple[str, Any] | None:
     """The JSON of the whole document from its ``count`` pieces' (each but the last ending with the
-    end citation), or None when one does not have the expected shape or the pieces' headings share
-    an id. ``outputs`` may be an iterator: each piece is taken in as it comes. ``load``: see
-    :func:`joined_document`."""
-    document = joined_document(outputs, count, load or (lambda text: None))
-    return document[0] if document is not None else None
-
-
-def joined_document(outputs: Iterable[str], count: int, load: Load) -> tuple[str, Any] | None:
-    """:func:`joined`'s JSON and the document ``load`` reads from it, each piece's blocks read as
-    the piece comes (while Pandoc still reads the later ones): ``load`` of JSON text, here a list
-    of blocks or the document without them; None as :func:`joined`."""
+    end citation), and the document ``load`` reads from it, each piece's blocks read as the piece
+    comes (``outputs`` may be an iterator: Pandoc still reads the later ones); ``load`` reads JSON
+    text, here a list of blocks or the document without them. None when a piece does not have the
+    expected shape or the pieces' headings share an id."""
     prefix = empty = ""
     bodies, blocks, offset, ids, taken = [], [], 0, set(), 0
     for n, output in enumerate(outputs):
@@ -316,7 +309,7 @@ def _end_block(output: str, start: int) -> re.Match[str] | None:
 def read_in_pieces(text: str, read: Read, *, read_from: int | None = None, size: int | None = None,
                    workers: int = WORKERS, load: Load | None = None) -> tuple[str, Any] | None:
     """Pandoc's JSON of ``text`` read in pieces (``read``: one Pandoc run, Markdown -> JSON text),
-    ``workers`` at a time, and the document ``load`` reads from it (see :func:`joined_document`;
+    ``workers`` at a time, and the document ``load`` reads from it (see :func:`joined`;
     None without ``load``); None when it is to be read in one run (small, not safely cut, or the
     pieces do not join). The sizes default to :data:`READ_FROM` and :data:`PIECE_SIZE`."""
     read_from = READ_FROM if read_from is None else read_from
@@ -331,19 +324,14 @@ def read_in_pieces(text: str, read: Read, *, read_from: int | None = None, size:
     sources = [source + f"\n\n@{END_KEY}\n" for source in sources[:-1]] + sources[-1:]
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         # Each piece is joined (and read by ``load``) as it arrives, while Pandoc reads the next ones.
-        return joined_document(pool.map(read, sources), len(sources), load or (lambda part: None))
-
-
-def markdown_json(markdown: str, read: Read) -> str:
-    """Pandoc's JSON of a chapter's Markdown: read in pieces when it is large and can be
-    (:func:`read_in_pieces`), else in one run. ``read`` raises when Pandoc fails; a piece
-    that fails has the chapter read in one run, so an error is the whole chapter's."""
-    return markdown_document(markdown, read, lambda text: None)[0]
+        return joined(pool.map(read, sources), len(sources), load or (lambda part: None))
 
 
 def markdown_document(markdown: str, read: Read, load: Load) -> tuple[str, Any]:
-    """:func:`markdown_json`'s JSON, and the document ``load`` reads from it (a large chapter's
-    read piece by piece as Pandoc gives them)."""
+    """Pandoc's JSON of a chapter's Markdown, and the document ``load`` reads from it: read in pieces
+    when it is large and can be (:func:`read_in_pieces`; each piece's blocks read as Pandoc gives
+    them), else in one run. ``read`` raises when Pandoc fails; a piece that fails has the chapter
+    read in one run, so an error is the whole chapter's."""
     try:
         whole = read_in_pieces(markdown, read, load=load)
     except Exception:  # noqa: BLE001 - the one run below reports what is wrong
